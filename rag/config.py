@@ -1,0 +1,130 @@
+"""Settings for every part of the service, read from `RAG_*` environment variables in one place."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.errors import ConfigError
+
+ENV_PREFIX = "RAG_"
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _default_tiktoken_cache() -> Path:
+    return Path.home() / ".cache" / "rag" / "tiktoken"
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How transcripts are cut into passages; recorded in the index manifest."""
+
+    encoding: str = "cl100k_base"
+    """tiktoken encoding that counts the token budget."""
+    max_tokens: int = 150
+    """Budget of one passage's cited text. 150 cl100k tokens plus the question context
+    stays under the 256-wordpiece window of all-MiniLM-L6-v2 (checked by a test)."""
+    overlap_tokens: int = 40
+    """Trailing whole sentences, up to this many tokens, repeated at the start of the next
+    passage of the same turn."""
+    context_tokens: int = 48
+    """Budget of the journalist's question embedded with the answer that follows it."""
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 16:
+            raise ConfigError(f"max_tokens must be at least 16, got {self.max_tokens}")
+        if not 0 <= self.overlap_tokens < self.max_tokens:
+            raise ConfigError(
+                f"overlap_tokens must be in [0, max_tokens={self.max_tokens}), got {self.overlap_tokens}"
+            )
+        if self.context_tokens < 0:
+            raise ConfigError(f"context_tokens must be >= 0, got {self.context_tokens}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Build it with `Settings.from_env()`; tests pass values directly."""
+
+    docs_dir: Path = Path("seeds")
+    """Corpus folder; every `*.txt` below it is a document, its id the relative path."""
+    index_dir: Path = Path("index")
+    """Where the built index lives (builds are swapped in atomically)."""
+    model: str = DEFAULT_MODEL
+    """sentence-transformers model: a local path, the bundled default, or a hub name."""
+    tiktoken_cache_dir: Path = field(default_factory=_default_tiktoken_cache)
+    """Folder holding tiktoken's encoding files (filled by `rag setup`)."""
+    chunk: ChunkSettings = field(default_factory=ChunkSettings)
+    batch_size: int = 64
+    """Texts per embedding batch while indexing."""
+    threads: int = 2
+    """CPU threads for torch and FAISS; the default matches the 2-core target machine."""
+    default_k: int = 5
+    """Passages retrieved when a request does not say."""
+    max_k: int = 50
+    """Largest `k` a request may ask for."""
+    max_question_chars: int = 2000
+    """Longer questions are refused with 400."""
+    min_score: float = 0.30
+    """Abstain when the best passage's cosine similarity is below this."""
+    max_extract_sentences: int = 3
+    """Sentences in one answer, at most."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "threads", "default_k", "max_k", "max_question_chars", "max_extract_sentences"):
+            value = getattr(self, name)
+            if value < 1:
+                raise ConfigError(f"{name} must be at least 1, got {value}")
+        if self.default_k > self.max_k:
+            raise ConfigError(f"default_k ({self.default_k}) must not exceed max_k ({self.max_k})")
+        if not -1.0 <= self.min_score <= 1.0:
+            raise ConfigError(f"min_score must be a cosine similarity in [-1, 1], got {self.min_score}")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port must be in 1..65535, got {self.port}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read `RAG_*` variables (see README) over the defaults; keyword overrides win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        chunk_values: dict[str, object] = {}
+        for spec in dataclasses.fields(cls):
+            if spec.name == "chunk":
+                continue
+            raw = env.get(ENV_PREFIX + spec.name.upper())
+            if raw is not None:
+                values[spec.name] = _parse(spec.name, raw, spec.type)
+        for spec in dataclasses.fields(ChunkSettings):
+            raw = env.get(ENV_PREFIX + "CHUNK_" + spec.name.upper())
+            if raw is not None:
+                chunk_values[spec.name] = _parse("chunk_" + spec.name, raw, spec.type)
+        if chunk_values:
+            values["chunk"] = ChunkSettings(**chunk_values)  # type: ignore[arg-type]
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (used by CLI flags)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parse(name: str, raw: str, type_name: object) -> object:
+    # Field types are strings under `from __future__ import annotations`.
+    kind = str(type_name)
+    variable = ENV_PREFIX + name.upper()
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"{variable}={raw!r} is not a valid {kind}") from None
+    if kind == "Path":
+        return Path(raw).expanduser()
+    if not raw.strip():
+        raise ConfigError(f"{variable} must not be empty")
+    return raw

@@ -1,0 +1,286 @@
+"""The on-disk index: a folder of plain files, built beside the live one and swapped in atomically.
+
+Layout of `index_dir`::
+
+    current -> builds/<build id>     symlink, replaced atomically by os.replace
+    builds/<build id>/manifest.json  settings, model hash, corpus fingerprint, file checksums
+                     /passages.faiss FAISS inner-product index of passage vectors
+                     /passages.json  passage table (spans, speakers, sentence spans)
+                     /documents.json parsed transcripts, with their source text
+                     /sentences.npy  unit vectors of every distinct sentence (no pickle)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import msgspec
+import numpy as np
+
+from rag.chunking import chunk_transcripts, embedding_text
+from rag.config import ChunkSettings, Settings
+from rag.corpus import corpus_fingerprint, fingerprint, read_corpus
+from rag.embedding import Embedder, ResolvedModel
+from rag.errors import CorpusError, IndexUnavailableError
+from rag.records import Passage, Transcript
+from rag.tokens import TokenCounter
+from rag.transcripts import parse_transcript
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT_LINK = "current"
+BUILDS_DIR = "builds"
+DATA_FILES = ("passages.faiss", "passages.json", "documents.json", "sentences.npy")
+
+
+class ModelInfo(msgspec.Struct, frozen=True):
+    name: str
+    weights_sha256: str
+    dimension: int
+
+
+class DocumentInfo(msgspec.Struct, frozen=True):
+    doc_id: str
+    sha256: str
+    chars: int
+
+
+class Manifest(msgspec.Struct, frozen=True):
+    """What an index was built from; loading refuses one that does not match the running settings."""
+
+    format_version: int
+    build_id: str
+    created_at: str
+    model: ModelInfo
+    chunking: dict[str, object]
+    corpus_fingerprint: str
+    documents: list[DocumentInfo]
+    n_passages: int
+    n_sentences: int
+    faiss_index: str
+    files: dict[str, str]
+    """sha256 of every data file, checked at load."""
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """An index in memory; immutable, so a reload swaps the whole object."""
+
+    manifest: Manifest
+    path: Path
+    transcripts: dict[str, Transcript]
+    passages: list[Passage]
+    passage_positions: dict[str, int]
+    passage_index: faiss.Index
+    sentence_vectors: np.ndarray
+    passage_sentence_rows: list[np.ndarray]
+
+
+def chunk_settings_dict(chunk: ChunkSettings) -> dict[str, object]:
+    """Chunker settings as recorded in (and compared against) the manifest."""
+    return dict(asdict(chunk))
+
+
+def index_problem(settings: Settings, model: ResolvedModel) -> str | None:
+    """Why the index in `settings.index_dir` cannot serve `settings.docs_dir` as it is now (None: it can)."""
+    manifest_path = settings.index_dir / CURRENT_LINK / "manifest.json"
+    if not manifest_path.is_file():
+        return f"no index in {settings.index_dir}"
+    try:
+        manifest = msgspec.json.decode(manifest_path.read_bytes(), type=Manifest)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return f"unreadable manifest: {exc}"
+    mismatch = _manifest_mismatch(manifest, model, settings.chunk)
+    if mismatch:
+        return mismatch
+    try:
+        if corpus_fingerprint(settings.docs_dir) != manifest.corpus_fingerprint:
+            return f"the files in {settings.docs_dir} changed since the index was built"
+    except CorpusError as exc:
+        return str(exc)
+    return None
+
+
+def _manifest_mismatch(manifest: Manifest, model: ResolvedModel, chunk: ChunkSettings) -> str | None:
+    if manifest.format_version != FORMAT_VERSION:
+        return f"index format {manifest.format_version}, this version reads {FORMAT_VERSION}"
+    if manifest.model.name != model.name or manifest.model.weights_sha256 != model.weights_sha256:
+        return f"index built with model {manifest.model.name} ({manifest.model.weights_sha256[:12]}), " \
+               f"configured {model.name} ({model.weights_sha256[:12]})"
+    if manifest.chunking != chunk_settings_dict(chunk):
+        return f"index built with chunking {manifest.chunking}, configured {chunk_settings_dict(chunk)}"
+    return None
+
+
+def build_index(
+    settings: Settings, embedder: Embedder, tokenizer: TokenCounter, *, progress: bool = False
+) -> Path:
+    """Parse, chunk and embed `settings.docs_dir`, write a new build and swap it in. Returns its folder."""
+    documents = read_corpus(settings.docs_dir)
+    transcripts = [parse_transcript(doc.doc_id, doc.text) for doc in documents]
+    passages = chunk_transcripts(transcripts, tokenizer, settings.chunk)
+    if not passages:
+        raise CorpusError(f"no transcript text found in {settings.docs_dir}")
+    sources = {t.doc_id: t.text for t in transcripts}
+    sentence_keys = _sentence_table(passages)
+    log.info("embedding %d passages and %d sentences", len(passages), len(sentence_keys))
+    passage_vectors = embedder.embed(
+        [embedding_text(p, sources[p.doc_id]) for p in passages], batch_size=settings.batch_size, progress=progress
+    )
+    sentence_vectors = embedder.embed(
+        [sources[doc][start:end] for doc, start, end in sentence_keys], batch_size=settings.batch_size, progress=progress
+    )
+    faiss_index = faiss.IndexFlatIP(embedder.dimension)
+    faiss_index.add(passage_vectors)
+
+    with _build_lock(settings.index_dir):
+        build_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        builds = settings.index_dir / BUILDS_DIR
+        partial = builds / (build_id + ".partial")
+        partial.mkdir(parents=True)
+        try:
+            faiss.write_index(faiss_index, str(partial / "passages.faiss"))
+            (partial / "passages.json").write_bytes(msgspec.json.encode(passages))
+            (partial / "documents.json").write_bytes(msgspec.json.encode(transcripts))
+            np.save(partial / "sentences.npy", sentence_vectors, allow_pickle=False)
+            manifest = Manifest(
+                format_version=FORMAT_VERSION,
+                build_id=build_id,
+                created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                model=ModelInfo(embedder.model.name, embedder.model.weights_sha256, embedder.dimension),
+                chunking=chunk_settings_dict(settings.chunk),
+                corpus_fingerprint=fingerprint([(d.doc_id, d.sha256) for d in documents]),
+                documents=[DocumentInfo(d.doc_id, d.sha256, len(d.text)) for d in documents],
+                n_passages=len(passages),
+                n_sentences=len(sentence_keys),
+                faiss_index="IndexFlatIP",
+                files={name: _sha256(partial / name) for name in DATA_FILES},
+            )
+            (partial / "manifest.json").write_bytes(msgspec.json.format(msgspec.json.encode(manifest)))
+            _fsync_dir(partial)
+            final = builds / build_id
+            partial.rename(final)
+            previous = _current_build_name(settings.index_dir)
+            _swap_current(settings.index_dir, final)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        # The previous build stays one round: a process that resolved `current` just before
+        # the swap may still be reading it.
+        _remove_old_builds(settings.index_dir, keep={final.name, previous or ""})
+    log.info("index %s: %d documents, %d passages", build_id, len(documents), len(passages))
+    return final
+
+
+def load_index(index_dir: Path, model: ResolvedModel, chunk: ChunkSettings) -> LoadedIndex:
+    """Load the current build, verifying its manifest and the checksum of every file."""
+    link = index_dir / CURRENT_LINK
+    if not link.exists():
+        raise IndexUnavailableError(f"no index in {index_dir}; build one with `rag index`")
+    # Resolve once: a concurrent swap must not mix files from two builds.
+    path = link.resolve()
+    try:
+        manifest = msgspec.json.decode((path / "manifest.json").read_bytes(), type=Manifest)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise IndexUnavailableError(f"index manifest in {path} is unreadable: {exc}") from None
+    mismatch = _manifest_mismatch(manifest, model, chunk)
+    if mismatch:
+        raise IndexUnavailableError(f"index in {index_dir} does not match the settings: {mismatch}; run `rag index`")
+    for name, expected in manifest.files.items():
+        file = path / name
+        if not file.is_file() or _sha256(file) != expected:
+            raise IndexUnavailableError(f"index file {file} is missing or damaged (checksum mismatch); run `rag index`")
+    try:
+        passages = msgspec.json.decode((path / "passages.json").read_bytes(), type=list[Passage])
+        transcripts = msgspec.json.decode((path / "documents.json").read_bytes(), type=list[Transcript])
+        sentence_vectors = np.load(path / "sentences.npy", allow_pickle=False)
+        passage_index = faiss.read_index(str(path / "passages.faiss"))
+    except (OSError, ValueError, RuntimeError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise IndexUnavailableError(f"index in {path} cannot be read: {exc}") from None
+    if passage_index.ntotal != len(passages) or passage_index.d != manifest.model.dimension:
+        raise IndexUnavailableError(f"index in {path} is inconsistent: vectors and passage table disagree")
+    rows = _sentence_rows(passages)
+    return LoadedIndex(
+        manifest=manifest,
+        path=path,
+        transcripts={t.doc_id: t for t in transcripts},
+        passages=passages,
+        passage_positions={p.id: i for i, p in enumerate(passages)},
+        passage_index=passage_index,
+        sentence_vectors=sentence_vectors,
+        passage_sentence_rows=rows,
+    )
+
+
+def _sentence_table(passages: list[Passage]) -> list[tuple[str, int, int]]:
+    """Distinct sentences in first-seen order: row i of sentences.npy is entry i."""
+    seen: dict[tuple[str, int, int], int] = {}
+    for passage in passages:
+        for sentence in passage.sentences:
+            seen.setdefault((passage.doc_id, sentence.start, sentence.end), len(seen))
+    return list(seen)
+
+
+def _sentence_rows(passages: list[Passage]) -> list[np.ndarray]:
+    table = {key: row for row, key in enumerate(_sentence_table(passages))}
+    return [
+        np.array([table[(p.doc_id, s.start, s.end)] for s in p.sentences], dtype=np.int64) for p in passages
+    ]
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _swap_current(index_dir: Path, build: Path) -> None:
+    temporary_link = index_dir / f".{CURRENT_LINK}.{uuid.uuid4().hex}"
+    temporary_link.symlink_to(build.relative_to(index_dir))
+    os.replace(temporary_link, index_dir / CURRENT_LINK)
+    _fsync_dir(index_dir)
+
+
+def _current_build_name(index_dir: Path) -> str | None:
+    link = index_dir / CURRENT_LINK
+    return link.resolve().name if link.exists() else None
+
+
+def _remove_old_builds(index_dir: Path, keep: set[str]) -> None:
+    """Delete superseded builds and the leftovers of crashed ones (the build lock is held)."""
+    for build in (index_dir / BUILDS_DIR).iterdir():
+        if build.name not in keep:
+            shutil.rmtree(build, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

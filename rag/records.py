@@ -1,0 +1,119 @@
+"""Value types shared by every step of the data flow (msgspec Structs: typed, fast to (de)serialise)."""
+
+from __future__ import annotations
+
+import enum
+
+import msgspec
+
+
+class TurnKind(str, enum.Enum):
+    """What a stretch of transcript is."""
+
+    SPEECH = "speech"
+    """A named speaker talking (label, inline quote or reported speech)."""
+    QUESTION = "question"
+    """A journalist or outlet asking."""
+    NARRATION = "narration"
+    """Text with no direct speaker (a reporter's narration, an introduction)."""
+
+
+class Speaker(msgspec.Struct, frozen=True):
+    """A person (or outlet) who speaks in a transcript, with the role the transcript gives them."""
+
+    name: str
+    role: str | None = None
+
+
+class Turn(msgspec.Struct, frozen=True):
+    """One speaker turn; `[start, end)` spans only the spoken text, never the label."""
+
+    index: int
+    kind: TurnKind
+    speaker: str | None
+    role: str | None
+    start: int
+    end: int
+
+
+class Transcript(msgspec.Struct, frozen=True):
+    """A parsed document: its exact source text and the turns found in it."""
+
+    doc_id: str
+    text: str
+    title: str | None
+    date: str | None
+    """ISO `YYYY-MM-DD`, only when the source gives a full date (no guessed year)."""
+    date_text: str | None
+    """The date as written in the source, also when it has no year."""
+    speakers: list[Speaker]
+    turns: list[Turn]
+
+
+class Sentence(msgspec.Struct, frozen=True, array_like=True):
+    """A sentence span inside a passage's cited text."""
+
+    start: int
+    end: int
+
+
+class Passage(msgspec.Struct, frozen=True):
+    """A retrievable unit: part (or all) of one turn, cited by its exact span."""
+
+    id: str
+    doc_id: str
+    turn_index: int
+    kind: TurnKind
+    speaker: str | None
+    role: str | None
+    start: int
+    end: int
+    sentences: list[Sentence]
+    context: str | None = None
+    """The question this passage answers; embedded with it, never cited."""
+
+
+class Citation(msgspec.Struct, frozen=True):
+    """Where an extract comes from: `source(doc_id)[start:end] == extract.text`, always."""
+
+    doc_id: str
+    title: str | None
+    date: str | None
+    speaker: str | None
+    role: str | None
+    start: int
+    end: int
+    passage_id: str
+    score: float
+
+
+class Extract(msgspec.Struct, frozen=True):
+    """A verbatim piece of a transcript that answers the question."""
+
+    text: str
+    citation: Citation
+
+
+class Hit(msgspec.Struct, frozen=True):
+    """A retrieved passage, in rank order."""
+
+    passage_id: str
+    doc_id: str
+    title: str | None
+    date: str | None
+    speaker: str | None
+    role: str | None
+    kind: TurnKind
+    start: int
+    end: int
+    score: float
+    text: str
+
+
+class Answer(msgspec.Struct, frozen=True):
+    """The reply to a question: extracts (empty when abstaining) and the passages they came from."""
+
+    question: str
+    abstained: bool
+    extracts: list[Extract]
+    passages: list[Hit]

@@ -1,0 +1,191 @@
+"""The question-answering service as plain Python: the app, the CLI and the eval all call this."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import msgspec
+
+from rag.answer import build_answer
+from rag.config import Settings
+from rag.embedding import Embedder, SentenceTransformerEmbedder, resolve_model
+from rag.errors import InputError, NotFoundError
+from rag.index import LoadedIndex, build_index, index_problem, load_index
+from rag.records import Answer, Speaker, TurnKind
+from rag.retrieval import dense_search
+from rag.tokens import load_encoding
+
+log = logging.getLogger(__name__)
+
+
+class PassageView(msgspec.Struct, frozen=True):
+    id: str
+    doc_id: str
+    title: str | None
+    date: str | None
+    speaker: str | None
+    role: str | None
+    kind: TurnKind
+    turn_index: int
+    start: int
+    end: int
+    text: str
+    context: str | None
+
+
+class TurnView(msgspec.Struct, frozen=True):
+    index: int
+    kind: TurnKind
+    speaker: str | None
+    role: str | None
+    start: int
+    end: int
+    text: str
+
+
+class DocumentSummary(msgspec.Struct, frozen=True):
+    doc_id: str
+    title: str | None
+    date: str | None
+    date_text: str | None
+    speakers: list[Speaker]
+    n_turns: int
+    n_chars: int
+
+
+class DocumentView(msgspec.Struct, frozen=True):
+    doc_id: str
+    title: str | None
+    date: str | None
+    date_text: str | None
+    speakers: list[Speaker]
+    turns: list[TurnView]
+
+
+class Health(msgspec.Struct, frozen=True):
+    status: str
+    model: str
+    build_id: str
+    documents: int
+    passages: int
+
+
+class QAService:
+    """Answers questions over one loaded index with one embedder."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, index: LoadedIndex) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._index = index
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> LoadedIndex:
+        """The index in use; replaced whole by `reload`, never mutated."""
+        return self._index
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """Answer `question` with up to `k` retrieved passages and the sentences that answer it."""
+        question = self._check_question(question)
+        k = self._check_k(k)
+        index = self._index
+        question_vector = self.embedder.embed([question])[0]
+        hits = dense_search(index, question_vector, k)
+        return build_answer(
+            index,
+            question,
+            question_vector,
+            hits,
+            min_score=self.settings.min_score,
+            max_sentences=self.settings.max_extract_sentences,
+        )
+
+    def passage(self, passage_id: str) -> PassageView:
+        """One passage by id, with its text."""
+        index = self._index
+        position = index.passage_positions.get(passage_id)
+        if position is None:
+            raise NotFoundError(f"no passage with id {passage_id!r}")
+        p = index.passages[position]
+        transcript = index.transcripts[p.doc_id]
+        return PassageView(
+            id=p.id, doc_id=p.doc_id, title=transcript.title, date=transcript.date, speaker=p.speaker,
+            role=p.role, kind=p.kind, turn_index=p.turn_index, start=p.start, end=p.end,
+            text=transcript.text[p.start : p.end], context=p.context,
+        )
+
+    def documents(self) -> list[DocumentSummary]:
+        """Every indexed document, by id."""
+        return [
+            DocumentSummary(
+                doc_id=t.doc_id, title=t.title, date=t.date, date_text=t.date_text,
+                speakers=t.speakers, n_turns=len(t.turns), n_chars=len(t.text),
+            )
+            for t in sorted(self._index.transcripts.values(), key=lambda t: t.doc_id)
+        ]
+
+    def document(self, doc_id: str) -> DocumentView:
+        """One document with all its turns and their text."""
+        transcript = self._index.transcripts.get(doc_id)
+        if transcript is None:
+            raise NotFoundError(f"no document with id {doc_id!r}")
+        turns = [
+            TurnView(index=t.index, kind=t.kind, speaker=t.speaker, role=t.role, start=t.start, end=t.end,
+                     text=transcript.text[t.start : t.end])
+            for t in transcript.turns
+        ]
+        return DocumentView(
+            doc_id=transcript.doc_id, title=transcript.title, date=transcript.date,
+            date_text=transcript.date_text, speakers=transcript.speakers, turns=turns,
+        )
+
+    def health(self) -> Health:
+        """Liveness plus what is being served."""
+        index = self._index
+        return Health(
+            status="ok", model=index.manifest.model.name, build_id=index.manifest.build_id,
+            documents=len(index.transcripts), passages=len(index.passages),
+        )
+
+    def reload(self) -> None:
+        """Load the current build from disk and swap it in; requests in flight keep the old one."""
+        with self._lock:
+            self._index = load_index(self.settings.index_dir, self.embedder.model, self.settings.chunk)
+
+    def _check_question(self, question: str) -> str:
+        stripped = question.strip()
+        if not stripped:
+            raise InputError("question must not be empty")
+        if len(question) > self.settings.max_question_chars:
+            raise InputError(
+                f"question is {len(question)} characters; the limit is {self.settings.max_question_chars}"
+            )
+        return stripped
+
+    def _check_k(self, k: int | None) -> int:
+        if k is None:
+            return self.settings.default_k
+        if not 1 <= k <= self.settings.max_k:
+            raise InputError(f"k must be between 1 and {self.settings.max_k}, got {k}")
+        return k
+
+
+def open_service(settings: Settings, *, build_if_needed: bool = True, progress: bool = False) -> QAService:
+    """Load the model and the index (building it first when missing or stale) and return the service."""
+    model = resolve_model(settings.model)
+    embedder = SentenceTransformerEmbedder(model, settings.threads)
+    if build_if_needed:
+        ensure_index(settings, embedder, progress=progress)
+    return QAService(settings, embedder, load_index(settings.index_dir, model, settings.chunk))
+
+
+def ensure_index(settings: Settings, embedder: Embedder, *, progress: bool = False) -> bool:
+    """Build the index when it is missing or stale; returns True when it built one."""
+    problem = index_problem(settings, embedder.model)
+    if problem is None:
+        return False
+    log.info("building the index: %s", problem)
+    tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
+    build_index(settings, embedder, tokenizer, progress=progress)
+    return True
