@@ -112,7 +112,11 @@ class SentenceTransformerEmbedder:
         except Exception as exc:
             raise ModelError(f"cannot load model from {model.path}: {exc}") from exc
         self.model = model
-        dimension = self._model.get_sentence_embedding_dimension()
+        # sentence-transformers 6 renamed the method; 5.x only has the old name.
+        get_dimension = getattr(self._model, "get_embedding_dimension", None) or getattr(
+            self._model, "get_sentence_embedding_dimension"
+        )
+        dimension = get_dimension()
         if not dimension:
             raise ModelError(f"model {model.name} does not report an embedding dimension")
         self.dimension = int(dimension)

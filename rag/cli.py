@@ -1,0 +1,185 @@
+"""`rag` command line: a thin shell over the service; errors become one-line messages."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import msgspec
+
+from rag.config import Settings
+from rag.errors import RagError
+from rag.records import Answer
+
+log = logging.getLogger("rag")
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `rag` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_USAGE
+    _configure_logging(args.verbose)
+    try:
+        settings = Settings.from_env().with_overrides(
+            docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index_dir", None)
+        )
+        run: Callable[[argparse.Namespace, Settings], int] = args.run
+        return run(args, settings)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag",
+        description="Question answering over speech transcripts, with verbatim cited extracts.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Settings come from RAG_* environment variables (see README); flags override them.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(title="commands")
+
+    setup = commands.add_parser(
+        "setup", help="fetch tiktoken's encoding files and verify the embedding model (run once)",
+        description="Copy tiktoken's encoding files into RAG_TIKTOKEN_CACHE_DIR and check the model.\n"
+        "Example: rag setup",
+    )
+    setup.set_defaults(run=_cmd_setup)
+
+    index = commands.add_parser(
+        "index", help="build the index from the corpus folder",
+        description="Parse, chunk and embed every transcript, then swap the new index in.\n"
+        "Example: rag index --docs seeds --index-dir index",
+    )
+    _corpus_flags(index)
+    index.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    index.set_defaults(run=_cmd_index)
+
+    ask = commands.add_parser(
+        "ask", help="answer one question in the terminal",
+        description='Example: rag ask "How much foreign capital did the pilot FTZs use in 2024?"',
+    )
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("-k", type=int, default=None, help="passages to retrieve (default RAG_DEFAULT_K)")
+    ask.add_argument("--json", action="store_true", help="print the full answer as JSON")
+    _corpus_flags(ask)
+    ask.set_defaults(run=_cmd_ask)
+
+    serve = commands.add_parser(
+        "serve", help="build the index if needed and start the HTTP service",
+        description="Example: rag serve --port 8000",
+    )
+    serve.add_argument("--host", default=None, help="address to bind (default RAG_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default RAG_PORT, 8000)")
+    _corpus_flags(serve)
+    serve.set_defaults(run=_cmd_serve)
+    return parser
+
+
+def _corpus_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--docs", type=Path, default=None, help="corpus folder (default RAG_DOCS_DIR, seeds)")
+    parser.add_argument("--index-dir", type=Path, default=None, help="index folder (default RAG_INDEX_DIR, index)")
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("faiss.loader", "sentence_transformers", "httpx", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+    except ImportError:
+        pass
+
+
+def _cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.embedding import resolve_model
+    from rag.tokens import install_encoding_files, load_encoding
+
+    files = install_encoding_files(settings.tiktoken_cache_dir)
+    load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
+    print(f"tiktoken: {len(files)} encoding files in {settings.tiktoken_cache_dir}")
+    model = resolve_model(settings.model)
+    print(f"model: {model.name} ({model.source}, weights sha256 {model.weights_sha256[:16]}...) at {model.path}")
+    return 0
+
+
+def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.embedding import SentenceTransformerEmbedder, resolve_model
+    from rag.index import build_index, index_problem
+    from rag.tokens import load_encoding
+
+    model = resolve_model(settings.model)
+    problem = index_problem(settings, model)
+    if problem is None and not args.force:
+        print(f"index in {settings.index_dir} is up to date with {settings.docs_dir} (use --force to rebuild)")
+        return 0
+    embedder = SentenceTransformerEmbedder(model, settings.threads)
+    tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
+    build = build_index(settings, embedder, tokenizer, progress=True)
+    print(f"index built: {build}")
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.service import open_service
+
+    service = open_service(settings, build_if_needed=True, progress=True)
+    answer = service.ask(args.question, args.k)
+    if args.json:
+        print(msgspec.json.format(msgspec.json.encode(answer)).decode())
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from rag.app import create_app
+    from rag.service import open_service
+
+    settings = settings.with_overrides(host=args.host, port=args.port)
+    service = open_service(settings, build_if_needed=True, progress=True)
+    app = create_app(settings, service)
+    print(f"serving {len(service.index.passages)} passages on http://{settings.host}:{settings.port} "
+          f"(API docs at /schema/swagger)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+def format_answer(answer: Answer, width: int = 88) -> str:
+    """An answer as terminal text: numbered extracts, each with its citation."""
+    if answer.abstained:
+        return "No passage in the transcripts answers this question."
+    blocks = []
+    for number, extract in enumerate(answer.extracts, 1):
+        c = extract.citation
+        who = c.speaker or "narration"
+        if c.role:
+            who += f", {c.role}"
+        body = textwrap.fill(" ".join(extract.text.split()), width=width, initial_indent="    ",
+                             subsequent_indent="    ")
+        source = f"{c.doc_id} [{c.start}:{c.end}]"
+        meta = " | ".join(x for x in (c.title, c.date) if x)
+        blocks.append(f"[{number}] {who}\n{body}\n    — {source}" + (f"  {meta}" if meta else ""))
+    return "\n\n".join(blocks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
