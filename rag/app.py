@@ -73,6 +73,15 @@ def _rag_error(request: Request, exc: RagError) -> Response[dict[str, object]]:
     )
 
 
+def _undecodable_body(request: Request, exc: UnicodeDecodeError) -> Response[dict[str, object]]:
+    # Litestar decodes the JSON body lazily and lets this escape as a 500.
+    return Response(
+        {"status_code": 400, "detail": f"request body is not valid UTF-8 (byte {exc.start})"},
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
 def create_app(settings: Settings, service: QAService | None = None) -> Litestar:
     """The ASGI app. Pass a loaded `service` to share it (tests); otherwise it loads at startup."""
     state = State({"service": service})
@@ -85,7 +94,7 @@ def create_app(settings: Settings, service: QAService | None = None) -> Litestar
         route_handlers=[ask, get_passage, list_documents, get_document, health],
         state=state,
         on_startup=[load_service],
-        exception_handlers={RagError: _rag_error},
+        exception_handlers={RagError: _rag_error, UnicodeDecodeError: _undecodable_body},
         request_max_body_size=64 * 1024,
         openapi_config=OpenAPIConfig(
             title="Transcript QA",

@@ -118,16 +118,22 @@ def _pack(
         groups.append(pieces[first : last + 1])
         if last + 1 >= len(pieces):
             break
-        first = _overlap_start(pieces, first, last, settings.overlap_tokens)
+        first = _overlap_start(pieces, first, last, settings)
     return groups
 
 
-def _overlap_start(pieces: list[tuple[int, int, int]], first: int, last: int, overlap_tokens: int) -> int:
+def _overlap_start(pieces: list[tuple[int, int, int]], first: int, last: int, settings: ChunkSettings) -> int:
+    """Where the next passage starts: trailing sentences of this one, as long as the overlap
+    stays within its budget and leaves room for the next new sentence."""
     start = last + 1
+    room = settings.max_tokens - pieces[last + 1][2] - 1
     carried = 0
-    while start - 1 > first and carried + pieces[start - 1][2] <= overlap_tokens:
+    while start - 1 > first:
+        cost = pieces[start - 1][2] + 1
+        if carried + cost > min(settings.overlap_tokens, room):
+            break
         start -= 1
-        carried += pieces[start][2]
+        carried += cost
     return start
 
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from rag import boilerplate
 from rag.records import Speaker, Transcript, Turn, TurnKind
 
-_WS = " \t\r\n\u00a0\u3000\ufeff"
 _OPEN_QUOTES = "“\"‘«「"
 _CLOSE_QUOTES = "”\"’»」"
 _CONNECTORS = frozenset("of the and for on de da di van von der den al el bin ap la le du y del dos das".split())
@@ -87,13 +86,22 @@ def parse_transcript(doc_id: str, text: str) -> Transcript:
     return _Parser(doc_id, text).run()
 
 
+def _is_blank(char: str) -> bool:
+    # A byte-order mark is invisible: it is never part of a turn.
+    return char.isspace() or char == "\ufeff"
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and _is_blank(text[start]):
+        start += 1
+    while end > start and _is_blank(text[end - 1]):
+        end -= 1
+    return start, end
+
+
 def _iter_lines(text: str) -> Iterator[_Line]:
     for match in re.finditer(r"[^\n]+", text):
-        start, end = match.start(), match.end()
-        while start < end and text[start] in _WS:
-            start += 1
-        while end > start and text[end - 1] in _WS:
-            end -= 1
+        start, end = _trim(text, match.start(), match.end())
         if start < end:
             yield _Line(start, end, text[start:end])
 
@@ -316,7 +324,7 @@ class _Parser:
 
     def _strip_quotes(self, start: int, end: int) -> tuple[int, int]:
         if self.text[start] in _OPEN_QUOTES and self.text[end - 1] in _CLOSE_QUOTES and end - start >= 2:
-            return start + 1, end - 1
+            return _trim(self.text, start + 1, end - 1)
         return start, end
 
     # -- document-level facts -------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""The HTTP service, through the real Litestar app, the real model and the real index."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import TestClient
+
+from tests.conftest import SEEDS, read_source
+
+# question -> (document that answers it, text the answer must contain)
+ANSWERABLE = {
+    "How much foreign capital did the 22 pilot free trade zones actually use in the first half of 2024?": (
+        "001_0c22fd98c8d2c594.txt", "103.96 billion yuan"),
+    "How many foreign-invested enterprises operate in China's telecommunications sector?": (
+        "002_7ca9be58c1b9d84c.txt", "2,037"),
+    "What is the total contract value of overseas projects in raw materials, petrol refinery and agricultural chemicals?": (
+        "003_94303b5083c37beb.txt", "US$60 billion"),
+    "Which catalogue guides foreign investment in advanced manufacturing?": (
+        "000_6386a5308b8f6e3e.txt", "Catalogue of Industries to Encourage Foreign Investment"),
+    "How many countries and regions does Xi'an trade with?": ("004_53ec2901118c88b5.txt", "202 countries and regions"),
+}
+
+
+def assert_citations_exact(answer: dict) -> None:
+    """Every extract and every passage equals the source file sliced at its citation."""
+    for extract in answer["extracts"]:
+        citation = extract["citation"]
+        assert read_source(citation["doc_id"])[citation["start"] : citation["end"]] == extract["text"]
+    for passage in answer["passages"]:
+        assert read_source(passage["doc_id"])[passage["start"] : passage["end"]] == passage["text"]
+
+
+@pytest.mark.parametrize("question", sorted(ANSWERABLE))
+def test_ask_returns_a_cited_extract_containing_the_answer(client: TestClient, question: str) -> None:
+    doc_id, expected = ANSWERABLE[question]
+    response = client.post("/ask", json={"question": question})
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert answer["abstained"] is False
+    assert_citations_exact(answer)
+    answering = [e for e in answer["extracts"] if expected in e["text"]]
+    assert answering, answer["extracts"]
+    assert answering[0]["citation"]["doc_id"] == doc_id
+
+
+def test_citation_carries_title_date_speaker_and_passage(client: TestClient) -> None:
+    question = next(iter(ANSWERABLE))
+    answer = client.post("/ask", json={"question": question, "k": 3}).json()
+    citation = answer["extracts"][0]["citation"]
+    assert citation["speaker"] == "Zhu Bing"
+    assert citation["date"] == "2024-09-10"
+    assert citation["title"].startswith("SCIO briefing on promoting high-quality development")
+    assert len(answer["passages"]) == 3
+    passage = client.get(f"/passages/{citation['passage_id']}").json()
+    assert passage["start"] <= citation["start"] and citation["end"] <= passage["end"]
+    assert passage["context"].startswith("The third plenary session")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is a good recipe for apple pie?", "Who won the football world cup final?"],
+)
+def test_unrelated_questions_abstain(client: TestClient, question: str) -> None:
+    answer = client.post("/ask", json={"question": question}).json()
+    assert answer["abstained"] is True
+    assert answer["extracts"] == []
+    assert answer["passages"], "retrieved passages are still shown"
+    assert_citations_exact(answer)
+
+
+def test_documents_and_their_turns(client: TestClient) -> None:
+    documents = client.get("/documents").json()
+    assert [d["doc_id"] for d in documents] == sorted(p.name for p in SEEDS.glob("*.txt"))
+    by_id = {d["doc_id"]: d for d in documents}
+    assert by_id["003_94303b5083c37beb.txt"]["date"] == "2017-05-12"
+    document = client.get("/documents/003_94303b5083c37beb.txt").json()
+    source = read_source("003_94303b5083c37beb.txt")
+    assert [t["speaker"] for t in document["turns"]] == ["Xi Yanchun", "Xin Guobin", "Xi Yanchun"]
+    assert all(source[t["start"] : t["end"]] == t["text"] for t in document["turns"])
+    assert {s["name"]: s["role"] for s in document["speakers"]}["Xin Guobin"].startswith("vice minister")
+
+
+def test_health_and_openapi(client: TestClient) -> None:
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and health["documents"] == 5 and health["passages"] > 0
+    schema = client.get("/schema/openapi.json")
+    assert schema.status_code == 200
+    assert {"/ask", "/documents", "/health"} <= set(schema.json()["paths"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"question": ""}, 400, "question"),
+        ({"question": "   \n "}, 400, "question must not be empty"),
+        ({}, 400, "question"),
+        ({"question": 42}, 400, "question"),
+        ({"question": "ports?", "k": 0}, 400, "k"),
+        ({"question": "ports?", "k": 1000}, 400, "k must be between 1 and 50"),
+        ({"question": "ports?", "k": "five"}, 400, "k"),
+        ({"question": "ports?", "top": 3}, 400, "top"),
+        ({"question": "x" * 2001}, 400, "limit is 2000"),
+    ],
+)
+def test_bad_questions_get_400_with_a_message(client: TestClient, body: dict, status: int, message: str) -> None:
+    response = client.post("/ask", json=body)
+    assert response.status_code == status, response.text
+    assert message in response.text
+
+
+@pytest.mark.parametrize(
+    ("content", "headers"),
+    [
+        (b"{not json", {"content-type": "application/json"}),
+        (b'{"question": "caf\xe9"}', {"content-type": "application/json"}),
+        (b"[1, 2]", {"content-type": "application/json"}),
+    ],
+)
+def test_malformed_bodies_get_400(client: TestClient, content: bytes, headers: dict) -> None:
+    response = client.post("/ask", content=content, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/json")
+
+
+def test_huge_body_is_refused(client: TestClient) -> None:
+    response = client.post("/ask", content=b'{"question": "' + b"a" * 200_000 + b'"}',
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/passages/0000000000000000", "/documents/nope.txt", "/documents/../../etc/passwd", "/documents/%2e%2e/seeds"],
+)
+def test_unknown_ids_get_404(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404, response.text
+    assert "detail" in response.json()
+
+
+def test_wrong_method_gets_405(client: TestClient) -> None:
+    assert client.get("/ask").status_code == 405

@@ -1,0 +1,115 @@
+"""Passages: inside one turn, exact spans, within the token budget and the embedder's window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.chunking import chunk_transcript, chunk_transcripts, embedding_text
+from rag.config import ChunkSettings, Settings
+from rag.records import Passage, Transcript, TurnKind
+from rag.sentences import sentence_spans
+from rag.service import QAService
+from rag.tokens import TokenCounter, load_encoding
+from rag.transcripts import parse_transcript
+from tests.conftest import QMSUM_DOCS, SEEDS
+
+
+@pytest.fixture(scope="module")
+def tokenizer(settings: Settings) -> TokenCounter:
+    return load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
+
+
+def parse_folder(folder: Path) -> list[Transcript]:
+    return [parse_transcript(p.name, p.read_bytes().decode("utf-8")) for p in sorted(folder.glob("*.txt"))]
+
+
+def corpora() -> list[Path]:
+    return [SEEDS] + ([QMSUM_DOCS] if QMSUM_DOCS.is_dir() else [])
+
+
+@pytest.mark.parametrize("folder", corpora(), ids=lambda p: p.name)
+def test_passages_are_exact_within_one_turn_and_within_budget(folder: Path, tokenizer: TokenCounter) -> None:
+    chunk = ChunkSettings()
+    for transcript in parse_folder(folder):
+        passages = chunk_transcript(transcript, tokenizer, chunk)
+        for passage in passages:
+            turn = transcript.turns[passage.turn_index]
+            assert turn.start <= passage.start < passage.end <= turn.end
+            assert (passage.speaker, passage.kind) == (turn.speaker, turn.kind)
+            body = transcript.text[passage.start : passage.end]
+            assert body == body.strip()
+            assert len(tokenizer.encode_ordinary(body)) <= chunk.max_tokens
+            assert passage.sentences[0].start == passage.start and passage.sentences[-1].end == passage.end
+
+
+def test_every_sentence_of_every_turn_is_in_some_passage(tokenizer: TokenCounter) -> None:
+    for transcript in parse_folder(SEEDS):
+        covered = {
+            (s.start, s.end) for p in chunk_transcript(transcript, tokenizer, ChunkSettings()) for s in p.sentences
+        }
+        for turn in transcript.turns:
+            for span in sentence_spans(transcript.text, turn.start, turn.end):
+                assert span in covered or any(s <= span[0] and span[1] <= e for s, e in covered), span
+
+
+def test_long_turns_are_split_with_overlap(tokenizer: TokenCounter) -> None:
+    chunk = ChunkSettings(max_tokens=80, overlap_tokens=30)
+    transcript = parse_folder(SEEDS)[1]  # Zhu Bing's long answer
+    passages = [p for p in chunk_transcript(transcript, tokenizer, chunk) if p.speaker == "Zhu Bing"]
+    assert len(passages) > 5
+    overlapping = 0
+    for before, after in zip(passages, passages[1:]):
+        assert before.start < after.start and before.end < after.end
+        if after.start < before.end:
+            overlapping += 1
+            shared = transcript.text[after.start : before.end]
+            assert len(tokenizer.encode_ordinary(shared)) <= chunk.overlap_tokens
+    assert overlapping > 0
+
+
+def test_a_sentence_longer_than_the_budget_is_cut_at_words(tokenizer: TokenCounter) -> None:
+    words = " ".join(f"word{i}" for i in range(400))
+    transcript = parse_transcript("long.txt", f"Speaker One:\n\n{words}\n")
+    passages = chunk_transcript(transcript, tokenizer, ChunkSettings(max_tokens=50, overlap_tokens=0))
+    assert len(passages) > 3
+    assert "".join(transcript.text[p.start : p.end] + " " for p in passages).split() == words.split()
+    assert all(len(tokenizer.encode_ordinary(transcript.text[p.start : p.end])) <= 50 for p in passages)
+
+
+def test_question_travels_as_context_of_the_answers_not_in_their_span(tokenizer: TokenCounter) -> None:
+    transcript = parse_folder(SEEDS)[1]
+    passages = chunk_transcript(transcript, tokenizer, ChunkSettings())
+    question = [p for p in passages if p.kind is TurnKind.QUESTION]
+    answers = [p for p in passages if p.speaker == "Zhu Bing"]
+    assert len(question) == 1 and question[0].context is None
+    assert answers and all(p.context and p.context.startswith("The third plenary session") for p in answers)
+    for passage in answers:
+        assert "The third plenary session" not in transcript.text[passage.start : passage.end]
+        assert embedding_text(passage, transcript.text).startswith("Question: The third plenary session")
+
+
+def test_embedded_text_fits_the_models_window(service: QAService, tokenizer: TokenCounter) -> None:
+    embedder = service.embedder
+    window = embedder.max_seq_length  # type: ignore[attr-defined]
+    for folder in corpora():
+        transcripts = parse_folder(folder)
+        sources = {t.doc_id: t.text for t in transcripts}
+        passages: list[Passage] = chunk_transcripts(transcripts, tokenizer, ChunkSettings())
+        longest = max(embedder.count_wordpieces(embedding_text(p, sources[p.doc_id])) for p in passages)  # type: ignore[attr-defined]
+        assert longest <= window, (folder, longest)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mr. Zhu spoke. Then Dr. Li replied.", ["Mr. Zhu spoke.", "Then Dr. Li replied."]),
+        ("It grew 3.5 percent in the U.S. economy. Next year too!", ["It grew 3.5 percent in the U.S. economy.", "Next year too!"]),
+        ("Right . OK , we 're on .", ["Right .", "OK , we 're on ."]),
+        ("“We will open wider.” That is our position.", ["“We will open wider.”", "That is our position."]),
+        ("First line\n\nsecond paragraph.", ["First line", "second paragraph."]),
+    ],
+)
+def test_sentence_spans(text: str, expected: list[str]) -> None:
+    assert [text[s:e] for s, e in sentence_spans(text)] == expected

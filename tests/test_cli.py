@@ -1,0 +1,110 @@
+"""The `rag` command line and a live `rag serve` process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rag.cli import main
+from rag.config import Settings
+from rag.service import QAService
+from tests.conftest import REPO, read_source
+
+QUESTION = "How much foreign capital did the 22 pilot free trade zones actually use in the first half of 2024?"
+
+
+def test_ask_prints_extracts_with_citations(service: QAService, settings: Settings, capsys) -> None:
+    code = main(["ask", QUESTION, "--index-dir", str(settings.index_dir), "--docs", str(settings.docs_dir)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "103.96 billion yuan" in out and "Zhu Bing" in out and "001_0c22fd98c8d2c594.txt [" in out
+
+
+def test_ask_json_output_is_the_api_answer(service: QAService, settings: Settings, capsys) -> None:
+    code = main(["ask", QUESTION, "--json", "-k", "2", "--index-dir", str(settings.index_dir)])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 0 and len(answer["passages"]) == 2
+    for extract in answer["extracts"]:
+        citation = extract["citation"]
+        assert read_source(citation["doc_id"])[citation["start"] : citation["end"]] == extract["text"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["ask", "   "], "error: question must not be empty"),
+        (["index", "--docs", "/nonexistent/folder"], "error: corpus folder /nonexistent/folder does not exist"),
+    ],
+)
+def test_errors_are_one_line_messages(service: QAService, settings: Settings, capsys, argv, message) -> None:
+    code = main([*argv, "--index-dir", str(settings.index_dir)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_setting_is_reported_with_its_variable(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("RAG_MAX_K", "many")
+    assert main(["index"]) == 2
+    assert "RAG_MAX_K='many' is not a valid int" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _post(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_serve_answers_over_a_real_socket(service: QAService, settings: Settings, tmp_path: Path) -> None:
+    """The README's curl check, against a real `rag serve` process reusing the built index."""
+    port = _free_port()
+    env = dict(os.environ, RAG_INDEX_DIR=str(settings.index_dir), RAG_DOCS_DIR=str(settings.docs_dir))
+    log_file = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
+        stdout=log_file, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=2) as response:
+                    assert json.loads(response.read())["status"] == "ok"
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert process.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.5)
+        status, answer = _post(base + "/ask", {"question": QUESTION})
+        assert status == 201
+        extract = next(e for e in answer["extracts"] if "103.96 billion yuan" in e["text"])
+        citation = extract["citation"]
+        assert citation["doc_id"] == "001_0c22fd98c8d2c594.txt"
+        assert read_source(citation["doc_id"])[citation["start"] : citation["end"]] == extract["text"]
+        status, problem = _post(base + "/ask", {"question": ""})
+        assert status == 400 and "detail" in problem
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log_file.close()

@@ -1,0 +1,124 @@
+"""The on-disk index: round trip, stale detection, refusing mismatched or damaged builds."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.config import ChunkSettings, Settings
+from rag.errors import CorpusError, IndexUnavailableError
+from rag.index import CURRENT_LINK, build_index, index_problem, load_index
+from rag.service import QAService, ensure_index
+from rag.tokens import TokenCounter, load_encoding
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def tokenizer(settings: Settings) -> TokenCounter:
+    return load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("001_0c22fd98c8d2c594.txt", "003_94303b5083c37beb.txt"):
+        shutil.copy(SEEDS / name, docs / name)
+    return docs
+
+
+def test_round_trip_keeps_passages_vectors_and_manifest(service: QAService, settings: Settings) -> None:
+    loaded = load_index(settings.index_dir, service.embedder.model, settings.chunk)
+    original = service.index
+    assert loaded.passages == original.passages
+    assert loaded.manifest == original.manifest
+    assert loaded.manifest.model.weights_sha256 == service.embedder.model.weights_sha256
+    assert loaded.manifest.n_passages == loaded.passage_index.ntotal == len(loaded.passages)
+    assert {d.doc_id for d in loaded.manifest.documents} == {p.name for p in SEEDS.glob("*.txt")}
+    # Stored vectors are the model's own: re-embedding a passage gives the same vector.
+    first = loaded.passages[0]
+    stored = loaded.passage_index.reconstruct(0)
+    from rag.chunking import embedding_text
+
+    fresh = service.embedder.embed([embedding_text(first, loaded.transcripts[first.doc_id].text)])[0]
+    assert float(np.dot(stored, fresh)) > 0.999
+    assert loaded.sentence_vectors.shape == (loaded.manifest.n_sentences, loaded.manifest.model.dimension)
+
+
+def test_stale_index_is_rebuilt_and_fresh_one_is_kept(
+    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path
+) -> None:
+    local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
+    model = service.embedder.model
+    assert index_problem(local, model) is not None
+    assert ensure_index(local, service.embedder) is True
+    first_build = (local.index_dir / CURRENT_LINK).resolve().name
+    assert index_problem(local, model) is None
+    assert ensure_index(local, service.embedder) is False
+
+    with (small_corpus / "003_94303b5083c37beb.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\nXi Yanchun:\n\nOne more question from Reuters, please.\n")
+    assert "changed" in (index_problem(local, model) or "")
+    assert ensure_index(local, service.embedder) is True
+    second_build = (local.index_dir / CURRENT_LINK).resolve().name
+    assert second_build != first_build
+    reloaded = load_index(local.index_dir, model, local.chunk)
+    assert any("Reuters" in t.text for t in reloaded.transcripts.values())
+
+
+def test_index_built_with_other_chunking_is_refused(service: QAService, settings: Settings) -> None:
+    other = ChunkSettings(max_tokens=settings.chunk.max_tokens + 10)
+    with pytest.raises(IndexUnavailableError, match="chunking"):
+        load_index(settings.index_dir, service.embedder.model, other)
+    assert "chunking" in (index_problem(settings.with_overrides(chunk=other), service.embedder.model) or "")
+
+
+@pytest.mark.parametrize("victim", ["passages.json", "passages.faiss", "sentences.npy", "documents.json"])
+def test_damaged_or_missing_file_is_detected(
+    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter, victim: str
+) -> None:
+    local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
+    build = build_index(local, service.embedder, tokenizer)
+    target = build / victim
+    if victim == "documents.json":
+        target.unlink()
+    else:
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    with pytest.raises(IndexUnavailableError, match="missing or damaged"):
+        load_index(local.index_dir, service.embedder.model, local.chunk)
+
+
+def test_failed_build_leaves_the_previous_index_serving(
+    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter
+) -> None:
+    local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
+    build_index(local, service.embedder, tokenizer)
+    before = (local.index_dir / CURRENT_LINK).resolve()
+    (small_corpus / "broken.txt").write_bytes(b"Zhu Bing:\n\nCaf\xe9 prices rose.\n")
+    with pytest.raises(CorpusError, match=r"broken\.txt: not valid UTF-8 \(byte 14"):
+        build_index(local, service.embedder, tokenizer)
+    assert (local.index_dir / CURRENT_LINK).resolve() == before
+    assert load_index(local.index_dir, service.embedder.model, local.chunk).manifest.n_passages > 0
+    assert [p.name for p in (local.index_dir / "builds").iterdir()] == [before.name]
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda d: None, "no .txt files"),
+        (lambda d: (d / "empty.txt").write_text("  \n"), "empty.txt: the file is empty"),
+    ],
+)
+def test_unusable_corpus_gets_a_clear_error(
+    service: QAService, settings: Settings, tmp_path: Path, tokenizer: TokenCounter, setup, message: str
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    setup(docs)
+    local = settings.with_overrides(docs_dir=docs, index_dir=tmp_path / "index")
+    with pytest.raises(CorpusError, match=message):
+        build_index(local, service.embedder, tokenizer)
+    assert not (local.index_dir / CURRENT_LINK).exists()

@@ -1,0 +1,241 @@
+"""The transcript parser on the seeds (exact expectations) and on formats the seeds do not show."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings as hypothesis_settings, strategies as st
+
+from rag.records import Transcript, TurnKind
+from rag.transcripts import parse_transcript
+from tests.conftest import QMSUM_DOCS, SEEDS, read_source
+
+# doc id -> (speakers in order of first mention, number of turns, turns by kind)
+SEED_EXPECTATIONS = {
+    "000_6386a5308b8f6e3e.txt": (["Some media", "Wang Hong"], 4, {"narration": 1, "question": 1, "speech": 2}),
+    "001_0c22fd98c8d2c594.txt": (["Tianjin Haihe Media Group", "Li Yongjie", "Zhu Bing"], 3, {"question": 1, "speech": 2}),
+    "002_7ca9be58c1b9d84c.txt": (["Xinhua News Agency", "Xin Guobin", "Shou Xiaoli"], 4, {"narration": 1, "question": 1, "speech": 2}),
+    "003_94303b5083c37beb.txt": (["Ning Jizhe", "Xin Guobin", "Xi Yanchun"], 3, {"speech": 3}),
+    "004_53ec2901118c88b5.txt": (
+        ["Peng Jiaxue", "Fang Hongwei", "Cui Yonghui", "Lin Keqing", "Meng Fanli"], 27, {"narration": 14, "speech": 13}
+    ),
+}
+SEED_TITLES = {
+    "000_6386a5308b8f6e3e.txt": (None, None, "September 8"),
+    "001_0c22fd98c8d2c594.txt": (
+        "SCIO briefing on promoting high-quality development: Ministry of Commerce", "2024-09-10", "September 10, 2024"
+    ),
+    "002_7ca9be58c1b9d84c.txt": (
+        "SCIO briefing on promoting high-quality development: Ministry of Industry and Information Technology",
+        "2024-07-24", "July 24, 2024",
+    ),
+    "003_94303b5083c37beb.txt": (
+        "SCIO briefing on production capacity cooperation under B&R Initiative", "2017-05-12", "May 12, 2017"
+    ),
+    "004_53ec2901118c88b5.txt": (
+        "Focus Interview: Strong Confidence in Seeking Development and Promoting High-level Opening-up",
+        None, "January 12",
+    ),
+}
+CLUTTER = [
+    "Related Articles", "Popular Articles", "Please enter your comment", "Captcha", "CAPTCHA", "Print E-mail",
+    "Bookmark and Share", "Previous", "Adjust font size", "undefined", "Press Room", "Comment(s)",
+    "Follow China.org.cn", "Go to Forum", "Racist, abusive", "Send your stories", "HomeNews", "<\u00a0",
+    "Enter the words you see", "No comments.",
+]
+HEADER_LABELS = {"Speakers", "Chairperson", "Date", "Adjust font size", "Focus Interview", "CCTV news"}
+
+
+def parse_seed(doc_id: str) -> Transcript:
+    return parse_transcript(doc_id, read_source(doc_id))
+
+
+@pytest.mark.parametrize("doc_id", sorted(SEED_EXPECTATIONS))
+def test_seed_speakers_and_turn_counts(doc_id: str) -> None:
+    speakers, n_turns, kinds = SEED_EXPECTATIONS[doc_id]
+    transcript = parse_seed(doc_id)
+    assert [s.name for s in transcript.speakers] == speakers
+    assert len(transcript.turns) == n_turns
+    counted: dict[str, int] = {}
+    for turn in transcript.turns:
+        counted[turn.kind.value] = counted.get(turn.kind.value, 0) + 1
+    assert counted == kinds
+
+
+@pytest.mark.parametrize("doc_id", sorted(SEED_TITLES))
+def test_seed_title_and_date(doc_id: str) -> None:
+    transcript = parse_seed(doc_id)
+    assert (transcript.title, transcript.date, transcript.date_text) == SEED_TITLES[doc_id]
+
+
+@pytest.mark.parametrize("doc_id", sorted(SEED_EXPECTATIONS))
+def test_turn_spans_are_exact_trimmed_and_ordered(doc_id: str) -> None:
+    source = read_source(doc_id)
+    transcript = parse_seed(doc_id)
+    assert transcript.text == source
+    previous_end = 0
+    for turn in transcript.turns:
+        body = source[turn.start : turn.end]
+        assert body and body == body.strip(), turn
+        assert turn.start >= previous_end
+        previous_end = turn.end
+
+
+@pytest.mark.parametrize("doc_id", sorted(SEED_EXPECTATIONS))
+def test_header_labels_are_not_speakers_and_clutter_is_not_in_any_turn(doc_id: str) -> None:
+    transcript = parse_seed(doc_id)
+    assert not HEADER_LABELS & {s.name for s in transcript.speakers}
+    for turn in transcript.turns:
+        body = transcript.text[turn.start : turn.end]
+        for clutter in CLUTTER:
+            assert clutter not in body, (clutter, turn)
+
+
+def test_media_outlets_ask_questions() -> None:
+    kinds = {
+        (t.speaker, t.kind)
+        for doc in ("001_0c22fd98c8d2c594.txt", "002_7ca9be58c1b9d84c.txt")
+        for t in parse_seed(doc).turns
+    }
+    assert ("Tianjin Haihe Media Group", TurnKind.QUESTION) in kinds
+    assert ("Xinhua News Agency", TurnKind.QUESTION) in kinds
+    assert ("Zhu Bing", TurnKind.SPEECH) in kinds
+
+
+def test_speakers_list_gives_roles_to_later_turns() -> None:
+    transcript = parse_seed("003_94303b5083c37beb.txt")
+    roles = {s.name: s.role for s in transcript.speakers}
+    assert roles["Ning Jizhe"] == "vice chairman of National Development and Reform Commission"
+    assert roles["Xi Yanchun"] == "vice director-general of the Press Bureau, State Council Information Office"
+    xin = [t for t in transcript.turns if t.speaker == "Xin Guobin"]
+    assert xin and all(t.role == "vice minister of Industry and Information Technology" for t in xin)
+
+
+def test_inline_roles_carry_to_later_turns_and_quotes_are_not_cited() -> None:
+    transcript = parse_seed("004_53ec2901118c88b5.txt")
+    peng = [t for t in transcript.turns if t.speaker == "Peng Jiaxue"]
+    assert len(peng) == 3
+    assert {t.role for t in peng} == {
+        "Member of the Standing Committee of the CPC Zhejiang Provincial Committee and Secretary of the Ningbo "
+        "Municipal Party Committee"
+    }
+    for turn in peng:
+        body = transcript.text[turn.start : turn.end]
+        assert body[0] not in "“\"" and body[-1] not in "”\""
+    assert transcript.text[peng[0].start : peng[0].end].startswith("To enhance the linking power of the port")
+
+
+def test_reported_speech_is_attributed_and_narration_is_marked() -> None:
+    transcript = parse_seed("000_6386a5308b8f6e3e.txt")
+    narration, question, first, second = transcript.turns
+    assert narration.kind is TurnKind.NARRATION and narration.speaker is None
+    assert question.kind is TurnKind.QUESTION
+    assert transcript.text[question.start : question.end].startswith("What work has been done")
+    assert first.speaker == second.speaker == "Wang Hong"
+    assert first.role and first.role.startswith("deputy director of the first Department of Equipment Industry")
+    # The list introduced by "three aspects of work:" stays with the speaker.
+    assert "Third, deepen international cooperation" in transcript.text[first.start : first.end]
+    assert transcript.text[second.start : second.end].startswith("Wang Hong revealed that")
+
+
+def test_inline_labels_q_and_a_and_caps_names() -> None:
+    text = (
+        "Press briefing, March 3, 2021\n\n"
+        "MR. PRICE: Good afternoon, everyone. I have two items at the top.\n"
+        "Q: Can you comment on the talks?\n"
+        "MR. PRICE: We are not going to characterise them.\n"
+        "They continue this week.\n"
+        "Q: Thank you.\n"
+    )
+    transcript = parse_transcript("press.txt", text)
+    assert [(t.speaker, t.kind.value) for t in transcript.turns] == [
+        ("MR. PRICE", "speech"), ("Q", "question"), ("MR. PRICE", "speech"), ("Q", "question"),
+    ]
+    third = transcript.turns[2]
+    assert text[third.start : third.end] == "We are not going to characterise them.\nThey continue this week."
+    assert transcript.title == "Press briefing, March 3, 2021" and transcript.date == "2021-03-03"
+
+
+def test_recurring_inline_names_form_a_chat_transcript_but_sentences_with_colons_do_not() -> None:
+    text = (
+        "Alice: Shall we start with the budget?\r\n"
+        "Bob: Yes. The total is 40,000 euros.\r\n"
+        "Alice: And the timeline?\r\n"
+        "Bob: Here is the plan: we finish in May.\r\n"
+        "The reason is simple: nobody objected.\r\n"
+    )
+    transcript = parse_transcript("chat.txt", text)
+    assert [t.speaker for t in transcript.turns] == ["Alice", "Bob", "Alice", "Bob"]
+    last = transcript.turns[-1]
+    assert text[last.start : last.end] == "Here is the plan: we finish in May.\r\nThe reason is simple: nobody objected."
+
+
+def test_labels_with_roles_in_parentheses_and_honorifics() -> None:
+    text = (
+        "The Chair (Hon. Anthony Rota (Nipissing, Lib.)):\n\nOrder. We resume.\n\n"
+        "Mrs. Cathy McLeod (KamloopsThompsonCariboo, CPC):\n\nThank you, Mr. Chair. First, a question:\n\n"
+        "First, we will:\n\nlist the items.\n"
+    )
+    transcript = parse_transcript("house.txt", text)
+    assert [(s.name, s.role) for s in transcript.speakers] == [
+        ("The Chair", "Hon. Anthony Rota (Nipissing, Lib.)"),
+        ("Mrs. Cathy McLeod", "KamloopsThompsonCariboo, CPC"),
+    ]
+    assert len(transcript.turns) == 2
+    assert text[transcript.turns[1].start : transcript.turns[1].end].endswith("list the items.")
+
+
+def test_byte_order_mark_stays_in_the_text_and_out_of_spans() -> None:
+    text = "\ufeffZhu Bing:\n\nWe opened 22 zones.\n"
+    transcript = parse_transcript("bom.txt", text)
+    (turn,) = transcript.turns
+    assert text[turn.start : turn.end] == "We opened 22 zones."
+
+
+def test_a_file_with_only_clutter_has_no_turns() -> None:
+    transcript = parse_transcript("empty.txt", "Related Articles\n\nPlease enter your comment!\n")
+    assert transcript.turns == []
+
+
+@pytest.mark.skipif(not QMSUM_DOCS.is_dir(), reason="public benchmark corpus not present")
+def test_every_label_line_of_the_meeting_corpus_opens_a_turn() -> None:
+    import re
+
+    for path in sorted(QMSUM_DOCS.glob("*.txt")):
+        text = path.read_bytes().decode("utf-8")
+        transcript = parse_transcript(path.name, text)
+        starts = {t.start for t in transcript.turns}
+        labels = [m.end() for m in re.finditer(r"(?m)^[^\n]{1,200}:\n\n", text)]
+        assert [pos for pos in labels if pos not in starts] == [], path.name
+        assert all(t.kind is not TurnKind.NARRATION for t in transcript.turns), path.name
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=80),
+            st.sampled_from(["Zhu Bing:", "Speakers:", "Date:", "Q: why?", "“quoted”", "Related Articles", "", "  "]),
+            st.from_regex(r"[A-Z][a-z]+ [A-Z][a-z]+(, [a-z ]+)?: [“\"]?[A-Za-z .]+[”\"]?", fullmatch=True),
+        ),
+        max_size=30,
+    )
+)
+def test_any_text_parses_into_valid_trimmed_spans(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    transcript = parse_transcript("fuzz.txt", text)
+    previous_end = 0
+    for turn in transcript.turns:
+        assert previous_end <= turn.start < turn.end <= len(text)
+        body = text[turn.start : turn.end]
+        assert body.strip() == body
+        previous_end = turn.end
+
+
+def test_seeds_folder_matches_the_shared_corpus() -> None:
+    from tests.conftest import SHARED
+
+    shared = SHARED / "seeds"
+    if not shared.is_dir():
+        pytest.skip("../shared/seeds not present")
+    for path in shared.glob("*.txt"):
+        assert (SEEDS / path.name).read_bytes() == path.read_bytes()
