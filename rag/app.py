@@ -13,7 +13,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from rag.config import Settings
 from rag.errors import IndexUnavailableError, InputError, NotFoundError, RagError
-from rag.records import Answer
+from rag.records import Answer, Filters
 from rag.service import DocumentSummary, DocumentView, Health, PassageView, QAService, open_service
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ class AskRequest(msgspec.Struct, forbid_unknown_fields=True):
 
     question: Annotated[str, msgspec.Meta(min_length=1, description="The question, in plain language.")]
     k: Annotated[int, msgspec.Meta(ge=1, description="Passages to retrieve.")] | None = None
+    filters: Filters | None = None
 
 
 def _service(state: State) -> QAService:
@@ -35,7 +36,7 @@ def _service(state: State) -> QAService:
 @post("/ask", sync_to_thread=True, summary="Answer a question with cited extracts")
 def ask(data: AskRequest, state: State) -> Answer:
     """Retrieve passages and return the sentences that answer, each with its exact citation."""
-    return _service(state).ask(data.question, data.k)
+    return _service(state).ask(data.question, data.k, data.filters)
 
 
 @get("/passages/{passage_id:str}", sync_to_thread=False, summary="One passage")

@@ -117,3 +117,16 @@ class Answer(msgspec.Struct, frozen=True):
     abstained: bool
     extracts: list[Extract]
     passages: list[Hit]
+
+
+class Filters(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Restrict retrieval to some documents, speakers or a date range (ISO dates, inclusive)."""
+
+    documents: list[str] | None = None
+    speakers: list[str] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def is_empty(self) -> bool:
+        """True when nothing is restricted."""
+        return not (self.documents or self.speakers or self.date_from or self.date_to)

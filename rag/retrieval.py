@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 
 from rag.index import LoadedIndex
@@ -17,10 +18,16 @@ class ScoredPassage:
     score: float
 
 
-def dense_search(index: LoadedIndex, question_vector: np.ndarray, k: int) -> list[ScoredPassage]:
-    """Top `k` passages by cosine similarity (vectors are unit length, so inner product)."""
-    k = min(k, len(index.passages))
-    scores, positions = index.passage_index.search(question_vector.reshape(1, -1), k)
+def dense_search(
+    index: LoadedIndex, question_vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+) -> list[ScoredPassage]:
+    """Top `k` passages by cosine similarity (vectors are unit length, so inner product),
+    among `allowed` positions when given."""
+    if allowed is not None and len(allowed) == 0:
+        return []
+    k = min(k, len(index.passages) if allowed is None else len(allowed))
+    params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+    scores, positions = index.passage_index.search(question_vector.reshape(1, -1), k, params=params)
     return [
         ScoredPassage(int(position), float(score))
         for position, score in zip(positions[0], scores[0], strict=True)

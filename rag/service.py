@@ -12,7 +12,8 @@ from rag.config import Settings
 from rag.embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from rag.errors import InputError, NotFoundError
 from rag.index import LoadedIndex, build_index, index_problem, load_index
-from rag.records import Answer, Speaker, TurnKind
+from rag.filters import allowed_positions
+from rag.records import Answer, Filters, Speaker, TurnKind
 from rag.retrieval import dense_search
 from rag.tokens import load_encoding
 
@@ -85,13 +86,14 @@ class QAService:
         """The index in use; replaced whole by `reload`, never mutated."""
         return self._index
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
         """Answer `question` with up to `k` retrieved passages and the sentences that answer it."""
         question = self._check_question(question)
         k = self._check_k(k)
         index = self._index
+        allowed = allowed_positions(index, filters)
         question_vector = self.embedder.embed([question])[0]
-        hits = dense_search(index, question_vector, k)
+        hits = dense_search(index, question_vector, k, allowed)
         return build_answer(
             index,
             question,

@@ -140,3 +140,35 @@ def test_unknown_ids_get_404(client: TestClient, path: str) -> None:
 
 def test_wrong_method_gets_405(client: TestClient) -> None:
     assert client.get("/ask").status_code == 405
+
+
+def test_filters_restrict_documents_speakers_and_dates(client: TestClient) -> None:
+    question = "What did the ministry do to open up the telecommunications sector?"
+    only_003 = client.post("/ask", json={"question": question, "k": 10,
+                                         "filters": {"documents": ["003_94303b5083c37beb.txt"]}}).json()
+    assert only_003["passages"] and {p["doc_id"] for p in only_003["passages"]} == {"003_94303b5083c37beb.txt"}
+    xin = client.post("/ask", json={"question": question, "k": 10, "filters": {"speakers": ["xin guobin"]}}).json()
+    assert xin["passages"] and {p["speaker"] for p in xin["passages"]} == {"Xin Guobin"}
+    assert_citations_exact(xin)
+    in_2024 = client.post("/ask", json={"question": question, "k": 10,
+                                        "filters": {"date_from": "2024-01-01", "date_to": "2024-12-31"}}).json()
+    assert {p["doc_id"] for p in in_2024["passages"]} <= {"001_0c22fd98c8d2c594.txt", "002_7ca9be58c1b9d84c.txt"}
+    nothing = client.post("/ask", json={"question": question, "filters": {"date_to": "2000-01-01"}}).json()
+    assert nothing["abstained"] is True and nothing["passages"] == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"documents": ["nope.txt"]}, "unknown document ids: 'nope.txt'"),
+        ({"speakers": ["Nobody Here"]}, "unknown speakers: 'Nobody Here'"),
+        ({"date_from": "yesterday"}, "date_from must be an ISO date"),
+        ({"date_from": "2024-05-01", "date_to": "2024-01-01"}, "is after date_to"),
+        ({"color": "red"}, "color"),
+        ({"documents": "001_0c22fd98c8d2c594.txt"}, "documents"),
+    ],
+)
+def test_bad_filters_get_400(client: TestClient, filters: dict, message: str) -> None:
+    response = client.post("/ask", json={"question": "ports?", "filters": filters})
+    assert response.status_code == 400, response.text
+    assert message in response.text

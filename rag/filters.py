@@ -1,0 +1,81 @@
+"""Resolving request filters to the passage positions they allow, with clear errors for unknown values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from rag.errors import InputError
+from rag.index import LoadedIndex
+from rag.records import Filters
+from rag.transcripts import speaker_key
+
+_LISTED = 10
+
+
+def allowed_positions(index: LoadedIndex, filters: Filters | None) -> np.ndarray | None:
+    """Positions of passages that pass `filters` (None: everything passes).
+
+    Unknown document ids or speakers and malformed dates raise `InputError`: a typo must
+    not look like "no answer".
+    """
+    if filters is None or filters.is_empty():
+        return None
+    documents = _known_documents(index, filters.documents)
+    speakers = _known_speakers(index, filters.speakers)
+    date_from = _parse_date("date_from", filters.date_from)
+    date_to = _parse_date("date_to", filters.date_to)
+    if date_from and date_to and date_from > date_to:
+        raise InputError(f"date_from {date_from} is after date_to {date_to}")
+    dated_documents = _documents_in_range(index, date_from, date_to)
+    positions = [
+        position
+        for position, passage in enumerate(index.passages)
+        if (documents is None or passage.doc_id in documents)
+        and (speakers is None or (passage.speaker is not None and speaker_key(passage.speaker) in speakers))
+        and (dated_documents is None or passage.doc_id in dated_documents)
+    ]
+    return np.array(positions, dtype=np.int64)
+
+
+def _known_documents(index: LoadedIndex, requested: list[str] | None) -> set[str] | None:
+    if not requested:
+        return None
+    unknown = sorted(set(requested) - index.transcripts.keys())
+    if unknown:
+        raise InputError(f"unknown document ids: {', '.join(map(repr, unknown[:_LISTED]))}; see GET /documents")
+    return set(requested)
+
+
+def _known_speakers(index: LoadedIndex, requested: list[str] | None) -> set[str] | None:
+    if not requested:
+        return None
+    known = {speaker_key(s.name): s.name for t in index.transcripts.values() for s in t.speakers}
+    wanted = {speaker_key(name): name for name in requested}
+    unknown = sorted(name for key, name in wanted.items() if key not in known)
+    if unknown:
+        raise InputError(f"unknown speakers: {', '.join(map(repr, unknown[:_LISTED]))}; see GET /documents")
+    return set(wanted)
+
+
+def _parse_date(name: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+
+
+def _documents_in_range(index: LoadedIndex, date_from: dt.date | None, date_to: dt.date | None) -> set[str] | None:
+    if date_from is None and date_to is None:
+        return None
+    # A document without a full date cannot be placed in a range, so it is left out.
+    return {
+        t.doc_id
+        for t in index.transcripts.values()
+        if t.date
+        and (date_from is None or dt.date.fromisoformat(t.date) >= date_from)
+        and (date_to is None or dt.date.fromisoformat(t.date) <= date_to)
+    }
