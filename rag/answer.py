@@ -10,16 +10,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.abstention import abstention_reason
 from rag.index import LoadedIndex
 from rag.records import Answer, Citation, Extract, Hit, Passage, TurnKind
 from rag.retrieval import ScoredPassage
 
-# How many of the top passages sentences are taken from.
-CANDIDATE_PASSAGES = 3
-# A sentence's own similarity counts most; the passage's rank breaks ties toward better passages.
-SENTENCE_WEIGHT = 0.7
-# Sentences this close to the best one join the answer.
-SCORE_MARGIN = 0.06
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How answer sentences are scored and chosen (tuned on the seed gold set; see eval/REPORT.md)."""
+
+    candidate_passages: int = 3
+    """Sentences are taken from this many of the top passages."""
+    sentence_weight: float = 0.6
+    """Weight of the sentence's own cosine similarity to the question."""
+    passage_weight: float = 0.2
+    """Weight of its passage's similarity: context the sentence alone lacks ("It has 300 routes")."""
+    lexical_weight: float = 0.2
+    """Weight of the sentence's BM25 score, scaled to the best candidate: exact names and numbers."""
+    margin: float = 0.1
+    """Sentences this close to the best one join the answer."""
 
 
 @dataclass(frozen=True)
@@ -38,36 +47,54 @@ def build_answer(
     *,
     min_score: float,
     max_sentences: int,
+    settings: AnswerSettings = AnswerSettings(),
 ) -> Answer:
-    """The cited answer to `question` from ranked `hits`; abstains when the best hit is below `min_score`."""
+    """The cited answer to `question` from ranked `hits`, or an abstention with its reason."""
     retrieved = [_hit(index, hit) for hit in hits]
-    if not hits or hits[0].score < min_score:
-        return Answer(question=question, abstained=True, extracts=[], passages=retrieved)
-    chosen = _choose_sentences(index, question_vector, hits, max_sentences)
+    ranked = _rank_sentences(index, question, question_vector, hits, settings) if hits else []
+    confidence = round(ranked[0].score, 4) if ranked else 0.0
+    reason = abstention_reason(question, index, hits, confidence, min_score, settings.candidate_passages)
+    if reason:
+        return Answer(question=question, abstained=True, extracts=[], passages=retrieved,
+                      confidence=confidence, abstain_reason=reason)
+    chosen = sorted(
+        (c for c in ranked[:max_sentences] if c.score >= ranked[0].score - settings.margin),
+        key=lambda c: (c.passage.doc_id, c.start),
+    )
     extracts = [_extract(index, group) for group in _merge_adjacent(index, chosen)]
-    return Answer(question=question, abstained=not extracts, extracts=extracts, passages=retrieved)
+    return Answer(question=question, abstained=False, extracts=extracts, passages=retrieved, confidence=confidence)
 
 
-def _choose_sentences(
-    index: LoadedIndex, question_vector: np.ndarray, hits: list[ScoredPassage], max_sentences: int
+def _rank_sentences(
+    index: LoadedIndex,
+    question: str,
+    question_vector: np.ndarray,
+    hits: list[ScoredPassage],
+    settings: AnswerSettings,
 ) -> list[_Candidate]:
-    candidates: dict[tuple[str, int, int], _Candidate] = {}
+    """Sentences of the top passages, best first, each scored once (overlapping passages repeat them)."""
     answering = [h for h in hits if index.passages[h.position].kind is not TurnKind.QUESTION] or hits
-    for hit in answering[:CANDIDATE_PASSAGES]:
+    pool = answering[: settings.candidate_passages]
+    rows = np.concatenate([index.passage_sentence_rows[h.position] for h in pool])
+    similarities = index.sentence_vectors[rows] @ question_vector
+    lexical = index.sentence_lexical.scores(question)[rows]
+    if lexical.max() > 0:
+        lexical = lexical / lexical.max()
+    candidates: dict[tuple[str, int, int], _Candidate] = {}
+    offset = 0
+    for hit in pool:
         passage = index.passages[hit.position]
-        rows = index.passage_sentence_rows[hit.position]
-        similarities = index.sentence_vectors[rows] @ question_vector
-        for sentence, similarity in zip(passage.sentences, similarities, strict=True):
-            score = SENTENCE_WEIGHT * float(similarity) + (1 - SENTENCE_WEIGHT) * hit.score
+        for sentence in passage.sentences:
+            score = (
+                settings.sentence_weight * float(similarities[offset])
+                + settings.passage_weight * hit.similarity
+                + settings.lexical_weight * float(lexical[offset])
+            )
+            offset += 1
             key = (passage.doc_id, sentence.start, sentence.end)
             if key not in candidates or candidates[key].score < score:
                 candidates[key] = _Candidate(passage, sentence.start, sentence.end, score)
-    ranked = sorted(candidates.values(), key=lambda c: -c.score)
-    if not ranked:
-        return []
-    best = ranked[0].score
-    chosen = [c for c in ranked[:max_sentences] if c.score >= best - SCORE_MARGIN]
-    return sorted(chosen, key=lambda c: (c.passage.doc_id, c.start))
+    return sorted(candidates.values(), key=lambda c: -c.score)
 
 
 def _merge_adjacent(index: LoadedIndex, chosen: list[_Candidate]) -> list[list[_Candidate]]:

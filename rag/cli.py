@@ -85,6 +85,34 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default RAG_PORT, 8000)")
     _corpus_flags(serve)
     serve.set_defaults(run=_cmd_serve)
+
+    evaluate = commands.add_parser(
+        "eval", help="run a gold file through the service and score it (metrics, failures, CI gate)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Ask every gold question through the service (the code path of POST /ask), print\n"
+        "Hit@k, MRR, nDCG, evidence coverage, answer containment, citation exactness, abstention\n"
+        "and latency, overall and per kind, then the failed questions.\n\n"
+        "With --docs other than the configured corpus (RAG_DOCS_DIR, seeds) and no --index-dir, the\n"
+        "index goes to <index dir>/eval-<parent>-<folder> (e.g. index/eval-qmsum-val-docs), so\n"
+        "evaluating a benchmark never replaces the seed index.\n\n"
+        "Examples:\n"
+        "  rag eval --gold eval/gold.jsonl --thresholds eval/thresholds.json\n"
+        "  rag eval --gold ../shared/bench/qmsum-val/gold.jsonl --docs ../shared/bench/qmsum-val/docs \\\n"
+        "      --run-out eval/runs/qmsum.jsonl --report eval/runs/qmsum.json --compare old.json",
+    )
+    evaluate.add_argument("--gold", type=Path, required=True, help="gold JSONL file (format in DESIGN.md)")
+    _corpus_flags(evaluate)
+    evaluate.add_argument("--run-out", type=Path, default=None, help="write the run file (JSONL, DESIGN.md format)")
+    evaluate.add_argument("--report", type=Path, default=None, help="write the report (metrics + failures) as JSON")
+    evaluate.add_argument("--limit", type=int, default=None, help="only the first N gold questions")
+    evaluate.add_argument("-k", "--k", type=int, default=10, help="passages retrieved per question (default 10)")
+    evaluate.add_argument("--compare", type=Path, default=None, help="an earlier --report JSON: print the deltas")
+    evaluate.add_argument(
+        "--thresholds", type=Path, default=None,
+        help="JSON of metric -> minimum (e.g. {\"overall.hit@5\": 0.8}); exit 1 when any metric is below",
+    )
+    evaluate.add_argument("--max-failures", type=int, default=30, help="failed questions to print (0: all)")
+    evaluate.set_defaults(run=_cmd_eval)
     return parser
 
 
@@ -160,6 +188,61 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"serving {len(service.index.passages)} passages on http://{settings.host}:{settings.port} "
           f"(API docs at /schema/swagger)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from rag import evaluation
+    from rag.errors import InputError
+    from rag.service import open_service
+
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be at least 1, got {args.limit}")
+    if args.docs is not None and args.index_dir is None:
+        configured = Settings.from_env().docs_dir
+        if args.docs.resolve() != configured.resolve():
+            folder = args.docs.resolve()
+            name = "-".join(part for part in (folder.parent.name, folder.name) if part)
+            settings = settings.with_overrides(index_dir=settings.index_dir / f"eval-{name}")
+    gold = evaluation.load_gold(args.gold)[: args.limit]
+    thresholds = evaluation.load_thresholds(args.thresholds) if args.thresholds else None
+    old_report = evaluation.load_report(args.compare) if args.compare else None
+
+    print(f"eval: {len(gold)} questions from {args.gold}, corpus {settings.docs_dir}, index {settings.index_dir}, "
+          f"k={args.k}", file=sys.stderr, flush=True)
+    service = open_service(settings, build_if_needed=True, progress=True)
+    outcome = evaluation.run_eval(service, gold, k=args.k, progress=True, gold_name=str(args.gold))
+    report = outcome.report
+    if args.run_out:
+        evaluation.write_run(args.run_out, outcome.rows)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_bytes(evaluation.report_to_json(report))
+
+    print(evaluation.format_metrics_table(report))
+    overall = report.overall
+    unquoted = f" ({overall.n_unquoted_answers} more whose answers are not quotes of the evidence)" \
+        if overall.n_unquoted_answers else ""
+    print(f"\n{overall.n_scored} questions scored for retrieval, {overall.n_with_answers} for answer containment"
+          f"{unquoted}, {overall.n_unanswerable} unanswerable; {overall.n_extracts} extracts")
+    failures = report.failures
+    shown = failures if args.max_failures <= 0 else failures[: args.max_failures]
+    print(f"\nfailed questions: {len(failures)} of {len(gold)}")
+    for failure in shown:
+        print("  " + evaluation.format_failure(failure).replace("\n", "\n  "))
+    if len(shown) < len(failures):
+        print(f"  ... and {len(failures) - len(shown)} more (all are in --report)")
+    if old_report is not None:
+        print(f"\nchanges against {args.compare}:")
+        print(evaluation.format_deltas(evaluation.compare(old_report, report)))
+    if thresholds is not None:
+        violations = evaluation.check_thresholds(report, thresholds)
+        if violations:
+            print(f"\nFAILED: {len(violations)} metric(s) below the thresholds in {args.thresholds}:", file=sys.stderr)
+            for violation in violations:
+                print(f"  {violation}", file=sys.stderr)
+            return 1
+        print(f"\nthresholds: all {len(thresholds)} metrics meet {args.thresholds}")
     return 0
 
 

@@ -8,6 +8,8 @@ Layout of `index_dir`::
                      /passages.json  passage table (spans, speakers, sentence spans)
                      /documents.json parsed transcripts, with their source text
                      /sentences.npy  unit vectors of every distinct sentence (no pickle)
+                     /bm25/          BM25 index of the passages (bm25s: .npy and .json)
+                     /bm25_sentences/ BM25 index of the sentences, rows as in sentences.npy
 """
 
 from __future__ import annotations
@@ -33,16 +35,21 @@ from rag.config import ChunkSettings, Settings
 from rag.corpus import corpus_fingerprint, fingerprint, read_corpus
 from rag.embedding import Embedder, ResolvedModel
 from rag.errors import CorpusError, IndexUnavailableError
+from rag.lexical import BM25_FILES, LexicalIndex
 from rag.records import Passage, Transcript
 from rag.tokens import TokenCounter
 from rag.transcripts import parse_transcript
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
-DATA_FILES = ("passages.faiss", "passages.json", "documents.json", "sentences.npy")
+BM25_DIR = "bm25"
+SENTENCE_BM25_DIR = "bm25_sentences"
+DATA_FILES = ("passages.faiss", "passages.json", "documents.json", "sentences.npy") + tuple(
+    f"{folder}/{name}" for folder in (BM25_DIR, SENTENCE_BM25_DIR) for name in BM25_FILES
+)
 
 
 class ModelInfo(msgspec.Struct, frozen=True):
@@ -84,7 +91,11 @@ class LoadedIndex:
     passages: list[Passage]
     passage_positions: dict[str, int]
     passage_index: faiss.Index
+    passage_vectors: np.ndarray
+    """The same vectors as `passage_index`, for scoring candidates found by BM25."""
+    lexical: LexicalIndex
     sentence_vectors: np.ndarray
+    sentence_lexical: LexicalIndex
     passage_sentence_rows: list[np.ndarray]
 
 
@@ -136,12 +147,12 @@ def build_index(
     sources = {t.doc_id: t.text for t in transcripts}
     sentence_keys = _sentence_table(passages)
     log.info("embedding %d passages and %d sentences", len(passages), len(sentence_keys))
-    passage_vectors = embedder.embed(
-        [embedding_text(p, sources[p.doc_id]) for p in passages], batch_size=settings.batch_size, progress=progress
-    )
-    sentence_vectors = embedder.embed(
-        [sources[doc][start:end] for doc, start, end in sentence_keys], batch_size=settings.batch_size, progress=progress
-    )
+    passage_texts = [embedding_text(p, sources[p.doc_id]) for p in passages]
+    passage_vectors = embedder.embed(passage_texts, batch_size=settings.batch_size, progress=progress)
+    lexical = LexicalIndex.build(passage_texts)
+    sentence_texts = [sources[doc][start:end] for doc, start, end in sentence_keys]
+    sentence_vectors = embedder.embed(sentence_texts, batch_size=settings.batch_size, progress=progress)
+    sentence_lexical = LexicalIndex.build(sentence_texts)
     faiss_index = faiss.IndexFlatIP(embedder.dimension)
     faiss_index.add(passage_vectors)
 
@@ -155,6 +166,8 @@ def build_index(
             (partial / "passages.json").write_bytes(msgspec.json.encode(passages))
             (partial / "documents.json").write_bytes(msgspec.json.encode(transcripts))
             np.save(partial / "sentences.npy", sentence_vectors, allow_pickle=False)
+            lexical.save(partial / BM25_DIR)
+            sentence_lexical.save(partial / SENTENCE_BM25_DIR)
             manifest = Manifest(
                 format_version=FORMAT_VERSION,
                 build_id=build_id,
@@ -207,6 +220,8 @@ def load_index(index_dir: Path, model: ResolvedModel, chunk: ChunkSettings) -> L
         transcripts = msgspec.json.decode((path / "documents.json").read_bytes(), type=list[Transcript])
         sentence_vectors = np.load(path / "sentences.npy", allow_pickle=False)
         passage_index = faiss.read_index(str(path / "passages.faiss"))
+        lexical = LexicalIndex.load(path / BM25_DIR)
+        sentence_lexical = LexicalIndex.load(path / SENTENCE_BM25_DIR)
     except (OSError, ValueError, RuntimeError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise IndexUnavailableError(f"index in {path} cannot be read: {exc}") from None
     if passage_index.ntotal != len(passages) or passage_index.d != manifest.model.dimension:
@@ -219,7 +234,10 @@ def load_index(index_dir: Path, model: ResolvedModel, chunk: ChunkSettings) -> L
         passages=passages,
         passage_positions={p.id: i for i, p in enumerate(passages)},
         passage_index=passage_index,
+        passage_vectors=passage_index.reconstruct_n(0, passage_index.ntotal),
+        lexical=lexical,
         sentence_vectors=sentence_vectors,
+        sentence_lexical=sentence_lexical,
         passage_sentence_rows=rows,
     )
 

@@ -16,6 +16,8 @@ class TurnKind(str, enum.Enum):
     """A journalist or outlet asking."""
     NARRATION = "narration"
     """Text with no direct speaker (a reporter's narration, an introduction)."""
+    HEADER = "header"
+    """The page's own description of the event: headline, speakers list, date."""
 
 
 class Speaker(msgspec.Struct, frozen=True):
@@ -117,6 +119,10 @@ class Answer(msgspec.Struct, frozen=True):
     abstained: bool
     extracts: list[Extract]
     passages: list[Hit]
+    confidence: float = 0.0
+    """Score of the best candidate sentence; abstention compares it with the calibrated threshold."""
+    abstain_reason: str | None = None
+    """Why nothing was answered, when `abstained`."""
 
 
 class Filters(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 import msgspec
 
-from rag.answer import build_answer
+from rag.answer import AnswerSettings, build_answer
 from rag.config import Settings
 from rag.embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from rag.errors import InputError, NotFoundError
 from rag.index import LoadedIndex, build_index, index_problem, load_index
 from rag.filters import allowed_positions
 from rag.records import Answer, Filters, Speaker, TurnKind
-from rag.retrieval import dense_search
+from rag.retrieval import RetrievalSettings, search
+from rag.speakers import SpeakerDirectory
 from rag.tokens import load_encoding
 
 log = logging.getLogger(__name__)
@@ -72,28 +74,50 @@ class Health(msgspec.Struct, frozen=True):
     passages: int
 
 
+@dataclass(frozen=True)
+class _Served:
+    """An index with the lookups derived from it, swapped as one object."""
+
+    index: LoadedIndex
+    speakers: SpeakerDirectory
+
+    @classmethod
+    def of(cls, index: LoadedIndex) -> _Served:
+        return cls(index, SpeakerDirectory(index.transcripts.values(), index.passages))
+
+
 class QAService:
     """Answers questions over one loaded index with one embedder."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, index: LoadedIndex) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder, index: LoadedIndex,
+        retrieval: RetrievalSettings | None = None,
+        answering: AnswerSettings | None = None,
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
-        self._index = index
+        self.retrieval = retrieval or RetrievalSettings()
+        self.answering = answering or AnswerSettings()
+        self._served = _Served.of(index)
         self._lock = threading.Lock()
 
     @property
     def index(self) -> LoadedIndex:
         """The index in use; replaced whole by `reload`, never mutated."""
-        return self._index
+        return self._served.index
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
         """Answer `question` with up to `k` retrieved passages and the sentences that answer it."""
         question = self._check_question(question)
         k = self._check_k(k)
-        index = self._index
+        # One read: a concurrent reload swaps the index and what is derived from it together.
+        served = self._served
+        index, speakers = served.index, served.speakers
         allowed = allowed_positions(index, filters)
         question_vector = self.embedder.embed([question])[0]
-        hits = dense_search(index, question_vector, k, allowed)
+        mentioned = speakers.mentioned(question)
+        boosted = speakers.passages_of(mentioned) if mentioned else None
+        hits = search(index, question, question_vector, k, self.retrieval, allowed=allowed, boosted=boosted)
         return build_answer(
             index,
             question,
@@ -101,11 +125,12 @@ class QAService:
             hits,
             min_score=self.settings.min_score,
             max_sentences=self.settings.max_extract_sentences,
+            settings=self.answering,
         )
 
     def passage(self, passage_id: str) -> PassageView:
         """One passage by id, with its text."""
-        index = self._index
+        index = self.index
         position = index.passage_positions.get(passage_id)
         if position is None:
             raise NotFoundError(f"no passage with id {passage_id!r}")
@@ -124,12 +149,12 @@ class QAService:
                 doc_id=t.doc_id, title=t.title, date=t.date, date_text=t.date_text,
                 speakers=t.speakers, n_turns=len(t.turns), n_chars=len(t.text),
             )
-            for t in sorted(self._index.transcripts.values(), key=lambda t: t.doc_id)
+            for t in sorted(self.index.transcripts.values(), key=lambda t: t.doc_id)
         ]
 
     def document(self, doc_id: str) -> DocumentView:
         """One document with all its turns and their text."""
-        transcript = self._index.transcripts.get(doc_id)
+        transcript = self.index.transcripts.get(doc_id)
         if transcript is None:
             raise NotFoundError(f"no document with id {doc_id!r}")
         turns = [
@@ -144,7 +169,7 @@ class QAService:
 
     def health(self) -> Health:
         """Liveness plus what is being served."""
-        index = self._index
+        index = self.index
         return Health(
             status="ok", model=index.manifest.model.name, build_id=index.manifest.build_id,
             documents=len(index.transcripts), passages=len(index.passages),
@@ -153,7 +178,8 @@ class QAService:
     def reload(self) -> None:
         """Load the current build from disk and swap it in; requests in flight keep the old one."""
         with self._lock:
-            self._index = load_index(self.settings.index_dir, self.embedder.model, self.settings.chunk)
+            index = load_index(self.settings.index_dir, self.embedder.model, self.settings.chunk)
+            self._served = _Served.of(index)
 
     def _check_question(self, question: str) -> str:
         stripped = question.strip()

@@ -209,6 +209,7 @@ class _Parser:
         if not self.body_started and self.title is None and boilerplate.is_title_like(line.text):
             self.title = boilerplate.clean_title(line.text)
             self.front_matter.append(line.text)
+            self._add_header(line.start, line.end)
             return index + 1
         self._add_text(line.start, line.end)
         return index + 1
@@ -220,10 +221,12 @@ class _Parser:
         following = self.lines[index + 1 : index + 40]
         if key in _METADATA_LABELS:
             value = following[0].text if following else ""
-            if key == "date" and value:
+            has_value = bool(value and len(value.split()) <= 12 and not _ALONE_LABEL.match(value))
+            if key == "date" and has_value:
                 self.date = self.date or boilerplate.find_full_date(value)
                 self.front_matter.append(value)
-            return 1 + bool(value and len(value.split()) <= 12 and not _ALONE_LABEL.match(value))
+            self._add_header(self.lines[index].start, following[0].end if has_value else self.lines[index].end)
+            return 1 + has_value
         if key not in _ROSTER_LABELS:
             return 0
         entries = []
@@ -234,9 +237,9 @@ class _Parser:
             entries.append(entry)
         if not entries:
             return 1 if key in {"speakers", "participants", "attendees", "panelists", "panellists", "in attendance"} else 0
-        self._close()
         for entry in entries:
             self._register(entry.group("name").strip(), entry.group("role").strip())
+        self._add_header(self.lines[index].start, following[len(entries) - 1].end)
         return 1 + len(entries)
 
     # -- turn openers ---------------------------------------------------------------------
@@ -299,13 +302,21 @@ class _Parser:
 
     def _add_text(self, start: int, end: int) -> None:
         self.body_started = True
-        if self.current is None or not self.current.accepts_more:
+        if self.current is None or not self.current.accepts_more or self.current.kind is TurnKind.HEADER:
             self._open(TurnKind.NARRATION, None, None)
         turn = self.current
         assert turn is not None
         turn.spans.append((start, end))
         if turn.quoted and self.text[end - 1] in _CLOSE_QUOTES and (len(turn.spans) > 1 or end - start > 1):
             turn.accepts_more = False
+
+    def _add_header(self, start: int, end: int) -> None:
+        """Headline, speakers list and date block: indexed (they answer "when" and "who"),
+        but they do not start the body, so title and date detection go on."""
+        if self.current is None or self.current.kind is not TurnKind.HEADER:
+            self._close()
+            self.current = _OpenTurn(kind=TurnKind.HEADER, speaker=None, role=None)
+        self.current.spans.append((start, end))
 
     def _close(self) -> None:
         turn, self.current = self.current, None
@@ -341,7 +352,8 @@ class _Parser:
 
     def _document_date(self) -> tuple[str | None, str | None]:
         """(ISO date, date as written): a `Date:` block, else the page head, else a yearless date."""
-        head = "\n".join(self.front_matter + [self.text[t.start : t.end] for t in self.turns[:1]])
+        first_body = next((t for t in self.turns if t.kind is not TurnKind.HEADER), None)
+        head = "\n".join(self.front_matter + ([self.text[first_body.start : first_body.end]] if first_body else []))
         full = self.date or boilerplate.find_full_date(head)
         if full:
             return full

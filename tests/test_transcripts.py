@@ -12,11 +12,17 @@ from tests.conftest import QMSUM_DOCS, SEEDS, read_source
 # doc id -> (speakers in order of first mention, number of turns, turns by kind)
 SEED_EXPECTATIONS = {
     "000_6386a5308b8f6e3e.txt": (["Some media", "Wang Hong"], 4, {"narration": 1, "question": 1, "speech": 2}),
-    "001_0c22fd98c8d2c594.txt": (["Tianjin Haihe Media Group", "Li Yongjie", "Zhu Bing"], 3, {"question": 1, "speech": 2}),
-    "002_7ca9be58c1b9d84c.txt": (["Xinhua News Agency", "Xin Guobin", "Shou Xiaoli"], 4, {"narration": 1, "question": 1, "speech": 2}),
-    "003_94303b5083c37beb.txt": (["Ning Jizhe", "Xin Guobin", "Xi Yanchun"], 3, {"speech": 3}),
+    "001_0c22fd98c8d2c594.txt": (
+        ["Tianjin Haihe Media Group", "Li Yongjie", "Zhu Bing"], 4, {"header": 1, "question": 1, "speech": 2}
+    ),
+    "002_7ca9be58c1b9d84c.txt": (
+        ["Xinhua News Agency", "Xin Guobin", "Shou Xiaoli"], 5, {"header": 1, "narration": 1, "question": 1, "speech": 2}
+    ),
+    "003_94303b5083c37beb.txt": (["Ning Jizhe", "Xin Guobin", "Xi Yanchun"], 5, {"header": 2, "speech": 3}),
     "004_53ec2901118c88b5.txt": (
-        ["Peng Jiaxue", "Fang Hongwei", "Cui Yonghui", "Lin Keqing", "Meng Fanli"], 27, {"narration": 14, "speech": 13}
+        ["Peng Jiaxue", "Fang Hongwei", "Cui Yonghui", "Lin Keqing", "Meng Fanli"],
+        28,
+        {"header": 1, "narration": 14, "speech": 13},
     ),
 }
 SEED_TITLES = {
@@ -148,9 +154,9 @@ def test_inline_labels_q_and_a_and_caps_names() -> None:
     )
     transcript = parse_transcript("press.txt", text)
     assert [(t.speaker, t.kind.value) for t in transcript.turns] == [
-        ("MR. PRICE", "speech"), ("Q", "question"), ("MR. PRICE", "speech"), ("Q", "question"),
+        (None, "header"), ("MR. PRICE", "speech"), ("Q", "question"), ("MR. PRICE", "speech"), ("Q", "question"),
     ]
-    third = transcript.turns[2]
+    third = transcript.turns[3]
     assert text[third.start : third.end] == "We are not going to characterise them.\nThey continue this week."
     assert transcript.title == "Press briefing, March 3, 2021" and transcript.date == "2021-03-03"
 
@@ -239,3 +245,15 @@ def test_seeds_folder_matches_the_shared_corpus() -> None:
         pytest.skip("../shared/seeds not present")
     for path in shared.glob("*.txt"):
         assert (SEEDS / path.name).read_bytes() == path.read_bytes()
+
+
+def test_headline_speakers_list_and_date_block_are_header_turns() -> None:
+    transcript = parse_seed("003_94303b5083c37beb.txt")
+    headers = [t for t in transcript.turns if t.kind is TurnKind.HEADER]
+    assert [transcript.text[t.start : t.end].split("\n")[0] for t in headers] == [
+        "SCIO briefing on production capacity cooperation under B&R Initiative",
+        "Speakers:",
+    ]
+    block = transcript.text[headers[1].start : headers[1].end]
+    assert block.endswith("Date:\nMay 12, 2017") and "Chairperson:\nXi Yanchun" in block
+    assert all(t.speaker is None for t in headers)

@@ -1,0 +1,87 @@
+"""Reading and writing gold files, run files and corpus texts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import msgspec
+
+from rag.errors import InputError
+from rag.evaluation.types import GoldQuestion, RunRow
+
+
+def load_gold(path: Path) -> list[GoldQuestion]:
+    """Read a gold JSONL file; bad JSON, missing fields or bad spans raise `InputError` naming file:line."""
+    questions: list[GoldQuestion] = []
+    seen: dict[str, int] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read gold file {path}: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            question = msgspec.json.decode(line, type=GoldQuestion)
+        except msgspec.ValidationError as exc:
+            raise InputError(f"{where}: {exc}") from None
+        except msgspec.DecodeError as exc:
+            raise InputError(f"{where}: bad JSON: {exc}") from None
+        for span in question.evidence:
+            if not 0 <= span.start < span.end:
+                raise InputError(f"{where}: evidence span {span.doc}[{span.start}:{span.end}] is empty or negative")
+        if not question.answerable and (question.answers or question.evidence):
+            raise InputError(f"{where}: answerable is false but answers or evidence are not empty")
+        if question.id in seen:
+            raise InputError(f"{where}: duplicate id {question.id!r} (first on line {seen[question.id]})")
+        seen[question.id] = number
+        questions.append(question)
+    if not questions:
+        raise InputError(f"gold file {path} has no questions")
+    return questions
+
+
+class DocsFolder:
+    """Source texts of a corpus folder, read lazily like score.py does (UTF-8, no newline translation)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cache: dict[str, str | None] = {}
+
+    def get(self, doc: str) -> str | None:
+        """The text of document `doc`, or None when there is no such file."""
+        if doc not in self._cache:
+            path = self.root / doc
+            text = None
+            if path.is_file():
+                data = path.read_bytes()
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = data.decode("utf-8", errors="replace")
+            self._cache[doc] = text
+        return self._cache[doc]
+
+
+Sources = DocsFolder | Mapping[str, str]
+"""Where document texts come from: a folder, or a mapping (tests)."""
+
+
+def write_run(path: Path, rows: Iterable[RunRow]) -> None:
+    """Write run rows as JSONL (DESIGN.md run-file format)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(msgspec.json.encode(row) + b"\n" for row in rows))
+
+
+def read_run(path: Path) -> list[RunRow]:
+    """Read a run file written by `write_run` (or any tool following DESIGN.md)."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(msgspec.json.decode(line, type=RunRow))
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                raise InputError(f"{path}:{number}: {exc}") from None
+    return rows

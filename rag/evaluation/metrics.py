@@ -1,0 +1,343 @@
+"""Metric arithmetic: pure functions of gold questions, run rows and source texts.
+
+Formats are those of DESIGN.md (gold file, run file). Retrieval metrics are computed
+exactly as the peers' scorer (`shared/peers/score.py`) computes them, so numbers are
+comparable with the LlamaIndex and Haystack baselines:
+
+* scored questions are gold lines with ``answerable: true`` and non-empty evidence;
+  a scored question missing from the run counts as a miss;
+* a hit is relevant when it lies in the same document as some evidence span ``e`` and
+  ``overlap >= 1 and overlap >= min(0.5 * len(hit), 0.5 * len(e))``;
+* Hit@k and MRR@10 look at the first 10 hits; Cov@B walks *all* hits.
+
+Everything here is a pure function of the gold questions, the run rows and the
+source texts, except `run_questions`/`run_eval`, which call the service.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from rag.evaluation.files import Sources
+from rag.evaluation.types import (
+    BUDGETS,
+    EXTRACT_PREVIEW,
+    FAILURE_RANK,
+    RANK_CUTOFF,
+    EvidenceSpan,
+    Failure,
+    GoldQuestion,
+    Metrics,
+    Report,
+    RunExtract,
+    RunHit,
+    RunRow,
+)
+
+_WORD = re.compile(r"\S+")
+
+
+def overlap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
+    """Length of the intersection of two half-open spans."""
+    return max(0, min(a_end, b_end) - max(a_start, b_start))
+
+
+def _valid(hit: RunHit) -> bool:
+    return 0 <= hit.start <= hit.end
+
+
+def relevant_spans(hit: RunHit, evidence: Sequence[EvidenceSpan]) -> list[int]:
+    """Indices of the evidence spans `hit` is relevant to (DESIGN.md half-of-the-shorter rule)."""
+    if not _valid(hit):
+        return []
+    length = hit.end - hit.start
+    found = []
+    for i, e in enumerate(evidence):
+        if e.doc != hit.doc:
+            continue
+        shared = overlap(hit.start, hit.end, e.start, e.end)
+        if shared >= 1 and shared >= min(0.5 * length, 0.5 * (e.end - e.start)):
+            found.append(i)
+    return found
+
+
+def is_relevant(hit: RunHit, evidence: Sequence[EvidenceSpan]) -> bool:
+    """A hit is relevant when it overlaps some evidence span of its document by at least
+    1 character and at least half of the shorter of the two spans (score.py's rule)."""
+    return bool(relevant_spans(hit, evidence))
+
+
+def first_relevant_rank(
+    hits: Sequence[RunHit], evidence: Sequence[EvidenceSpan], cutoff: int = RANK_CUTOFF
+) -> int | None:
+    """1-based rank of the first relevant hit within `cutoff`, or None."""
+    return next((rank for rank, h in enumerate(hits[:cutoff], 1) if is_relevant(h, evidence)), None)
+
+
+def hit_at(hits: Sequence[RunHit], evidence: Sequence[EvidenceSpan], k: int) -> float:
+    """Hit@k: 1.0 when a relevant hit is within the first k (k <= 10)."""
+    rank = first_relevant_rank(hits, evidence)
+    return 1.0 if rank is not None and rank <= k else 0.0
+
+
+def reciprocal_rank(hits: Sequence[RunHit], evidence: Sequence[EvidenceSpan], cutoff: int = RANK_CUTOFF) -> float:
+    """MRR@cutoff term: 1/rank of the first relevant hit within `cutoff`, else 0 (Voorhees, TREC-8 QA, 1999)."""
+    rank = first_relevant_rank(hits, evidence, cutoff)
+    return 0.0 if rank is None else 1.0 / rank
+
+
+def ndcg(hits: Sequence[RunHit], evidence: Sequence[EvidenceSpan], cutoff: int = RANK_CUTOFF) -> float:
+    """nDCG@cutoff with binary gains (Järvelin & Kekäläinen, TOIS 2002), log2(rank + 1) discount.
+
+    The relevant items are the evidence spans, not passages (chunkers differ, so the
+    number of relevant passages is not fixed). A hit gains 1 when it is relevant to at
+    least one evidence span no earlier hit was credited for; it is then credited for
+    every span it is relevant to. A second passage inside an already-found span gains 0.
+    The ideal DCG puts a gain at each of the first min(cutoff, number of evidence spans)
+    ranks, so nDCG stays in [0, 1] and one relevant hit at rank 1 scores 1.0 when there
+    is one evidence span.
+    """
+    credited: set[int] = set()
+    dcg = 0.0
+    for rank, hit in enumerate(hits[:cutoff], 1):
+        new = set(relevant_spans(hit, evidence)) - credited
+        if new:
+            credited |= new
+            dcg += 1.0 / math.log2(rank + 1)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(cutoff, len(evidence)) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def _intersection(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
+    i = j = total = 0
+    while i < len(a) and j < len(b):
+        total += overlap(a[i][0], a[i][1], b[j][0], b[j][1])
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def coverage(hits: Sequence[RunHit], evidence: Sequence[EvidenceSpan], budget: int, sources: Sources) -> float | None:
+    """Cov@B, as score.py: the fraction of evidence characters covered by the first `budget` words of the hits.
+
+    Walk the hits in rank order, taking whitespace-separated words of each hit's text
+    (read from its source file) until `budget` words in total; the last hit is cut after
+    its budget-th word; overlapping hits spend budget again. Coverage is
+    |evidence chars inside the taken text| / |evidence chars|, evidence being the union
+    of the spans. None when a hit that would be used has no readable text.
+    """
+    remaining = budget
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for hit in hits:
+        if remaining <= 0:
+            break
+        source = sources.get(hit.doc) if _valid(hit) else None
+        if source is None:
+            return None
+        text = source[hit.start : hit.end]
+        words = list(_WORD.finditer(text))
+        if not words:
+            continue
+        if len(words) <= remaining:
+            end = len(text)
+            remaining -= len(words)
+        else:
+            end = words[remaining - 1].end()
+            remaining = 0
+        taken.setdefault(hit.doc, []).append((hit.start, hit.start + end))
+    by_doc: dict[str, list[tuple[int, int]]] = {}
+    for e in evidence:
+        by_doc.setdefault(e.doc, []).append((e.start, e.end))
+    total = covered = 0
+    for doc, spans in by_doc.items():
+        merged = _merge(spans)
+        total += sum(end - start for start, end in merged)
+        covered += _intersection(merged, _merge(taken.get(doc, [])))
+    return covered / total if total else None
+
+
+def normalise(text: str) -> str:
+    """Case-folded, with every run of whitespace replaced by one space and the ends stripped."""
+    return " ".join(text.split()).casefold()
+
+
+def answer_contained(answers: Sequence[str], extract_texts: Sequence[str]) -> bool:
+    """True when some answer occurs in the extracts' texts joined by a space.
+
+    Matching is case-insensitive and whitespace-normalised (`normalise` on both sides),
+    so a line break in the source matches a space in the answer. Empty answers never match.
+    """
+    haystack = normalise(" ".join(extract_texts))
+    return any(normalise(a) and normalise(a) in haystack for a in answers)
+
+
+def citation_exact(extract: RunExtract, sources: Sources) -> bool:
+    """True when `source(extract.doc)[start:end] == extract.text` exactly."""
+    source = sources.get(extract.doc)
+    if source is None or not 0 <= extract.start <= extract.end:
+        return False
+    return source[extract.start : extract.end] == extract.text
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Linear-interpolation percentile (numpy's default, as the peers); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * p / 100.0
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def answer_is_quoted(q: GoldQuestion, sources: Sources) -> bool:
+    """True when some answer of `q` occurs in its evidence text, so a verbatim extract can contain it."""
+    texts = [text[e.start : e.end] for e in q.evidence if (text := sources.get(e.doc)) is not None]
+    return bool(q.answers) and answer_contained(q.answers, texts)
+
+
+def compute_metrics(gold: Sequence[GoldQuestion], rows: Mapping[str, RunRow], sources: Sources) -> Metrics:
+    """All metrics over `gold`; `rows` maps question id to its run row (a missing row is a miss)."""
+    ranks: list[int | None] = []
+    ndcgs: list[float] = []
+    covs: dict[int, list[float]] = {b: [] for b in BUDGETS}
+    contained: list[float] = []
+    exact: list[bool] = []
+    latencies: list[float] = []
+    true_abstain = false_abstain = unanswerable = abstained = unquoted = 0
+    for q in gold:
+        row = rows.get(q.id)
+        hits = row.hits if row else []
+        if row is not None:
+            latencies.append(row.latency_ms)
+            exact.extend(citation_exact(x, sources) for x in row.extracts)
+            abstained += row.abstained
+        if not q.answerable:
+            unanswerable += 1
+            true_abstain += bool(row and row.abstained)
+            continue
+        false_abstain += bool(row and row.abstained)
+        if q.evidence:
+            ranks.append(first_relevant_rank(hits, q.evidence))
+            ndcgs.append(ndcg(hits, q.evidence))
+            for b in BUDGETS:
+                value = coverage(hits, q.evidence, b, sources)
+                if value is not None:
+                    covs[b].append(value)
+        if q.answers and not answer_is_quoted(q, sources):
+            unquoted += 1
+        elif q.answers:
+            texts = [x.as_read() for x in row.extracts] if row else []
+            contained.append(1.0 if answer_contained(q.answers, texts) else 0.0)
+
+    def hit(k: int) -> float | None:
+        return _mean([1.0 if r is not None and r <= k else 0.0 for r in ranks])
+
+    return Metrics(
+        n_questions=len(gold), n_scored=len(ranks), n_unanswerable=unanswerable,
+        hit_1=hit(1), hit_3=hit(3), hit_5=hit(5), hit_10=hit(10),
+        mrr_10=_mean([0.0 if r is None else 1.0 / r for r in ranks]), ndcg_10=_mean(ndcgs),
+        cov_100=_mean(covs[100]), cov_300=_mean(covs[300]),
+        answer_containment=_mean(contained), n_with_answers=len(contained), n_unquoted_answers=unquoted,
+        citation_exactness=_mean([1.0 if e else 0.0 for e in exact]), n_extracts=len(exact),
+        abstention_precision=_ratio(true_abstain, abstained), abstention_recall=_ratio(true_abstain, unanswerable),
+        n_abstained=abstained, wrongly_refused=false_abstain,
+        latency_p50_ms=percentile(latencies, 50), latency_p95_ms=percentile(latencies, 95),
+    )
+
+
+def find_failures(gold: Sequence[GoldQuestion], rows: Mapping[str, RunRow], sources: Sources) -> list[Failure]:
+    """Answerable questions with no relevant hit in the top 5 or the answer not contained
+    (quoted answers only, as `answer_containment`); unanswerable questions the service did not abstain on."""
+    failures = []
+    for q in gold:
+        row = rows.get(q.id)
+        hits = row.hits if row else []
+        rank = first_relevant_rank(hits, q.evidence) if q.evidence else None
+        reasons = []
+        if row is None:
+            reasons.append("missing from the run")
+        if q.answerable:
+            if row and row.abstained:
+                reasons.append("abstained")
+            if q.evidence and (rank is None or rank > FAILURE_RANK):
+                reasons.append(f"no relevant hit in top {FAILURE_RANK}")
+            texts = [x.as_read() for x in row.extracts] if row else []
+            if answer_is_quoted(q, sources) and not answer_contained(q.answers, texts):
+                reasons.append("answer not contained")
+        elif row and not row.abstained:
+            reasons.append("answered an unanswerable question")
+        if reasons:
+            first = " ".join(row.extracts[0].text.split()) if row and row.extracts else None
+            if first and len(first) > EXTRACT_PREVIEW:
+                first = first[: EXTRACT_PREVIEW - 1] + "…"
+            failures.append(Failure(
+                id=q.id, kind=q.kind, question=q.question, reasons=reasons, answers=q.answers, evidence=q.evidence,
+                abstained=bool(row and row.abstained), first_relevant_rank=rank,
+                top_hit=hits[0] if hits else None, first_extract=first,
+            ))
+    return failures
+
+
+def evaluate(
+    gold: Sequence[GoldQuestion], rows: Sequence[RunRow], sources: Sources, *,
+    gold_name: str = "", docs_name: str = "", k: int | None = None,
+) -> Report:
+    """Score run rows against gold: metrics overall and per `kind`, and the failed questions."""
+    by_id = {row.id: row for row in rows}
+    kinds = sorted({q.kind for q in gold if q.kind is not None})
+    return Report(
+        gold=gold_name, docs=docs_name, k=k,
+        overall=compute_metrics(gold, by_id, sources),
+        by_kind={kind: compute_metrics([q for q in gold if q.kind == kind], by_id, sources) for kind in kinds},
+        failures=find_failures(gold, by_id, sources),
+    )
+
+
+def validate_gold(gold: Sequence[GoldQuestion], sources: Sources, *, check_answers: bool = True) -> list[str]:
+    """Problems of a gold set against its corpus: evidence outside its file, answers not in the evidence.
+
+    With `check_answers`, every answer must occur in one of its question's evidence spans
+    (case-insensitive, whitespace-normalised, as `answer_contained`). Benchmarks whose
+    answers are summaries (qmsum) pass `check_answers=False`.
+    """
+    problems = []
+    for q in gold:
+        texts = []
+        for span in q.evidence:
+            source = sources.get(span.doc)
+            if source is None:
+                problems.append(f"{q.id}: evidence document {span.doc!r} not found")
+            elif span.end > len(source):
+                where = f"{span.doc}[{span.start}:{span.end}]"
+                problems.append(f"{q.id}: evidence {where} ends past the file ({len(source)})")
+            else:
+                texts.append(source[span.start : span.end])
+        if check_answers:
+            for answer in q.answers:
+                if not answer_contained([answer], texts):
+                    problems.append(f"{q.id}: answer {answer!r} is not inside its evidence")
+    return problems

@@ -1,0 +1,71 @@
+"""Lexical retrieval: BM25 over passages (bm25s), with a tokenizer shared by indexing and querying."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+_TOKEN = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*", re.UNICODE)
+# Short English stopword list: the words that carry no topic in a question.
+STOPWORDS = frozenset(
+    """a an and are as at be been but by did do does for from had has have he her his how i if in into is it its
+    me my of on or our she so than that the their them then there these they this those to was we were what when
+    where which who whom why will with would you your about can could should shall may might must also just
+    said say says tell told think thought many much""".split()
+)
+BM25_FILES = (
+    "data.csc.index.npy",
+    "indices.csc.index.npy",
+    "indptr.csc.index.npy",
+    "vocab.index.json",
+    "params.index.json",
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed content words; numbers keep their inner punctuation ("103.96", "2,037")."""
+    words = [w for w in (m.group().lower() for m in _TOKEN.finditer(text)) if w not in STOPWORDS]
+    return _stemmer().stemWords(words) if words else []
+
+
+class LexicalIndex:
+    """BM25 scores for every passage; saved as plain .npy/.json files (no pickle)."""
+
+    def __init__(self, model: bm25s.BM25) -> None:
+        self._model = model
+        self._vocab: dict[str, int] = model.vocab_dict
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        """Index `texts` (one per passage, in passage order)."""
+        model = bm25s.BM25()
+        # An empty token list would break bm25s; a placeholder keeps positions aligned.
+        model.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
+        return cls(model)
+
+    def save(self, folder: Path) -> None:
+        """Write the index files into `folder`."""
+        self._model.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Read an index written by `save`."""
+        return cls(bm25s.BM25.load(str(folder), mmap=False, show_progress=False, verbosity=0))
+
+    def scores(self, question: str) -> np.ndarray:
+        """BM25 score of every passage for `question` (zeros when no word is known)."""
+        ids = [self._vocab[t] for t in tokenize(question) if t in self._vocab]
+        if not ids:
+            return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
+        return self._model.get_scores_from_ids(ids).astype(np.float32, copy=False)
