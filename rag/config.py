@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +18,22 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 def _default_tiktoken_cache() -> Path:
     return Path.home() / ".cache" / "rag" / "tiktoken"
+
+
+class LogFormat(enum.StrEnum):
+    """How `rag serve` writes its log lines."""
+
+    JSON = "json"
+    """One JSON object per line (for log collectors)."""
+    TEXT = "text"
+    """Plain `time level logger [request id] message` lines (for people)."""
+
+
+# An API key travels in a header: printable ASCII without spaces or commas (the list separator).
+_KEY = re.compile(r"[!-+\--~]+")
+MIN_KEY_CHARS = 16
+# An origin as browsers send it: scheme://host[:port], nothing after.
+_ORIGIN = re.compile(r"https?://[^/\s?#]+")
 
 
 @dataclass(frozen=True)
@@ -73,12 +91,47 @@ class Settings:
     """Sentences in one answer, at most."""
     host: str = "127.0.0.1"
     port: int = 8000
+    max_body_bytes: int = 65536
+    """Request bodies over this many bytes are refused with 413."""
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    """Keys accepted on every route but `/health` and the web page; empty: no key needed."""
+    admin_api_keys: tuple[str, ...] = field(default=(), repr=False)
+    """Keys for `/admin/*` (they also work wherever `api_keys` do); empty: admin routes are off."""
+    rate_limit_per_minute: int = 0
+    """Requests one client (API key, else address) may make per minute; 0: no limit."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins whose pages may call the API from a browser; empty: none (same-origin only)."""
+    log_format: LogFormat = LogFormat.JSON
+    """Log lines of the HTTP service: `json` or `text`."""
 
     def __post_init__(self) -> None:
-        for name in ("batch_size", "threads", "default_k", "max_k", "max_question_chars", "max_extract_sentences"):
+        for name in (
+            "batch_size", "threads", "default_k", "max_k", "max_question_chars", "max_extract_sentences",
+            "max_body_bytes",
+        ):
             value = getattr(self, name)
             if value < 1:
                 raise ConfigError(f"{name} must be at least 1, got {value}")
+        if self.rate_limit_per_minute < 0:
+            raise ConfigError(f"rate_limit_per_minute must be >= 0 (0: no limit), got {self.rate_limit_per_minute}")
+        for name in ("api_keys", "admin_api_keys"):
+            for position, key in enumerate(getattr(self, name), 1):
+                # Never echo a key back: the message names its position only.
+                if len(key) < MIN_KEY_CHARS or not _KEY.fullmatch(key):
+                    raise ConfigError(
+                        f"{name}: key #{position} must be at least {MIN_KEY_CHARS} printable ASCII characters "
+                        "without spaces or commas"
+                    )
+        for origin in self.cors_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ConfigError(f"cors_origins: {origin!r} is not an origin like https://example.org[:port] or *")
+        if not isinstance(self.log_format, LogFormat):
+            try:
+                # Frozen: coercing a plain string ("text") passed by code goes through object.__setattr__.
+                object.__setattr__(self, "log_format", LogFormat(str(self.log_format)))
+            except ValueError:
+                choices = ", ".join(f.value for f in LogFormat)
+                raise ConfigError(f"log_format must be one of: {choices}; got {self.log_format!r}") from None
         if self.default_k > self.max_k:
             raise ConfigError(f"default_k ({self.default_k}) must not exceed max_k ({self.max_k})")
         if not -1.0 <= self.min_score <= 1.0:
@@ -125,6 +178,15 @@ def _parse(name: str, raw: str, type_name: object) -> object:
         raise ConfigError(f"{variable}={raw!r} is not a valid {kind}") from None
     if kind == "Path":
         return Path(raw).expanduser()
+    if kind == "tuple[str, ...]":
+        # Comma-separated; empty means none.
+        return tuple(item.strip() for item in raw.split(",") if item.strip())
+    if kind == "LogFormat":
+        try:
+            return LogFormat(raw.strip().lower())
+        except ValueError:
+            choices = ", ".join(f.value for f in LogFormat)
+            raise ConfigError(f"{variable}={raw!r} is not one of: {choices}") from None
     if not raw.strip():
         raise ConfigError(f"{variable} must not be empty")
     return raw

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,7 +12,7 @@ import pytest
 from rag.cli import main
 from rag.config import Settings
 from rag.service import QAService
-from tests.conftest import REPO, read_source
+from tests.conftest import live_server, read_source
 
 QUESTION = "How much foreign capital did the 22 pilot free trade zones actually use in the first half of 2024?"
 
@@ -58,12 +53,6 @@ def test_bad_setting_is_reported_with_its_variable(monkeypatch, capsys) -> None:
     assert "RAG_MAX_K='many' is not a valid int" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _post(url: str, body: dict) -> tuple[int, dict]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}, method="POST"
@@ -77,25 +66,7 @@ def _post(url: str, body: dict) -> tuple[int, dict]:
 
 def test_serve_answers_over_a_real_socket(service: QAService, settings: Settings, tmp_path: Path) -> None:
     """The README's curl check, against a real `rag serve` process reusing the built index."""
-    port = _free_port()
-    env = dict(os.environ, RAG_INDEX_DIR=str(settings.index_dir), RAG_DOCS_DIR=str(settings.docs_dir))
-    log_file = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
-        stdout=log_file, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=2) as response:
-                    assert json.loads(response.read())["status"] == "ok"
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                assert process.poll() is None, (tmp_path / "serve.log").read_text()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.5)
+    with live_server(settings.index_dir, settings.docs_dir, tmp_path / "serve.log") as base:
         status, answer = _post(base + "/ask", {"question": QUESTION})
         assert status == 201
         extract = next(e for e in answer["extracts"] if "103.96 billion yuan" in e["text"])
@@ -104,7 +75,3 @@ def test_serve_answers_over_a_real_socket(service: QAService, settings: Settings
         assert read_source(citation["doc_id"])[citation["start"] : citation["end"]] == extract["text"]
         status, problem = _post(base + "/ask", {"question": ""})
         assert status == 400 and "detail" in problem
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log_file.close()
