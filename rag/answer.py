@@ -103,12 +103,13 @@ def _merge_adjacent(index: LoadedIndex, chosen: list[_Candidate]) -> list[list[_
     for candidate in chosen:
         if groups:
             previous = groups[-1][-1]
-            between = index.transcripts[candidate.passage.doc_id].text[previous.end : candidate.start]
+            transcript = index.transcripts[candidate.passage.doc_id]
+            between = transcript.text[previous.end : candidate.start]
             if (
                 previous.passage.doc_id == candidate.passage.doc_id
-                and previous.passage.turn_index == candidate.passage.turn_index
                 and previous.end <= candidate.start
                 and not between.strip()
+                and transcript.turn_at(previous.start) == transcript.turn_at(candidate.start)
             ):
                 groups[-1].append(candidate)
                 continue
@@ -119,12 +120,14 @@ def _merge_adjacent(index: LoadedIndex, chosen: list[_Candidate]) -> list[list[_
 def _extract(index: LoadedIndex, group: list[_Candidate]) -> Extract:
     first, last = group[0], group[-1]
     transcript = index.transcripts[first.passage.doc_id]
+    # The sentence's own turn: a grouped passage has several speakers.
+    turn = transcript.turn_at(first.start)
     citation = Citation(
         doc_id=transcript.doc_id,
         title=transcript.title,
         date=transcript.date,
-        speaker=first.passage.speaker,
-        role=first.passage.role,
+        speaker=turn.speaker if turn else first.passage.speaker,
+        role=turn.role if turn else first.passage.role,
         start=first.start,
         end=last.end,
         passage_id=first.passage.id,

@@ -1,6 +1,10 @@
 """Cut parsed transcripts into passages: one per speaker turn, long turns split at sentences.
 
-A passage's span is always a stretch of one turn, so a citation never mixes speakers.
+A long turn is split at sentence boundaries under the token budget, with overlap. Short
+consecutive turns (a meeting's "Yep." "So which is my bar?") are grouped into one passage
+up to the budget, because one by one they mean nothing to a retriever. Every sentence lies
+inside one turn, so an extract's citation always has one speaker.
+
 A journalist's question travels with the answer turns that follow it, in the text that is
 embedded (`Passage.context`), never in the cited span.
 """
@@ -32,26 +36,79 @@ def chunk_transcripts(
 
 
 def chunk_transcript(transcript: Transcript, tokenizer: TokenCounter, settings: ChunkSettings) -> list[Passage]:
-    """Passages of one transcript; every span lies inside one turn and fits the token budget."""
+    """Passages of one transcript, in source order; each fits the token budget."""
     passages: list[Passage] = []
     context: str | None = None
+    group: list[Turn] = []
+    group_context: str | None = None
+    text = transcript.text
+
+    def flush() -> None:
+        if group:
+            passages.append(_group_passage(transcript, group, group_context, tokenizer, settings))
+            group.clear()
+
     for turn in transcript.turns:
+        tokens = len(tokenizer.encode_ordinary(text[turn.start : turn.end]))
+        if _groupable(turn, tokens, settings):
+            if group and len(tokenizer.encode_ordinary(text[group[0].start : turn.end])) > settings.max_tokens:
+                flush()
+            if not group:
+                group_context = context
+            group.append(turn)
+        else:
+            flush()
+            own_context = None if turn.kind in (TurnKind.QUESTION, TurnKind.HEADER) else context
+            passages.extend(_chunk_turn(transcript, turn, own_context, tokenizer, settings))
         if turn.kind is TurnKind.QUESTION:
-            passages.extend(_chunk_turn(transcript, turn, None, tokenizer, settings))
-            context = _truncate(transcript.text[turn.start : turn.end], settings.context_tokens, tokenizer)
-            continue
-        passages.extend(_chunk_turn(transcript, turn, context, tokenizer, settings))
+            context = _truncate(text[turn.start : turn.end], settings.context_tokens, tokenizer)
+    flush()
     return passages
 
 
 def embedding_text(passage: Passage, source: str) -> str:
-    """What the embedder sees for a passage: the question it answers, the speaker, the text."""
+    """What the embedder sees for a passage: the question it answers, the speaker, the text.
+
+    A grouped passage's later speaker labels are inside its span already; the first one is not.
+    """
     parts = []
     if passage.context:
         parts.append(f"Question: {passage.context}")
     body = source[passage.start : passage.end]
-    parts.append(f"{passage.speaker}: {body}" if passage.speaker else body)
+    first_speaker = passage.speakers[0] if passage.speakers else None
+    parts.append(f"{first_speaker}: {body}" if first_speaker else body)
     return "\n".join(parts)
+
+
+def _groupable(turn: Turn, tokens: int, settings: ChunkSettings) -> bool:
+    limit = min(settings.group_tokens, settings.max_tokens)
+    return limit > 0 and tokens <= limit and turn.kind is not TurnKind.HEADER
+
+
+def _group_passage(
+    transcript: Transcript, turns: list[Turn], context: str | None, tokenizer: TokenCounter, settings: ChunkSettings
+) -> Passage:
+    if len(turns) == 1:
+        # A short turn alone is an ordinary one-turn passage.
+        return _chunk_turn(transcript, turns[0], context, tokenizer, settings)[0]
+    start, end = turns[0].start, turns[-1].end
+    speakers = list(dict.fromkeys(t.speaker for t in turns if t.speaker))
+    kinds = {t.kind for t in turns}
+    only = turns[0] if len(speakers) == 1 and all(t.speaker == speakers[0] for t in turns) else None
+    return Passage(
+        id=passage_id(transcript.doc_id, start, end),
+        doc_id=transcript.doc_id,
+        turn_index=turns[0].index,
+        last_turn_index=turns[-1].index,
+        kind=kinds.pop() if len(kinds) == 1 else TurnKind.SPEECH,
+        speaker=only.speaker if only else None,
+        role=only.role if only else None,
+        start=start,
+        end=end,
+        sentences=[Sentence(s, e) for t in turns for s, e in sentence_spans(transcript.text, t.start, t.end)],
+        speakers=speakers,
+        context=context,
+    )
 
 
 def _chunk_turn(
@@ -71,12 +128,14 @@ def _chunk_turn(
                 id=passage_id(transcript.doc_id, start, end),
                 doc_id=transcript.doc_id,
                 turn_index=turn.index,
+                last_turn_index=turn.index,
                 kind=turn.kind,
                 speaker=turn.speaker,
                 role=turn.role,
                 start=start,
                 end=end,
                 sentences=[Sentence(s, e) for s, e, _ in group],
+                speakers=[turn.speaker] if turn.speaker else [],
                 context=context,
             )
         )

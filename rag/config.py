@@ -50,6 +50,9 @@ class ChunkSettings:
     passage of the same turn."""
     context_tokens: int = 48
     """Budget of the journalist's question embedded with the answer that follows it."""
+    group_tokens: int = 60
+    """Consecutive turns of at most this many tokens (and `max_tokens`) share a passage:
+    a meeting's quick exchanges carry meaning together. 0 keeps every turn apart."""
 
     def __post_init__(self) -> None:
         if self.max_tokens < 16:
@@ -60,6 +63,8 @@ class ChunkSettings:
             )
         if self.context_tokens < 0:
             raise ConfigError(f"context_tokens must be >= 0, got {self.context_tokens}")
+        if self.group_tokens < 0:
+            raise ConfigError(f"group_tokens must be >= 0, got {self.group_tokens}")
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def allowed_positions(index: LoadedIndex, filters: Filters | None) -> np.ndarray
         position
         for position, passage in enumerate(index.passages)
         if (documents is None or passage.doc_id in documents)
-        and (speakers is None or (passage.speaker is not None and speaker_key(passage.speaker) in speakers))
+        and (speakers is None or any(speaker_key(name) in speakers for name in passage.speakers))
         and (dated_documents is None or passage.doc_id in dated_documents)
     ]
     return np.array(positions, dtype=np.int64)

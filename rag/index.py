@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import logging
 import os
@@ -42,7 +43,7 @@ from rag.transcripts import parse_transcript
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 BM25_DIR = "bm25"
@@ -50,6 +51,34 @@ SENTENCE_BM25_DIR = "bm25_sentences"
 DATA_FILES = ("passages.faiss", "passages.json", "documents.json", "sentences.npy") + tuple(
     f"{folder}/{name}" for folder in (BM25_DIR, SENTENCE_BM25_DIR) for name in BM25_FILES
 )
+
+
+# The modules whose code decides what an index holds: a change to any of them makes
+# existing indexes stale, as a change of settings does.
+_PIPELINE_MODULES = ("boilerplate", "chunking", "corpus", "index", "lexical", "sentences", "transcripts")
+
+
+@functools.lru_cache(maxsize=1)
+def pipeline_fingerprint() -> str:
+    """sha256 over the source of the parsing, chunking and indexing code."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for module in _PIPELINE_MODULES:
+        digest.update((package / f"{module}.py").read_bytes())
+    return digest.hexdigest()
+
+
+class _FormatOnly(msgspec.Struct):
+    format_version: int
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Decode a manifest, checking its format version first so an old index gets a clear message."""
+    data = path.read_bytes()
+    version = msgspec.json.decode(data, type=_FormatOnly).format_version
+    if version != FORMAT_VERSION:
+        raise IndexUnavailableError(f"index format {version}, this version reads {FORMAT_VERSION}; run `rag index`")
+    return msgspec.json.decode(data, type=Manifest)
 
 
 class ModelInfo(msgspec.Struct, frozen=True):
@@ -68,6 +97,8 @@ class Manifest(msgspec.Struct, frozen=True):
     """What an index was built from; loading refuses one that does not match the running settings."""
 
     format_version: int
+    pipeline: str
+    """`pipeline_fingerprint()` of the code that built it."""
     build_id: str
     created_at: str
     model: ModelInfo
@@ -110,8 +141,10 @@ def index_problem(settings: Settings, model: ResolvedModel) -> str | None:
     if not manifest_path.is_file():
         return f"no index in {settings.index_dir}"
     try:
-        manifest = msgspec.json.decode(manifest_path.read_bytes(), type=Manifest)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        manifest = read_manifest(manifest_path)
+    except IndexUnavailableError as exc:
+        return str(exc)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         return f"unreadable manifest: {exc}"
     mismatch = _manifest_mismatch(manifest, model, settings.chunk)
     if mismatch:
@@ -125,8 +158,8 @@ def index_problem(settings: Settings, model: ResolvedModel) -> str | None:
 
 
 def _manifest_mismatch(manifest: Manifest, model: ResolvedModel, chunk: ChunkSettings) -> str | None:
-    if manifest.format_version != FORMAT_VERSION:
-        return f"index format {manifest.format_version}, this version reads {FORMAT_VERSION}"
+    if manifest.pipeline != pipeline_fingerprint():
+        return "index built by another version of the parsing and chunking code"
     if manifest.model.name != model.name or manifest.model.weights_sha256 != model.weights_sha256:
         return f"index built with model {manifest.model.name} ({manifest.model.weights_sha256[:12]}), " \
                f"configured {model.name} ({model.weights_sha256[:12]})"
@@ -170,6 +203,7 @@ def build_index(
             sentence_lexical.save(partial / SENTENCE_BM25_DIR)
             manifest = Manifest(
                 format_version=FORMAT_VERSION,
+                pipeline=pipeline_fingerprint(),
                 build_id=build_id,
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 model=ModelInfo(embedder.model.name, embedder.model.weights_sha256, embedder.dimension),
@@ -205,7 +239,7 @@ def load_index(index_dir: Path, model: ResolvedModel, chunk: ChunkSettings) -> L
     # Resolve once: a concurrent swap must not mix files from two builds.
     path = link.resolve()
     try:
-        manifest = msgspec.json.decode((path / "manifest.json").read_bytes(), type=Manifest)
+        manifest = read_manifest(path / "manifest.json")
     except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise IndexUnavailableError(f"index manifest in {path} is unreadable: {exc}") from None
     mismatch = _manifest_mismatch(manifest, model, chunk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import enum
 
 import msgspec
@@ -51,6 +52,13 @@ class Transcript(msgspec.Struct, frozen=True):
     speakers: list[Speaker]
     turns: list[Turn]
 
+    def turn_at(self, offset: int) -> Turn | None:
+        """The turn whose span contains `offset` (turns are in source order and do not overlap)."""
+        position = bisect.bisect_right(self.turns, offset, key=lambda turn: turn.start) - 1
+        if position >= 0 and self.turns[position].start <= offset < self.turns[position].end:
+            return self.turns[position]
+        return None
+
 
 class Sentence(msgspec.Struct, frozen=True, array_like=True):
     """A sentence span inside a passage's cited text."""
@@ -60,17 +68,22 @@ class Sentence(msgspec.Struct, frozen=True, array_like=True):
 
 
 class Passage(msgspec.Struct, frozen=True):
-    """A retrievable unit: part (or all) of one turn, cited by its exact span."""
+    """A retrievable unit, cited by its exact span: part or all of one turn, or a run of short
+    consecutive turns (a quick exchange in a meeting) that would mean little one by one."""
 
     id: str
     doc_id: str
     turn_index: int
+    last_turn_index: int
     kind: TurnKind
     speaker: str | None
+    """The one speaker of the passage; None for narration or an exchange between several."""
     role: str | None
     start: int
     end: int
     sentences: list[Sentence]
+    speakers: list[str] = []
+    """Everyone who speaks in the passage, in order of appearance."""
     context: str | None = None
     """The question this passage answers; embedded with it, never cited."""
 

@@ -31,6 +31,8 @@ class PassageView(msgspec.Struct, frozen=True):
     role: str | None
     kind: TurnKind
     turn_index: int
+    last_turn_index: int
+    speakers: list[str]
     start: int
     end: int
     text: str
@@ -138,7 +140,8 @@ class QAService:
         transcript = index.transcripts[p.doc_id]
         return PassageView(
             id=p.id, doc_id=p.doc_id, title=transcript.title, date=transcript.date, speaker=p.speaker,
-            role=p.role, kind=p.kind, turn_index=p.turn_index, start=p.start, end=p.end,
+            role=p.role, kind=p.kind, turn_index=p.turn_index, last_turn_index=p.last_turn_index,
+            speakers=p.speakers, start=p.start, end=p.end,
             text=transcript.text[p.start : p.end], context=p.context,
         )
 

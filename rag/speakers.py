@@ -58,7 +58,7 @@ class SpeakerDirectory:
                 if len(keys) == 1:
                     self._aliases[alias].add((transcript.doc_id, next(iter(keys))))
         self._longest = max((len(a) for a in self._aliases), default=0)
-        self._speaker_of = [(p.doc_id, speaker_key(p.speaker)) if p.speaker else None for p in passages]
+        self._speakers_of = [{(p.doc_id, speaker_key(name)) for name in p.speakers} for p in passages]
 
     def mentioned(self, question: str) -> set[tuple[str, str]]:
         """(document id, speaker key) of every speaker the question names."""
@@ -77,5 +77,5 @@ class SpeakerDirectory:
         return found
 
     def passages_of(self, speakers: set[tuple[str, str]]) -> np.ndarray:
-        """A boolean mask over passage positions: True where the passage's speaker is in `speakers`."""
-        return np.array([owner in speakers for owner in self._speaker_of], dtype=bool)
+        """A boolean mask over passage positions: True where one of `speakers` speaks in the passage."""
+        return np.array([not owners.isdisjoint(speakers) for owners in self._speakers_of], dtype=bool)

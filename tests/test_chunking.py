@@ -30,18 +30,46 @@ def corpora() -> list[Path]:
 
 
 @pytest.mark.parametrize("folder", corpora(), ids=lambda p: p.name)
-def test_passages_are_exact_within_one_turn_and_within_budget(folder: Path, tokenizer: TokenCounter) -> None:
+def test_passages_are_exact_within_their_turns_and_within_budget(folder: Path, tokenizer: TokenCounter) -> None:
     chunk = ChunkSettings()
     for transcript in parse_folder(folder):
         passages = chunk_transcript(transcript, tokenizer, chunk)
         for passage in passages:
-            turn = transcript.turns[passage.turn_index]
-            assert turn.start <= passage.start < passage.end <= turn.end
-            assert (passage.speaker, passage.kind) == (turn.speaker, turn.kind)
+            turns = transcript.turns[passage.turn_index : passage.last_turn_index + 1]
+            assert turns[0].start <= passage.start < passage.end <= turns[-1].end
             body = transcript.text[passage.start : passage.end]
             assert body == body.strip()
             assert len(tokenizer.encode_ordinary(body)) <= chunk.max_tokens
             assert passage.sentences[0].start == passage.start and passage.sentences[-1].end == passage.end
+            # Every sentence lies inside one turn, so every extract has one speaker.
+            for sentence in passage.sentences:
+                turn = transcript.turn_at(sentence.start)
+                assert turn is not None and sentence.end <= turn.end
+            assert passage.speakers == list(dict.fromkeys(t.speaker for t in turns if t.speaker))
+            if len(turns) == 1:
+                assert (passage.speaker, passage.kind) == (turns[0].speaker, turns[0].kind)
+            else:
+                assert all(
+                    len(tokenizer.encode_ordinary(transcript.text[t.start : t.end])) <= chunk.group_tokens
+                    for t in turns
+                )
+
+
+def test_short_turns_are_grouped_and_long_ones_stand_alone(tokenizer: TokenCounter) -> None:
+    long_answer = " ".join(["We reviewed the budget line by line and found the costs acceptable."] * 6)
+    text = (
+        "Grad A:\n\nOK , we 're on .\n\nGrad B:\n\nWhich one is my mike ?\n\nGrad A:\n\nNumber one .\n\n"
+        f"Professor C:\n\n{long_answer}\n\nGrad B:\n\nRight .\n"
+    )
+    transcript = parse_transcript("meeting.txt", text)
+    passages = chunk_transcript(transcript, tokenizer, ChunkSettings())
+    assert [(p.turn_index, p.last_turn_index) for p in passages] == [(0, 2), (3, 3), (4, 4)]
+    assert passages[0].speakers == ["Grad A", "Grad B"] and passages[0].speaker is None
+    assert text[passages[0].start : passages[0].end].startswith("OK , we 're on .")
+    assert embedding_text(passages[0], text).startswith("Grad A: OK , we 're on .")
+    assert passages[1].speaker == "Professor C"
+    apart = chunk_transcript(transcript, tokenizer, ChunkSettings(group_tokens=0))
+    assert [(p.turn_index, p.last_turn_index) for p in apart] == [(i, i) for i in range(5)]
 
 
 def test_every_sentence_of_every_turn_is_in_some_passage(tokenizer: TokenCounter) -> None:
