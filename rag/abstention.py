@@ -50,6 +50,11 @@ def unmatched_specifics(question: str, index: LoadedIndex, hits: list[ScoredPass
     return [number for number in wanted if not re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d])", haystack)]
 
 
+def low_confidence_reason(confidence: float, min_confidence: float) -> str:
+    """The reason given when the best sentence scores below the threshold."""
+    return f"no passage is close enough to the question (confidence {confidence:.3f} < {min_confidence:.3f})"
+
+
 def abstention_reason(
     question: str, index: LoadedIndex, hits: list[ScoredPassage], confidence: float, min_confidence: float,
     depth: int,
@@ -58,7 +63,7 @@ def abstention_reason(
     if not hits:
         return "no passage matches the question and filters"
     if confidence < min_confidence:
-        return f"no passage is close enough to the question (confidence {confidence:.3f} < {min_confidence:.3f})"
+        return low_confidence_reason(confidence, min_confidence)
     missing = unmatched_specifics(question, index, hits, depth)
     if missing:
         return f"no passage close to the question mentions {', '.join(missing)}"

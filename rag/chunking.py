@@ -80,6 +80,27 @@ def embedding_text(passage: Passage, source: str) -> str:
     return "\n".join(parts)
 
 
+def sentence_embedding_texts(keys: list[tuple[str, int, int]], transcripts: dict[str, Transcript]) -> list[str]:
+    """What the embedder sees for each sentence: the sentence after the one before it in the same turn.
+
+    "It has more than 300 routes." says nothing about a port on its own; with the sentence
+    before it, it matches "How many routes does Ningbo Zhoushan Port have?". `keys` are
+    (doc id, start, end) in source order; the cited span stays the sentence alone.
+    """
+    texts = []
+    previous: tuple[str, int, int, int] | None = None
+    for doc_id, start, end in keys:
+        transcript = transcripts[doc_id]
+        turn = transcript.turn_at(start)
+        turn_index = turn.index if turn else -1
+        sentence = transcript.text[start:end]
+        if previous and previous[0] == doc_id and previous[1] == turn_index and previous[3] <= start:
+            sentence = transcript.text[previous[2] : previous[3]] + " " + sentence
+        texts.append(sentence)
+        previous = (doc_id, turn_index, start, end)
+    return texts
+
+
 def _groupable(turn: Turn, tokens: int, settings: ChunkSettings) -> bool:
     limit = min(settings.group_tokens, settings.max_tokens)
     return limit > 0 and tokens <= limit and turn.kind is not TurnKind.HEADER

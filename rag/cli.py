@@ -112,6 +112,11 @@ def _parser() -> argparse.ArgumentParser:
         help="JSON of metric -> minimum (e.g. {\"overall.hit@5\": 0.8}); exit 1 when any metric is below",
     )
     evaluate.add_argument("--max-failures", type=int, default=30, help="failed questions to print (0: all)")
+    evaluate.add_argument(
+        "--calibrate", action="store_true",
+        help="fit the abstention threshold on the gold set's unanswerable questions and store it in the "
+        "index folder (used when RAG_MIN_SCORE is unset); the report shows the fitted threshold's results",
+    )
     evaluate.set_defaults(run=_cmd_eval)
     return parser
 
@@ -210,8 +215,13 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     print(f"eval: {len(gold)} questions from {args.gold}, corpus {settings.docs_dir}, index {settings.index_dir}, "
           f"k={args.k}", file=sys.stderr, flush=True)
+    if args.calibrate:
+        # Confidence-based abstention off while measuring: every confidence is seen.
+        settings = settings.with_overrides(min_score=-1.0)
     service = open_service(settings, build_if_needed=True, progress=True)
     outcome = evaluation.run_eval(service, gold, k=args.k, progress=True, gold_name=str(args.gold))
+    if args.calibrate:
+        outcome = _calibrate(service, gold, outcome, str(args.gold))
     report = outcome.report
     if args.run_out:
         evaluation.write_run(args.run_out, outcome.rows)
@@ -244,6 +254,28 @@ def _cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         print(f"\nthresholds: all {len(thresholds)} metrics meet {args.thresholds}")
     return 0
+
+
+def _calibrate(service, gold, outcome, gold_name: str):  # type: ignore[no-untyped-def]
+    """Fit and store the abstention threshold; return the outcome as the fitted threshold answers."""
+    from rag import evaluation
+    from rag.calibration import save_calibration
+    from rag.evaluation.calibration import apply_threshold, calibration_for, fit_threshold
+
+    threshold, stats = fit_threshold(gold, outcome.rows)
+    manifest = service.index.manifest
+    calibration = calibration_for(
+        threshold, stats, model=manifest.model.name, weights_sha256=manifest.model.weights_sha256,
+        chunking=manifest.chunking, gold=gold_name, n_answerable=sum(q.answerable for q in gold),
+        n_unanswerable=sum(not q.answerable for q in gold),
+    )
+    path = save_calibration(service.settings.index_dir, calibration)
+    print(f"calibrated abstention threshold {threshold} (precision {stats['abstention_precision']}, recall "
+          f"{stats['abstention_recall']}, answerable refused {stats['wrongly_refused']}) -> {path}", file=sys.stderr)
+    rows = apply_threshold(outcome.rows, threshold)
+    report = evaluation.evaluate(gold, rows, evaluation.DocsFolder(service.settings.docs_dir),
+                                 gold_name=gold_name, docs_name=str(service.settings.docs_dir), k=outcome.report.k)
+    return evaluation.EvalOutcome(rows=rows, report=report)
 
 
 def format_answer(answer: Answer, width: int = 88) -> str:

@@ -14,10 +14,30 @@ from rag.errors import ConfigError
 
 ENV_PREFIX = "RAG_"
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_MIN_SCORE = 0.33
+"""Abstention threshold when none is configured or calibrated: fitted on eval/gold.jsonl
+with `rag eval --calibrate` (see eval/REPORT.md)."""
 
 
 def _default_tiktoken_cache() -> Path:
     return Path.home() / ".cache" / "rag" / "tiktoken"
+
+
+class RetrievalMode(enum.StrEnum):
+    """Which rankings retrieval uses."""
+
+    DENSE = "dense"
+    LEXICAL = "lexical"
+    HYBRID = "hybrid"
+
+
+class Fusion(enum.StrEnum):
+    """How the dense and lexical rankings are combined."""
+
+    WEIGHTED = "weighted"
+    """Each score scaled to [0, 1] between its candidate floor and its best, then mixed."""
+    RRF = "rrf"
+    """Reciprocal rank fusion (ranks only)."""
 
 
 class LogFormat(enum.StrEnum):
@@ -90,8 +110,9 @@ class Settings:
     """Largest `k` a request may ask for."""
     max_question_chars: int = 2000
     """Longer questions are refused with 400."""
-    min_score: float = 0.30
-    """Abstain when the best passage's cosine similarity is below this."""
+    min_score: float | None = None
+    """Abstain when the answer's confidence (its best sentence's score) is below this. Unset:
+    the threshold `rag eval --calibrate` stored beside the index, else `DEFAULT_MIN_SCORE`."""
     max_extract_sentences: int = 3
     """Sentences in one answer, at most."""
     host: str = "127.0.0.1"
@@ -107,6 +128,14 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     """Origins whose pages may call the API from a browser; empty: none (same-origin only)."""
     log_format: LogFormat = LogFormat.JSON
+    retrieval_mode: RetrievalMode = RetrievalMode.HYBRID
+    """`hybrid` (dense + BM25), `dense` or `lexical`."""
+    fusion: Fusion = Fusion.WEIGHTED
+    """How hybrid retrieval combines its rankings: `weighted` or `rrf`."""
+    dense_weight: float = 0.5
+    """Share of the dense score in weighted fusion (the rest is BM25)."""
+    speaker_boost: float = 0.02
+    """Added to the fused score of passages where a speaker the question names speaks."""
     """Log lines of the HTTP service: `json` or `text`."""
 
     def __post_init__(self) -> None:
@@ -130,17 +159,23 @@ class Settings:
         for origin in self.cors_origins:
             if origin != "*" and not _ORIGIN.fullmatch(origin):
                 raise ConfigError(f"cors_origins: {origin!r} is not an origin like https://example.org[:port] or *")
-        if not isinstance(self.log_format, LogFormat):
-            try:
-                # Frozen: coercing a plain string ("text") passed by code goes through object.__setattr__.
-                object.__setattr__(self, "log_format", LogFormat(str(self.log_format)))
-            except ValueError:
-                choices = ", ".join(f.value for f in LogFormat)
-                raise ConfigError(f"log_format must be one of: {choices}; got {self.log_format!r}") from None
+        for name, choice in (("log_format", LogFormat), ("retrieval_mode", RetrievalMode), ("fusion", Fusion)):
+            value = getattr(self, name)
+            if not isinstance(value, choice):
+                try:
+                    # Frozen: coercing a plain string ("text") passed by code goes through object.__setattr__.
+                    object.__setattr__(self, name, choice(str(value)))
+                except ValueError:
+                    choices = ", ".join(f.value for f in choice)
+                    raise ConfigError(f"{name} must be one of: {choices}; got {value!r}") from None
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ConfigError(f"dense_weight must be in [0, 1], got {self.dense_weight}")
+        if self.speaker_boost < 0:
+            raise ConfigError(f"speaker_boost must be >= 0, got {self.speaker_boost}")
         if self.default_k > self.max_k:
             raise ConfigError(f"default_k ({self.default_k}) must not exceed max_k ({self.max_k})")
-        if not -1.0 <= self.min_score <= 1.0:
-            raise ConfigError(f"min_score must be a cosine similarity in [-1, 1], got {self.min_score}")
+        if self.min_score is not None and not -1.0 <= self.min_score <= 1.0:
+            raise ConfigError(f"min_score must be a confidence in [-1, 1], got {self.min_score}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be in 1..65535, got {self.port}")
 
@@ -177,7 +212,7 @@ def _parse(name: str, raw: str, type_name: object) -> object:
     try:
         if kind == "int":
             return int(raw)
-        if kind == "float":
+        if kind in ("float", "float | None"):
             return float(raw)
     except ValueError:
         raise ConfigError(f"{variable}={raw!r} is not a valid {kind}") from None
@@ -186,12 +221,16 @@ def _parse(name: str, raw: str, type_name: object) -> object:
     if kind == "tuple[str, ...]":
         # Comma-separated; empty means none.
         return tuple(item.strip() for item in raw.split(",") if item.strip())
-    if kind == "LogFormat":
+    choice = _CHOICES.get(kind)
+    if choice is not None:
         try:
-            return LogFormat(raw.strip().lower())
+            return choice(raw.strip().lower())
         except ValueError:
-            choices = ", ".join(f.value for f in LogFormat)
+            choices = ", ".join(f.value for f in choice)
             raise ConfigError(f"{variable}={raw!r} is not one of: {choices}") from None
     if not raw.strip():
         raise ConfigError(f"{variable} must not be empty")
     return raw
+
+
+_CHOICES: dict[str, type[enum.StrEnum]] = {"LogFormat": LogFormat, "RetrievalMode": RetrievalMode, "Fusion": Fusion}

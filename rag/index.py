@@ -31,7 +31,7 @@ import faiss
 import msgspec
 import numpy as np
 
-from rag.chunking import chunk_transcripts, embedding_text
+from rag.chunking import chunk_transcripts, embedding_text, sentence_embedding_texts
 from rag.config import ChunkSettings, Settings
 from rag.corpus import corpus_fingerprint, fingerprint, read_corpus
 from rag.embedding import Embedder, ResolvedModel
@@ -183,9 +183,13 @@ def build_index(
     passage_texts = [embedding_text(p, sources[p.doc_id]) for p in passages]
     passage_vectors = embedder.embed(passage_texts, batch_size=settings.batch_size, progress=progress)
     lexical = LexicalIndex.build(passage_texts)
-    sentence_texts = [sources[doc][start:end] for doc, start, end in sentence_keys]
-    sentence_vectors = embedder.embed(sentence_texts, batch_size=settings.batch_size, progress=progress)
-    sentence_lexical = LexicalIndex.build(sentence_texts)
+    sentence_vectors = embedder.embed(
+        sentence_embedding_texts(sentence_keys, {t.doc_id: t for t in transcripts}),
+        batch_size=settings.batch_size,
+        progress=progress,
+    )
+    # BM25 sees the sentence alone: a word of the sentence before must not count twice.
+    sentence_lexical = LexicalIndex.build([sources[doc][start:end] for doc, start, end in sentence_keys])
     faiss_index = faiss.IndexFlatIP(embedder.dimension)
     faiss_index.add(passage_vectors)
 

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 import faiss
 import numpy as np
 
-from rag.errors import ConfigError
+from rag.config import Fusion, RetrievalMode, Settings
 from rag.index import LoadedIndex
-
-
-class RetrievalMode(str, enum.Enum):
-    """Which rankings are used."""
-
-    DENSE = "dense"
-    LEXICAL = "lexical"
-    HYBRID = "hybrid"
-
-    @classmethod
-    def parse(cls, value: str) -> RetrievalMode:
-        """The mode named `value`; the error lists the valid ones."""
-        try:
-            return cls(value.lower())
-        except ValueError:
-            raise ConfigError(f"retrieval mode {value!r} is not one of {[m.value for m in cls]}") from None
 
 
 @dataclass(frozen=True)
@@ -33,12 +16,23 @@ class RetrievalSettings:
     """How rankings are combined (tuned on the eval; see eval/REPORT.md)."""
 
     mode: RetrievalMode = RetrievalMode.HYBRID
+    fusion: Fusion = Fusion.WEIGHTED
     candidates: int = 100
     """Passages taken from each ranking before fusion."""
+    dense_weight: float = 0.5
+    """Weighted fusion: share of the dense score (the rest is BM25)."""
     rrf_k: int = 60
     """Reciprocal rank fusion constant (Cormack et al., SIGIR 2009)."""
     speaker_boost: float = 0.02
-    """Added to the fused score of turns by a speaker the question names (one top rank is 1/(rrf_k+1))."""
+    """Added to the fused score of passages where a speaker the question names speaks."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetrievalSettings:
+        """The retrieval part of the service settings."""
+        return cls(
+            mode=settings.retrieval_mode, fusion=settings.fusion, dense_weight=settings.dense_weight,
+            speaker_boost=settings.speaker_boost,
+        )
 
 
 @dataclass(frozen=True)
@@ -67,12 +61,13 @@ def search(
     if allowed is not None and len(allowed) == 0:
         return []
     depth = max(k, settings.candidates)
-    rankings: list[np.ndarray] = []
-    if settings.mode is not RetrievalMode.LEXICAL:
-        rankings.append(_dense_ranking(index, question_vector, depth, allowed))
-    if settings.mode is not RetrievalMode.DENSE:
-        rankings.append(_lexical_ranking(index, question, depth, allowed))
-    fused = reciprocal_rank_fusion(rankings, settings.rrf_k)
+    dense = _dense_ranking(index, question_vector, depth, allowed) if settings.mode is not RetrievalMode.LEXICAL else None
+    lexical_scores = index.lexical.scores(question) if settings.mode is not RetrievalMode.DENSE else None
+    lexical = _lexical_ranking(lexical_scores, depth, allowed) if lexical_scores is not None else None
+    if dense is not None and lexical is not None and settings.fusion is Fusion.WEIGHTED:
+        fused = weighted_fusion(index, question_vector, dense, lexical, lexical_scores, settings.dense_weight)
+    else:
+        fused = reciprocal_rank_fusion([r for r in (dense, lexical) if r is not None], settings.rrf_k)
     if boosted is not None and boosted.any():
         for position in fused:
             if boosted[position]:
@@ -84,6 +79,36 @@ def search(
         ScoredPassage(int(position), float(score), float(similarity))
         for (position, score), similarity in zip(best, similarities, strict=True)
     ]
+
+
+def weighted_fusion(
+    index: LoadedIndex,
+    question_vector: np.ndarray,
+    dense: np.ndarray,
+    lexical: np.ndarray,
+    lexical_scores: np.ndarray,
+    dense_weight: float,
+) -> dict[int, float]:
+    """Convex mix of the two scores, each scaled to [0, 1] from the weakest to the best of its candidates.
+
+    Min-max normalisation over each retriever's own candidate list (Lee, "Analyses of
+    multiple evidence combination", SIGIR 1997); scaling to the candidate floor, not zero,
+    keeps one ranking's flat tail from drowning the other's.
+    """
+    candidates = np.union1d(dense, lexical)
+    cosine = index.passage_vectors[candidates] @ question_vector
+    dense_cosine = index.passage_vectors[dense] @ question_vector if len(dense) else np.zeros(1)
+    mixed = dense_weight * _scaled(cosine, dense_cosine.min(), dense_cosine.max())
+    if len(lexical):
+        top = lexical_scores[lexical]
+        mixed += (1 - dense_weight) * _scaled(lexical_scores[candidates], top.min(), top.max())
+    return dict(zip(candidates.tolist(), mixed.tolist(), strict=True))
+
+
+def _scaled(values: np.ndarray, floor: float, best: float) -> np.ndarray:
+    if best <= floor:
+        return (values >= best).astype(np.float64)
+    return np.clip((values - floor) / (best - floor), 0.0, None)
 
 
 def reciprocal_rank_fusion(rankings: list[np.ndarray], k: int) -> dict[int, float]:
@@ -106,8 +131,7 @@ def _dense_ranking(index: LoadedIndex, question_vector: np.ndarray, depth: int, 
     return positions[0][positions[0] >= 0]
 
 
-def _lexical_ranking(index: LoadedIndex, question: str, depth: int, allowed: np.ndarray | None) -> np.ndarray:
-    scores = index.lexical.scores(question)
+def _lexical_ranking(scores: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
     if allowed is not None:
         masked = np.full_like(scores, -1.0)
         masked[allowed] = scores[allowed]

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import msgspec
 
 from rag.answer import AnswerSettings, build_answer
-from rag.config import Settings
+from rag.calibration import load_calibration
+from rag.config import DEFAULT_MIN_SCORE, Settings
 from rag.embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from rag.errors import InputError, NotFoundError
 from rag.index import LoadedIndex, build_index, index_problem, load_index
@@ -78,14 +79,26 @@ class Health(msgspec.Struct, frozen=True):
 
 @dataclass(frozen=True)
 class _Served:
-    """An index with the lookups derived from it, swapped as one object."""
+    """An index with what is derived from it, swapped as one object."""
 
     index: LoadedIndex
     speakers: SpeakerDirectory
+    min_score: float
+    """The abstention threshold in force for this index."""
 
     @classmethod
-    def of(cls, index: LoadedIndex) -> _Served:
-        return cls(index, SpeakerDirectory(index.transcripts.values(), index.passages))
+    def of(cls, index: LoadedIndex, settings: Settings) -> _Served:
+        return cls(index, SpeakerDirectory(index.transcripts.values(), index.passages), _min_score(index, settings))
+
+
+def _min_score(index: LoadedIndex, settings: Settings) -> float:
+    """A configured threshold wins; else one calibrated for this model and chunking; else the default."""
+    if settings.min_score is not None:
+        return settings.min_score
+    calibration = load_calibration(
+        settings.index_dir, weights_sha256=index.manifest.model.weights_sha256, chunking=index.manifest.chunking
+    )
+    return calibration.min_score if calibration else DEFAULT_MIN_SCORE
 
 
 class QAService:
@@ -98,15 +111,20 @@ class QAService:
     ) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.retrieval = retrieval or RetrievalSettings()
+        self.retrieval = retrieval or RetrievalSettings.from_settings(settings)
         self.answering = answering or AnswerSettings()
-        self._served = _Served.of(index)
+        self._served = _Served.of(index, settings)
         self._lock = threading.Lock()
 
     @property
     def index(self) -> LoadedIndex:
         """The index in use; replaced whole by `reload`, never mutated."""
         return self._served.index
+
+    @property
+    def min_score(self) -> float:
+        """The abstention threshold in force (configured, calibrated or default)."""
+        return self._served.min_score
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
         """Answer `question` with up to `k` retrieved passages and the sentences that answer it."""
@@ -125,7 +143,7 @@ class QAService:
             question,
             question_vector,
             hits,
-            min_score=self.settings.min_score,
+            min_score=served.min_score,
             max_sentences=self.settings.max_extract_sentences,
             settings=self.answering,
         )
@@ -182,7 +200,7 @@ class QAService:
         """Load the current build from disk and swap it in; requests in flight keep the old one."""
         with self._lock:
             index = load_index(self.settings.index_dir, self.embedder.model, self.settings.chunk)
-            self._served = _Served.of(index)
+            self._served = _Served.of(index, self.settings)
 
     def _check_question(self, question: str) -> str:
         stripped = question.strip()

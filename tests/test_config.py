@@ -33,7 +33,7 @@ def test_environment_overrides_defaults() -> None:
         ({"RAG_MAX_K": "lots"}, "RAG_MAX_K='lots' is not a valid int"),
         ({"RAG_DEFAULT_K": "0"}, "default_k must be at least 1, got 0"),
         ({"RAG_DEFAULT_K": "60"}, r"default_k \(60\) must not exceed max_k \(50\)"),
-        ({"RAG_MIN_SCORE": "2"}, r"min_score must be a cosine similarity in \[-1, 1\], got 2.0"),
+        ({"RAG_MIN_SCORE": "2"}, r"min_score must be a confidence in \[-1, 1\], got 2.0"),
         ({"RAG_PORT": "70000"}, "port must be in 1..65535"),
         ({"RAG_CHUNK_OVERLAP_TOKENS": "500"}, r"overlap_tokens must be in \[0, max_tokens=150\)"),
         ({"RAG_MODEL": "  "}, "RAG_MODEL must not be empty"),
@@ -57,6 +57,7 @@ def test_readme_defaults_match_the_code() -> None:
     for field in dataclasses.fields(Settings):
         if field.name in {"chunk", "tiktoken_cache_dir"}:
             continue
-        assert defaults["RAG_" + field.name.upper()] == str(getattr(settings, field.name)), field.name
+        value = getattr(settings, field.name)
+        assert defaults["RAG_" + field.name.upper()] == ("unset" if value is None else str(value)), field.name
     for field in dataclasses.fields(ChunkSettings):
         assert defaults["RAG_CHUNK_" + field.name.upper()] == str(getattr(settings.chunk, field.name))

@@ -11,31 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
 
 import msgspec
 
-from rag.errors import IndexUnavailableError
+from rag.abstention import low_confidence_reason
+from rag.calibration import Calibration
 from rag.evaluation.types import GoldQuestion, RunRow
 
-CALIBRATION_FILE = "calibration.json"
-CONFIDENCE_REASON = "no passage is close enough"
-
-
-class Calibration(msgspec.Struct, frozen=True):
-    """A fitted threshold and what it was fitted for (an index's model and chunking)."""
-
-    min_score: float
-    model: str
-    weights_sha256: str
-    chunking: dict[str, object]
-    gold: str
-    n_answerable: int
-    n_unanswerable: int
-    abstention_precision: float | None
-    abstention_recall: float | None
-    wrongly_refused: int
-    fitted_at: str
 
 
 def apply_threshold(rows: Sequence[RunRow], threshold: float) -> list[RunRow]:
@@ -45,7 +27,7 @@ def apply_threshold(rows: Sequence[RunRow], threshold: float) -> list[RunRow]:
         if not row.abstained and row.confidence is not None and row.confidence < threshold:
             row = msgspec.structs.replace(
                 row, abstained=True, extracts=[],
-                abstain_reason=f"{CONFIDENCE_REASON} to the question (confidence {row.confidence:.3f} < {threshold:.3f})",
+                abstain_reason=low_confidence_reason(row.confidence, threshold),
             )
         adjusted.append(row)
     return adjusted
@@ -84,29 +66,6 @@ def calibration_for(
         wrongly_refused=int(stats["wrongly_refused"] or 0),
         fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )
-
-
-def save_calibration(index_dir: Path, calibration: Calibration) -> Path:
-    """Write the calibration beside the index builds (replaced atomically)."""
-    target = index_dir / CALIBRATION_FILE
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(msgspec.json.format(msgspec.json.encode(calibration)))
-    partial.replace(target)
-    return target
-
-
-def load_calibration(index_dir: Path, *, weights_sha256: str, chunking: dict[str, object]) -> Calibration | None:
-    """The stored calibration when it was fitted for this model and chunking; None when there is none."""
-    path = index_dir / CALIBRATION_FILE
-    if not path.is_file():
-        return None
-    try:
-        calibration = msgspec.json.decode(path.read_bytes(), type=Calibration)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise IndexUnavailableError(f"{path} is unreadable: {exc}; delete it or run `rag eval --calibrate`") from None
-    if calibration.weights_sha256 != weights_sha256 or calibration.chunking != chunking:
-        return None
-    return calibration
 
 
 def _stats(rows: Sequence[RunRow], answerable: set[str], unanswerable: set[str]) -> dict[str, float | int | None]:
