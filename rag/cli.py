@@ -74,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("-k", type=int, default=None, help="passages to retrieve (default RAG_DEFAULT_K)")
     ask.add_argument("--json", action="store_true", help="print the full answer as JSON")
+    ask.add_argument("--doc", action="append", default=None, help="only this document id (repeatable)")
+    ask.add_argument("--speaker", action="append", default=None, help="only this speaker's turns (repeatable)")
+    ask.add_argument("--date-from", default=None, help="only documents dated on or after YYYY-MM-DD")
+    ask.add_argument("--date-to", default=None, help="only documents dated on or before YYYY-MM-DD")
     _corpus_flags(ask)
     ask.set_defaults(run=_cmd_ask)
 
@@ -172,8 +176,11 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.service import open_service
 
+    from rag.records import Filters
+
+    filters = Filters(documents=args.doc, speakers=args.speaker, date_from=args.date_from, date_to=args.date_to)
     service = open_service(settings, build_if_needed=True, progress=True)
-    answer = service.ask(args.question, args.k)
+    answer = service.ask(args.question, args.k, filters)
     if args.json:
         print(msgspec.json.format(msgspec.json.encode(answer)).decode())
     else:
@@ -281,7 +288,8 @@ def _calibrate(service, gold, outcome, gold_name: str):  # type: ignore[no-untyp
 def format_answer(answer: Answer, width: int = 88) -> str:
     """An answer as terminal text: numbered extracts, each with its citation."""
     if answer.abstained:
-        return "No passage in the transcripts answers this question."
+        reason = f" ({answer.abstain_reason})" if answer.abstain_reason else ""
+        return f"No passage in the transcripts answers this question{reason}."
     blocks = []
     for number, extract in enumerate(answer.extracts, 1):
         c = extract.citation

@@ -33,11 +33,22 @@ def test_ask_json_output_is_the_api_answer(service: QAService, settings: Setting
         assert read_source(citation["doc_id"])[citation["start"] : citation["end"]] == extract["text"]
 
 
+def test_ask_filters_restrict_the_answer(service: QAService, settings: Settings, capsys) -> None:
+    argv = ["ask", "What did the ministry say about telecommunications?", "--json", "-k", "5",
+            "--speaker", "Xin Guobin", "--doc", "002_7ca9be58c1b9d84c.txt", "--index-dir", str(settings.index_dir)]
+    assert main(argv) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["passages"] and {p["doc_id"] for p in answer["passages"]} == {"002_7ca9be58c1b9d84c.txt"}
+    assert {p["speaker"] for p in answer["passages"]} == {"Xin Guobin"}
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["ask", "   "], "error: question must not be empty"),
         (["index", "--docs", "/nonexistent/folder"], "error: corpus folder /nonexistent/folder does not exist"),
+        (["ask", "ports?", "--speaker", "Nobody Here"], "error: unknown speakers: 'Nobody Here'"),
+        (["ask", "ports?", "--date-from", "last week"], "error: date_from must be an ISO date"),
     ],
 )
 def test_errors_are_one_line_messages(service: QAService, settings: Settings, capsys, argv, message) -> None:
