@@ -427,22 +427,9 @@ def test_hit_mrr_and_coverage_match_the_peers_scorer(tmp_path: Path, peer_scorer
 
 # --------------------------------------------------------------------------- the real service
 
-@pytest.fixture(scope="session")
-def eval_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings.from_env(docs_dir=SEEDS, index_dir=tmp_path_factory.mktemp("eval-index"))
-
-
-@pytest.fixture(scope="session")
-def eval_service(eval_settings: Settings) -> QAService:
-    """The real model and a real FAISS index of the seeds, built once for this module's tests."""
-    from rag.service import open_service  # here, so the metric tests do not depend on the service
-
-    return open_service(eval_settings, build_if_needed=True)
-
-
-def test_real_run_on_ten_seed_questions(eval_service: QAService, tmp_path: Path) -> None:
+def test_real_run_on_ten_seed_questions(service: QAService, tmp_path: Path) -> None:
     gold = ev.load_gold(GOLD)[:10]
-    outcome = ev.run_eval(eval_service, gold, k=10)
+    outcome = ev.run_eval(service, gold, k=10)
     assert [r.id for r in outcome.rows] == [q.id for q in gold]
     assert outcome.report.overall.citation_exactness == 1.0
     assert outcome.report.overall.n_extracts > 0
@@ -462,11 +449,11 @@ def test_real_run_on_ten_seed_questions(eval_service: QAService, tmp_path: Path)
         assert all(source[x["doc"]][x["start"]:x["end"]] == x["text"] for x in data["extracts"])
 
 
-def test_cli_gate_exits_1_and_names_the_metric(eval_settings: Settings, tmp_path: Path, capsys) -> None:
+def test_cli_gate_exits_1_and_names_the_metric(settings: Settings, service: QAService, tmp_path: Path, capsys) -> None:
     thresholds = tmp_path / "thresholds.json"
     thresholds.write_text('{"overall.citation_exactness": 1.0, "overall.hit@10": 1.01}')
     report = tmp_path / "report.json"
-    argv = ["eval", "--gold", str(GOLD), "--docs", str(SEEDS), "--index-dir", str(eval_settings.index_dir),
+    argv = ["eval", "--gold", str(GOLD), "--docs", str(SEEDS), "--index-dir", str(settings.index_dir),
             "--limit", "5",
             "--thresholds", str(thresholds), "--report", str(report)]
     assert main(argv) == 1
