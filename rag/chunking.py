@@ -21,6 +21,7 @@ from rag.sentences import sentence_spans
 from rag.tokens import TokenCounter
 
 _WORD = re.compile(r"\S+")
+_TITLE_WORDS = 16
 
 
 def passage_id(doc_id: str, start: int, end: int) -> str:
@@ -66,15 +67,19 @@ def chunk_transcript(transcript: Transcript, tokenizer: TokenCounter, settings: 
     return passages
 
 
-def embedding_text(passage: Passage, source: str) -> str:
-    """What the embedder sees for a passage: the question it answers, the speaker, the text.
+def embedding_text(passage: Passage, transcript: Transcript) -> str:
+    """What the embedder (and BM25) sees for a passage: the document's title, the question it
+    answers, the speaker, the text.
 
-    A grouped passage's later speaker labels are inside its span already; the first one is not.
+    The title places a passage in its event ("SCIO briefing on ... B&R Initiative"), which
+    questions often name. A grouped passage's later speaker labels are inside its span
+    already; the first one is not.
     """
-    parts = []
+    # Capped so title, question and passage stay inside the model's 256-wordpiece window.
+    parts = [" ".join(transcript.title.split()[:_TITLE_WORDS])] if transcript.title else []
     if passage.context:
         parts.append(f"Question: {passage.context}")
-    body = source[passage.start : passage.end]
+    body = transcript.text[passage.start : passage.end]
     first_speaker = passage.speakers[0] if passage.speakers else None
     parts.append(f"{first_speaker}: {body}" if first_speaker else body)
     return "\n".join(parts)

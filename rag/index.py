@@ -180,11 +180,12 @@ def build_index(
     sources = {t.doc_id: t.text for t in transcripts}
     sentence_keys = _sentence_table(passages)
     log.info("embedding %d passages and %d sentences", len(passages), len(sentence_keys))
-    passage_texts = [embedding_text(p, sources[p.doc_id]) for p in passages]
+    by_id = {t.doc_id: t for t in transcripts}
+    passage_texts = [embedding_text(p, by_id[p.doc_id]) for p in passages]
     passage_vectors = embedder.embed(passage_texts, batch_size=settings.batch_size, progress=progress)
     lexical = LexicalIndex.build(passage_texts)
     sentence_vectors = embedder.embed(
-        sentence_embedding_texts(sentence_keys, {t.doc_id: t for t in transcripts}),
+        sentence_embedding_texts(sentence_keys, by_id),
         batch_size=settings.batch_size,
         progress=progress,
     )

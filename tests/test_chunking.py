@@ -66,7 +66,7 @@ def test_short_turns_are_grouped_and_long_ones_stand_alone(tokenizer: TokenCount
     assert [(p.turn_index, p.last_turn_index) for p in passages] == [(0, 2), (3, 3), (4, 4)]
     assert passages[0].speakers == ["Grad A", "Grad B"] and passages[0].speaker is None
     assert text[passages[0].start : passages[0].end].startswith("OK , we 're on .")
-    assert embedding_text(passages[0], text).startswith("Grad A: OK , we 're on .")
+    assert embedding_text(passages[0], transcript).startswith("Grad A: OK , we 're on .")
     assert passages[1].speaker == "Professor C"
     apart = chunk_transcript(transcript, tokenizer, ChunkSettings(group_tokens=0))
     assert [(p.turn_index, p.last_turn_index) for p in apart] == [(i, i) for i in range(5)]
@@ -115,7 +115,9 @@ def test_question_travels_as_context_of_the_answers_not_in_their_span(tokenizer:
     assert answers and all(p.context and p.context.startswith("The third plenary session") for p in answers)
     for passage in answers:
         assert "The third plenary session" not in transcript.text[passage.start : passage.end]
-        assert embedding_text(passage, transcript.text).startswith("Question: The third plenary session")
+        assert embedding_text(passage, transcript).startswith(
+            "SCIO briefing on promoting high-quality development: Ministry of Commerce\nQuestion: The third plenary session"
+        )
 
 
 def test_embedded_text_fits_the_models_window(service: QAService, tokenizer: TokenCounter) -> None:
@@ -123,9 +125,9 @@ def test_embedded_text_fits_the_models_window(service: QAService, tokenizer: Tok
     window = embedder.max_seq_length  # type: ignore[attr-defined]
     for folder in corpora():
         transcripts = parse_folder(folder)
-        sources = {t.doc_id: t.text for t in transcripts}
+        by_id = {t.doc_id: t for t in transcripts}
         passages: list[Passage] = chunk_transcripts(transcripts, tokenizer, ChunkSettings())
-        longest = max(embedder.count_wordpieces(embedding_text(p, sources[p.doc_id])) for p in passages)  # type: ignore[attr-defined]
+        longest = max(embedder.count_wordpieces(embedding_text(p, by_id[p.doc_id])) for p in passages)  # type: ignore[attr-defined]
         assert longest <= window, (folder, longest)
 
 

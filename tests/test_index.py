@@ -43,7 +43,7 @@ def test_round_trip_keeps_passages_vectors_and_manifest(service: QAService, sett
     stored = loaded.passage_index.reconstruct(0)
     from rag.chunking import embedding_text
 
-    fresh = service.embedder.embed([embedding_text(first, loaded.transcripts[first.doc_id].text)])[0]
+    fresh = service.embedder.embed([embedding_text(first, loaded.transcripts[first.doc_id])])[0]
     assert float(np.dot(stored, fresh)) > 0.999
     assert loaded.sentence_vectors.shape == (loaded.manifest.n_sentences, loaded.manifest.model.dimension)
 
