@@ -122,6 +122,38 @@ def _parser() -> argparse.ArgumentParser:
         "index folder (used when RAG_MIN_SCORE is unset); the report shows the fitted threshold's results",
     )
     evaluate.set_defaults(run=_cmd_eval)
+
+    bench = commands.add_parser(
+        "bench", help="measure index build, HTTP latency and throughput, scale and the peers; write eval/BENCH.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Build the seeds and the largest benchmark in ../shared/bench, serve each on 127.0.0.1 and\n"
+        "load it (bounded), profile /ask in process, compare FAISS index types on synthetic corpora up\n"
+        "to 1M passages, and run the peer scripts when PEER_VENVS is set. Writes BENCH.md and BENCH.json.\n"
+        "Caches (indexes, vectors, logs) go to .cache/bench (git-ignored).\n\n"
+        "Examples:\n"
+        "  PEER_VENVS=/work/peer-venvs rag bench --wait-idle 600     # the full bench, about 15 minutes\n"
+        "  rag bench --quick                                        # seconds: seeds, a few requests",
+    )
+    bench.add_argument("--quick", action="store_true", help="a tiny run (seeds only, few requests, 10k scale)")
+    bench.add_argument("--out", type=Path, default=None,
+                       help="report path; JSON goes beside it (default eval/BENCH.md, --quick: the cache folder)")
+    bench.add_argument("--cache-dir", type=Path, default=Path(".cache/bench"),
+                       help="bench caches (default .cache/bench)")
+    bench.add_argument("--benchmark-dir", type=Path, default=Path("../shared/bench"),
+                       help="public benchmarks; the one with the most document bytes is used (default ../shared/bench)")
+    bench.add_argument("--benchmark", default=None, help="use this benchmark folder name instead of the largest")
+    bench.add_argument("--skip", action="append", default=[], choices=["build", "http", "profile", "scale", "peers"],
+                       help="leave a stage out (repeatable)")
+    bench.add_argument("--requests", type=int, default=None, help="sequential one-client requests per corpus")
+    bench.add_argument("--concurrent-requests", type=int, default=None, help="requests per concurrency level")
+    bench.add_argument("--clients", type=int, nargs="+", default=None, help="concurrency levels (default 8 32)")
+    bench.add_argument("--scale-sizes", type=int, nargs="+", default=None,
+                       help="synthetic corpus sizes (default 100000 1000000)")
+    bench.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
+                       help="first wait up to this long for the 1-minute load average to drop under --idle-load")
+    bench.add_argument("--idle-load", type=float, default=1.0, help="load average counted as quiet (default 1.0)")
+    bench.add_argument("--peers-dir", type=Path, default=Path("../shared/peers"), help="the peer scripts")
+    bench.set_defaults(run=_cmd_bench)
     return parser
 
 
@@ -200,6 +232,39 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"serving {len(service.index.passages)} passages on http://{settings.host}:{settings.port} "
           f"(API docs at /schema/swagger)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+    import os
+
+    from rag import bench
+
+    # bm25s sets its own logger to DEBUG on import; the bench builds many BM25 indexes.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    options = bench.quick_options() if args.quick else bench.BenchOptions()
+    load = options.load
+    load = dataclasses.replace(
+        load, single_requests=args.requests or load.single_requests,
+        concurrent_requests=args.concurrent_requests or load.concurrent_requests,
+        clients=tuple(args.clients or load.clients),
+    )
+    scale = dataclasses.replace(options.scale, sizes=tuple(args.scale_sizes or options.scale.sizes))
+    venvs = os.environ.get("PEER_VENVS")
+    options = dataclasses.replace(
+        options, load=load, scale=scale, cache_dir=args.cache_dir,
+        out=args.out or (args.cache_dir / "BENCH-quick.md" if args.quick else options.out),
+        benchmark_dir=None if args.quick else args.benchmark_dir, benchmark=args.benchmark,
+        stages=tuple(s for s in options.stages if s not in args.skip), peer_venvs=Path(venvs) if venvs else None,
+        peers_dir=args.peers_dir, wait_idle_seconds=args.wait_idle, idle_load=args.idle_load,
+        command="rag " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["bench"] else "rag bench",
+    )
+    result = bench.run_bench(settings, options)
+    for check in result.targets:
+        verdict = {True: "met", False: "MISSED", None: "not measured"}[check.met]
+        print(f"{verdict:>12}  {check.target}: {check.measured}")
+    print(f"report: {options.out} and {options.out.with_suffix('.json')} ({result.wall_seconds / 60:.1f} min)")
     return 0
 
 

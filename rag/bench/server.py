@@ -1,0 +1,87 @@
+"""A `rag serve` process on 127.0.0.1 for the HTTP figures, started the way the tests start one."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """A live server: where to reach it, its process id and how long it took to answer `/health`."""
+
+    base_url: str
+    pid: int
+    start_seconds: float
+    passages: int
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(index_dir: Path, docs_dir: Path, log_path: Path, timeout: float = 900) -> Iterator[RunningServer]:
+    """Run `python -m rag.cli serve` over these folders until the block ends; yields the running server.
+
+    Rate limits and API keys are switched off: the figures are for the answering path. The
+    index should exist already (the build stage makes it); otherwise the server builds it
+    first, which `timeout` allows for.
+    """
+    port = free_port()
+    env = dict(os.environ, RAG_INDEX_DIR=str(index_dir), RAG_DOCS_DIR=str(docs_dir), RAG_HOST=HOST,
+               RAG_RATE_LIMIT_PER_MINUTE="0", RAG_API_KEYS="")
+    base = f"http://{HOST}:{port}"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log_file:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "rag.cli", "serve", "--host", HOST, "--port", str(port)],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+        try:
+            passages = _wait_until_healthy(base, process, timeout, log_path)
+            yield RunningServer(base, process.pid, time.perf_counter() - started, passages)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen[bytes], timeout: float, log_path: Path) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2) as response:
+                health = json.loads(response.read())
+                if health.get("status") == "ok":
+                    return int(health.get("passages", 0))
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"rag serve exited with {process.returncode}:\n{_tail(log_path)}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"rag serve did not answer /health within {timeout:.0f} s:\n{_tail(log_path)}")
+        time.sleep(0.2)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

@@ -1,0 +1,118 @@
+"""Arithmetic and machine readings shared by the bench stages: percentiles, recall, /proc."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rag.bench.results import LatencySummary, LoadSample, Machine
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The `q`-th percentile (0..100) with linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile must be in [0, 100], got {q}")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def summarize(seconds: Sequence[float]) -> LatencySummary:
+    """Latency percentiles in milliseconds of durations given in seconds."""
+    if not seconds:
+        return LatencySummary(n=0, p50_ms=math.nan, p95_ms=math.nan, p99_ms=math.nan, mean_ms=math.nan,
+                              max_ms=math.nan)
+    ms = [s * 1000 for s in seconds]
+    return LatencySummary(
+        n=len(ms), p50_ms=round(percentile(ms, 50), 3), p95_ms=round(percentile(ms, 95), 3),
+        p99_ms=round(percentile(ms, 99), 3), mean_ms=round(sum(ms) / len(ms), 3), max_ms=round(max(ms), 3),
+    )
+
+
+def recall_at_k(found: np.ndarray, truth: np.ndarray, k: int = 10) -> float:
+    """Mean over queries of |found[:k] ∩ truth[:k]| / k (rows are queries; -1 marks no result)."""
+    if found.shape[0] != truth.shape[0]:
+        raise ValueError(f"{found.shape[0]} result rows for {truth.shape[0]} queries")
+    if found.shape[0] == 0:
+        return math.nan
+    hits = 0
+    for row, expected in zip(found[:, :k], truth[:, :k], strict=True):
+        hits += len(set(row[row >= 0].tolist()) & set(expected[expected >= 0].tolist()))
+    return hits / (k * found.shape[0])
+
+
+def rate(count: float, seconds: float) -> float:
+    """`count` per second (0 when no time passed)."""
+    return count / seconds if seconds > 0 else 0.0
+
+
+def load_sample(stage: str) -> LoadSample:
+    """The 1, 5 and 15-minute load averages now, labelled with the stage."""
+    one, five, fifteen = os.getloadavg()
+    return LoadSample(stage=stage, load1=round(one, 2), load5=round(five, 2), load15=round(fifteen, 2))
+
+
+def machine(threads: int) -> Machine:
+    """Cores, memory and software of this machine."""
+    return Machine(
+        cpu_model=_cpu_model(),
+        cores=len(os.sched_getaffinity(0)),
+        memory_bytes=_meminfo("MemTotal"),
+        memory_available_bytes=_meminfo("MemAvailable"),
+        python=sys.version.split()[0],
+        platform=platform.platform(),
+        threads=threads,
+    )
+
+
+def resident_bytes(pid: int) -> int:
+    """Current resident set size of a process (VmRSS)."""
+    return _status_kib(pid, "VmRSS") * 1024
+
+
+def peak_resident_bytes(pid: int) -> int:
+    """Peak resident set size of a process so far (VmHWM)."""
+    return _status_kib(pid, "VmHWM") * 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used, from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # The command name may hold spaces; the fields after its closing parenthesis are fixed.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _status_kib(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {key} for process {pid}")
+
+
+def _meminfo(key: str) -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"

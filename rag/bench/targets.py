@@ -1,0 +1,182 @@
+"""The issue's targets, the estimates they need at a million passages, and the findings to print.
+
+Pure functions of a `BenchResult`: nothing here measures anything.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rag.bench.results import BenchResult, BuildResult, HttpResult, IndexTypeResult, LexicalScaleResult, TargetCheck
+
+MILLION = 1_000_000
+
+
+def corpus_named(result: BenchResult, role: str) -> str | None:
+    """The name of the corpus playing `role` ("seeds" or "benchmark") in this run."""
+    return next((c.name for c in result.corpora if c.role == role), None)
+
+
+def estimates(result: BenchResult) -> dict[str, float]:
+    """Memory and `/ask` latency projected to the largest scale size from measured components.
+
+    * RSS: the two servers' idle RSS give a base and a marginal cost per passage (a line
+      through two points); the line is extended to the size.
+    * `/ask` p50: the benchmark's HTTP p50, plus how much dense search (flat, or HNSW at its
+      highest-recall setting) and the two BM25 scorings slow down between the scale size
+      nearest the benchmark and the target size.
+    """
+    out: dict[str, float] = {}
+    seeds, bench = _http(result, "seeds"), _http(result, "benchmark")
+    if seeds and bench and bench.passages > seeds.passages:
+        per_passage = (bench.rss_idle_bytes - seeds.rss_idle_bytes) / (bench.passages - seeds.passages)
+        base = seeds.rss_idle_bytes - seeds.passages * per_passage
+        out["rss_bytes_per_passage"] = round(per_passage, 1)
+        out["rss_base_bytes"] = round(base)
+        out[f"rss_at_{MILLION}_bytes"] = round(base + MILLION * per_passage)
+    scale = result.scale
+    if bench and scale and scale.indexes:
+        target = max(scale.sizes)
+        reference = min(scale.sizes, key=lambda size: abs(size - bench.passages))
+        flat_ref = _index_p50(scale.indexes, reference, "Flat")
+        lexical = _lexical_growth(scale.lexical, reference, target)
+        hnsw = _best(scale.indexes, target, "HNSW")
+        flat = _index_p50(scale.indexes, target, "Flat")
+        if reference != target and flat_ref is not None and lexical is not None:
+            if flat is not None:
+                out[f"ask_p50_ms_at_{target}_flat"] = round(bench.single.p50_ms + flat - flat_ref + lexical, 2)
+            if hnsw is not None:
+                out[f"ask_p50_ms_at_{target}_hnsw"] = round(
+                    bench.single.p50_ms + hnsw.latency.p50_ms - flat_ref + lexical, 2)
+            out["scale_reference_size"] = reference
+    return out
+
+
+def check_targets(result: BenchResult, projected: dict[str, float]) -> list[TargetCheck]:
+    """Every target of the issue, judged on this run's figures (None: not measured in this run)."""
+    seeds, bench = _http(result, "seeds"), _http(result, "benchmark")
+    bench_name = corpus_named(result, "benchmark") or "largest benchmark"
+    checks = [
+        _latency_check("`/ask` one client p50 ≤ 6 ms (seeds)", seeds, "p50", 6.0),
+        _latency_check("`/ask` one client p99 ≤ 20 ms (seeds)", seeds, "p99", 20.0),
+        _latency_check(f"`/ask` one client p50 ≤ 8 ms ({bench_name})", bench, "p50", 8.0),
+    ]
+    flat_key = next((k for k in projected if k.startswith(f"ask_p50_ms_at_{MILLION}_flat")), None)
+    if flat_key:
+        flat = projected[flat_key]
+        hnsw = projected.get(f"ask_p50_ms_at_{MILLION}_hnsw")
+        also = f"; {hnsw:.1f} ms with HNSW" if hnsw is not None else ""
+        checks.append(TargetCheck("`/ask` p50 ≤ 25 ms at 1M passages", f"≈ {flat:.1f} ms with the flat index{also}",
+                                  flat <= 25.0, "estimate: benchmark HTTP p50 + measured growth of search and BM25"))
+    else:
+        checks.append(TargetCheck("`/ask` p50 ≤ 25 ms at 1M passages", "not measured", None, "needs the scale stage"))
+    eight = next((c for c in seeds.concurrent if c.clients == 8), None) if seeds else None
+    checks.append(
+        TargetCheck("≥ 250 answered questions/s, 8 concurrent clients (seeds)",
+                    f"{eight.throughput_qps:.0f}/s ({eight.answered} answered, {eight.errors} errors)",
+                    eight.throughput_qps >= 250 and eight.errors == 0, f"{eight.requests} requests over HTTP")
+        if eight else TargetCheck("≥ 250 answered questions/s, 8 concurrent clients (seeds)", "not measured", None, "")
+    )
+    build = _build(result.builds, bench_name) or (result.builds[-1] if result.builds else None)
+    checks.append(
+        TargetCheck("index build ≥ 90% of raw encoder speed",
+                    f"{100 * build.efficiency:.0f}% ({build.corpus}: {build.passages_per_second:.1f} vs "
+                    f"{build.encode_passages_per_second:.1f} passages/s)",
+                    build.efficiency >= 0.9, f"{build.passages} passages, median of {build.repeats} build(s)")
+        if build else TargetCheck("index build ≥ 90% of raw encoder speed", "not measured", None, "")
+    )
+    rss = projected.get(f"rss_at_{MILLION}_bytes")
+    checks.append(
+        TargetCheck("resident memory < 4 GB at 1M passages", f"≈ {rss / 1e9:.1f} GB",
+                    rss < 4 * 10**9, "projection: line through the two servers' idle RSS")
+        if rss is not None else TargetCheck("resident memory < 4 GB at 1M passages", "not measured", None, "")
+    )
+    return checks
+
+
+def findings(result: BenchResult, projected: dict[str, float]) -> list[str]:
+    """Facts the numbers imply, each with its figures (where time and memory go)."""
+    lines: list[str] = []
+    for profile in result.profiles:
+        if profile.embed.p50_ms > 0 and profile.embed_worker_thread.n:
+            lines.append(
+                f"{profile.corpus}: the question embedding takes {profile.embed_worker_thread.p50_ms:.2f} ms p50 "
+                f"from a worker thread against {profile.embed.p50_ms:.2f} ms from the main thread "
+                f"(`ask`: {profile.ask_worker_thread.p50_ms:.2f} against {profile.ask.p50_ms:.2f} ms).")
+    for profile in result.profiles:
+        http = next((h for h in result.http if h.corpus == profile.corpus), None)
+        if profile.ask.p50_ms > 0:
+            share = 100 * profile.embed.p50_ms / profile.ask.p50_ms
+            lines.append(
+                f"{profile.corpus}: embedding the question takes {profile.embed.p50_ms:.2f} ms of the "
+                f"{profile.ask.p50_ms:.2f} ms in-process `ask` p50 ({share:.0f}%)"
+                + (f"; over HTTP the one-client p50 is {http.single.p50_ms:.2f} ms, "
+                   f"{http.single.p50_ms - profile.ask.p50_ms:.2f} ms more, where a bare `GET /health` round trip "
+                   f"takes {http.health.p50_ms:.2f} ms and the server's own clock says "
+                   f"{http.single_server_mean_ms} ms per `/ask` on average" if http else "") + ".")
+    for http in result.http:
+        for burst in http.concurrent:
+            if burst.server_cpu_ms_per_request > 0:
+                ceiling = result.machine.cores * 1000 / burst.server_cpu_ms_per_request
+                lines.append(
+                    f"{http.corpus}, {burst.clients} clients: the server used {burst.server_cpu_ms_per_request:.2f} "
+                    f"CPU-ms per request, a ceiling of about {ceiling:.0f} requests/s on {result.machine.cores} "
+                    f"cores; the load generator itself used {burst.client_cpu_ms_per_request:.2f} CPU-ms per request "
+                    f"on the same cores.")
+    for build in result.builds:
+        sentences = build.stage_seconds.get("embed sentences", 0.0)
+        passages = build.stage_seconds.get("embed passages", 0.0)
+        rest = build.stage_seconds.get("parse, chunk, BM25, FAISS, write", 0.0)
+        if build.build_seconds > 0 and passages > 0 and build.encode_passages_per_second > 0:
+            inside = build.passages / passages / build.encode_passages_per_second
+            without = build.passages / (build.build_seconds - sentences) / build.encode_passages_per_second
+            lines.append(
+                f"{build.corpus} build: embedding {build.passages} passages {passages:.1f} s "
+                f"({100 * inside:.0f}% of the raw encoder's rate), embedding {build.sentences} sentences "
+                f"{sentences:.1f} s, everything else {rest:.1f} s, of {build.build_seconds:.1f} s; without the "
+                f"sentence pass the build would run at {100 * without:.0f}% of the raw encoder's rate.")
+    if "rss_bytes_per_passage" in projected:
+        largest = max(result.builds, key=lambda b: b.passages, default=None)
+        vectors = ""
+        if largest is not None and largest.passages:
+            per_passage = (1 + largest.sentences / largest.passages) * 4 * largest.dimension
+            vectors = (f"; float32 vectors alone are {per_passage / 1024:.1f} KiB of it ({largest.corpus}: one "
+                       f"{largest.dimension}-d passage vector and {largest.sentences / largest.passages:.1f} "
+                       "sentence vectors per passage)")
+        lines.append(f"Serving costs about {projected['rss_bytes_per_passage'] / 1024:.1f} KiB of RSS per passage "
+                     f"over a base of {projected['rss_base_bytes'] / 2**20:.0f} MiB{vectors}.")
+    return lines
+
+
+def _http(result: BenchResult, role: str) -> HttpResult | None:
+    name = corpus_named(result, role)
+    return next((h for h in result.http if h.corpus == name), None)
+
+
+def _build(builds: list[BuildResult], corpus: str) -> BuildResult | None:
+    return next((b for b in builds if b.corpus == corpus), None)
+
+
+def _latency_check(target: str, http: HttpResult | None, which: str, limit: float) -> TargetCheck:
+    if http is None:
+        return TargetCheck(target, "not measured", None, "")
+    value = http.single.p50_ms if which == "p50" else http.single.p99_ms
+    return TargetCheck(target, f"{value:.2f} ms", value <= limit and not math.isnan(value),
+                       f"{http.single.n} sequential requests, {http.single_errors} errors, {http.passages} passages")
+
+
+def _index_p50(indexes: list[IndexTypeResult], size: int, name: str) -> float | None:
+    return next((i.latency.p50_ms for i in indexes if i.size == size and i.name == name), None)
+
+
+def _best(indexes: list[IndexTypeResult], size: int, prefix: str) -> IndexTypeResult | None:
+    candidates = [i for i in indexes if i.size == size and i.name.startswith(prefix)]
+    return max(candidates, key=lambda i: (i.recall_at_10, -i.latency.p50_ms)) if candidates else None
+
+
+def _lexical_growth(lexical: list[LexicalScaleResult], reference: int, target: int) -> float | None:
+    by_size = {item.size: item for item in lexical}
+    if reference not in by_size or target not in by_size:
+        return None
+    ref, big = by_size[reference], by_size[target]
+    return (big.passage_bm25.p50_ms - ref.passage_bm25.p50_ms) + (big.sentence_bm25.p50_ms - ref.sentence_bm25.p50_ms)

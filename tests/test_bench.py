@@ -1,0 +1,270 @@
+"""`rag bench`: its arithmetic, its report, the scale machinery on tiny data, and one tiny real run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.bench import BenchOptions, LoadPlan, ScalePlan, run_bench, write_report
+from rag.bench.build import EmbedCall, stage_seconds
+from rag.bench.peers import read_meta, run_peers
+from rag.bench.report import read_result
+from rag.bench.results import (
+    BenchResult,
+    BuildResult,
+    ConcurrentResult,
+    Corpus,
+    HttpResult,
+    IndexTypeResult,
+    LatencySummary,
+    LexicalScaleResult,
+    Machine,
+    ScaleResult,
+)
+from rag.bench.scale import bench_indexes, index_specs, nlist_for
+from rag.bench.scale_data import SentencePool, mixture_vectors, random_mix, synthesise
+from rag.bench.stats import percentile, recall_at_k, summarize
+from rag.bench.targets import check_targets, estimates
+from rag.cli import _parser
+from rag.config import Settings
+from tests.conftest import SEEDS
+
+MIB = 2**20
+
+
+@pytest.mark.parametrize("q", [0, 25, 50, 95, 99, 100])
+def test_percentile_matches_numpy_linear_interpolation(q: float) -> None:
+    values = [3.0, 1.0, 4.0, 1.5, 9.0, 2.6, 5.3]
+    assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
+
+
+@pytest.mark.parametrize(("values", "q", "message"), [([], 50, "no values"), ([1.0], 101, "in \\[0, 100\\]")])
+def test_percentile_refuses_bad_input(values: list[float], q: float, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        percentile(values, q)
+
+
+def test_summarize_reports_milliseconds_and_count() -> None:
+    summary = summarize([0.001, 0.002, 0.003, 0.004])
+    assert (summary.n, summary.p50_ms, summary.max_ms, summary.mean_ms) == (4, 2.5, 4.0, 2.5)
+    assert summarize([]).n == 0
+
+
+def test_recall_at_k_counts_overlap_per_query() -> None:
+    truth = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
+    found = np.array([[4, 3, 9, 10], [5, 6, 7, -1]])
+    # Query 1 finds 2 of 4, query 2 finds 3 of 4 (-1 is "no result").
+    assert recall_at_k(found, truth, k=4) == pytest.approx(5 / 8)
+
+
+def test_stage_seconds_names_calls_by_size_and_keeps_the_rest() -> None:
+    calls = [EmbedCall(["a"] * 3, 1.5), EmbedCall(["b"] * 7, 2.0)]
+    assert stage_seconds(calls, 4.0, n_passages=3, n_sentences=7) == {
+        "embed passages": 1.5, "embed sentences": 2.0, "parse, chunk, BM25, FAISS, write": 0.5,
+    }
+
+
+def _latency(p50: float, p99: float | None = None, n: int = 100) -> LatencySummary:
+    return LatencySummary(n=n, p50_ms=p50, p95_ms=p99 or p50, p99_ms=p99 or p50, mean_ms=p50, max_ms=p99 or p50)
+
+
+def _http(corpus: str, passages: int, p50: float, p99: float, rss_mib: int, qps: float) -> HttpResult:
+    burst = ConcurrentResult(clients=8, requests=500, answered=500, errors=0, seconds=500 / qps, throughput_qps=qps,
+                             latency=_latency(40.0), server_cpu_ms_per_request=8.0, client_cpu_ms_per_request=1.0,
+                             stopped_by_time_limit=False)
+    return HttpResult(corpus=corpus, passages=passages, questions=10, server_start_seconds=3.0,
+                      single=_latency(p50, p99), single_errors=0, single_server_cpu_ms_per_request=9.0,
+                      health=_latency(1.0), single_server_mean_ms=p50 - 1, concurrent=[burst],
+                      rss_idle_bytes=rss_mib * MIB, rss_after_bytes=rss_mib * MIB, rss_peak_bytes=rss_mib * MIB)
+
+
+def _result() -> BenchResult:
+    """A made-up run whose expected verdicts are easy to work out by hand."""
+    machine = Machine(cpu_model="test", cores=2, memory_bytes=8 * 2**30, memory_available_bytes=4 * 2**30,
+                      python="3.11", platform="linux", threads=2)
+    corpora = [Corpus("seeds", "seeds", "seeds", "gold.jsonl", 5, 50_000),
+               Corpus("bench", "benchmark", "docs", "gold.jsonl", 35, 1_800_000)]
+    build = BuildResult(corpus="bench", documents=35, passages=4_000, sentences=30_000, dimension=384, repeats=1,
+                        build_seconds=200.0,
+                        passages_per_second=20.0, encode_texts=1000, encode_seconds=25.0,
+                        encode_passages_per_second=40.0, efficiency=0.5, stage_seconds={"embed passages": 100.0},
+                        parse_chunk_seconds=1.0, model_load_seconds=0.5)
+
+    def index(size: int, name: str, p50: float) -> IndexTypeResult:
+        return IndexTypeResult(size=size, name=name, factory=name, search_params="", build_seconds=1.0,
+                               build_cached=False, recall_at_10=1.0 if name == "Flat" else 0.95,
+                               latency=_latency(p50), bytes_per_passage=1536.0)
+
+    def lexical(size: int, p50: float) -> LexicalScaleResult:
+        return LexicalScaleResult(size=size, sentences=size * 6, build_seconds=1.0, passage_bm25=_latency(p50),
+                                  sentence_bm25=_latency(2 * p50))
+
+    scale = ScaleResult(
+        pool_sentences=100, pool_cached=True, vectors_cached=True, generation_seconds=0.0, queries=50, search_k=100,
+        sizes=[4_000, 1_000_000],
+        indexes=[index(4_000, "Flat", 0.5), index(1_000_000, "Flat", 100.5), index(1_000_000, "HNSW32", 1.5)],
+        lexical=[lexical(4_000, 0.1), lexical(1_000_000, 5.1)],
+    )
+    return BenchResult(
+        created_at="2026-01-01T00:00:00+00:00", command="rag bench", git_commit="abc", git_dirty=False,
+        machine=machine, wall_seconds=600.0, corpora=corpora, load=[], notes=["a note"], builds=[build],
+        http=[_http("seeds", 100, 5.0, 25.0, 500, 300.0), _http("bench", 4_100, 9.0, 30.0, 600, 100.0)],
+        scale=scale,
+    )
+
+
+def test_estimates_extend_the_measured_components() -> None:
+    projected = estimates(_result())
+    # RSS: 100 MiB more for 4,000 more passages -> 26,214.4 bytes per passage, base 500 MiB - 100 passages.
+    assert projected["rss_bytes_per_passage"] == pytest.approx(100 * MIB / 4_000, abs=0.1)
+    assert projected["rss_at_1000000_bytes"] == pytest.approx(500 * MIB + (1_000_000 - 100) * 100 * MIB / 4_000, abs=1)
+    # /ask: 9 ms + flat growth 100 ms + BM25 growth (5.0 passages + 10.0 sentences) = 124 ms.
+    assert projected["ask_p50_ms_at_1000000_flat"] == pytest.approx(124.0)
+    assert projected["ask_p50_ms_at_1000000_hnsw"] == pytest.approx(9.0 + 1.5 - 0.5 + 15.0)
+
+
+def test_targets_are_judged_on_the_right_figures() -> None:
+    result = _result()
+    verdicts = {check.target: check.met for check in check_targets(result, estimates(result))}
+    assert verdicts == {
+        "`/ask` one client p50 ≤ 6 ms (seeds)": True,
+        "`/ask` one client p99 ≤ 20 ms (seeds)": False,
+        "`/ask` one client p50 ≤ 8 ms (bench)": False,
+        "`/ask` p50 ≤ 25 ms at 1M passages": False,
+        "≥ 250 answered questions/s, 8 concurrent clients (seeds)": True,
+        "index build ≥ 90% of raw encoder speed": False,
+        "resident memory < 4 GB at 1M passages": False,
+    }
+
+
+def test_report_is_written_as_markdown_and_json(tmp_path: Path) -> None:
+    result = _result()
+    markdown, twin = write_report(result, tmp_path / "BENCH.md")
+    text = markdown.read_text()
+    assert twin == tmp_path / "BENCH.json"
+    assert "## Targets" in text and "| bench | 35 | 4000 | 30000 |" in text and "a note" in text
+    assert "| 1,000,000 | HNSW32 |" in text
+    data = json.loads(twin.read_text())
+    assert data["http"][0]["single"]["p50_ms"] == 5.0 and data["builds"][0]["efficiency"] == 0.5
+    assert read_result(twin) == result
+
+
+def test_mixtures_are_unit_vectors_of_3_to_10_pool_sentences() -> None:
+    rng = np.random.default_rng(0)
+    mix = random_mix(500, 40, rng)
+    counts = (mix >= 0).sum(axis=1)
+    assert mix.shape == (500, 10) and counts.min() >= 3 and counts.max() <= 10 and mix.max() < 40
+    pool = rng.standard_normal((40, 16)).astype(np.float32)
+    vectors = mixture_vectors(pool, mix, rng)
+    assert vectors.dtype == np.float32 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def _tiny_pool(rng: np.random.Generator) -> SentencePool:
+    vectors = rng.standard_normal((64, 48)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return SentencePool(texts=[f"sentence number {i} about topic {i % 7}" for i in range(64)], vectors=vectors,
+                        key="test", cached=True)
+
+
+def test_synthetic_corpus_is_cached_and_indexes_are_compared_against_flat(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    pool = _tiny_pool(rng)
+    first = synthesise(pool, 12_000, seed=0, cache_dir=tmp_path)
+    again = synthesise(pool, 12_000, seed=0, cache_dir=tmp_path)
+    assert not first.cached and again.cached and np.array_equal(first.vectors, again.vectors)
+    plan = ScalePlan(sizes=(12_000,), search_k=20, hnsw_m=8, hnsw_ef_search=(64,), nprobe=(4,), pq_m=8,
+                     latency_seconds=0.1)
+    queries = np.ascontiguousarray(first.vectors[:20] + 0.01, dtype=np.float32)
+    results = bench_indexes(again, "k", queries, plan, tmp_path / "faiss", threads=1)
+    by_name = {r.name: r for r in results}
+    assert set(by_name) == {"Flat", "HNSW8", "IVF128,SQ8", "IVF128,PQ8"}
+    assert by_name["Flat"].recall_at_10 == 1.0 and by_name["Flat"].bytes_per_passage == 48 * 4
+    assert by_name["HNSW8"].recall_at_10 > 0.8 and by_name["IVF128,PQ8"].bytes_per_passage < 48 * 4
+    cached = bench_indexes(again, "k", queries, plan, tmp_path / "faiss", threads=1)
+    assert all(r.build_cached for r in cached if r.name != "Flat")
+
+
+def test_ivf_cells_grow_with_the_square_root_of_the_size() -> None:
+    assert [nlist_for(n) for n in (100, 4_000, 100_000, 1_000_000)] == [16, 64, 256, 1024]
+    assert [s.factory for s in index_specs(100_000, ScalePlan())] == ["Flat", "HNSW32", "IVF256,SQ8", "IVF256,PQ48np"]
+    # Too few points to train 256-centroid quantisers; no probing of more cells than exist.
+    small = index_specs(4_000, ScalePlan(nprobe=(16, 64, 256)))
+    assert [s.factory for s in small] == ["Flat", "HNSW32", "IVF64,SQ8"]
+    assert small[-1].settings == (("nprobe", 16), ("nprobe", 64))
+
+
+def test_peer_meta_is_read_and_missing_venvs_are_skipped(tmp_path: Path) -> None:
+    meta = tmp_path / "run.jsonl.meta.json"
+    meta.write_text(json.dumps({"n_passages": 11, "n_questions": 4, "index_build_seconds": 0.76,
+                                "model_load_seconds": 0.41, "query_latency_ms": {"p50": 8.7, "p95": 9.5},
+                                "peak_rss_mb": 680}))
+    peer = read_meta("llamaindex", "seeds", meta)
+    assert (peer.n_passages, peer.index_build_seconds, peer.query_p50_ms, peer.peak_rss_mb) == (11, 0.76, 8.7, 680)
+    skipped = run_peers([("seeds", SEEDS, [("q1", "a question")])], tmp_path / "venvs-missing", tmp_path,
+                        tmp_path / "out", lock_wait=0)
+    assert [(p.peer, p.status) for p in skipped] == [("llamaindex", "skipped"), ("haystack", "skipped")]
+
+
+_FAKE_PEER = """
+import argparse, json, time
+parser = argparse.ArgumentParser()
+for flag in ("--docs", "--gold", "--out", "--k"):
+    parser.add_argument(flag)
+args = parser.parse_args()
+ballast = bytearray(64 * 2**20)  # resident: the polled peak must see it
+time.sleep(0.6)
+open(args.out, "w").close()
+meta = {"n_passages": 3, "n_questions": 1, "index_build_seconds": 0.5, "query_latency_ms": {"p50": 2.0, "p95": 3.0},
+        "peak_rss_mb": 99999}
+open(args.out + ".meta.json", "w").write(json.dumps(meta))
+"""
+
+
+def test_a_peer_script_runs_in_its_venv_and_its_own_peak_memory_is_polled(tmp_path: Path) -> None:
+    venv_bin = tmp_path / "venvs" / "llamaindex" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "python").symlink_to(sys.executable)
+    peers_dir = tmp_path / "peers"
+    peers_dir.mkdir()
+    (peers_dir / "llamaindex_peer.py").write_text(_FAKE_PEER)
+    ran, skipped = run_peers([("seeds", SEEDS, [("q1", "a question")])], tmp_path / "venvs", peers_dir,
+                             tmp_path / "out", lock_wait=0)
+    assert (ran.status, ran.n_passages, ran.query_p50_ms, ran.sidecar_peak_rss_mb) == ("ok", 3, 2.0, 99999)
+    assert ran.peak_rss_mb is not None and 64 < ran.peak_rss_mb < 2000
+    assert json.loads((tmp_path / "out" / "seeds" / "gold.jsonl").read_text()) == {"id": "q1", "question": "a question"}
+    assert (skipped.peer, skipped.status) == ("haystack", "skipped")
+
+
+def test_bench_command_line_is_parsed() -> None:
+    args = _parser().parse_args(["bench", "--quick", "--skip", "scale", "--skip", "peers", "--clients", "2", "4"])
+    assert args.quick and args.skip == ["scale", "peers"] and args.clients == [2, 4]
+
+
+def test_a_tiny_real_run_on_two_seed_files(tmp_path: Path) -> None:
+    """The real model, a real build, a real `rag serve` on 127.0.0.1 and a handful of requests."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(path, docs / path.name)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"id": f"q{i}", "question": q}) + "\n" for i, q in enumerate(
+        ["How many countries and regions does Xi'an trade with?", "Who answered the questions?"])))
+    options = BenchOptions(
+        out=tmp_path / "BENCH.md", cache_dir=tmp_path / "cache", seeds_gold=gold, benchmark_dir=None,
+        stages=("build", "http", "profile"), build_repeats=1, encode_sample=0,
+        load=LoadPlan(warmup=2, single_requests=6, concurrent_requests=8, clients=(4,), time_limit_seconds=30),
+        profile_requests=4, profiled_asks=2,
+    )
+    result = run_bench(Settings.from_env(docs_dir=docs, index_dir=tmp_path / "unused"), options)
+    (build,), (http,), (profile,) = result.builds, result.http, result.profiles
+    assert build.passages > 0 and build.encode_texts == build.passages and 0 < build.efficiency
+    assert http.single.n == 6 and http.single_errors == 0 and http.rss_idle_bytes > 0
+    assert http.concurrent[0].answered == 8 and http.concurrent[0].throughput_qps > 0
+    assert profile.ask.n == 4 and profile.embed.p50_ms > 0 and profile.ask_worker_thread.n == 4
+    assert http.single_server_mean_ms is not None and 0 < http.single_server_mean_ms < http.single.max_ms
+    assert (tmp_path / "BENCH.md").is_file() and json.loads((tmp_path / "BENCH.json").read_text())["builds"]
