@@ -32,10 +32,7 @@ def flatten_metrics(report: Report | Mapping[str, object]) -> dict[str, float | 
 
 def load_report(path: Path) -> dict[str, object]:
     """A report JSON written by `rag eval --report`."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read report {path}: {exc}") from None
+    data = _read_json(path, "report")
     if not isinstance(data, dict) or "overall" not in data:
         raise InputError(f"{path} is not a report written by `rag eval --report`")
     return data
@@ -55,10 +52,7 @@ def compare(old: Report | Mapping[str, object], new: Report | Mapping[str, objec
 
 def load_thresholds(path: Path) -> dict[str, float]:
     """A JSON object mapping dotted metric names (see `flatten_metrics`) to minimum values."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read thresholds {path}: {exc}") from None
+    data = _read_json(path, "thresholds")
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object of metric name -> minimum value")
     for name, value in data.items():
@@ -79,3 +73,10 @@ def check_thresholds(report: Report | Mapping[str, object], thresholds: Mapping[
         for name, minimum in thresholds.items()
         if values[name] is None or values[name] < minimum  # type: ignore[operator]
     ]
+
+
+def _read_json(path: Path, what: str) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read {what} {path}: {exc}") from None
