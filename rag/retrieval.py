@@ -97,7 +97,8 @@ def weighted_fusion(
     """
     candidates = np.union1d(dense, lexical)
     cosine = index.passage_vectors[candidates] @ question_vector
-    dense_cosine = index.passage_vectors[dense] @ question_vector if len(dense) else np.zeros(1)
+    # The dense candidates' own scores are a subset of `cosine`: no second product needed.
+    dense_cosine = cosine[np.isin(candidates, dense)] if len(dense) else np.zeros(1)
     mixed = dense_weight * _scaled(cosine, dense_cosine.min(), dense_cosine.max())
     if len(lexical):
         top = lexical_scores[lexical]
