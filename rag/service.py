@@ -15,7 +15,7 @@ from rag.embedding import Embedder, SentenceTransformerEmbedder, resolve_model
 from rag.errors import InputError, NotFoundError
 from rag.index import LoadedIndex, build_index, index_problem, load_index
 from rag.filters import allowed_positions
-from rag.records import Answer, Filters, Speaker, TurnKind
+from rag.records import Answer, Filters, Speaker, Turn, TurnKind
 from rag.retrieval import RetrievalSettings, search
 from rag.speakers import SpeakerDirectory
 from rag.tokens import load_encoding
@@ -40,13 +40,9 @@ class PassageView(msgspec.Struct, frozen=True):
     context: str | None
 
 
-class TurnView(msgspec.Struct, frozen=True):
-    index: int
-    kind: TurnKind
-    speaker: str | None
-    role: str | None
-    start: int
-    end: int
+class TurnView(Turn, frozen=True):
+    """A turn as the API shows it: the turn and its text."""
+
     text: str
 
 
