@@ -177,7 +177,8 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.embedding import resolve_model
+    from rag.config import EmbedBackend
+    from rag.embedding import export_onnx, resolve_model
     from rag.tokens import install_encoding_files, load_encoding
 
     files = install_encoding_files(settings.tiktoken_cache_dir)
@@ -185,11 +186,13 @@ def _cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
     print(f"tiktoken: {len(files)} encoding files in {settings.tiktoken_cache_dir}")
     model = resolve_model(settings.model)
     print(f"model: {model.name} ({model.source}, weights sha256 {model.weights_sha256[:16]}...) at {model.path}")
+    if settings.embed_backend is not EmbedBackend.TORCH:
+        print(f"onnx export: {export_onnx(model, settings.model_cache_dir)}")
     return 0
 
 
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.embedding import SentenceTransformerEmbedder, resolve_model
+    from rag.embedding import load_embedder, resolve_model
     from rag.index import build_index, index_problem
     from rag.tokens import load_encoding
 
@@ -198,7 +201,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if problem is None and not args.force:
         print(f"index in {settings.index_dir} is up to date with {settings.docs_dir} (use --force to rebuild)")
         return 0
-    embedder = SentenceTransformerEmbedder(model, settings.threads)
+    embedder = load_embedder(settings)
     tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
     build = build_index(settings, embedder, tokenizer, progress=True)
     print(f"index built: {build}")

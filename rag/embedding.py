@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import shutil
+import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from rag.config import DEFAULT_MODEL
+from rag.config import DEFAULT_MODEL, EmbedBackend, Settings
 from rag.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 
 BUNDLED_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+# Where sentence-transformers puts (and looks for) the files of its ONNX backend.
+_ONNX_FILES = {EmbedBackend.ONNX: "onnx/model.onnx", EmbedBackend.ONNX_INT8: "onnx/model_quint8_avx2.onnx"}
+_EXPORT_STAMP = "rag-export.json"
 
 
 @dataclass(frozen=True)
@@ -87,31 +98,90 @@ def _weights_sha256(path: Path) -> str:
     for file_name in _WEIGHT_FILES:
         weights = path / file_name
         if weights.is_file():
-            digest = hashlib.sha256()
-            with weights.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            return digest.hexdigest()
+            return _sha256(weights)
     raise ModelError(f"{path} holds no model weights ({' or '.join(_WEIGHT_FILES)})")
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def export_onnx(model: ResolvedModel, cache_dir: Path) -> Path:
+    """The folder holding `model` exported to ONNX (fp32 and int8), made once per weights hash.
+
+    The export runs locally (optimum, no hub) into a scratch folder that is renamed into place,
+    so a crash midway never leaves a half-written model for the next start to load.
+    """
+    folder = cache_dir / f"{model.weights_sha256[:16]}-onnx"
+    if _export_complete(folder, model):
+        return folder
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    scratch = cache_dir / f".{folder.name}.{uuid.uuid4().hex[:8]}"
+    log.info("exporting %s to ONNX in %s (once)", model.name, folder)
+    try:
+        from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+
+        exported = SentenceTransformer(
+            str(model.path), device="cpu", backend="onnx", model_kwargs={"provider": "CPUExecutionProvider"}
+        )
+        exported.save_pretrained(str(scratch))
+        export_dynamic_quantized_onnx_model(exported, "avx2", str(scratch))
+        stamp = {"weights_sha256": model.weights_sha256, "files": _file_hashes(scratch)}
+        (scratch / _EXPORT_STAMP).write_text(json.dumps(stamp, indent=1))
+        shutil.rmtree(folder, ignore_errors=True)
+        scratch.rename(folder)
+    except Exception as exc:
+        raise ModelError(f"cannot export {model.name} to ONNX in {cache_dir}: {exc}") from exc
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return folder
+
+
+def _export_complete(folder: Path, model: ResolvedModel) -> bool:
+    """True when `folder` holds an export of these weights whose files are intact."""
+    try:
+        stamp = json.loads((folder / _EXPORT_STAMP).read_text())
+        return stamp["weights_sha256"] == model.weights_sha256 and stamp["files"] == _file_hashes(folder)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _file_hashes(folder: Path) -> dict[str, str]:
+    return {name: _sha256(folder / name) for name in _ONNX_FILES.values()}
+
+
+def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedder `settings` ask for: model resolved offline-first, on the configured backend."""
+    return SentenceTransformerEmbedder(
+        resolve_model(settings.model), settings.threads, settings.embed_backend, settings.model_cache_dir
+    )
 
 
 class SentenceTransformerEmbedder:
     """The real embedder. Loading is explicit (constructing it loads the model once)."""
 
-    def __init__(self, model: ResolvedModel, threads: int) -> None:
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        # Deliberate: torch defaults to all cores and fights FAISS for them.
-        torch.set_num_threads(threads)
+    def __init__(
+        self,
+        model: ResolvedModel,
+        threads: int,
+        backend: EmbedBackend = EmbedBackend.TORCH,
+        cache_dir: Path | None = None,
+    ) -> None:
         if model.source != "hub":
             # Everything is on disk; this stops any library from trying the network.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
-            self._model = SentenceTransformer(str(model.path), device="cpu")
+            self._model = load_sentence_transformer(model, threads, backend, cache_dir)
+        except ModelError:
+            raise
         except Exception as exc:
-            raise ModelError(f"cannot load model from {model.path}: {exc}") from exc
+            raise ModelError(f"cannot load model from {model.path} ({backend}): {exc}") from exc
         self.model = model
+        self.backend = backend
         # sentence-transformers 6 renamed the method; 5.x only has the old name.
         get_dimension = getattr(self._model, "get_embedding_dimension", None) or getattr(
             self._model, "get_sentence_embedding_dimension"
@@ -138,3 +208,70 @@ class SentenceTransformerEmbedder:
     def count_wordpieces(self, text: str) -> int:
         """Length of `text` in the model's own tokens, special tokens included."""
         return len(self._model.tokenizer(text)["input_ids"])
+
+
+def load_sentence_transformer(
+    model: ResolvedModel, threads: int, backend: EmbedBackend, cache_dir: Path | None
+) -> SentenceTransformer:
+    """A bare `SentenceTransformer` for `model` on `backend`, its threads set (the ONNX backends
+    load the export in `cache_dir`, made first if missing)."""
+    from sentence_transformers import SentenceTransformer
+
+    if backend is EmbedBackend.TORCH:
+        import torch
+
+        # Deliberate: torch defaults to all cores and fights FAISS for them.
+        torch.set_num_threads(threads)
+        return SentenceTransformer(str(model.path), device="cpu")
+    if cache_dir is None:
+        raise ModelError(f"the {backend} backend needs a cache folder for its export (RAG_MODEL_CACHE_DIR)")
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    # Deliberate, as for torch: ONNX Runtime's default is one thread per core for each session,
+    # and the service's worker threads would oversubscribe the machine.
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return SentenceTransformer(
+        str(export_onnx(model, cache_dir)),
+        device="cpu",
+        backend="onnx",
+        model_kwargs={
+            "file_name": _ONNX_FILES[backend],
+            "provider": "CPUExecutionProvider",
+            "session_options": options,
+        },
+    )
+
+
+class QuestionVectors:
+    """The query path's embedding: a question's vector, remembered for the most recent questions.
+
+    Users repeat questions (the web page's examples, retries, dashboards polling); a hit costs
+    a dictionary lookup instead of a model call. Thread-safe: the service answers from worker threads.
+    """
+
+    def __init__(self, embedder: Embedder, capacity: int) -> None:
+        self.embedder = embedder
+        self.capacity = capacity
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vector(self, question: str) -> np.ndarray:
+        """The unit vector of `question` (read-only: it may be shared with other requests)."""
+        if self.capacity == 0:
+            return self.embedder.embed([question])[0]
+        with self._lock:
+            cached = self._vectors.get(question)
+            if cached is not None:
+                self._vectors.move_to_end(question)
+                return cached
+        # Outside the lock: two threads may embed the same new question once each, which is
+        # cheaper than making every other question wait for the model.
+        vector = self.embedder.embed([question])[0]
+        vector.flags.writeable = False
+        with self._lock:
+            self._vectors[question] = vector
+            if len(self._vectors) > self.capacity:
+                self._vectors.popitem(last=False)
+        return vector

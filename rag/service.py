@@ -11,7 +11,7 @@ import msgspec
 from rag.answer import AnswerSettings, build_answer
 from rag.calibration import load_calibration
 from rag.config import DEFAULT_MIN_SCORE, Settings
-from rag.embedding import Embedder, SentenceTransformerEmbedder, resolve_model
+from rag.embedding import Embedder, QuestionVectors, load_embedder
 from rag.errors import InputError, NotFoundError
 from rag.index import LoadedIndex, build_index, index_problem, load_index
 from rag.filters import allowed_positions
@@ -107,6 +107,7 @@ class QAService:
     ) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.questions = QuestionVectors(embedder, settings.question_cache_size)
         self.retrieval = retrieval or RetrievalSettings.from_settings(settings)
         self.answering = answering or AnswerSettings()
         self._served = _Served.of(index, settings)
@@ -130,7 +131,7 @@ class QAService:
         served = self._served
         index, speakers = served.index, served.speakers
         allowed = allowed_positions(index, filters)
-        question_vector = self.embedder.embed([question])[0]
+        question_vector = self.questions.vector(question)
         mentioned = speakers.mentioned(question)
         boosted = speakers.passages_of(mentioned) if mentioned else None
         hits = search(index, question, question_vector, k, self.retrieval, allowed=allowed, boosted=boosted)
@@ -218,11 +219,10 @@ class QAService:
 
 def open_service(settings: Settings, *, build_if_needed: bool = True, progress: bool = False) -> QAService:
     """Load the model and the index (building it first when missing or stale) and return the service."""
-    model = resolve_model(settings.model)
-    embedder = SentenceTransformerEmbedder(model, settings.threads)
+    embedder = load_embedder(settings)
     if build_if_needed:
         ensure_index(settings, embedder, progress=progress)
-    return QAService(settings, embedder, load_index(settings.index_dir, model, settings.chunk))
+    return QAService(settings, embedder, load_index(settings.index_dir, embedder.model, settings.chunk))
 
 
 def ensure_index(settings: Settings, embedder: Embedder, *, progress: bool = False) -> bool:

@@ -33,7 +33,7 @@ from rag.bench.stats import load_sample, machine
 from rag.bench.targets import check_targets, estimates
 from rag.config import Settings
 from rag.corpus import discover
-from rag.embedding import SentenceTransformerEmbedder, resolve_model
+from rag.embedding import load_embedder
 from rag.errors import ConfigError
 from rag.service import open_service
 from rag.tokens import load_encoding
@@ -100,11 +100,10 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         loads.append(load_sample("after waiting for a quiet machine"))
     corpora = _corpora(settings, options, notes)
     questions = {c.name: _gold_questions(Path(c.gold)) for c in corpora}
-    model = resolve_model(settings.model)
     loading = time.perf_counter()
-    embedder = SentenceTransformerEmbedder(model, settings.threads)
+    embedder = load_embedder(settings)
     model_load_seconds = time.perf_counter() - loading
-    encoder = load_raw_encoder(model)
+    encoder = load_raw_encoder(settings)
 
     def index_settings(corpus: Corpus) -> Settings:
         index_dir = options.cache_dir / "index" / corpus.name
@@ -136,7 +135,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
             loads.append(load_sample(f"profile {corpus.name} done"))
     scale = None
     if "scale" in options.stages:
-        scale = _scale(corpora, questions, builds, encoder, model.weights_sha256, settings, options)
+        scale = _scale(corpora, questions, builds, encoder, embedder.model.weights_sha256, settings, options)
         loads.append(load_sample("scale done"))
     peers = []
     if "peers" in options.stages:
