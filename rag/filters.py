@@ -1,4 +1,9 @@
-"""Resolving request filters to the passage positions they allow, with clear errors for unknown values."""
+"""Resolving request filters to the passage positions they allow, with clear errors for unknown values.
+
+Everything is decided per document (ids, dates) or per speaker name, then spread over the
+passage columns with numpy: no Python loop over passages, and only the speaker columns of
+the passage table are touched.
+"""
 
 from __future__ import annotations
 
@@ -29,20 +34,24 @@ def allowed_positions(index: LoadedIndex, filters: Filters | None) -> np.ndarray
     if date_from and date_to and date_from > date_to:
         raise InputError(f"date_from {date_from} is after date_to {date_to}")
     dated_documents = _documents_in_range(index, date_from, date_to)
-    positions = [
-        position
-        for position, passage in enumerate(index.passages)
-        if (documents is None or passage.doc_id in documents)
-        and (speakers is None or any(speaker_key(name) in speakers for name in passage.speakers))
-        and (dated_documents is None or passage.doc_id in dated_documents)
-    ]
-    return np.array(positions, dtype=np.int64)
+    store = index.transcripts
+    # Per document first: a document's passages are one run of positions, so the
+    # document mask spreads to passages by repeating it over each run.
+    document_ok = np.ones(len(store), dtype=bool)
+    for chosen in (documents, dated_documents):
+        if chosen is not None:
+            document_ok &= store.mask_of(chosen)
+    allowed = np.repeat(document_ok, store.passage_counts)
+    if speakers is not None:
+        table = index.passages
+        allowed &= table.speakers.rows_with_any(table.names_marked(speakers)[table.speakers.values])
+    return np.flatnonzero(allowed).astype(np.int64)
 
 
 def _known_documents(index: LoadedIndex, requested: list[str] | None) -> set[str] | None:
     if not requested:
         return None
-    unknown = sorted(set(requested) - index.transcripts.keys())
+    unknown = sorted(doc_id for doc_id in set(requested) if doc_id not in index.transcripts)
     if unknown:
         raise InputError(f"unknown document ids: {', '.join(map(repr, unknown[:_LISTED]))}; see GET /documents")
     return set(requested)
@@ -51,7 +60,7 @@ def _known_documents(index: LoadedIndex, requested: list[str] | None) -> set[str
 def _known_speakers(index: LoadedIndex, requested: list[str] | None) -> set[str] | None:
     if not requested:
         return None
-    known = {speaker_key(s.name): s.name for t in index.transcripts.values() for s in t.speakers}
+    known = {speaker_key(s.name): s.name for e in index.transcripts.entries for s in e.speakers}
     wanted = {speaker_key(name): name for name in requested}
     unknown = sorted(name for key, name in wanted.items() if key not in known)
     if unknown:
@@ -74,7 +83,7 @@ def _documents_in_range(index: LoadedIndex, date_from: dt.date | None, date_to: 
     # A document without a full date cannot be placed in a range, so it is left out.
     return {
         t.doc_id
-        for t in index.transcripts.values()
+        for t in index.transcripts.entries
         if t.date
         and (date_from is None or dt.date.fromisoformat(t.date) >= date_from)
         and (date_to is None or dt.date.fromisoformat(t.date) <= date_to)

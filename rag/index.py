@@ -5,8 +5,11 @@ Layout of `index_dir`::
     current -> builds/<build id>     symlink, replaced atomically by os.replace
     builds/<build id>/manifest.json  settings, model hash, corpus fingerprint, file checksums
                      /passages.faiss FAISS inner-product index of passage vectors
-                     /passages.json  passage table (spans, speakers, sentence spans)
-                     /documents.json parsed transcripts, with their source text
+                     /passages/      passage table: one memory-mapped .npy column per field,
+                                     CSR arrays for speakers and sentences, string tables
+                                     (see rag.store for every file)
+                     /documents/     parsed transcripts, one JSON line each, with offsets and
+                                     the per-document metadata kept in memory (rag.store)
                      /sentences.npy  unit vectors of every distinct sentence (no pickle)
                      /bm25/          BM25 index of the passages (bm25s: .npy and .json)
                      /bm25_sentences/ BM25 index of the sentences, rows as in sentences.npy
@@ -37,25 +40,35 @@ from rag.corpus import corpus_fingerprint, fingerprint, read_corpus
 from rag.embedding import Embedder, ResolvedModel
 from rag.errors import CorpusError, IndexUnavailableError
 from rag.lexical import BM25_FILES, LexicalIndex
-from rag.records import Passage, Transcript
+from rag.records import Passage
+from rag.store import (
+    DOCUMENT_FILES,
+    DOCUMENTS_DIR,
+    PASSAGE_FILES,
+    PASSAGES_DIR,
+    DocumentStore,
+    PassageTable,
+    Ragged,
+    write_store,
+)
 from rag.tokens import TokenCounter
 from rag.transcripts import parse_transcript
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 BM25_DIR = "bm25"
 SENTENCE_BM25_DIR = "bm25_sentences"
-DATA_FILES = ("passages.faiss", "passages.json", "documents.json", "sentences.npy") + tuple(
+DATA_FILES = ("passages.faiss", "sentences.npy") + PASSAGE_FILES + DOCUMENT_FILES + tuple(
     f"{folder}/{name}" for folder in (BM25_DIR, SENTENCE_BM25_DIR) for name in BM25_FILES
 )
 
 
 # The modules whose code decides what an index holds: a change to any of them makes
 # existing indexes stale, as a change of settings does.
-_PIPELINE_MODULES = ("boilerplate", "chunking", "corpus", "index", "lexical", "sentences", "transcripts")
+_PIPELINE_MODULES = ("boilerplate", "chunking", "corpus", "index", "lexical", "sentences", "store", "transcripts")
 
 
 @functools.lru_cache(maxsize=1)
@@ -118,16 +131,18 @@ class LoadedIndex:
 
     manifest: Manifest
     path: Path
-    transcripts: dict[str, Transcript]
-    passages: list[Passage]
-    passage_positions: dict[str, int]
+    transcripts: DocumentStore
+    """Transcripts by document id, decoded on demand; metadata of every document in `.entries`."""
+    passages: PassageTable
+    """Passages by position (`passages.position_of(id)` finds one by id), materialised on demand."""
     passage_index: faiss.Index
     passage_vectors: np.ndarray
     """The same vectors as `passage_index`, for scoring candidates found by BM25."""
     lexical: LexicalIndex
     sentence_vectors: np.ndarray
     sentence_lexical: LexicalIndex
-    passage_sentence_rows: list[np.ndarray]
+    passage_sentence_rows: Ragged
+    """Row in sentences.npy of each sentence of the passage at a position (computed at build)."""
 
 
 def chunk_settings_dict(chunk: ChunkSettings) -> dict[str, object]:
@@ -201,8 +216,7 @@ def build_index(
         partial.mkdir(parents=True)
         try:
             faiss.write_index(faiss_index, str(partial / "passages.faiss"))
-            (partial / "passages.json").write_bytes(msgspec.json.encode(passages))
-            (partial / "documents.json").write_bytes(msgspec.json.encode(transcripts))
+            write_store(partial, transcripts, passages, _sentence_rows(passages, sentence_keys))
             np.save(partial / "sentences.npy", sentence_vectors, allow_pickle=False)
             lexical.save(partial / BM25_DIR)
             sentence_lexical.save(partial / SENTENCE_BM25_DIR)
@@ -255,8 +269,8 @@ def load_index(index_dir: Path, model: ResolvedModel, chunk: ChunkSettings) -> L
         if not file.is_file() or _sha256(file) != expected:
             raise IndexUnavailableError(f"index file {file} is missing or damaged (checksum mismatch); run `rag index`")
     try:
-        passages = msgspec.json.decode((path / "passages.json").read_bytes(), type=list[Passage])
-        transcripts = msgspec.json.decode((path / "documents.json").read_bytes(), type=list[Transcript])
+        transcripts = DocumentStore(path / DOCUMENTS_DIR)
+        passages = PassageTable(path / PASSAGES_DIR, transcripts.doc_ids)
         sentence_vectors = np.load(path / "sentences.npy", allow_pickle=False)
         passage_index = faiss.read_index(str(path / "passages.faiss"))
         lexical = LexicalIndex.load(path / BM25_DIR)
@@ -265,19 +279,17 @@ def load_index(index_dir: Path, model: ResolvedModel, chunk: ChunkSettings) -> L
         raise IndexUnavailableError(f"index in {path} cannot be read: {exc}") from None
     if passage_index.ntotal != len(passages) or passage_index.d != manifest.model.dimension:
         raise IndexUnavailableError(f"index in {path} is inconsistent: vectors and passage table disagree")
-    rows = _sentence_rows(passages)
     return LoadedIndex(
         manifest=manifest,
         path=path,
-        transcripts={t.doc_id: t for t in transcripts},
+        transcripts=transcripts,
         passages=passages,
-        passage_positions={p.id: i for i, p in enumerate(passages)},
         passage_index=passage_index,
         passage_vectors=passage_index.reconstruct_n(0, passage_index.ntotal),
         lexical=lexical,
         sentence_vectors=sentence_vectors,
         sentence_lexical=sentence_lexical,
-        passage_sentence_rows=rows,
+        passage_sentence_rows=passages.sentence_rows,
     )
 
 
@@ -290,11 +302,10 @@ def _sentence_table(passages: list[Passage]) -> list[tuple[str, int, int]]:
     return list(seen)
 
 
-def _sentence_rows(passages: list[Passage]) -> list[np.ndarray]:
-    table = {key: row for row, key in enumerate(_sentence_table(passages))}
-    return [
-        np.array([table[(p.doc_id, s.start, s.end)] for s in p.sentences], dtype=np.int64) for p in passages
-    ]
+def _sentence_rows(passages: list[Passage], keys: list[tuple[str, int, int]]) -> list[list[int]]:
+    """For each passage, the row in sentences.npy of each of its sentences (stored at build time)."""
+    table = {key: row for row, key in enumerate(keys)}
+    return [[table[(p.doc_id, s.start, s.end)] for s in p.sentences] for p in passages]
 
 
 @contextlib.contextmanager

@@ -84,7 +84,7 @@ class _Served:
 
     @classmethod
     def of(cls, index: LoadedIndex, settings: Settings) -> _Served:
-        return cls(index, SpeakerDirectory(index.transcripts.values(), index.passages), _min_score(index, settings))
+        return cls(index, SpeakerDirectory(index.transcripts.entries, index.passages), _min_score(index, settings))
 
 
 def _min_score(index: LoadedIndex, settings: Settings) -> float:
@@ -148,7 +148,7 @@ class QAService:
     def passage(self, passage_id: str) -> PassageView:
         """One passage by id, with its text."""
         index = self.index
-        position = index.passage_positions.get(passage_id)
+        position = index.passages.position_of(passage_id)
         if position is None:
             raise NotFoundError(f"no passage with id {passage_id!r}")
         p = index.passages[position]
@@ -162,12 +162,13 @@ class QAService:
 
     def documents(self) -> list[DocumentSummary]:
         """Every indexed document, by id."""
+        # From the in-memory metadata: listing documents decodes none of them.
         return [
             DocumentSummary(
                 doc_id=t.doc_id, title=t.title, date=t.date, date_text=t.date_text,
-                speakers=t.speakers, n_turns=len(t.turns), n_chars=len(t.text),
+                speakers=t.speakers, n_turns=t.n_turns, n_chars=t.n_chars,
             )
-            for t in sorted(self.index.transcripts.values(), key=lambda t: t.doc_id)
+            for t in sorted(self.index.transcripts.entries, key=lambda t: t.doc_id)
         ]
 
     def document(self, doc_id: str) -> DocumentView:

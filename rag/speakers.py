@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from rag.records import Passage, Transcript
+from rag.store import DocumentEntry, PassageTable
 from rag.transcripts import speaker_key
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
@@ -46,19 +46,24 @@ def aliases(name: str, role: str | None) -> set[tuple[str, ...]]:
 class SpeakerDirectory:
     """Maps what a question may call a speaker to the passages that speaker spoke."""
 
-    def __init__(self, transcripts: Iterable[Transcript], passages: list[Passage]) -> None:
+    def __init__(self, documents: Iterable[DocumentEntry], passages: PassageTable) -> None:
+        """Aliases from each document's speakers list; passages found through the table's speaker columns."""
         self._aliases: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
-        for transcript in transcripts:
+        self._documents: dict[str, tuple[int, int]] = {}
+        for document in documents:
+            self._documents[document.doc_id] = (document.first_passage, document.end_passage)
             in_document: dict[tuple[str, ...], set[str]] = defaultdict(set)
-            for speaker in transcript.speakers:
+            for speaker in document.speakers:
                 for alias in aliases(speaker.name, speaker.role):
                     in_document[alias].add(speaker_key(speaker.name))
             for alias, keys in in_document.items():
                 # A surname or title two people share in one meeting names neither of them.
                 if len(keys) == 1:
-                    self._aliases[alias].add((transcript.doc_id, next(iter(keys))))
+                    self._aliases[alias].add((document.doc_id, next(iter(keys))))
         self._longest = max((len(a) for a in self._aliases), default=0)
-        self._speakers_of = [{(p.doc_id, speaker_key(name)) for name in p.speakers} for p in passages]
+        # No per-passage sets (millions of objects at scale): `passages_of` reads the
+        # table's speaker columns for the named documents only.
+        self._passages = passages
 
     def mentioned(self, question: str) -> set[tuple[str, str]]:
         """(document id, speaker key) of every speaker the question names."""
@@ -78,4 +83,16 @@ class SpeakerDirectory:
 
     def passages_of(self, speakers: set[tuple[str, str]]) -> np.ndarray:
         """A boolean mask over passage positions: True where one of `speakers` speaks in the passage."""
-        return np.array([not owners.isdisjoint(speakers) for owners in self._speakers_of], dtype=bool)
+        mask = np.zeros(len(self._passages), dtype=bool)
+        keys_by_document: dict[str, set[str]] = defaultdict(set)
+        for doc_id, key in speakers:
+            keys_by_document[doc_id].add(key)
+        table = self._passages.speakers
+        for doc_id, keys in keys_by_document.items():
+            if doc_id not in self._documents:
+                continue
+            first, stop = self._documents[doc_id]
+            marked = self._passages.names_marked(keys)
+            values = table.values[table.offsets[first] : table.offsets[stop]]
+            mask[first:stop] |= table.rows_with_any(marked[values], first, stop)
+        return mask

@@ -33,7 +33,7 @@ def small_corpus(tmp_path: Path) -> Path:
 def test_round_trip_keeps_passages_vectors_and_manifest(service: QAService, settings: Settings) -> None:
     loaded = load_index(settings.index_dir, service.embedder.model, settings.chunk)
     original = service.index
-    assert loaded.passages == original.passages
+    assert list(loaded.passages) == list(original.passages)
     assert loaded.manifest == original.manifest
     assert loaded.manifest.model.weights_sha256 == service.embedder.model.weights_sha256
     assert loaded.manifest.n_passages == loaded.passage_index.ntotal == len(loaded.passages)
@@ -76,14 +76,17 @@ def test_index_built_with_other_chunking_is_refused(service: QAService, settings
     assert "chunking" in (index_problem(settings.with_overrides(chunk=other), service.embedder.model) or "")
 
 
-@pytest.mark.parametrize("victim", ["passages.json", "passages.faiss", "sentences.npy", "documents.json"])
+@pytest.mark.parametrize(
+    "victim", ["passages/start.npy", "passages/contexts_blob.npy", "passages.faiss", "sentences.npy",
+               "documents/transcripts.jsonl", "documents/catalog.json"],
+)
 def test_damaged_or_missing_file_is_detected(
     service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter, victim: str
 ) -> None:
     local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
     build = build_index(local, service.embedder, tokenizer)
     target = build / victim
-    if victim == "documents.json":
+    if victim.startswith("documents/"):
         target.unlink()
     else:
         target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])

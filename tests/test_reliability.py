@@ -207,7 +207,7 @@ def _truncate(build: Path) -> None:
 
 
 def _delete(build: Path) -> None:
-    (build / "documents.json").unlink()
+    (build / "documents" / "transcripts.jsonl").unlink()
 
 
 def _other_model(build: Path) -> None:
@@ -224,7 +224,7 @@ def _garbled_manifest(build: Path) -> None:
 FAULTS: dict[str, tuple[Callable[[Path], None], str]] = {
     "flipped bytes": (_flip_bytes, "passages.faiss is missing or damaged (checksum mismatch)"),
     "truncated file": (_truncate, "sentences.npy is missing or damaged (checksum mismatch)"),
-    "missing file": (_delete, "documents.json is missing or damaged (checksum mismatch)"),
+    "missing file": (_delete, "documents/transcripts.jsonl is missing or damaged (checksum mismatch)"),
     "manifest of another model": (_other_model, "index built with model sentence-transformers/paraphrase-MiniLM-L3"),
     "unreadable manifest": (_garbled_manifest, "manifest"),
 }
