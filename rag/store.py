@@ -38,6 +38,7 @@ Layout (inside a build folder)::
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -73,6 +74,9 @@ DOCUMENT_FILES: tuple[str, ...] = tuple(
 """Every file of a document store, relative to the build folder."""
 
 DEFAULT_CACHE_SIZE = 32
+"""Decoded transcripts a `DocumentStore` keeps."""
+DEFAULT_PASSAGE_CACHE_SIZE = 1024
+"""Passages a `PassageTable` keeps once made (about 1 KB each)."""
 # A passage id as `chunking.passage_id` writes it; anything else cannot be in the table
 # (and must not match by accident: "ABC..." is not the id "abc...").
 _PASSAGE_ID = re.compile(r"[0-9a-f]{16}")
@@ -262,6 +266,44 @@ def _strings(folder: Path, name: str) -> StringTable:
     return StringTable(_column(folder, f"{name}_blob"), _column(folder, f"{name}_offsets"))
 
 
+class _PassageMaker:
+    """Makes the `Passage` at a position from the columns (kept apart from `PassageTable` so
+    the table's LRU cache holds no reference back to the table)."""
+
+    def __init__(self, cols: dict[str, np.ndarray], doc_ids: list[str], names: list[str], roles: list[str],
+                 contexts: StringTable) -> None:
+        self._ids, self._doc, self._turn, self._last_turn = cols["ids"], cols["doc"], cols["turn"], cols["last_turn"]
+        self._kind, self._start, self._end = cols["kind"], cols["start"], cols["end"]
+        self._speaker, self._role, self._context = cols["speaker"], cols["role"], cols["context"]
+        self._speaker_offsets, self._speaker_values = cols["speakers_offsets"], cols["speakers_values"]
+        self._sentence_offsets = cols["sentences_offsets"]
+        self._sentence_starts, self._sentence_ends = cols["sentence_starts"], cols["sentence_ends"]
+        self._doc_ids, self._names, self._roles, self._contexts = doc_ids, names, roles, contexts
+
+    def __call__(self, i: int) -> Passage:
+        """The passage at position `i` (in range: the table checks)."""
+        # `.item()` reads a Python int straight from the map: the fastest scalar read numpy has.
+        speaker, role, context = self._speaker.item(i), self._role.item(i), self._context.item(i)
+        first, stop = self._speaker_offsets.item(i), self._speaker_offsets.item(i + 1)
+        s_first, s_stop = self._sentence_offsets.item(i), self._sentence_offsets.item(i + 1)
+        names = self._names
+        return Passage(
+            id=f"{self._ids.item(i):016x}",
+            doc_id=self._doc_ids[self._doc.item(i)],
+            turn_index=self._turn.item(i),
+            last_turn_index=self._last_turn.item(i),
+            kind=KINDS[self._kind.item(i)],
+            speaker=None if speaker == _NONE else names[speaker],
+            role=None if role == _NONE else self._roles[role],
+            start=self._start.item(i),
+            end=self._end.item(i),
+            sentences=list(map(Sentence, self._sentence_starts[s_first:s_stop].tolist(),
+                               self._sentence_ends[s_first:s_stop].tolist())),
+            speakers=[names[j] for j in self._speaker_values[first:stop].tolist()],
+            context=None if context == _NONE else self._contexts[context],
+        )
+
+
 class PassageTable(Sequence[Passage]):
     """The passages of one build, column by column on disk; `table[i]` makes the `Passage` on demand.
 
@@ -269,8 +311,11 @@ class PassageTable(Sequence[Passage]):
     for vectorised filters.
     """
 
-    def __init__(self, folder: Path, doc_ids: Sequence[str]) -> None:
-        """Open the table in `folder`; `doc_ids[n]` is the id of document number n."""
+    def __init__(self, folder: Path, doc_ids: Sequence[str], cache_size: int = DEFAULT_PASSAGE_CACHE_SIZE) -> None:
+        """Open the table in `folder`; `doc_ids[n]` is the id of document number n.
+
+        The `cache_size` passages made most recently are kept (0: none).
+        """
         self._doc_ids = list(doc_ids)
         cols = {name: _column(folder, name) for name in _COLUMNS}
         n = len(cols["ids"])
@@ -283,23 +328,12 @@ class PassageTable(Sequence[Passage]):
         if not len(cols["sentence_starts"]) == len(cols["sentence_ends"]) == len(cols["sentence_rows"]):
             raise ValueError("passage table: sentence columns differ in length")
         self._n = n
-        self._ids = cols["ids"]
         self._id_sorted = cols["id_sorted"]
         self._id_order = cols["id_order"]
         self.doc_numbers: np.ndarray = cols["doc"]
         """Document number of every passage (read-only, memory-mapped)."""
-        self._turn = cols["turn"]
-        self._last_turn = cols["last_turn"]
-        self._kind = cols["kind"]
-        self._start = cols["start"]
-        self._end = cols["end"]
-        self._speaker = cols["speaker"]
-        self._role = cols["role"]
-        self._context = cols["context"]
         self.speakers = Ragged(cols["speakers_offsets"], cols["speakers_values"])
         """Everyone who speaks in each passage, as ids into `speaker_names`."""
-        self._sentence_starts = Ragged(cols["sentences_offsets"], cols["sentence_starts"])
-        self._sentence_ends = cols["sentence_ends"]
         self.sentence_rows = Ragged(cols["sentences_offsets"], cols["sentence_rows"])
         """Rows in sentences.npy of each passage's sentences, in the passage's order."""
         # Names and roles grow with speakers, not passages: decoded once into lists.
@@ -308,8 +342,12 @@ class PassageTable(Sequence[Passage]):
         self._names_by_key: dict[str, list[int]] = {}
         for name_id, name in enumerate(self.speaker_names):
             self._names_by_key.setdefault(speaker_key(name), []).append(name_id)
-        self._roles = _strings(folder, "roles").to_list()
-        self._contexts = _strings(folder, "contexts")
+        self._make = _PassageMaker(cols, self._doc_ids, self.speaker_names, _strings(folder, "roles").to_list(),
+                                   _strings(folder, "contexts"))
+        # One answer reads each of its top passages several times (ranking, sentences,
+        # hits, abstention): a small LRU makes each once. functools' cache is C code and
+        # thread-safe; passages are frozen, so sharing one object between requests is safe.
+        self._cached = functools.lru_cache(maxsize=cache_size)(self._make) if cache_size > 0 else self._make
 
     def __len__(self) -> int:
         """Number of passages (the rows of the FAISS index)."""
@@ -330,35 +368,16 @@ class PassageTable(Sequence[Passage]):
             position += self._n
         if not 0 <= position < self._n:
             raise IndexError(f"passage position {position} out of range (table of {self._n})")
-        return self._make(position)
+        return self._cached(position)
 
     def __iter__(self) -> Iterator[Passage]:
-        """Every passage in position order, each made as it is reached."""
+        """Every passage in position order, each made as it is reached (the cache is left alone)."""
         return (self._make(i) for i in range(self._n))
 
-    def _make(self, i: int) -> Passage:
-        # `.item()` reads a Python int straight from the map: the fastest scalar read numpy has.
-        speaker, role, context = self._speaker.item(i), self._role.item(i), self._context.item(i)
-        offsets = self.speakers.offsets
-        first, stop = offsets.item(i), offsets.item(i + 1)
-        offsets = self._sentence_starts.offsets
-        s_first, s_stop = offsets.item(i), offsets.item(i + 1)
-        names = self.speaker_names
-        return Passage(
-            id=f"{self._ids.item(i):016x}",
-            doc_id=self._doc_ids[self.doc_numbers.item(i)],
-            turn_index=self._turn.item(i),
-            last_turn_index=self._last_turn.item(i),
-            kind=KINDS[self._kind.item(i)],
-            speaker=None if speaker == _NONE else names[speaker],
-            role=None if role == _NONE else self._roles[role],
-            start=self._start.item(i),
-            end=self._end.item(i),
-            sentences=list(map(Sentence, self._sentence_starts.values[s_first:s_stop].tolist(),
-                               self._sentence_ends[s_first:s_stop].tolist())),
-            speakers=[names[j] for j in self.speakers.values[first:stop].tolist()],
-            context=None if context == _NONE else self._contexts[context],
-        )
+    def cached(self) -> int:
+        """How many made passages the cache holds now (at most the cache size)."""
+        info = getattr(self._cached, "cache_info", None)
+        return info().currsize if info else 0
 
     def names_marked(self, keys: Iterable[str]) -> np.ndarray:
         """A boolean per speaker name id: True where the name's `speaker_key` is one of `keys`."""

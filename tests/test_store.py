@@ -110,6 +110,20 @@ def test_cache_stays_bounded_and_listing_decodes_nothing(service: QAService, see
     assert uncached[transcripts[0].doc_id] == transcripts[0] and uncached.cached() == 0
 
 
+def test_passage_cache_stays_bounded(service: QAService, seeds_chunked) -> None:
+    _, passages = seeds_chunked
+    folder, doc_ids = service.index.path / PASSAGES_DIR, service.index.transcripts.doc_ids
+    table = PassageTable(folder, doc_ids, cache_size=3)
+    assert table[0] is table[0] and table.cached() == 1
+    for position in range(len(passages)):
+        assert table[position] == passages[position]
+        assert table.cached() <= 3
+    list(table)
+    assert table.cached() == 3
+    uncached = PassageTable(folder, doc_ids, cache_size=0)
+    assert uncached[5] == passages[5] and uncached.cached() == 0
+
+
 @pytest.mark.skipif(not QMSUM_DOCS.is_dir(), reason="public benchmark corpus not present")
 def test_meeting_corpus_round_trip(settings: Settings, tmp_path: Path) -> None:
     """Meetings: grouped passages with several speakers, passages without a speaker, many contexts."""
