@@ -168,6 +168,8 @@ def _scale(
     if benchmark_build is not None:
         # The benchmark's own size joins the sizes: the 1M estimates are growth from there.
         plan = dataclasses.replace(plan, sizes=tuple(sorted({*plan.sizes, benchmark_build.passages})))
+    # The service's own index is measured as these settings would choose and calibrate it.
+    plan = dataclasses.replace(plan, ann_threshold=settings.ann_threshold, ann_min_recall=settings.ann_min_recall)
     cache = options.cache_dir / "scale"
     texts = pool_texts([Path(c.docs_dir) for c in corpora], plan.pool_size, plan.seed)
     pool = load_pool(texts, encoder, weights_sha256, cache, settings.batch_size)
@@ -178,7 +180,9 @@ def _scale(
         chosen, batch_size=settings.batch_size, normalize_embeddings=True, convert_to_numpy=True,
         show_progress_bar=False), dtype=np.float32)
     corpus_key = f"{pool.key}-{max(plan.sizes)}-{plan.seed}"
-    indexes = bench_indexes(corpus, corpus_key, query_vectors, plan, cache / "faiss", settings.threads)
+    # The pool's sentence vectors stand in for a corpus's sentences when the service's index calibrates.
+    indexes = bench_indexes(corpus, corpus_key, query_vectors, plan, cache / "faiss", settings.threads,
+                            calibration=pool.vectors)
     lexical = bench_lexical(pool, corpus, chosen, plan)
     return ScaleResult(
         pool_sentences=len(pool.texts), pool_cached=pool.cached, vectors_cached=corpus.cached,
