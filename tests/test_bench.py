@@ -87,7 +87,7 @@ def _http(corpus: str, passages: int, p50: float, p99: float, rss_mib: int, qps:
 def _result() -> BenchResult:
     """A made-up run whose expected verdicts are easy to work out by hand."""
     machine = Machine(cpu_model="test", cores=2, memory_bytes=8 * 2**30, memory_available_bytes=4 * 2**30,
-                      python="3.11", platform="linux", threads=2)
+                      python="3.11", platform="linux", runtime="onnx embedding with 2 threads")
     corpora = [Corpus("seeds", "seeds", "seeds", "gold.jsonl", 5, 50_000),
                Corpus("bench", "benchmark", "docs", "gold.jsonl", 35, 1_800_000)]
     build = BuildResult(corpus="bench", documents=35, passages=4_000, sentences=30_000, dimension=384, repeats=1,

@@ -70,7 +70,7 @@ def _header(result: BenchResult) -> str:
         f"(wall time {result.wall_seconds / 60:.1f} min), commit `{(result.git_commit or 'unknown')[:12]}`{dirty}.\n\n"
         f"Machine: {m.cores} cores ({m.cpu_model}), {m.memory_bytes / 2**30:.1f} GiB memory "
         f"({m.memory_available_bytes / 2**30:.1f} GiB available at the start), Python {m.python}, "
-        f"{m.threads} torch/FAISS threads, {m.platform}. CPU only.\n\n"
+        f"{m.platform}. CPU only. Runtime: {m.runtime}.\n\n"
         f"Corpora: {corpora}.\n\n"
         "The cores are shared with other work, so absolute figures are noisy; the load average at each "
         "stage is below (1.0 = one core busy; the bench's own builds, server and load generator count in it, "

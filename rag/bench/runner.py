@@ -148,7 +148,10 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     commit, dirty = _git_state()
     result = BenchResult(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), command=options.command,
-        git_commit=commit, git_dirty=dirty, machine=machine(settings.threads),
+        git_commit=commit, git_dirty=dirty, machine=machine(
+            f"{settings.embed_backend} embedding with {settings.threads} threads indexing and "
+            f"{settings.query_threads} answering (micro-batches of up to {settings.query_batch}); "
+            f"FAISS {settings.faiss_threads} thread(s) answering"),
         wall_seconds=round(time.perf_counter() - started, 1), corpora=corpora, load=loads, notes=notes,
         builds=builds, http=http, profiles=profiles, scale=scale, peers=peers,
     )
