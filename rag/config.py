@@ -17,6 +17,10 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 DEFAULT_MIN_SCORE = 0.33
 """Abstention threshold when none is configured or calibrated: fitted on eval/gold.jsonl
 with `rag eval --calibrate` (see eval/REPORT.md)."""
+DEFAULT_ANN_THRESHOLD = 20_000
+"""Exact search over 20,000 passages takes ~3 ms per question (0.148 µs per passage, eval/BENCH.md
+"Scale"); from there on an approximate index is faster at the required recall."""
+DEFAULT_FAISS_THREADS = 1
 
 
 def _default_tiktoken_cache() -> Path:
@@ -117,14 +121,19 @@ class Settings:
     batch_size: int = 64
     """Texts per embedding batch while indexing."""
     threads: int = 2
-    """CPU threads of the embedding runtime (torch or ONNX Runtime); the default matches the
-    2-core target machine."""
+    """CPU threads of the embedding runtime (torch or ONNX Runtime) while indexing; the default
+    matches the 2-core target machine."""
+    query_threads: int = 1
+    """CPU threads of the embedding runtime while answering. One: a short question gains little
+    from a second thread, and the event loop and concurrent requests need the other core."""
     embed_backend: EmbedBackend = EmbedBackend.ONNX
     """`onnx` (default), `torch` or `onnx-int8`; see README "Speed"."""
     model_cache_dir: Path = field(default_factory=_default_model_cache)
     """Where the ONNX exports of the model are kept (made once, by `rag setup` or on first use)."""
     question_cache_size: int = 1024
     """Question vectors remembered (least recently used dropped first); 0 turns the cache off."""
+    query_batch: int = 16
+    """Most questions embedded together when they arrive while the model is busy; 1: each alone."""
     default_k: int = 5
     """Passages retrieved when a request does not say."""
     max_k: int = 50
@@ -158,10 +167,19 @@ class Settings:
     """Share of the dense score in weighted fusion (the rest is BM25)."""
     speaker_boost: float = 0.02
     """Added to the fused score of passages where a speaker the question names speaks."""
+    ann_threshold: int = DEFAULT_ANN_THRESHOLD
+    """Passages from which the index is approximate (HNSW) instead of exact (flat); see rag/ann.py."""
+    ann_min_recall: float = 0.95
+    """Recall@10 against exact search the approximate index must reach; its efSearch is raised at
+    build time until it does (measured on a sample of the corpus's sentences)."""
+    faiss_threads: int = DEFAULT_FAISS_THREADS
+    """OpenMP threads of FAISS while serving. One: FAISS parallelises across queries, never
+    within one, so a single question gains nothing, and idle workers would spin on the cores
+    the embedding runtime and other requests share. Builds use `threads`."""
 
     def __post_init__(self) -> None:
         for name in (
-            "batch_size", "threads", "default_k", "max_k", "max_question_chars", "max_extract_sentences",
+            "batch_size", "threads", "query_threads", "query_batch", "default_k", "max_k", "max_question_chars", "max_extract_sentences",
             "max_body_bytes",
         ):
             value = getattr(self, name)
@@ -205,6 +223,12 @@ class Settings:
             raise ConfigError(f"min_score must be a confidence in [-1, 1], got {self.min_score}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be in 1..65535, got {self.port}")
+        if self.ann_threshold < 1:
+            raise ConfigError(f"ann_threshold must be at least 1 passage, got {self.ann_threshold}")
+        if not 0.0 < self.ann_min_recall <= 1.0:
+            raise ConfigError(f"ann_min_recall must be in (0, 1], got {self.ann_min_recall}")
+        if self.faiss_threads < 1:
+            raise ConfigError(f"faiss_threads must be at least 1, got {self.faiss_threads}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

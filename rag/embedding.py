@@ -7,9 +7,7 @@ import json
 import logging
 import os
 import shutil
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +120,7 @@ def export_onnx(model: ResolvedModel, cache_dir: Path) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     scratch = cache_dir / f".{folder.name}.{uuid.uuid4().hex[:8]}"
     log.info("exporting %s to ONNX in %s (once)", model.name, folder)
+    _disable_onnxruntime_telemetry()
     try:
         from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
 
@@ -141,6 +140,14 @@ def export_onnx(model: ResolvedModel, cache_dir: Path) -> Path:
     return folder
 
 
+def _disable_onnxruntime_telemetry() -> None:
+    # ONNX Runtime's Linux wheel carries Microsoft's telemetry, which at import creates a
+    # database under ~/.cache/Microsoft and queues events for upload. A service over private
+    # transcripts must not phone home. The variable is read once, when the library loads, so
+    # this runs before every import of onnxruntime (optimum's included).
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+
 def _export_complete(folder: Path, model: ResolvedModel) -> bool:
     """True when `folder` holds an export of these weights whose files are intact."""
     try:
@@ -154,10 +161,16 @@ def _file_hashes(folder: Path) -> dict[str, str]:
     return {name: _sha256(folder / name) for name in _ONNX_FILES.values()}
 
 
-def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    """The embedder `settings` ask for: model resolved offline-first, on the configured backend."""
+def load_embedder(
+    settings: Settings, model: ResolvedModel | None = None, *, for_queries: bool = False
+) -> SentenceTransformerEmbedder:
+    """The embedder `settings` ask for, on the configured backend: with `settings.threads` for
+    index builds (large batches), `settings.query_threads` for answering (one question at a time)."""
     return SentenceTransformerEmbedder(
-        resolve_model(settings.model), settings.threads, settings.embed_backend, settings.model_cache_dir
+        model or resolve_model(settings.model),
+        settings.query_threads if for_queries else settings.threads,
+        settings.embed_backend,
+        settings.model_cache_dir,
     )
 
 
@@ -225,6 +238,7 @@ def load_sentence_transformer(
         return SentenceTransformer(str(model.path), device="cpu")
     if cache_dir is None:
         raise ModelError(f"the {backend} backend needs a cache folder for its export (RAG_MODEL_CACHE_DIR)")
+    _disable_onnxruntime_telemetry()
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -243,35 +257,3 @@ def load_sentence_transformer(
         },
     )
 
-
-class QuestionVectors:
-    """The query path's embedding: a question's vector, remembered for the most recent questions.
-
-    Users repeat questions (the web page's examples, retries, dashboards polling); a hit costs
-    a dictionary lookup instead of a model call. Thread-safe: the service answers from worker threads.
-    """
-
-    def __init__(self, embedder: Embedder, capacity: int) -> None:
-        self.embedder = embedder
-        self.capacity = capacity
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def vector(self, question: str) -> np.ndarray:
-        """The unit vector of `question` (read-only: it may be shared with other requests)."""
-        if self.capacity == 0:
-            return self.embedder.embed([question])[0]
-        with self._lock:
-            cached = self._vectors.get(question)
-            if cached is not None:
-                self._vectors.move_to_end(question)
-                return cached
-        # Outside the lock: two threads may embed the same new question once each, which is
-        # cheaper than making every other question wait for the model.
-        vector = self.embedder.embed([question])[0]
-        vector.flags.writeable = False
-        with self._lock:
-            self._vectors[question] = vector
-            if len(self._vectors) > self.capacity:
-                self._vectors.popitem(last=False)
-        return vector

@@ -4,13 +4,13 @@ Layout of `index_dir`::
 
     current -> builds/<build id>     symlink, replaced atomically by os.replace
     builds/<build id>/manifest.json  settings, model hash, corpus fingerprint, file checksums
-                     /passages.faiss FAISS inner-product index of passage vectors
+                     /passages.faiss FAISS inner-product index of passage vectors (flat or HNSW: rag/ann.py)
                      /passages/      passage table: one memory-mapped .npy column per field,
                                      CSR arrays for speakers and sentences, string tables
                                      (see rag.store for every file)
                      /documents/     parsed transcripts, one JSON line each, with offsets and
                                      the per-document metadata kept in memory (rag.store)
-                     /sentences.npy  unit vectors of every distinct sentence (no pickle)
+                     /sentences.npy  unit vectors of every distinct sentence (no pickle; memory-mapped)
                      /bm25/          BM25 index of the passages (bm25s: .npy and .json)
                      /bm25_sentences/ BM25 index of the sentences, rows as in sentences.npy
 """
@@ -34,8 +34,9 @@ import faiss
 import msgspec
 import numpy as np
 
+from rag import ann
 from rag.chunking import chunk_transcripts, embedding_text, sentence_embedding_texts
-from rag.config import ChunkSettings, Settings
+from rag.config import DEFAULT_FAISS_THREADS, ChunkSettings, Settings
 from rag.corpus import corpus_fingerprint, fingerprint, read_corpus
 from rag.embedding import Embedder, ResolvedModel
 from rag.errors import CorpusError, IndexUnavailableError
@@ -56,7 +57,7 @@ from rag.transcripts import parse_transcript
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 BM25_DIR = "bm25"
@@ -68,7 +69,9 @@ DATA_FILES = ("passages.faiss", "sentences.npy") + PASSAGE_FILES + DOCUMENT_FILE
 
 # The modules whose code decides what an index holds: a change to any of them makes
 # existing indexes stale, as a change of settings does.
-_PIPELINE_MODULES = ("boilerplate", "chunking", "corpus", "index", "lexical", "sentences", "store", "transcripts")
+_PIPELINE_MODULES = (
+    "ann", "boilerplate", "chunking", "corpus", "index", "lexical", "sentences", "store", "transcripts",
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -120,7 +123,8 @@ class Manifest(msgspec.Struct, frozen=True):
     documents: list[DocumentInfo]
     n_passages: int
     n_sentences: int
-    faiss_index: str
+    faiss_index: ann.IndexSpec
+    """The passage index's type, parameters and measured recall@10."""
     files: dict[str, str]
     """sha256 of every data file, checked at load."""
 
@@ -135,14 +139,19 @@ class LoadedIndex:
     """Transcripts by document id, decoded on demand; metadata of every document in `.entries`."""
     passages: PassageTable
     """Passages by position (`passages.position_of(id)` finds one by id), materialised on demand."""
-    passage_index: faiss.Index
-    passage_vectors: np.ndarray
-    """The same vectors as `passage_index`, for scoring candidates found by BM25."""
+    dense: ann.DenseIndex
+    """The passage vectors' FAISS index: search, and the vectors of candidates found by BM25."""
     lexical: LexicalIndex
     sentence_vectors: np.ndarray
+    """Memory-mapped from sentences.npy (read-only): answering reads a few rows per question."""
     sentence_lexical: LexicalIndex
     passage_sentence_rows: Ragged
     """Row in sentences.npy of each sentence of the passage at a position (computed at build)."""
+
+    @property
+    def passage_index(self) -> faiss.Index:
+        """The FAISS index of the passage vectors (row i is passage i)."""
+        return self.dense.index
 
 
 def chunk_settings_dict(chunk: ChunkSettings) -> dict[str, object]:
@@ -161,7 +170,9 @@ def index_problem(settings: Settings, model: ResolvedModel) -> str | None:
         return str(exc)
     except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         return f"unreadable manifest: {exc}"
-    mismatch = _manifest_mismatch(manifest, model, settings.chunk)
+    mismatch = _manifest_mismatch(manifest, model, settings.chunk) or ann.rebuild_reason(
+        manifest.faiss_index, manifest.n_passages, settings.ann_threshold, settings.ann_min_recall
+    )
     if mismatch:
         return mismatch
     try:
@@ -206,8 +217,14 @@ def build_index(
     )
     # BM25 sees the sentence alone: a word of the sentence before must not count twice.
     sentence_lexical = LexicalIndex.build([sources[doc][start:end] for doc, start, end in sentence_keys])
-    faiss_index = faiss.IndexFlatIP(embedder.dimension)
-    faiss_index.add(passage_vectors)
+    # Building parallelises across vectors and queries, and embedding is done: all threads.
+    ann.set_threads(settings.threads)
+    try:
+        faiss_index, index_spec = ann.build_dense_index(
+            passage_vectors, sentence_vectors, threshold=settings.ann_threshold, min_recall=settings.ann_min_recall
+        )
+    finally:
+        ann.set_threads(settings.faiss_threads)
 
     with _build_lock(settings.index_dir):
         build_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -231,7 +248,7 @@ def build_index(
                 documents=[DocumentInfo(d.doc_id, d.sha256, len(d.text)) for d in documents],
                 n_passages=len(passages),
                 n_sentences=len(sentence_keys),
-                faiss_index="IndexFlatIP",
+                faiss_index=index_spec,
                 files={name: _sha256(partial / name) for name in DATA_FILES},
             )
             (partial / "manifest.json").write_bytes(msgspec.json.format(msgspec.json.encode(manifest)))
@@ -250,8 +267,13 @@ def build_index(
     return final
 
 
-def load_index(index_dir: Path, model: ResolvedModel, chunk: ChunkSettings) -> LoadedIndex:
-    """Load the current build, verifying its manifest and the checksum of every file."""
+def load_index(
+    index_dir: Path, model: ResolvedModel, chunk: ChunkSettings, *, faiss_threads: int = DEFAULT_FAISS_THREADS
+) -> LoadedIndex:
+    """Load the current build, verifying its manifest and the checksum of every file.
+
+    FAISS is set to `faiss_threads` OpenMP threads (process-wide; see `ann.set_threads`).
+    """
     link = index_dir / CURRENT_LINK
     if not link.exists():
         raise IndexUnavailableError(f"no index in {index_dir}; build one with `rag index`")
@@ -271,7 +293,9 @@ def load_index(index_dir: Path, model: ResolvedModel, chunk: ChunkSettings) -> L
     try:
         transcripts = DocumentStore(path / DOCUMENTS_DIR)
         passages = PassageTable(path / PASSAGES_DIR, transcripts.doc_ids)
-        sentence_vectors = np.load(path / "sentences.npy", allow_pickle=False)
+        # Mapped, not read: at scale the sentence vectors are the largest file (~10 GB at 1M
+        # passages) and answering touches a few rows per question. Checksummed above.
+        sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r", allow_pickle=False)
         passage_index = faiss.read_index(str(path / "passages.faiss"))
         lexical = LexicalIndex.load(path / BM25_DIR)
         sentence_lexical = LexicalIndex.load(path / SENTENCE_BM25_DIR)
@@ -279,13 +303,16 @@ def load_index(index_dir: Path, model: ResolvedModel, chunk: ChunkSettings) -> L
         raise IndexUnavailableError(f"index in {path} cannot be read: {exc}") from None
     if passage_index.ntotal != len(passages) or passage_index.d != manifest.model.dimension:
         raise IndexUnavailableError(f"index in {path} is inconsistent: vectors and passage table disagree")
+    if sentence_vectors.shape != (manifest.n_sentences, manifest.model.dimension):
+        raise IndexUnavailableError(f"index in {path} is inconsistent: sentence vectors and manifest disagree")
+    dense = ann.DenseIndex(passage_index, manifest.faiss_index)
+    ann.set_threads(faiss_threads)
     return LoadedIndex(
         manifest=manifest,
         path=path,
         transcripts=transcripts,
         passages=passages,
-        passage_index=passage_index,
-        passage_vectors=passage_index.reconstruct_n(0, passage_index.ntotal),
+        dense=dense,
         lexical=lexical,
         sentence_vectors=sentence_vectors,
         sentence_lexical=sentence_lexical,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
+from rag.ann import DENSE_DEPTH
 from rag.config import Fusion, RetrievalMode, Settings
 from rag.index import LoadedIndex
 
@@ -17,7 +17,7 @@ class RetrievalSettings:
 
     mode: RetrievalMode = RetrievalMode.HYBRID
     fusion: Fusion = Fusion.WEIGHTED
-    candidates: int = 100
+    candidates: int = DENSE_DEPTH
     """Passages taken from each ranking before fusion."""
     dense_weight: float = 0.5
     """Weighted fusion: share of the dense score (the rest is BM25)."""
@@ -74,7 +74,7 @@ def search(
                 fused[position] += settings.speaker_boost
     best = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:k]
     positions = np.array([p for p, _ in best], dtype=np.int64)
-    similarities = index.passage_vectors[positions] @ question_vector if len(positions) else np.zeros(0)
+    similarities = index.dense.vectors(positions) @ question_vector if len(positions) else np.zeros(0)
     return [
         ScoredPassage(int(position), float(score), float(similarity))
         for (position, score), similarity in zip(best, similarities, strict=True)
@@ -96,7 +96,8 @@ def weighted_fusion(
     keeps one ranking's flat tail from drowning the other's.
     """
     candidates = np.union1d(dense, lexical)
-    cosine = index.passage_vectors[candidates] @ question_vector
+    # Read from the index's own storage: no second copy of the vectors in memory.
+    cosine = index.dense.vectors(candidates) @ question_vector
     # The dense candidates' own scores are a subset of `cosine`: no second product needed.
     dense_cosine = cosine[np.isin(candidates, dense)] if len(dense) else np.zeros(1)
     mixed = dense_weight * _scaled(cosine, dense_cosine.min(), dense_cosine.max())
@@ -127,9 +128,8 @@ def reciprocal_rank_fusion(rankings: list[np.ndarray], k: int) -> dict[int, floa
 
 def _dense_ranking(index: LoadedIndex, question_vector: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:
     depth = min(depth, len(index.passages) if allowed is None else len(allowed))
-    params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-    _, positions = index.passage_index.search(question_vector.reshape(1, -1), depth, params=params)
-    return positions[0][positions[0] >= 0]
+    positions = index.dense.search(question_vector, depth, allowed)
+    return positions[positions >= 0]
 
 
 def _lexical_ranking(scores: np.ndarray, depth: int, allowed: np.ndarray | None) -> np.ndarray:

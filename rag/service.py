@@ -11,10 +11,11 @@ import msgspec
 from rag.answer import AnswerSettings, build_answer
 from rag.calibration import load_calibration
 from rag.config import DEFAULT_MIN_SCORE, Settings
-from rag.embedding import Embedder, QuestionVectors, load_embedder
+from rag.embedding import Embedder, load_embedder, resolve_model
 from rag.errors import InputError, NotFoundError
-from rag.index import LoadedIndex, build_index, index_problem, load_index
 from rag.filters import allowed_positions
+from rag.index import LoadedIndex, build_index, index_problem, load_index
+from rag.questions import QuestionVectors
 from rag.records import Answer, Filters, Speaker, Turn, TurnKind
 from rag.retrieval import RetrievalSettings, search
 from rag.speakers import SpeakerDirectory
@@ -107,7 +108,7 @@ class QAService:
     ) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.questions = QuestionVectors(embedder, settings.question_cache_size)
+        self.questions = QuestionVectors(embedder, settings.question_cache_size, settings.query_batch)
         self.retrieval = retrieval or RetrievalSettings.from_settings(settings)
         self.answering = answering or AnswerSettings()
         self._served = _Served.of(index, settings)
@@ -197,7 +198,10 @@ class QAService:
     def reload(self) -> None:
         """Load the current build from disk and swap it in; requests in flight keep the old one."""
         with self._lock:
-            index = load_index(self.settings.index_dir, self.embedder.model, self.settings.chunk)
+            index = load_index(
+                self.settings.index_dir, self.embedder.model, self.settings.chunk,
+                faiss_threads=self.settings.faiss_threads,
+            )
             self._served = _Served.of(index, self.settings)
 
     def _check_question(self, question: str) -> str:
@@ -220,10 +224,13 @@ class QAService:
 
 def open_service(settings: Settings, *, build_if_needed: bool = True, progress: bool = False) -> QAService:
     """Load the model and the index (building it first when missing or stale) and return the service."""
-    embedder = load_embedder(settings)
-    if build_if_needed:
-        ensure_index(settings, embedder, progress=progress)
-    return QAService(settings, embedder, load_index(settings.index_dir, embedder.model, settings.chunk))
+    model = resolve_model(settings.model)
+    if build_if_needed and index_problem(settings, model) is not None:
+        # Builds embed in large batches with all the threads; answering gets its own session below.
+        ensure_index(settings, load_embedder(settings, model), progress=progress)
+    embedder = load_embedder(settings, model, for_queries=True)
+    index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.faiss_threads)
+    return QAService(settings, embedder, index)
 
 
 def ensure_index(settings: Settings, embedder: Embedder, *, progress: bool = False) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -86,7 +87,7 @@ def _http(corpus: str, passages: int, p50: float, p99: float, rss_mib: int, qps:
 def _result() -> BenchResult:
     """A made-up run whose expected verdicts are easy to work out by hand."""
     machine = Machine(cpu_model="test", cores=2, memory_bytes=8 * 2**30, memory_available_bytes=4 * 2**30,
-                      python="3.11", platform="linux", threads=2)
+                      python="3.11", platform="linux", runtime="onnx embedding with 2 threads")
     corpora = [Corpus("seeds", "seeds", "seeds", "gold.jsonl", 5, 50_000),
                Corpus("bench", "benchmark", "docs", "gold.jsonl", 35, 1_800_000)]
     build = BuildResult(corpus="bench", documents=35, passages=4_000, sentences=30_000, dimension=384, repeats=1,
@@ -187,6 +188,22 @@ def test_synthetic_corpus_is_cached_and_indexes_are_compared_against_flat(tmp_pa
     assert by_name["HNSW8"].recall_at_10 > 0.8 and by_name["IVF128,PQ8"].bytes_per_passage < 48 * 4
     cached = bench_indexes(again, "k", queries, plan, tmp_path / "faiss", threads=1)
     assert all(r.build_cached for r in cached if r.name != "Flat")
+
+
+def test_scale_reports_the_index_the_service_would_build(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    pool = _tiny_pool(rng)
+    corpus = synthesise(pool, 12_000, seed=0, cache_dir=tmp_path)
+    queries = np.ascontiguousarray(corpus.vectors[:20] + 0.01, dtype=np.float32)
+    plan = ScalePlan(sizes=(12_000,), search_k=20, hnsw_m=8, hnsw_ef_search=(64,), nprobe=(4,), pq_m=8,
+                     latency_seconds=0.1, ann_threshold=10_000)
+    results = bench_indexes(corpus, "k", queries, plan, tmp_path / "faiss", threads=1, calibration=pool.vectors)
+    service = next(r for r in results if r.name.startswith("service:"))
+    assert service.factory == "HNSW64_SQ8" and service.search_params.startswith("efSearch=")
+    assert service.recall_at_10 > 0.8 and service.bytes_per_passage < 48 * 4 + 2 * 64 * 4 + 64
+    below = bench_indexes(corpus, "k", queries, dataclasses.replace(plan, ann_threshold=12_001), tmp_path / "faiss",
+                          threads=1, calibration=pool.vectors)
+    assert not any(r.name.startswith("service:") for r in below)
 
 
 def test_ivf_cells_grow_with_the_square_root_of_the_size() -> None:

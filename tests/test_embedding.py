@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rag.config import EmbedBackend, Settings
-from rag.embedding import QuestionVectors, SentenceTransformerEmbedder, export_onnx, load_embedder, resolve_model
+from rag.embedding import SentenceTransformerEmbedder, export_onnx, load_embedder, resolve_model
+from rag.questions import MicroBatcher, QuestionVectors
 from rag.errors import ConfigError
 
 TEXTS = [
@@ -59,7 +64,7 @@ def test_unknown_backend_is_a_config_error() -> None:
 
 def test_question_cache_returns_the_models_vector_and_evicts_the_oldest(settings: Settings) -> None:
     embedder = load_embedder(settings)
-    questions = QuestionVectors(embedder, capacity=2)
+    questions = QuestionVectors(embedder, cache_size=2, max_batch=16)
     first = questions.vector(TEXTS[0])
     np.testing.assert_array_equal(first, embedder.embed([TEXTS[0]])[0])
     assert questions.vector(TEXTS[0]) is first
@@ -73,5 +78,72 @@ def test_question_cache_returns_the_models_vector_and_evicts_the_oldest(settings
 
 
 def test_question_cache_off_embeds_every_time(settings: Settings) -> None:
-    questions = QuestionVectors(load_embedder(settings), capacity=0)
+    questions = QuestionVectors(load_embedder(settings), cache_size=0, max_batch=16)
     assert questions.vector(TEXTS[0]) is not questions.vector(TEXTS[0])
+
+
+def test_micro_batcher_gives_each_concurrent_caller_its_own_vector(settings: Settings) -> None:
+    embedder = load_embedder(settings, for_queries=True)
+    batch_sizes: list[int] = []
+
+    class Counting:
+        """The real embedder, recording how many texts each model call got."""
+
+        model, dimension = embedder.model, embedder.dimension
+
+        def embed(self, texts, *, batch_size=64, progress=False):  # noqa: ANN001, ANN202
+            batch_sizes.append(len(texts))
+            return embedder.embed(texts, batch_size=batch_size)
+
+    questions = [f"What did speaker {name} say about the budget?" for name in "ABCDEFGHIJKLMNOPQRSTUVWX"]
+    expected = embedder.embed(questions)
+    batcher = MicroBatcher(Counting(), max_batch=4)
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        vectors = list(pool.map(batcher.embed, questions))
+    for vector, want in zip(vectors, expected):
+        np.testing.assert_allclose(vector, want, atol=1e-5)
+    assert sum(batch_sizes) == len(questions) and max(batch_sizes) <= 4
+    assert len(batch_sizes) < len(questions), "concurrent questions were never embedded together"
+
+
+def test_micro_batcher_reports_a_model_failure_to_every_caller_and_recovers(settings: Settings) -> None:
+    embedder = load_embedder(settings, for_queries=True)
+    failing = {"on": True}
+
+    class Flaky:
+        model, dimension = embedder.model, embedder.dimension
+
+        def embed(self, texts, *, batch_size=64, progress=False):  # noqa: ANN001, ANN202
+            if failing["on"]:
+                raise RuntimeError("model failed")
+            return embedder.embed(texts, batch_size=batch_size)
+
+    batcher = MicroBatcher(Flaky(), max_batch=8)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(lambda q: _outcome(batcher, q), [f"question {c}" for c in "abcdef"]))
+    assert outcomes == ["model failed"] * 6
+    failing["on"] = False
+    assert batcher.embed("question g").shape == (embedder.dimension,)
+
+
+def _outcome(batcher: MicroBatcher, question: str) -> str:
+    try:
+        batcher.embed(question)
+    except RuntimeError as exc:
+        return str(exc)
+    return "ok"
+
+
+def test_onnx_runtime_telemetry_stays_off(settings: Settings, tmp_path: Path) -> None:
+    """ONNX Runtime's wheel would create ~/.cache/Microsoft/... and queue telemetry at import."""
+    script = (
+        "from rag.config import Settings\n"
+        "from rag.embedding import load_embedder\n"
+        "print(load_embedder(Settings.from_env()).embed(['hello']).shape)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    env.update(HOME=str(tmp_path), RAG_MODEL_CACHE_DIR=str(settings.model_cache_dir), RAG_EMBED_BACKEND="onnx")
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "(1, 384)" in result.stdout
+    assert not (tmp_path / ".cache" / "Microsoft").exists()

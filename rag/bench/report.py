@@ -70,7 +70,7 @@ def _header(result: BenchResult) -> str:
         f"(wall time {result.wall_seconds / 60:.1f} min), commit `{(result.git_commit or 'unknown')[:12]}`{dirty}.\n\n"
         f"Machine: {m.cores} cores ({m.cpu_model}), {m.memory_bytes / 2**30:.1f} GiB memory "
         f"({m.memory_available_bytes / 2**30:.1f} GiB available at the start), Python {m.python}, "
-        f"{m.threads} torch/FAISS threads, {m.platform}. CPU only.\n\n"
+        f"{m.platform}. CPU only. Runtime: {m.runtime}.\n\n"
         f"Corpora: {corpora}.\n\n"
         "The cores are shared with other work, so absolute figures are noisy; the load average at each "
         "stage is below (1.0 = one core busy; the bench's own builds, server and load generator count in it, "
@@ -172,7 +172,11 @@ def _scale(result: BenchResult) -> str:
         f"Queries: {scale.queries} real gold questions embedded by the model, searched one at a time for the "
         f"service's dense depth k={scale.search_k}. Recall@10 is against exact (flat) search; bytes per passage "
         "is the index file size (flat: its code size). Builds marked cached were measured when the cache entry "
-        "was made.\n\n"
+        "was made."
+        + (" Rows `service: ...` are the index `rag index` builds at that size (RAG_ANN_THRESHOLD), its efSearch "
+           "calibrated as at build time on 300 pool sentences (that recall in brackets); the recall@10 column is "
+           "on the gold questions." if any(i.name.startswith("service:") for i in scale.indexes) else "")
+        + "\n\n"
         + table(["passages", "index", "search", "recall@10", "p50 / p95 / p99 ms", "build s", "bytes/passage"], rows)
         + ("\n\nBM25 at the same sizes (rag.lexical over the synthetic texts): retrieval scores every passage and "
            "takes the top k; answering scores every sentence.\n\n"

@@ -42,8 +42,8 @@ class Machine:
     memory_available_bytes: int
     python: str
     platform: str
-    threads: int
-    """Torch and FAISS threads (RAG_THREADS)."""
+    runtime: str
+    """Embedding backend and thread counts, e.g. "onnx; embedding threads 2 indexing / 1 answering; FAISS 1"."""
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,10 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     commit, dirty = _git_state()
     result = BenchResult(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), command=options.command,
-        git_commit=commit, git_dirty=dirty, machine=machine(settings.threads),
+        git_commit=commit, git_dirty=dirty, machine=machine(
+            f"{settings.embed_backend} embedding with {settings.threads} threads indexing and "
+            f"{settings.query_threads} answering (micro-batches of up to {settings.query_batch}); "
+            f"FAISS {settings.faiss_threads} thread(s) answering"),
         wall_seconds=round(time.perf_counter() - started, 1), corpora=corpora, load=loads, notes=notes,
         builds=builds, http=http, profiles=profiles, scale=scale, peers=peers,
     )
@@ -168,6 +171,8 @@ def _scale(
     if benchmark_build is not None:
         # The benchmark's own size joins the sizes: the 1M estimates are growth from there.
         plan = dataclasses.replace(plan, sizes=tuple(sorted({*plan.sizes, benchmark_build.passages})))
+    # The service's own index is measured as these settings would choose and calibrate it.
+    plan = dataclasses.replace(plan, ann_threshold=settings.ann_threshold, ann_min_recall=settings.ann_min_recall)
     cache = options.cache_dir / "scale"
     texts = pool_texts([Path(c.docs_dir) for c in corpora], plan.pool_size, plan.seed)
     pool = load_pool(texts, encoder, weights_sha256, cache, settings.batch_size)
@@ -178,7 +183,9 @@ def _scale(
         chosen, batch_size=settings.batch_size, normalize_embeddings=True, convert_to_numpy=True,
         show_progress_bar=False), dtype=np.float32)
     corpus_key = f"{pool.key}-{max(plan.sizes)}-{plan.seed}"
-    indexes = bench_indexes(corpus, corpus_key, query_vectors, plan, cache / "faiss", settings.threads)
+    # The pool's sentence vectors stand in for a corpus's sentences when the service's index calibrates.
+    indexes = bench_indexes(corpus, corpus_key, query_vectors, plan, cache / "faiss", settings.threads,
+                            calibration=pool.vectors)
     lexical = bench_lexical(pool, corpus, chosen, plan)
     return ScaleResult(
         pool_sentences=len(pool.texts), pool_cached=pool.cached, vectors_cached=corpus.cached,

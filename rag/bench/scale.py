@@ -3,7 +3,9 @@
 Each index type is searched one question at a time, as `/ask` does, for the service's dense
 depth (`search_k`, RetrievalSettings.candidates); recall@10 is measured against exact
 (flat) search over the same vectors. Non-flat indexes are cached with the build time they
-took, so a second run measures search again without rebuilding for minutes.
+took, so a second run measures search again without rebuilding for minutes. At sizes where
+the service would build an approximate index (rag/ann.py), that index is measured too, its
+efSearch calibrated as `rag index` does it, on sentence vectors.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import bm25s
 import faiss
 import numpy as np
 
+from rag import ann
 from rag.bench.results import IndexTypeResult, LexicalScaleResult
 from rag.bench.scale_data import SentencePool, SyntheticCorpus
 from rag.bench.stats import recall_at_k, summarize
+from rag.config import DEFAULT_ANN_THRESHOLD
 from rag.lexical import LexicalIndex, tokenize
 
 _ADD_CHUNK = 65536
@@ -46,6 +50,10 @@ class ScalePlan:
     pq_m: int = 48
     lexical_max_size: int = 1_000_000
     """BM25 is measured up to this size (its index is built from scratch every run)."""
+    ann_threshold: int = DEFAULT_ANN_THRESHOLD
+    """The service's `RAG_ANN_THRESHOLD`: from this size on, its own approximate index is measured."""
+    ann_min_recall: float = 0.95
+    """The service's `RAG_ANN_MIN_RECALL`, the target of the efSearch calibration."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +88,14 @@ def index_specs(size: int, plan: ScalePlan) -> list[IndexSpec]:
 
 
 def bench_indexes(
-    corpus: SyntheticCorpus, corpus_key: str, queries: np.ndarray, plan: ScalePlan, cache_dir: Path, threads: int
+    corpus: SyntheticCorpus, corpus_key: str, queries: np.ndarray, plan: ScalePlan, cache_dir: Path, threads: int,
+    *, calibration: np.ndarray | None = None,
 ) -> list[IndexTypeResult]:
-    """Every index type at every size; ground truth is exact inner-product search."""
+    """Every index type at every size; ground truth is exact inner-product search.
+
+    With `calibration` (sentence vectors, as the service calibrates on), sizes at or over
+    `plan.ann_threshold` also get a row for the service's own index, named `service: ...`.
+    """
     faiss.omp_set_num_threads(threads)
     results: list[IndexTypeResult] = []
     for size in sorted(plan.sizes):
@@ -110,8 +123,31 @@ def bench_indexes(
                 ))
             if index is not flat:
                 del index
+        if calibration is not None and ann.uses_approximate_index(size, plan.ann_threshold):
+            results.append(_service_index(vectors, calibration, queries, truth, plan, corpus_key, cache_dir))
         del flat
     return results
+
+
+def _service_index(
+    vectors: np.ndarray, calibration: np.ndarray, queries: np.ndarray, truth: np.ndarray, plan: ScalePlan,
+    corpus_key: str, cache_dir: Path,
+) -> IndexTypeResult:
+    """The index `rag index` would build at this size, calibrated as it would be, searched with the gold queries."""
+    factory = ann.hnsw_factory()
+    index, seconds, cached, file_bytes = _cached_build(factory, vectors, corpus_key, cache_dir, builder=ann.build_hnsw)
+    spec = ann.calibrate(index, vectors, calibration, threshold=plan.ann_threshold, min_recall=plan.ann_min_recall,
+                         depth=plan.search_k)
+    _, found = index.search(queries, plan.search_k)
+    reached = "" if spec.reached_target else ", target missed"
+    return IndexTypeResult(
+        size=len(vectors), name=f"service: {factory}", factory=factory,
+        search_params=f"efSearch={spec.ef_search} (calibrated: {spec.recall_at_10:.3f} on sentences{reached})",
+        build_seconds=round(seconds, 2), build_cached=cached,
+        recall_at_10=round(recall_at_k(found, truth, 10), 4),
+        latency=summarize(_single_query_seconds(index, queries, plan.search_k, plan.latency_seconds)),
+        bytes_per_passage=round(file_bytes / len(vectors), 1),
+    )
 
 
 def bench_lexical(
@@ -200,14 +236,20 @@ def _build(factory: str, vectors: np.ndarray) -> tuple[faiss.Index, float]:
 
 
 def _cached_build(
-    factory: str, vectors: np.ndarray, corpus_key: str, cache_dir: Path
+    factory: str, vectors: np.ndarray, corpus_key: str, cache_dir: Path,
+    builder: Callable[[np.ndarray], faiss.Index] | None = None,
 ) -> tuple[faiss.Index, float, bool, int]:
-    """(index, build seconds, whether it came from the cache, file bytes)."""
+    """(index, build seconds, whether it came from the cache, file bytes); `builder` replaces `_build`."""
     stem = f"{corpus_key}-{len(vectors)}-{factory.replace(',', '_')}"
     path, sidecar = cache_dir / f"{stem}.faiss", cache_dir / f"{stem}.json"
     if path.is_file() and sidecar.is_file():
         return faiss.read_index(str(path)), json.loads(sidecar.read_text())["build_seconds"], True, path.stat().st_size
-    index, seconds = _build(factory, vectors)
+    if builder is None:
+        index, seconds = _build(factory, vectors)
+    else:
+        started = time.perf_counter()
+        index = builder(vectors)
+        seconds = time.perf_counter() - started
     cache_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     faiss.write_index(index, str(partial))

@@ -39,13 +39,14 @@ def free_port() -> int:
 def serve(index_dir: Path, docs_dir: Path, log_path: Path, timeout: float = 900) -> Iterator[RunningServer]:
     """Run `python -m rag.cli serve` over these folders until the block ends; yields the running server.
 
-    Rate limits and API keys are switched off: the figures are for the answering path. The
+    Rate limits, API keys and the question cache are switched off: the figures are for the
+    answering path, and the load repeats the gold questions, which the cache would answer. The
     index should exist already (the build stage makes it); otherwise the server builds it
     first, which `timeout` allows for.
     """
     port = free_port()
     env = dict(os.environ, RAG_INDEX_DIR=str(index_dir), RAG_DOCS_DIR=str(docs_dir), RAG_HOST=HOST,
-               RAG_RATE_LIMIT_PER_MINUTE="0", RAG_API_KEYS="")
+               RAG_RATE_LIMIT_PER_MINUTE="0", RAG_API_KEYS="", RAG_QUESTION_CACHE_SIZE="0")
     base = f"http://{HOST}:{port}"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log_file:

@@ -62,7 +62,7 @@ def load_sample(stage: str) -> LoadSample:
     return LoadSample(stage=stage, load1=round(one, 2), load5=round(five, 2), load15=round(fifteen, 2))
 
 
-def machine(threads: int) -> Machine:
+def machine(runtime: str) -> Machine:
     """Cores, memory and software of this machine."""
     return Machine(
         cpu_model=_cpu_model(),
@@ -71,7 +71,7 @@ def machine(threads: int) -> Machine:
         memory_available_bytes=_meminfo("MemAvailable"),
         python=sys.version.split()[0],
         platform=platform.platform(),
-        threads=threads,
+        runtime=runtime,
     )
 
 
