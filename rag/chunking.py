@@ -85,25 +85,15 @@ def embedding_text(passage: Passage, transcript: Transcript) -> str:
     return "\n".join(parts)
 
 
-def sentence_embedding_texts(keys: list[tuple[str, int, int]], transcripts: dict[str, Transcript]) -> list[str]:
-    """What the embedder sees for each sentence: the sentence after the one before it in the same turn.
+def sentence_spans_in(text: str, passage: Passage) -> list[tuple[int, int]]:
+    """Where `passage`'s sentences sit inside `text`, its `embedding_text`.
 
-    "It has more than 300 routes." says nothing about a port on its own; with the sentence
-    before it, it matches "How many routes does Ningbo Zhoushan Port have?". `keys` are
-    (doc id, start, end) in source order; the cited span stays the sentence alone.
+    The embedding text ends with the passage's cited span, so each sentence's place there is
+    its place in the source shifted by one constant. Its vector is pooled from the passage's
+    own encoder pass: "It has more than 300 routes." is read with the port named before it.
     """
-    texts = []
-    previous: tuple[str, int, int, int] | None = None
-    for doc_id, start, end in keys:
-        transcript = transcripts[doc_id]
-        turn = transcript.turn_at(start)
-        turn_index = turn.index if turn else -1
-        sentence = transcript.text[start:end]
-        if previous and previous[0] == doc_id and previous[1] == turn_index and previous[3] <= start:
-            sentence = transcript.text[previous[2] : previous[3]] + " " + sentence
-        texts.append(sentence)
-        previous = (doc_id, turn_index, start, end)
-    return texts
+    shift = len(text) - (passage.end - passage.start) - passage.start
+    return [(sentence.start + shift, sentence.end + shift) for sentence in passage.sentences]
 
 
 def _groupable(turn: Turn, tokens: int, settings: ChunkSettings) -> bool:

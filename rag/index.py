@@ -35,10 +35,10 @@ import msgspec
 import numpy as np
 
 from rag import ann
-from rag.chunking import chunk_transcripts, embedding_text, sentence_embedding_texts
+from rag.chunking import chunk_transcripts, embedding_text, sentence_spans_in
 from rag.config import DEFAULT_FAISS_THREADS, ChunkSettings, Settings
 from rag.corpus import corpus_fingerprint, fingerprint, read_corpus
-from rag.embedding import Embedder, ResolvedModel
+from rag.embedding import Embedder, ResolvedModel, SpanVectors
 from rag.errors import CorpusError, IndexUnavailableError
 from rag.lexical import BM25_FILES, LexicalIndex
 from rag.records import Passage
@@ -57,7 +57,7 @@ from rag.transcripts import parse_transcript
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 BM25_DIR = "bm25"
@@ -208,14 +208,13 @@ def build_index(
     log.info("embedding %d passages and %d sentences", len(passages), len(sentence_keys))
     by_id = {t.doc_id: t for t in transcripts}
     passage_texts = [embedding_text(p, by_id[p.doc_id]) for p in passages]
-    passage_vectors = embedder.embed(passage_texts, batch_size=settings.batch_size, progress=progress)
-    lexical = LexicalIndex.build(passage_texts)
-    sentence_vectors = embedder.embed(
-        sentence_embedding_texts(sentence_keys, by_id),
-        batch_size=settings.batch_size,
-        progress=progress,
+    pass_vectors = embedder.embed_with_spans(
+        passage_texts, [sentence_spans_in(text, p) for text, p in zip(passage_texts, passages)],
+        batch_size=settings.batch_size, progress=progress,
     )
-    # BM25 sees the sentence alone: a word of the sentence before must not count twice.
+    passage_vectors = pass_vectors.texts
+    lexical = LexicalIndex.build(passage_texts)
+    sentence_vectors = _sentence_vectors(passages, sentence_keys, pass_vectors, sources, embedder, settings.batch_size)
     sentence_lexical = LexicalIndex.build([sources[doc][start:end] for doc, start, end in sentence_keys])
     # Building parallelises across vectors and queries, and embedding is done: all threads.
     ann.set_threads(settings.threads)
@@ -327,6 +326,32 @@ def _sentence_table(passages: list[Passage]) -> list[tuple[str, int, int]]:
         for sentence in passage.sentences:
             seen.setdefault((passage.doc_id, sentence.start, sentence.end), len(seen))
     return list(seen)
+
+
+def _sentence_vectors(
+    passages: list[Passage], keys: list[tuple[str, int, int]], pooled: SpanVectors, sources: dict[str, str],
+    embedder: Embedder, batch_size: int,
+) -> np.ndarray:
+    """Rows as `keys`: each sentence's vector pooled in the first passage that holds it.
+
+    A sentence whose tokens all fell past the model's window (only with budgets larger than
+    the defaults) is embedded alone instead.
+    """
+    row_of = {key: row for row, key in enumerate(keys)}
+    vectors = np.zeros((len(keys), embedder.dimension), dtype=np.float32)
+    filled = np.zeros(len(keys), dtype=bool)
+    for position, passage in enumerate(passages):
+        for j, sentence in enumerate(passage.sentences):
+            row = row_of[(passage.doc_id, sentence.start, sentence.end)]
+            if not filled[row] and pooled.found[position][j]:
+                vectors[row] = pooled.spans[position][j]
+                filled[row] = True
+    missing = np.flatnonzero(~filled)
+    if len(missing):
+        log.info("%d sentences lie past the model's window; embedding them alone", len(missing))
+        texts = [sources[keys[row][0]][keys[row][1] : keys[row][2]] for row in missing]
+        vectors[missing] = embedder.embed(texts, batch_size=batch_size)
+    return vectors
 
 
 def _sentence_rows(passages: list[Passage], keys: list[tuple[str, int, int]]) -> list[list[int]]:

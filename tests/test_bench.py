@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rag.bench import BenchOptions, LoadPlan, ScalePlan, run_bench, write_report
-from rag.bench.build import EmbedCall, stage_seconds
+from rag.bench.build import FALLBACK_PASS, OTHER_STAGES, PASSAGE_PASS, EmbedCall, stage_seconds
 from rag.bench.peers import read_meta, run_peers
 from rag.bench.report import read_result
 from rag.bench.results import (
@@ -65,9 +65,7 @@ def test_recall_at_k_counts_overlap_per_query() -> None:
 
 def test_stage_seconds_names_calls_by_size_and_keeps_the_rest() -> None:
     calls = [EmbedCall(["a"] * 3, 1.5), EmbedCall(["b"] * 7, 2.0)]
-    assert stage_seconds(calls, 4.0, n_passages=3, n_sentences=7) == {
-        "embed passages": 1.5, "embed sentences": 2.0, "parse, chunk, BM25, FAISS, write": 0.5,
-    }
+    assert stage_seconds(calls, 4.0, n_passages=3) == {PASSAGE_PASS: 1.5, FALLBACK_PASS: 2.0, OTHER_STAGES: 0.5}
 
 
 def _latency(p50: float, p99: float | None = None, n: int = 100) -> LatencySummary:
@@ -93,7 +91,7 @@ def _result() -> BenchResult:
     build = BuildResult(corpus="bench", documents=35, passages=4_000, sentences=30_000, dimension=384, repeats=1,
                         build_seconds=200.0,
                         passages_per_second=20.0, encode_texts=1000, encode_seconds=25.0,
-                        encode_passages_per_second=40.0, efficiency=0.5, stage_seconds={"embed passages": 100.0},
+                        encode_passages_per_second=40.0, efficiency=0.5, stage_seconds={PASSAGE_PASS: 100.0},
                         parse_chunk_seconds=1.0, model_load_seconds=0.5)
 
     def index(size: int, name: str, p50: float) -> IndexTypeResult:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunking import chunk_transcript, chunk_transcripts, embedding_text
+from rag.chunking import chunk_transcript, chunk_transcripts, embedding_text, sentence_spans_in
 from rag.config import ChunkSettings, Settings
 from rag.records import Passage, Transcript, TurnKind
 from rag.sentences import sentence_spans
@@ -128,7 +128,19 @@ def test_embedded_text_fits_the_models_window(service: QAService, tokenizer: Tok
         by_id = {t.doc_id: t for t in transcripts}
         passages: list[Passage] = chunk_transcripts(transcripts, tokenizer, ChunkSettings())
         longest = max(embedder.count_wordpieces(embedding_text(p, by_id[p.doc_id])) for p in passages)  # type: ignore[attr-defined]
+        # Inside the window, every sentence's vector comes from the passage pass (no fallback).
         assert longest <= window, (folder, longest)
+
+
+def test_sentence_spans_point_at_the_sentences_inside_the_embedding_text(tokenizer: TokenCounter) -> None:
+    for folder in corpora():
+        transcripts = parse_folder(folder)
+        by_id = {t.doc_id: t for t in transcripts}
+        for passage in chunk_transcripts(transcripts, tokenizer, ChunkSettings()):
+            source = by_id[passage.doc_id].text
+            text = embedding_text(passage, by_id[passage.doc_id])
+            spans = sentence_spans_in(text, passage)
+            assert [text[start:end] for start, end in spans] == [source[s.start : s.end] for s in passage.sentences]
 
 
 @pytest.mark.parametrize(

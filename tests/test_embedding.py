@@ -147,3 +147,21 @@ def test_onnx_runtime_telemetry_stays_off(settings: Settings, tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert "(1, 384)" in result.stdout
     assert not (tmp_path / ".cache" / "Microsoft").exists()
+
+
+def test_one_pass_gives_encodes_vectors_and_pooled_span_vectors(settings: Settings) -> None:
+    embedder = load_embedder(settings)
+    long_text = "Title\nZhu Bing: " + " ".join(["The port handled more cargo this year."] * 60) + " It has 300 routes."
+    texts = [TEXTS[1], long_text, "No spans here."]
+    revenue = TEXTS[1].index("The total")
+    spans = [[(revenue, len(TEXTS[1]))], [(17, 55), (len(long_text) - 19, len(long_text))], []]
+    result = embedder.embed_with_spans(texts, spans, batch_size=2)
+    np.testing.assert_allclose(result.texts, embedder.embed(texts), atol=1e-5)
+    # The last sentence of the long text lies past the 256-wordpiece window: no tokens, no vector.
+    assert [found.tolist() for found in result.found] == [[True], [True, False], []]
+    span_vector = result.spans[0][0]
+    assert abs(float(np.linalg.norm(span_vector)) - 1.0) < 1e-5
+    # A span's pooled vector is about what the span says, in context: closer to the sentence alone
+    # than to an unrelated sentence.
+    alone, unrelated = embedder.embed([TEXTS[1][revenue:], "The weather in spring is mild and rainy."])
+    assert float(span_vector @ alone) > float(span_vector @ unrelated) + 0.3

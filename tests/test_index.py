@@ -125,3 +125,23 @@ def test_unusable_corpus_gets_a_clear_error(
     with pytest.raises(CorpusError, match=message):
         build_index(local, service.embedder, tokenizer)
     assert not (local.index_dir / CURRENT_LINK).exists()
+
+
+def test_sentences_past_the_models_window_are_embedded_alone(
+    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter
+) -> None:
+    # A 400-token budget makes passages longer than the 256-wordpiece window: the sentences at
+    # their ends get no tokens from the passage pass and must still get real vectors.
+    local = settings.with_overrides(
+        docs_dir=small_corpus, index_dir=tmp_path / "index", chunk=ChunkSettings(max_tokens=400, overlap_tokens=0)
+    )
+    build_index(local, service.embedder, tokenizer)
+    loaded = load_index(local.index_dir, service.embedder.model, local.chunk)
+    vectors = np.asarray(loaded.sentence_vectors)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    last = loaded.passages[max(range(len(loaded.passages)), key=lambda i: loaded.passages[i].end - loaded.passages[i].start)]
+    transcript = loaded.transcripts[last.doc_id]
+    row = loaded.passage_sentence_rows[loaded.passages.position_of(last.id)][-1]
+    sentence = last.sentences[-1]
+    alone = service.embedder.embed([transcript.text[sentence.start : sentence.end]])[0]
+    assert float(vectors[row] @ alone) > 0.99, "a sentence past the window should be embedded on its own"

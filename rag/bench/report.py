@@ -93,10 +93,11 @@ def _builds(result: BenchResult) -> str:
     stages = [(b.corpus, "; ".join(f"{name} {seconds:.2f} s" for name, seconds in b.stage_seconds.items()))
               for b in result.builds]
     return (
-        "## Index build\n\nEnd to end = `build_index` (read, parse, chunk, embed passages and sentences, BM25, "
-        "FAISS, write, checksums) with the model already loaded; raw = `SentenceTransformer.encode` on the same "
-        "passage texts (a seeded sample when n is smaller than the passage count), same batch size and threads, "
-        "in the same run, alternating with the builds.\n\n"
+        "## Index build\n\nEnd to end = `build_index` (read, parse, chunk, one encoder pass over the passages "
+        "with the sentence vectors pooled from its token embeddings, BM25, FAISS, write, checksums) with the model "
+        "already loaded; raw = `SentenceTransformer.encode` on the same passage texts (a seeded sample when n is "
+        "smaller than the passage count), same backend, batch size and threads, in the same run, alternating with "
+        "the builds.\n\n"
         + table(["corpus", "docs", "passages", "sentences", "build s", "passages/s end to end",
                  "raw encode passages/s", "efficiency", "parse + chunk s"], rows)
         + "\n\n" + table(["corpus", "where one build's time went"], stages)

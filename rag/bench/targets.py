@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from rag.bench.build import FALLBACK_PASS, OTHER_STAGES, PASSAGE_PASS
 from rag.bench.results import BenchResult, BuildResult, HttpResult, IndexTypeResult, LexicalScaleResult, TargetCheck
 
 MILLION = 1_000_000
@@ -136,17 +137,16 @@ def findings(result: BenchResult, projected: dict[str, float]) -> list[str]:
                     f"cores; the load generator itself used {burst.client_cpu_ms_per_request:.2f} CPU-ms per request "
                     f"on the same cores.")
     for build in result.builds:
-        sentences = build.stage_seconds.get("embed sentences", 0.0)
-        passages = build.stage_seconds.get("embed passages", 0.0)
-        rest = build.stage_seconds.get("parse, chunk, BM25, FAISS, write", 0.0)
+        passages = build.stage_seconds.get(PASSAGE_PASS, 0.0)
+        fallback = build.stage_seconds.get(FALLBACK_PASS, 0.0)
+        rest = build.stage_seconds.get(OTHER_STAGES, 0.0)
         if build.build_seconds > 0 and passages > 0 and build.encode_passages_per_second > 0:
             inside = build.passages / passages / build.encode_passages_per_second
-            without = build.passages / (build.build_seconds - sentences) / build.encode_passages_per_second
             lines.append(
-                f"{build.corpus} build: embedding {build.passages} passages {passages:.1f} s "
-                f"({100 * inside:.0f}% of the raw encoder's rate), embedding {build.sentences} sentences "
-                f"{sentences:.1f} s, everything else {rest:.1f} s, of {build.build_seconds:.1f} s; without the "
-                f"sentence pass the build would run at {100 * without:.0f}% of the raw encoder's rate.")
+                f"{build.corpus} build: one encoder pass over {build.passages} passages, pooling the vectors of "
+                f"{build.sentences} sentences from it, {passages:.1f} s ({100 * inside:.0f}% of the raw encoder's "
+                f"rate); sentences past the model's window {fallback:.1f} s; everything else {rest:.1f} s; "
+                f"of {build.build_seconds:.1f} s.")
     if "rss_bytes_per_passage" in projected:
         largest = max(result.builds, key=lambda b: b.passages, default=None)
         vectors = ""
