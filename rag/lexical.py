@@ -40,7 +40,7 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 scores for every passage; saved as plain .npy/.json files (no pickle)."""
+    """BM25 scores for every passage; saved as plain .npy/.json files (no pickle), read memory-mapped."""
 
     def __init__(self, model: bm25s.BM25) -> None:
         self._model = model
@@ -61,7 +61,9 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
         """Read an index written by `save`."""
-        return cls(bm25s.BM25.load(str(folder), mmap=False, show_progress=False, verbosity=0))
+        # Memory-mapped: a question reads the postings of its few words, not the whole matrix,
+        # so a large index costs page cache instead of resident memory.
+        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0))
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every passage for `question` (zeros when no word is known)."""
