@@ -128,7 +128,8 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
                 http.append(bench_http(server, corpus.name, texts, options.load))
             loads.append(load_sample(f"http {corpus.name} done"))
         if "profile" in options.stages:
-            service = open_service(corpus_settings, build_if_needed=True)
+            # No question cache: the profile asks the same questions the embed rows embed.
+            service = open_service(corpus_settings.with_overrides(question_cache_size=0), build_if_needed=True)
             profiles.append(profile_ask(service, corpus.name, texts, requests=options.profile_requests,
                                         profiled=options.profiled_asks))
             del service
