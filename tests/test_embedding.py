@@ -165,3 +165,12 @@ def test_one_pass_gives_encodes_vectors_and_pooled_span_vectors(settings: Settin
     # than to an unrelated sentence.
     alone, unrelated = embedder.embed([TEXTS[1][revenue:], "The weather in spring is mild and rainy."])
     assert float(span_vector @ alone) > float(span_vector @ unrelated) + 0.3
+
+
+def test_short_calls_skip_encode_and_give_its_vectors(settings: Settings) -> None:
+    """Up to 32 texts go straight to the ONNX session; more go through `encode`: same vectors."""
+    embedder = load_embedder(settings.with_overrides(embed_backend=EmbedBackend.ONNX))
+    many = [f"{text} ({n})" for n in range(12) for text in TEXTS]  # 36 texts: the encode path
+    through_encode = embedder.embed(many)
+    direct = np.concatenate([embedder.embed(many[i : i + 3]) for i in range(0, len(many), 3)])
+    np.testing.assert_allclose(direct, through_encode, atol=1e-6)
