@@ -148,13 +148,14 @@ def calibrate(
     even the cap falls short, the index keeps the cap and a warning is logged.
     """
     sample = sample_queries(queries)
-    ef_search, recall = calibrate_ef_search(index, vectors, sample, min_recall, depth)
-    reached = recall >= min_recall
+    aim = sentence_recall_target(min_recall)
+    ef_search, recall = calibrate_ef_search(index, vectors, sample, aim, depth)
+    reached = recall >= aim
     factory = hnsw_factory()
     if not reached:
         log.warning(
             "%s over %d passages: recall@%d %.3f at efSearch=%d, the largest tried, is below the target %.2f",
-            factory, index.ntotal, RECALL_AT, recall, ef_search, min_recall,
+            factory, index.ntotal, RECALL_AT, recall, ef_search, aim,
         )
     else:
         log.info("%s over %d passages: efSearch=%d gives recall@%d %.3f on %d sampled sentences",
@@ -164,6 +165,17 @@ def calibrate(
         search_depth=depth, recall_at_10=round(recall, 4), recall_queries=len(sample), target_recall=min_recall,
         reached_target=reached,
     )
+
+
+def sentence_recall_target(min_recall: float) -> float:
+    """The recall@10 the calibration asks of sentence queries for `min_recall` on questions:
+    half-way from `min_recall` to 1.
+
+    Sentences lie inside the passages they are drawn from, so the graph finds their
+    neighbours more easily than a question's: on the bench's 1M synthetic corpus, efSearch=192
+    gave 0.954 on sentences but 0.910 on 200 real gold questions (at 100k: 0.964 and 0.967).
+    """
+    return min_recall + (1.0 - min_recall) / 2
 
 
 def sample_queries(queries: np.ndarray, size: int = RECALL_QUERIES) -> np.ndarray:

@@ -172,7 +172,8 @@ class Settings:
     """Passages from which the index is approximate (HNSW) instead of exact (flat); see rag/ann.py."""
     ann_min_recall: float = 0.95
     """Recall@10 against exact search the approximate index must reach; its efSearch is raised at
-    build time until it does (measured on a sample of the corpus's sentences)."""
+    build time until a sample of the corpus's sentences, easier queries than questions, reaches
+    half-way from this to 1 (0.975 for 0.95; see `rag.ann.sentence_recall_target`)."""
     faiss_threads: int = DEFAULT_FAISS_THREADS
     """OpenMP threads of FAISS while serving. One: FAISS parallelises across queries, never
     within one, so a single question gains nothing, and idle workers would spin on the cores
