@@ -16,7 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from rag.bench.results import ConcurrentResult, HttpResult
 from rag.bench.server import RunningServer
-from rag.bench.stats import cpu_seconds, peak_resident_bytes, rate, resident_bytes, summarize
+from rag.bench.stats import (
+    anonymous_resident_bytes, cpu_seconds, peak_resident_bytes, rate, resident_bytes, summarize,
+)
 
 ASK_STATUS = 201
 
@@ -46,7 +48,7 @@ def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], pla
         raise ValueError(f"no questions to ask the {corpus} server")
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
         _single(http, questions, plan.warmup, plan.time_limit_seconds)
-        rss_idle = resident_bytes(server.pid)
+        rss_idle, anon_idle = resident_bytes(server.pid), anonymous_resident_bytes(server.pid)
         observed_before = _observed_ask_seconds(http)
         cpu_before = cpu_seconds(server.pid)
         single = _single(http, questions, plan.single_requests, plan.time_limit_seconds)
@@ -71,6 +73,8 @@ def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], pla
         rss_idle_bytes=rss_idle,
         rss_after_bytes=resident_bytes(server.pid),
         rss_peak_bytes=peak_resident_bytes(server.pid),
+        anon_idle_bytes=anon_idle,
+        anon_after_bytes=anonymous_resident_bytes(server.pid),
     )
 
 

@@ -110,7 +110,8 @@ def _http(result: BenchResult) -> str:
     single = [(h.corpus, h.passages, latency_cell(h.single), h.single_server_mean_ms, latency_cell(h.health),
                h.single_errors,
                f"{h.single_server_cpu_ms_per_request:.2f}", f"{h.server_start_seconds:.1f}",
-               f"{h.rss_idle_bytes / _MIB:.0f} / {h.rss_after_bytes / _MIB:.0f} / {h.rss_peak_bytes / _MIB:.0f}")
+               f"{h.rss_idle_bytes / _MIB:.0f} / {h.rss_after_bytes / _MIB:.0f} / {h.rss_peak_bytes / _MIB:.0f}",
+               f"{h.anon_idle_bytes / _MIB:.0f} / {h.anon_after_bytes / _MIB:.0f}")
               for h in result.http]
     bursts = [(h.corpus, c.clients, c.requests, c.answered, c.errors, f"{c.throughput_qps:.1f}",
                latency_cell(c.latency), f"{c.server_cpu_ms_per_request:.2f}", f"{c.client_cpu_ms_per_request:.2f}",
@@ -123,7 +124,7 @@ def _http(result: BenchResult) -> str:
         + table(["corpus", "passages", "one client `/ask` p50 / p95 / p99 ms", "server-side mean ms",
                  "`GET /health` p50 / p95 / p99 ms",
                  "errors", "server CPU ms/request",
-                 "start s", "RSS idle / after load / peak MiB"], single)
+                 "start s", "RSS idle / after load / peak MiB", "of which anonymous, idle / after load MiB"], single)
         + "\n\n" + table(["corpus", "clients", "requests", "answered", "errors", "answered/s",
                           "p50 / p95 / p99 ms", "server CPU ms/request", "client CPU ms/request",
                           "stopped by time limit"], bursts)

@@ -120,6 +120,9 @@ class HttpResult:
     rss_idle_bytes: int
     rss_after_bytes: int
     rss_peak_bytes: int
+    anon_idle_bytes: int = 0
+    """RssAnon at the same moments: the part of RSS that is not pages of mapped index files."""
+    anon_after_bytes: int = 0
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,12 @@ def resident_bytes(pid: int) -> int:
     return _status_kib(pid, "VmRSS") * 1024
 
 
+def anonymous_resident_bytes(pid: int) -> int:
+    """Resident memory not backed by files (RssAnon): what the kernel cannot drop under pressure,
+    unlike the pages of memory-mapped index files, which count in VmRSS once read."""
+    return _status_kib(pid, "RssAnon") * 1024
+
+
 def peak_resident_bytes(pid: int) -> int:
     """Peak resident set size of a process so far (VmHWM)."""
     return _status_kib(pid, "VmHWM") * 1024
