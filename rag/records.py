@@ -60,6 +60,18 @@ class Transcript(msgspec.Struct, frozen=True):
         return None
 
 
+class DocumentSummary(msgspec.Struct, frozen=True):
+    """A document as a listing shows it: no text, no turns."""
+
+    doc_id: str
+    title: str | None
+    date: str | None
+    date_text: str | None
+    speakers: list[Speaker]
+    n_turns: int
+    n_chars: int
+
+
 class Sentence(msgspec.Struct, frozen=True, array_like=True):
     """A sentence span inside a passage's cited text."""
 

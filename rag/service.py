@@ -16,7 +16,7 @@ from rag.errors import InputError, NotFoundError
 from rag.filters import allowed_positions
 from rag.index import LoadedIndex, build_index, index_problem, load_index
 from rag.questions import QuestionVectors
-from rag.records import Answer, Filters, Speaker, Turn, TurnKind
+from rag.records import Answer, DocumentSummary, Filters, Speaker, Turn, TurnKind
 from rag.retrieval import RetrievalSettings, search
 from rag.speakers import SpeakerDirectory
 from rag.tokens import load_encoding
@@ -45,16 +45,6 @@ class TurnView(Turn, frozen=True):
     """A turn as the API shows it: the turn and its text."""
 
     text: str
-
-
-class DocumentSummary(msgspec.Struct, frozen=True):
-    doc_id: str
-    title: str | None
-    date: str | None
-    date_text: str | None
-    speakers: list[Speaker]
-    n_turns: int
-    n_chars: int
 
 
 class DocumentView(msgspec.Struct, frozen=True):

@@ -49,7 +49,7 @@ from typing import overload
 import msgspec
 import numpy as np
 
-from rag.records import Passage, Sentence, Speaker, Transcript, TurnKind
+from rag.records import DocumentSummary, Passage, Sentence, Transcript, TurnKind
 from rag.transcripts import speaker_key
 
 PASSAGES_DIR = "passages"
@@ -135,16 +135,10 @@ class StringTable:
         return [self[i] for i in range(len(self))]
 
 
-class DocumentEntry(msgspec.Struct, frozen=True):
-    """What is kept in memory per document: enough for listings, date filters and speakers."""
+class DocumentEntry(DocumentSummary, frozen=True):
+    """What is kept in memory per document: its listing, and where its passages are (date
+    filters and the speaker directory need no more)."""
 
-    doc_id: str
-    title: str | None
-    date: str | None
-    date_text: str | None
-    speakers: list[Speaker]
-    n_turns: int
-    n_chars: int
     first_passage: int
     """Passages of a document are contiguous: positions `[first_passage, end_passage)`."""
     end_passage: int
