@@ -214,7 +214,10 @@ def build_index(
     )
     passage_vectors = pass_vectors.texts
     lexical = LexicalIndex.build(passage_texts)
-    sentence_vectors = _sentence_vectors(passages, sentence_keys, pass_vectors, sources, embedder, settings.batch_size)
+    sentence_rows = _sentence_rows(passages, sentence_keys)
+    sentence_vectors = _sentence_vectors(
+        sentence_rows, sentence_keys, pass_vectors, sources, embedder, settings.batch_size
+    )
     sentence_lexical = LexicalIndex.build([sources[doc][start:end] for doc, start, end in sentence_keys])
     # Building parallelises across vectors and queries, and embedding is done: all threads.
     ann.set_threads(settings.threads)
@@ -232,7 +235,7 @@ def build_index(
         partial.mkdir(parents=True)
         try:
             faiss.write_index(faiss_index, str(partial / "passages.faiss"))
-            write_store(partial, transcripts, passages, _sentence_rows(passages, sentence_keys))
+            write_store(partial, transcripts, passages, sentence_rows)
             np.save(partial / "sentences.npy", sentence_vectors, allow_pickle=False)
             lexical.save(partial / BM25_DIR)
             sentence_lexical.save(partial / SENTENCE_BM25_DIR)
@@ -329,20 +332,19 @@ def _sentence_table(passages: list[Passage]) -> list[tuple[str, int, int]]:
 
 
 def _sentence_vectors(
-    passages: list[Passage], keys: list[tuple[str, int, int]], pooled: SpanVectors, sources: dict[str, str],
+    rows: list[list[int]], keys: list[tuple[str, int, int]], pooled: SpanVectors, sources: dict[str, str],
     embedder: Embedder, batch_size: int,
 ) -> np.ndarray:
-    """Rows as `keys`: each sentence's vector pooled in the first passage that holds it.
+    """Rows as `keys`: each sentence's vector pooled in the first passage that holds it
+    (`rows[position]`: the rows of that passage's sentences).
 
     A sentence whose tokens all fell past the model's window (only with budgets larger than
     the defaults) is embedded alone instead.
     """
-    row_of = {key: row for row, key in enumerate(keys)}
     vectors = np.zeros((len(keys), embedder.dimension), dtype=np.float32)
     filled = np.zeros(len(keys), dtype=bool)
-    for position, passage in enumerate(passages):
-        for j, sentence in enumerate(passage.sentences):
-            row = row_of[(passage.doc_id, sentence.start, sentence.end)]
+    for position, passage_rows in enumerate(rows):
+        for j, row in enumerate(passage_rows):
             if not filled[row] and pooled.found[position][j]:
                 vectors[row] = pooled.spans[position][j]
                 filled[row] = True
