@@ -201,7 +201,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if problem is None and not args.force:
         print(f"index in {settings.index_dir} is up to date with {settings.docs_dir} (use --force to rebuild)")
         return 0
-    embedder = load_embedder(settings)
+    embedder = load_embedder(settings, model)
     tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
     build = build_index(settings, embedder, tokenizer, progress=True)
     print(f"index built: {build}")

@@ -68,6 +68,15 @@ def read_document(path: Path, doc_id: str) -> SourceDocument:
     return SourceDocument(doc_id=doc_id, text=text, sha256=hashlib.sha256(data).hexdigest())
 
 
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks (index files and model weights are large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def fingerprint(documents: list[tuple[str, str]]) -> str:
     """One hash over (doc id, content hash) pairs: changes when any file is added, removed or edited."""
     digest = hashlib.sha256()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from rag.config import DEFAULT_MODEL, EmbedBackend, Settings
+from rag.corpus import file_sha256
 from rag.errors import ModelError
 
 if TYPE_CHECKING:
@@ -119,16 +119,8 @@ def _weights_sha256(path: Path) -> str:
     for file_name in _WEIGHT_FILES:
         weights = path / file_name
         if weights.is_file():
-            return _sha256(weights)
+            return file_sha256(weights)
     raise ModelError(f"{path} holds no model weights ({' or '.join(_WEIGHT_FILES)})")
-
-
-def _sha256(file: Path) -> str:
-    digest = hashlib.sha256()
-    with file.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def export_onnx(model: ResolvedModel, cache_dir: Path) -> Path:
@@ -181,7 +173,7 @@ def _export_complete(folder: Path, model: ResolvedModel) -> bool:
 
 
 def _file_hashes(folder: Path) -> dict[str, str]:
-    return {name: _sha256(folder / name) for name in _ONNX_FILES.values()}
+    return {name: file_sha256(folder / name) for name in _ONNX_FILES.values()}
 
 
 def load_embedder(

@@ -37,7 +37,7 @@ import numpy as np
 from rag import ann
 from rag.chunking import chunk_transcripts, embedding_text, sentence_spans_in
 from rag.config import DEFAULT_FAISS_THREADS, ChunkSettings, Settings
-from rag.corpus import corpus_fingerprint, fingerprint, read_corpus
+from rag.corpus import corpus_fingerprint, file_sha256, fingerprint, read_corpus
 from rag.embedding import Embedder, ResolvedModel, SpanVectors
 from rag.errors import CorpusError, IndexUnavailableError
 from rag.lexical import BM25_FILES, LexicalIndex
@@ -251,7 +251,7 @@ def build_index(
                 n_passages=len(passages),
                 n_sentences=len(sentence_keys),
                 faiss_index=index_spec,
-                files={name: _sha256(partial / name) for name in DATA_FILES},
+                files={name: file_sha256(partial / name) for name in DATA_FILES},
             )
             (partial / "manifest.json").write_bytes(msgspec.json.format(msgspec.json.encode(manifest)))
             _fsync_dir(partial)
@@ -290,7 +290,7 @@ def load_index(
         raise IndexUnavailableError(f"index in {index_dir} does not match the settings: {mismatch}; run `rag index`")
     for name, expected in manifest.files.items():
         file = path / name
-        if not file.is_file() or _sha256(file) != expected:
+        if not file.is_file() or file_sha256(file) != expected:
             raise IndexUnavailableError(f"index file {file} is missing or damaged (checksum mismatch); run `rag index`")
     try:
         transcripts = DocumentStore(path / DOCUMENTS_DIR)
@@ -398,11 +398,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -23,7 +23,7 @@ from rag.bench.stats import rate
 from rag.chunking import chunk_transcripts
 from rag.config import Settings
 from rag.corpus import read_corpus
-from rag.embedding import Embedder, ResolvedModel, Span, SpanVectors, load_sentence_transformer, resolve_model
+from rag.embedding import Embedder, ResolvedModel, Span, SpanVectors, load_sentence_transformer
 from rag.index import build_index, read_manifest
 from rag.tokens import TokenCounter
 from rag.transcripts import parse_transcript
@@ -78,12 +78,10 @@ class TimedEmbedder:
         return vectors
 
 
-def load_raw_encoder(settings: Settings) -> Any:
+def load_raw_encoder(settings: Settings, model: ResolvedModel) -> Any:
     """A plain `SentenceTransformer` on the CPU, on the pipeline's backend with its thread count:
     the reference the pipeline is compared with."""
-    return load_sentence_transformer(
-        resolve_model(settings.model), settings.threads, settings.embed_backend, settings.model_cache_dir
-    )
+    return load_sentence_transformer(model, settings.threads, settings.embed_backend, settings.model_cache_dir)
 
 
 def raw_encode_seconds(encoder: Any, texts: list[str], batch_size: int) -> float:

@@ -103,7 +103,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     loading = time.perf_counter()
     embedder = load_embedder(settings)
     model_load_seconds = time.perf_counter() - loading
-    encoder = load_raw_encoder(settings)
+    encoder = load_raw_encoder(settings, embedder.model)
 
     def index_settings(corpus: Corpus) -> Settings:
         index_dir = options.cache_dir / "index" / corpus.name
