@@ -228,7 +228,10 @@ def rebuild_reason(spec: IndexSpec, n_passages: int, threshold: int, min_recall:
 
 
 def set_threads(threads: int) -> None:
-    """Set the OpenMP threads of every FAISS call in this process.
+    """Set the OpenMP threads of the FAISS calls the calling thread makes.
+
+    OpenMP keeps this per thread: a thread started later (a web server's worker) begins
+    with the default of one thread per core, so `DenseIndex` sets it on every search.
 
     FAISS parallelises over queries (and over vectors when building), never within one
     query: the service, which searches one question at a time, gains nothing from more
@@ -242,7 +245,7 @@ def set_threads(threads: int) -> None:
 class DenseIndex:
     """The passage index as retrieval uses it: top positions for a question, vectors of given positions."""
 
-    def __init__(self, index: faiss.Index, spec: IndexSpec) -> None:
+    def __init__(self, index: faiss.Index, spec: IndexSpec, threads: int = 1) -> None:
         expected = type(spec).__struct_config__.tag
         if type(index).__name__ != expected:
             raise IndexUnavailableError(
@@ -250,6 +253,7 @@ class DenseIndex:
             )
         self.index = index
         self.spec = spec
+        self.threads = threads
         self._rows: np.ndarray | None = None
         self._storage: faiss.Index | None = None
         if isinstance(spec, FlatIndexSpec):
@@ -267,6 +271,7 @@ class DenseIndex:
 
     def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> np.ndarray:
         """Positions of the `depth` passages nearest `query`, best first, among `allowed` when given (-1 pads)."""
+        set_threads(self.threads)
         query = query.reshape(1, -1)
         selector = None if allowed is None else faiss.IDSelectorBatch(allowed)
         if isinstance(self.spec, FlatIndexSpec):

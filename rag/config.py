@@ -135,6 +135,11 @@ class Settings:
     """Question vectors remembered (least recently used dropped first); 0 turns the cache off."""
     query_batch: int = 16
     """Most questions embedded together when they arrive while the model is busy; 1: each alone."""
+    query_lanes: int = 1
+    """Model calls that may run at once while answering. The default (one call over a batch,
+    `query_threads` wide) answers a lone question fastest; `query_lanes=2` with
+    `query_threads=1` runs two narrow calls side by side, which spends less CPU per
+    question under concurrent load (README "Speed")."""
     default_k: int = 5
     """Passages retrieved when a request does not say."""
     max_k: int = 50
@@ -181,7 +186,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         for name in (
-            "batch_size", "threads", "query_threads", "query_batch", "default_k", "max_k", "max_question_chars", "max_extract_sentences",
+            "batch_size", "threads", "query_threads", "query_batch", "query_lanes", "default_k", "max_k", "max_question_chars", "max_extract_sentences",
             "max_body_bytes",
         ):
             value = getattr(self, name)

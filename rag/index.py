@@ -50,6 +50,7 @@ from rag.store import (
     DocumentStore,
     PassageTable,
     Ragged,
+    map_array,
     write_store,
 )
 from rag.tokens import TokenCounter
@@ -274,7 +275,7 @@ def load_index(
 ) -> LoadedIndex:
     """Load the current build, verifying its manifest and the checksum of every file.
 
-    FAISS is set to `faiss_threads` OpenMP threads (process-wide; see `ann.set_threads`).
+    Searches use `faiss_threads` OpenMP threads, whichever thread makes them (see `ann.set_threads`).
     """
     link = index_dir / CURRENT_LINK
     if not link.exists():
@@ -297,7 +298,7 @@ def load_index(
         passages = PassageTable(path / PASSAGES_DIR, transcripts.doc_ids)
         # Mapped, not read: at scale the sentence vectors are the largest file (~10 GB at 1M
         # passages) and answering touches a few rows per question. Checksummed above.
-        sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r", allow_pickle=False)
+        sentence_vectors = map_array(path / "sentences.npy", random_access=True)
         passage_index = faiss.read_index(str(path / "passages.faiss"))
         lexical = LexicalIndex.load(path / BM25_DIR)
         sentence_lexical = LexicalIndex.load(path / SENTENCE_BM25_DIR)
@@ -307,8 +308,7 @@ def load_index(
         raise IndexUnavailableError(f"index in {path} is inconsistent: vectors and passage table disagree")
     if sentence_vectors.shape != (manifest.n_sentences, manifest.model.dimension):
         raise IndexUnavailableError(f"index in {path} is inconsistent: sentence vectors and manifest disagree")
-    dense = ann.DenseIndex(passage_index, manifest.faiss_index)
-    ann.set_threads(faiss_threads)
+    dense = ann.DenseIndex(passage_index, manifest.faiss_index, threads=faiss_threads)
     return LoadedIndex(
         manifest=manifest,
         path=path,

@@ -63,7 +63,12 @@ class LexicalIndex:
         """Read an index written by `save`."""
         # Memory-mapped: a question reads the postings of its few words, not the whole matrix,
         # so a large index costs page cache instead of resident memory.
-        return cls(bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0))
+        model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0)
+        # Plain ndarray views of the same mapped pages: np.memmap's Python-level slicing costs
+        # more than scoring a short question's postings.
+        for name in ("data", "indices", "indptr"):
+            model.scores[name] = model.scores[name].view(np.ndarray)
+        return cls(model)
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every passage for `question` (zeros when no word is known)."""

@@ -21,56 +21,58 @@ from rag.embedding import Embedder
 
 
 class _Waiting:
-    """One question waiting for its vector, or for its turn to run the model for everyone."""
+    """One question waiting for its vector, or for its turn to run the model for a batch."""
 
-    __slots__ = ("text", "vector", "error", "leads", "ready")
+    __slots__ = ("text", "vector", "error", "batch", "ready")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.vector: np.ndarray | None = None
         self.error: BaseException | None = None
-        self.leads = False
+        self.batch: list[_Waiting] | None = None
+        """Set when this caller leads: the questions it embeds, its own first."""
         self.ready = threading.Event()
 
 
 class MicroBatcher:
     """Embeds concurrent questions together, without a thread of its own.
 
-    The caller that finds the model idle leads: it embeds everything waiting (up to
-    `max_batch`), hands the vectors out, and passes the lead to the oldest question that
-    arrived meanwhile, so no caller serves others for longer than one batch. A lone
-    question goes straight to the model: nothing waits for a batch to fill.
+    Up to `lanes` model calls run at once. A caller that finds a lane free leads: it embeds
+    its batch, hands the vectors out, and passes its lane to the oldest question that
+    arrived meanwhile, with everything waiting behind it (up to `max_batch`), so no caller
+    serves others for longer than one batch. A lone question goes straight to the model:
+    nothing waits for a batch to fill.
     """
 
-    def __init__(self, embedder: Embedder, max_batch: int) -> None:
+    def __init__(self, embedder: Embedder, max_batch: int, lanes: int = 1) -> None:
         self.embedder = embedder
+
         self.max_batch = max_batch
+        self.lanes = lanes
         self._lock = threading.Lock()
         self._waiting: list[_Waiting] = []
-        self._busy = False
+        self._running = 0
 
     def embed(self, text: str) -> np.ndarray:
         """The unit vector of `text`, embedded alone or with whatever questions wait beside it."""
         mine = _Waiting(text)
         with self._lock:
-            self._waiting.append(mine)
-            mine.leads = not self._busy
-            self._busy = True
-        if not mine.leads:
-            mine.ready.wait()  # woken with a vector, or to lead the next batch
-        if mine.leads:
-            self._run_batch()
+            # A free lane means nobody waits: a lane is only given up when the line is empty.
+            if self._running < self.lanes:
+                self._running += 1
+                mine.batch = [mine]
+            else:
+                self._waiting.append(mine)
+        if mine.batch is None:
+            mine.ready.wait()  # woken with a vector, or with a batch to lead
+        if mine.batch is not None:
+            self._run_batch(mine.batch)
         if mine.error is not None:
             raise mine.error
         assert mine.vector is not None
         return mine.vector
 
-    def _run_batch(self) -> None:
-        # The leader's own question is always first in line: the line is empty whenever
-        # the model is idle, and a promoted leader is the head of the line.
-        with self._lock:
-            batch = self._waiting[: self.max_batch]
-            del self._waiting[: self.max_batch]
+    def _run_batch(self, batch: list[_Waiting]) -> None:
         try:
             vectors = self.embedder.embed([w.text for w in batch], batch_size=len(batch))
         except BaseException as exc:  # every caller in the batch must hear of it, not only the leader
@@ -82,9 +84,12 @@ class MicroBatcher:
         with self._lock:
             successor = self._waiting[0] if self._waiting else None
             if successor is None:
-                self._busy = False
+                self._running -= 1
             else:
-                successor.leads = True
+                # Taken here, under the lock: two leaders finishing at once must not both
+                # promote the same caller.
+                successor.batch = self._waiting[: self.max_batch]
+                del self._waiting[: self.max_batch]
         for waiting in batch[1:]:
             waiting.ready.set()
         if successor is not None:
@@ -97,9 +102,9 @@ class QuestionVectors:
     Thread-safe: the service answers from worker threads.
     """
 
-    def __init__(self, embedder: Embedder, cache_size: int, max_batch: int) -> None:
+    def __init__(self, embedder: Embedder, cache_size: int, max_batch: int, lanes: int = 1) -> None:
         self.capacity = cache_size
-        self._batcher = MicroBatcher(embedder, max_batch)
+        self._batcher = MicroBatcher(embedder, max_batch, lanes)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -98,7 +98,9 @@ class QAService:
     ) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.questions = QuestionVectors(embedder, settings.question_cache_size, settings.query_batch)
+        self.questions = QuestionVectors(
+            embedder, settings.question_cache_size, settings.query_batch, settings.query_lanes
+        )
         self.retrieval = retrieval or RetrievalSettings.from_settings(settings)
         self.answering = answering or AnswerSettings()
         self._served = _Served.of(index, settings)

@@ -39,6 +39,7 @@ Layout (inside a build folder)::
 from __future__ import annotations
 
 import functools
+import mmap
 import re
 import threading
 from collections import OrderedDict
@@ -248,12 +249,30 @@ def _write_strings(folder: Path, name: str, strings: list[str]) -> None:
 # ---------------------------------------------------------------- reading
 
 
+def map_array(path: Path, *, random_access: bool = False) -> np.ndarray:
+    """A read-only array over the pages of the .npy file at `path`: nothing is read until
+    touched, and what is touched can be paged out again.
+
+    A plain ndarray, not np.memmap, whose Python-level __getitem__ and __array_wrap__ make
+    every scalar read several times slower. `random_access` turns the kernel's read-ahead
+    off: rows read one by one at random places (sentence vectors) would otherwise pull in the
+    neighbouring 128 KiB with each, filling the page cache and VmRSS with rows nobody asked for.
+    """
+    with path.open("rb") as file:
+        version = np.lib.format.read_magic(file)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(file)
+        offset = file.tell()
+        if dtype.hasobject:
+            raise ValueError(f"{path} holds Python objects, which are never loaded")
+        pages = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    if random_access:
+        pages.madvise(mmap.MADV_RANDOM)
+    return np.ndarray(shape, dtype=dtype, buffer=pages, offset=offset, order="F" if fortran_order else "C")
+
+
 def _column(folder: Path, name: str) -> np.ndarray:
-    # mmap: nothing is read until touched, and what is touched can be paged out again.
-    mapped = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-    # A plain ndarray view of the same pages: np.memmap's Python-level __getitem__ and
-    # __array_wrap__ make every scalar read several times slower (the view keeps the map alive).
-    return mapped.view(np.ndarray)
+    return map_array(folder / f"{name}.npy")
 
 
 def _strings(folder: Path, name: str) -> StringTable:

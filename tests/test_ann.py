@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
 import shutil
+import threading
 from pathlib import Path
 
 import faiss
@@ -57,8 +59,9 @@ def test_flat_vectors_are_the_index_storage_itself(service: QAService) -> None:
     assert np.array_equal(dense.vectors(positions), dense.index.reconstruct_batch(positions))
     assert not hasattr(service.index, "passage_vectors")
     # Answering reads sentence vectors from the mapped file, not from a copy in memory.
-    assert isinstance(service.index.sentence_vectors, np.memmap)
-    assert not service.index.sentence_vectors.flags.writeable
+    vectors = service.index.sentence_vectors
+    assert isinstance(vectors.base, mmap.mmap) and not vectors.flags.owndata
+    assert not vectors.flags.writeable
 
 
 def test_manifest_records_the_approximate_index_and_its_measured_recall(
@@ -207,3 +210,21 @@ def test_invalid_index_settings_say_what_and_which_value(environ: dict[str, str]
 def test_index_settings_from_the_environment() -> None:
     settings = Settings.from_env({"RAG_ANN_THRESHOLD": "50000", "RAG_ANN_MIN_RECALL": "0.97", "RAG_FAISS_THREADS": "2"})
     assert (settings.ann_threshold, settings.ann_min_recall, settings.faiss_threads) == (50_000, 0.97, 2)
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_faiss_threads_apply_in_threads_started_after_loading(settings: Settings, service: QAService, threads: int) -> None:
+    """OpenMP keeps its thread count per thread: a web server's worker, started later, must not
+    search with one OpenMP thread per core."""
+    index = load_index(settings.index_dir, service.embedder.model, settings.chunk, faiss_threads=threads)
+    seen: list[int] = []
+
+    def search_then_look() -> None:
+        faiss.omp_set_num_threads(7)  # what a fresh thread may start with; the search must override it
+        index.dense.search(service.embedder.embed(["budget"])[0], 5)
+        seen.append(faiss.omp_get_max_threads())
+
+    worker = threading.Thread(target=search_then_look)
+    worker.start()
+    worker.join()
+    assert seen == [threads]

@@ -13,6 +13,7 @@ import pytest
 
 from rag.bench import BenchOptions, LoadPlan, ScalePlan, run_bench, write_report
 from rag.bench.build import FALLBACK_PASS, OTHER_STAGES, PASSAGE_PASS, EmbedCall, stage_seconds
+from rag.bench.large import LargePlan, ServedCorpus, bench_large, replicate_corpus
 from rag.bench.peers import read_meta, run_peers
 from rag.bench.report import read_result
 from rag.bench.results import (
@@ -24,15 +25,21 @@ from rag.bench.results import (
     IndexTypeResult,
     LatencySummary,
     LexicalScaleResult,
+    LargeResult,
     Machine,
     ScaleResult,
+    ServerMemory,
 )
 from rag.bench.scale import bench_indexes, index_specs, nlist_for
 from rag.bench.scale_data import SentencePool, mixture_vectors, random_mix, synthesise
 from rag.bench.stats import percentile, recall_at_k, summarize
+from rag.bench.standin import StandInEmbedder
 from rag.bench.targets import check_targets, estimates
 from rag.cli import _parser
 from rag.config import Settings
+from rag.embedding import load_embedder, resolve_model
+from rag.index import build_index, read_manifest
+from rag.tokens import load_encoding
 from tests.conftest import SEEDS
 
 MIB = 2**20
@@ -110,20 +117,32 @@ def _result() -> BenchResult:
         indexes=[index(4_000, "Flat", 0.5), index(1_000_000, "Flat", 100.5), index(1_000_000, "HNSW32", 1.5)],
         lexical=[lexical(4_000, 0.1), lexical(1_000_000, 5.1)],
     )
+    def server(corpus: str, passages: int, anon: int, rss: int) -> ServerMemory:
+        return ServerMemory(corpus=corpus, passages=passages, start_seconds=2.0, single=_latency(5.0), errors=0,
+                            rss_idle_bytes=rss, anon_idle_bytes=anon, rss_after_bytes=rss, anon_after_bytes=anon,
+                            file_after_bytes=rss - anon, peak_bytes=rss)
+
+    # 4 KiB of anonymous memory and 8 KiB of VmRSS per passage, over 500 and 800 MiB.
+    large = LargeResult(
+        source_corpus="bench", copies=25, target_passages=100_000, passages=100_100, sentences=700_000,
+        documents=875, build_seconds=90.0, build_cached=False, faiss_index="HNSW64_SQ8", requests=10,
+        small=[server("seeds", 100, 500 * MIB, 800 * MIB)],
+        large=[server("bench x25", 100_100, 500 * MIB + 100_000 * 4096, 800 * MIB + 100_000 * 8192)],
+    )
     return BenchResult(
         created_at="2026-01-01T00:00:00+00:00", command="rag bench", git_commit="abc", git_dirty=False,
         machine=machine, wall_seconds=600.0, corpora=corpora, load=[], notes=["a note"], builds=[build],
         http=[_http("seeds", 100, 5.0, 25.0, 500, 300.0), _http("bench", 4_100, 9.0, 30.0, 600, 100.0)],
-        scale=scale,
+        scale=scale, large=large,
     )
 
 
 def test_estimates_extend_the_measured_components() -> None:
     projected = estimates(_result())
-    # Anonymous RSS after load: 100 MiB more for 4,000 more passages -> 26,214.4 bytes per passage, base
-    # 500 MiB - 100 passages (the mapped-file pages in VmRSS, 300 MiB here, do not count).
-    assert projected["rss_bytes_per_passage"] == pytest.approx(100 * MIB / 4_000, abs=0.1)
-    assert projected["rss_at_1000000_bytes"] == pytest.approx(500 * MIB + (1_000_000 - 100) * 100 * MIB / 4_000, abs=1)
+    # The large stage's two servers: 4 KiB anonymous and 8 KiB VmRSS per passage, from 100 passages on.
+    assert projected["rss_bytes_per_passage"] == pytest.approx(4096, abs=0.1)
+    assert projected["rss_at_1000000_bytes"] == pytest.approx(500 * MIB + (1_000_000 - 100) * 4096, abs=1)
+    assert projected["vmrss_at_1000000_bytes"] == pytest.approx(800 * MIB + (1_000_000 - 100) * 8192, abs=1)
     # /ask: 9 ms + flat growth 100 ms + BM25 growth (5.0 passages + 10.0 sentences) = 124 ms.
     assert projected["ask_p50_ms_at_1000000_flat"] == pytest.approx(124.0)
     assert projected["ask_p50_ms_at_1000000_hnsw"] == pytest.approx(9.0 + 1.5 - 0.5 + 15.0)
@@ -148,6 +167,7 @@ def test_report_is_written_as_markdown_and_json(tmp_path: Path) -> None:
     markdown, twin = write_report(result, tmp_path / "BENCH.md")
     text = markdown.read_text()
     assert twin == tmp_path / "BENCH.json"
+    assert "## A real server at 100k passages" in text and "| bench x25 | 100,100 |" in text
     assert "## Targets" in text and "| bench | 35 | 4000 | 30000 |" in text and "a note" in text
     assert "| 1,000,000 | HNSW32 |" in text
     data = json.loads(twin.read_text())
@@ -284,4 +304,60 @@ def test_a_tiny_real_run_on_two_seed_files(tmp_path: Path) -> None:
     assert http.concurrent[0].answered == 8 and http.concurrent[0].throughput_qps > 0
     assert profile.ask.n == 4 and profile.embed.p50_ms > 0 and profile.ask_worker_thread.n == 4
     assert http.single_server_mean_ms is not None and 0 < http.single_server_mean_ms < http.single.max_ms
+    profile_run = result.throughput_profile
+    assert profile_run is not None and profile_run.settings == {"RAG_QUERY_LANES": "2", "RAG_QUERY_THREADS": "1"}
+    assert profile_run.single.n == 6 and profile_run.concurrent[0].answered == 8
     assert (tmp_path / "BENCH.md").is_file() and json.loads((tmp_path / "BENCH.json").read_text())["builds"]
+
+
+def test_stand_in_vectors_follow_shared_words_and_pool_spans() -> None:
+    embedder = StandInEmbedder(resolve_model(Settings().model), dimension=64)
+    texts = ["the budget for the new school", "the budget for the new school", "rain fell on the harbour all night"]
+    vectors = embedder.embed(texts)
+    assert vectors.shape == (3, 64) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > 0.8 > vectors[0] @ vectors[2]  # copies near, not equal; unrelated far
+    assert not np.array_equal(vectors[0], vectors[1])
+    pooled = embedder.embed_with_spans(["budget talk. rain later."], [[(0, 12), (13, 24)]])
+    (spans,) = pooled.spans
+    assert spans.shape == (2, 64) and pooled.found[0].all()
+    assert spans[0] @ embedder.embed(["budget talk."])[0] > spans[0] @ embedder.embed(["rain later."])[0]
+
+
+def test_replicated_corpus_is_made_once_in_numbered_folders(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    (source / "sub").mkdir(parents=True)
+    (source / "a.txt").write_text("A: hello there.\n")
+    (source / "sub" / "b.txt").write_text("B: and again.\n")
+    target = replicate_corpus(source, 3, tmp_path / "copies")
+    made = sorted(p.relative_to(target).as_posix() for p in target.rglob("*.txt"))
+    assert made == [f"copy{n}/{name}" for n in (1, 2, 3) for name in ("a.txt", "sub/b.txt")]
+    assert (target / "copy2" / "sub" / "b.txt").read_text() == "B: and again.\n"
+    assert replicate_corpus(source, 3, tmp_path / "copies") == target and not (tmp_path / "copies.partial").exists()
+
+
+def test_a_tiny_real_large_stage(tmp_path: Path) -> None:
+    """Real builds (the model for the source, the stand-in for the copies) and real servers on 127.0.0.1."""
+    seeds = sorted(SEEDS.glob("*.txt"))
+    small_docs, source_docs = tmp_path / "small", tmp_path / "source"
+    small_docs.mkdir()
+    source_docs.mkdir()
+    shutil.copy(seeds[0], small_docs / seeds[0].name)
+    shutil.copy(seeds[1], source_docs / seeds[1].name)
+    settings = Settings.from_env(index_dir=tmp_path / "unused")
+    embedder = load_embedder(settings)
+    tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
+    served = []
+    for name, docs in (("small", small_docs), ("source", source_docs)):
+        corpus_settings = settings.with_overrides(docs_dir=docs, index_dir=tmp_path / f"index-{name}")
+        build_index(corpus_settings, embedder, tokenizer)
+        served.append(ServedCorpus(name, docs, corpus_settings.index_dir, ["What was said about trade?"]))
+    source_passages = read_manifest(served[1].index_dir / "current" / "manifest.json").n_passages
+    plan = LargePlan(target_passages=3 * source_passages, requests=4, repeats=1)
+    result = bench_large(served[0], served[1], settings, plan, tmp_path / "large")
+    assert result.copies == 3 and result.passages == 3 * source_passages and not result.build_cached
+    (small,), (large,) = result.small, result.large
+    assert large.passages == result.passages and small.passages < large.passages
+    assert small.single.n == large.single.n == 4 and small.errors == large.errors == 0
+    assert 0 < large.anon_after_bytes < large.rss_after_bytes and large.file_after_bytes > 0
+    again = bench_large(served[0], served[1], settings, plan, tmp_path / "large")
+    assert again.build_cached and again.build_seconds == result.build_seconds

@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,9 +15,14 @@ import numpy as np
 import pytest
 
 from rag.config import EmbedBackend, Settings
-from rag.embedding import SentenceTransformerEmbedder, export_onnx, load_embedder, resolve_model
-from rag.questions import MicroBatcher, QuestionVectors
+from rag.embedding import (
+    SentenceTransformerEmbedder,
+    export_onnx,
+    load_embedder,
+    resolve_model,
+)
 from rag.errors import ConfigError
+from rag.questions import MicroBatcher, QuestionVectors
 
 TEXTS = [
     "What did the spokesperson say about telecom opening-up?",
@@ -82,28 +89,40 @@ def test_question_cache_off_embeds_every_time(settings: Settings) -> None:
     assert questions.vector(TEXTS[0]) is not questions.vector(TEXTS[0])
 
 
-def test_micro_batcher_gives_each_concurrent_caller_its_own_vector(settings: Settings) -> None:
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_micro_batcher_gives_each_concurrent_caller_its_own_vector(settings: Settings, lanes: int) -> None:
     embedder = load_embedder(settings, for_queries=True)
     batch_sizes: list[int] = []
+    in_flight = {"now": 0, "most": 0}
+    lock = threading.Lock()
 
     class Counting:
-        """The real embedder, recording how many texts each model call got."""
+        """The real embedder, recording how many texts each model call got and how many ran at once."""
 
         model, dimension = embedder.model, embedder.dimension
 
         def embed(self, texts, *, batch_size=64, progress=False):  # noqa: ANN001, ANN202
-            batch_sizes.append(len(texts))
-            return embedder.embed(texts, batch_size=batch_size)
+            with lock:
+                batch_sizes.append(len(texts))
+                in_flight["now"] += 1
+                in_flight["most"] = max(in_flight["most"], in_flight["now"])
+            try:
+                time.sleep(0.005)  # long enough for the other callers to queue up
+                return embedder.embed(texts, batch_size=batch_size)
+            finally:
+                with lock:
+                    in_flight["now"] -= 1
 
     questions = [f"What did speaker {name} say about the budget?" for name in "ABCDEFGHIJKLMNOPQRSTUVWX"]
     expected = embedder.embed(questions)
-    batcher = MicroBatcher(Counting(), max_batch=4)
+    batcher = MicroBatcher(Counting(), max_batch=4, lanes=lanes)
     with ThreadPoolExecutor(max_workers=12) as pool:
         vectors = list(pool.map(batcher.embed, questions))
     for vector, want in zip(vectors, expected):
         np.testing.assert_allclose(vector, want, atol=1e-5)
     assert sum(batch_sizes) == len(questions) and max(batch_sizes) <= 4
     assert len(batch_sizes) < len(questions), "concurrent questions were never embedded together"
+    assert in_flight["most"] == lanes, f"{in_flight['most']} model calls ran at once with {lanes} lane(s)"
 
 
 def test_micro_batcher_reports_a_model_failure_to_every_caller_and_recovers(settings: Settings) -> None:

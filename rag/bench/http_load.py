@@ -14,10 +14,15 @@ from dataclasses import dataclass, field
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from rag.bench.results import ConcurrentResult, HttpResult
+from rag.bench.results import ConcurrentResult, HttpResult, LatencySummary, ProfileRun
 from rag.bench.server import RunningServer
 from rag.bench.stats import (
-    anonymous_resident_bytes, cpu_seconds, peak_resident_bytes, rate, resident_bytes, summarize,
+    anonymous_resident_bytes,
+    cpu_seconds,
+    peak_resident_bytes,
+    rate,
+    resident_bytes,
+    summarize,
 )
 
 ASK_STATUS = 201
@@ -36,10 +41,16 @@ class LoadPlan:
 
 
 @dataclass
-class _Tally:
+class Tally:
+    """What one phase of load got back: each request's seconds, and how many were answered or failed."""
+
     latencies: list[float] = field(default_factory=list)
     answered: int = 0
     errors: int = 0
+
+    def summary(self) -> LatencySummary:
+        """The percentiles of `latencies`, in milliseconds."""
+        return summarize(self.latencies)
 
 
 def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], plan: LoadPlan) -> HttpResult:
@@ -47,16 +58,16 @@ def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], pla
     if not questions:
         raise ValueError(f"no questions to ask the {corpus} server")
     with httpx.Client(base_url=server.base_url, timeout=30) as http:
-        _single(http, questions, plan.warmup, plan.time_limit_seconds)
+        single_client(http, questions, plan.warmup, plan.time_limit_seconds)
         rss_idle, anon_idle = resident_bytes(server.pid), anonymous_resident_bytes(server.pid)
         observed_before = _observed_ask_seconds(http)
         cpu_before = cpu_seconds(server.pid)
-        single = _single(http, questions, plan.single_requests, plan.time_limit_seconds)
+        single = single_client(http, questions, plan.single_requests, plan.time_limit_seconds)
         single_cpu = cpu_seconds(server.pid) - cpu_before
         observed_after = _observed_ask_seconds(http)
         health = _health(http, plan.single_requests, plan.time_limit_seconds)
     concurrent = [
-        _concurrent(server, questions, clients, plan.concurrent_requests, plan.time_limit_seconds)
+        concurrent_burst(server, questions, clients, plan.concurrent_requests, plan.time_limit_seconds)
         for clients in plan.clients
     ]
     return HttpResult(
@@ -64,7 +75,7 @@ def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], pla
         passages=server.passages,
         questions=len(questions),
         server_start_seconds=round(server.start_seconds, 2),
-        single=summarize(single.latencies),
+        single=single.summary(),
         single_errors=single.errors,
         single_server_cpu_ms_per_request=round(1000 * single_cpu / max(1, len(single.latencies)), 3),
         health=summarize(health),
@@ -78,8 +89,21 @@ def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], pla
     )
 
 
-def _single(http: httpx.Client, questions: Sequence[str], requests: int, time_limit: float) -> _Tally:
-    tally = _Tally()
+def bench_profile(
+    server: RunningServer, corpus: str, settings: dict[str, str], questions: Sequence[str], plan: LoadPlan
+) -> ProfileRun:
+    """One client, then the first concurrency level only, against a server started with `settings`."""
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        single_client(http, questions, plan.warmup, plan.time_limit_seconds)
+        single = single_client(http, questions, plan.single_requests, plan.time_limit_seconds)
+    bursts = [concurrent_burst(server, questions, clients, plan.concurrent_requests, plan.time_limit_seconds)
+              for clients in plan.clients[:1]]
+    return ProfileRun(corpus=corpus, settings=settings, single=single.summary(), concurrent=bursts)
+
+
+def single_client(http: httpx.Client, questions: Sequence[str], requests: int, time_limit: float) -> Tally:
+    """`requests` questions (cycled) one after another, stopping early at `time_limit` seconds."""
+    tally = Tally()
     deadline = time.monotonic() + time_limit
     for i in range(requests):
         if time.monotonic() > deadline:
@@ -134,9 +158,10 @@ def _health(http: httpx.Client, requests: int, time_limit: float) -> list[float]
     return seconds
 
 
-def _concurrent(
+def concurrent_burst(
     server: RunningServer, questions: Sequence[str], clients: int, requests: int, time_limit: float
 ) -> ConcurrentResult:
+    """`requests` questions from `clients` concurrent keep-alive connections, with both sides' CPU time."""
     cpu_before, client_cpu_before = cpu_seconds(server.pid), time.process_time()
     started = time.perf_counter()
     tally, timed_out = asyncio.run(_burst(server.base_url, questions, clients, requests, time_limit))
@@ -158,9 +183,9 @@ def _concurrent(
 
 async def _burst(
     base: str, questions: Sequence[str], clients: int, requests: int, time_limit: float
-) -> tuple[_Tally, bool]:
+) -> tuple[Tally, bool]:
     """`clients` workers share one counter of `requests`; each sends its next request as the last returns."""
-    tally = _Tally()
+    tally = Tally()
     next_request = iter(range(requests))
     deadline = time.monotonic() + time_limit
     timed_out = False

@@ -30,8 +30,9 @@ def read_result(json_path: Path) -> BenchResult:
 
 def render_markdown(result: BenchResult) -> str:
     """The whole report as Markdown."""
-    sections = [_header(result), _targets(result), _builds(result), _http(result), _profiles(result),
-                _scale(result), _peers(result), _findings(result)]
+    sections = [_header(result), _targets(result), _builds(result), _http(result), _throughput_profile(result),
+                _profiles(result),
+                _scale(result), _large(result), _peers(result), _findings(result)]
     return "\n\n".join(s for s in sections if s) + "\n"
 
 
@@ -131,6 +132,22 @@ def _http(result: BenchResult) -> str:
     )
 
 
+def _throughput_profile(result: BenchResult) -> str:
+    run = result.throughput_profile
+    if run is None:
+        return ""
+    named = " ".join(f"{name}={value}" for name, value in run.settings.items())
+    rows = [(run.corpus, c.clients, latency_cell(run.single), c.answered, c.errors, f"{c.throughput_qps:.1f}",
+             latency_cell(c.latency), f"{c.server_cpu_ms_per_request:.2f}", f"{c.client_cpu_ms_per_request:.2f}")
+            for c in run.concurrent]
+    return (
+        f"### The throughput profile: `{named}`\n\nA second seeds server with these settings, loaded the same way: "
+        "two narrow model calls side by side instead of one wide one.\n\n"
+        + table(["corpus", "clients", "one client p50 / p95 / p99 ms", "answered", "errors", "answered/s",
+                 "p50 / p95 / p99 ms", "server CPU ms/request", "client CPU ms/request"], rows)
+    )
+
+
 def _profiles(result: BenchResult) -> str:
     if not result.profiles:
         return ""
@@ -186,6 +203,29 @@ def _scale(result: BenchResult) -> str:
                     "sentence BM25 p50 / p95 / p99 ms"], lexical) if lexical else "")
         + ("\n\nEstimates (sizes in bytes, times in ms):\n\n" + table(["estimate", "value"], estimate_rows)
            if estimate_rows else "")
+    )
+
+
+def _large(result: BenchResult) -> str:
+    large = result.large
+    if large is None:
+        return ""
+    rows = [(run.corpus, f"{run.passages:,}", latency_cell(run.single), run.errors, f"{run.start_seconds:.1f}",
+             f"{run.rss_idle_bytes / _MIB:.0f} / {run.anon_idle_bytes / _MIB:.0f}",
+             f"{run.rss_after_bytes / _MIB:.0f} / {run.anon_after_bytes / _MIB:.0f} / {run.file_after_bytes / _MIB:.0f}",
+             f"{run.peak_bytes / _MIB:.0f}")
+            for pair in zip(large.small, large.large, strict=False) for run in pair]
+    build = f"cached, made in {large.build_seconds:.0f} s" if large.build_cached else f"{large.build_seconds:.0f} s"
+    return (
+        "## A real server at 100k passages\n\n"
+        f"{large.source_corpus} copied {large.copies} times ({large.documents:,} documents, {large.passages:,} "
+        f"passages, {large.sentences:,} sentences) and indexed by the real pipeline with a stand-in embedder "
+        f"(hashed word vectors: embedding {large.passages:,} passages with the model would take about half an hour); "
+        f"build {build}; FAISS index {large.faiss_index}. Each server, started in turn with the seeds server, "
+        f"answers {large.requests} gold questions from one client; its vectors carry no meaning, so its answers are "
+        "not judged, only its time and memory. Memory from /proc/<pid>/status.\n\n"
+        + table(["corpus", "passages", "one client `/ask` p50 / p95 / p99 ms", "errors", "start s",
+                 "idle VmRSS / anonymous MiB", "after questions VmRSS / anonymous / file MiB", "peak MiB"], rows)
     )
 
 

@@ -126,6 +126,55 @@ class HttpResult:
 
 
 @dataclass(frozen=True)
+class ProfileRun:
+    """A server started with other settings (e.g. the throughput profile), one client and bursts."""
+
+    corpus: str
+    settings: dict[str, str]
+    single: LatencySummary
+    concurrent: list[ConcurrentResult]
+
+
+@dataclass(frozen=True)
+class ServerMemory:
+    """One `rag serve` process: memory from /proc/<pid>/status after start and after one client's questions."""
+
+    corpus: str
+    passages: int
+    start_seconds: float
+    single: LatencySummary
+    errors: int
+    rss_idle_bytes: int
+    anon_idle_bytes: int
+    rss_after_bytes: int
+    anon_after_bytes: int
+    """RssAnon: memory the kernel cannot drop; VmRSS adds the pages of mapped index files read so far."""
+    file_after_bytes: int
+    """RssFile: mapped files (index files, shared libraries) read so far; reclaimable under pressure."""
+    peak_bytes: int
+
+
+@dataclass(frozen=True)
+class LargeResult:
+    """A real server over the benchmark copied until it holds about `target_passages` passages."""
+
+    source_corpus: str
+    copies: int
+    target_passages: int
+    passages: int
+    sentences: int
+    documents: int
+    build_seconds: float
+    build_cached: bool
+    faiss_index: str
+    """The index the build chose and calibrated, e.g. "HNSW64_SQ8 efSearch 1024 (recall@10 0.97)"."""
+    requests: int
+    small: list[ServerMemory]
+    """The seeds server, measured the same way (the base the per-passage cost is taken from)."""
+    large: list[ServerMemory]
+
+
+@dataclass(frozen=True)
 class FunctionShare:
     """One function's cumulative time inside `QAService.ask`, from cProfile."""
 
@@ -237,8 +286,10 @@ class BenchResult:
     notes: list[str]
     builds: list[BuildResult] = field(default_factory=list)
     http: list[HttpResult] = field(default_factory=list)
+    throughput_profile: ProfileRun | None = None
     profiles: list[ProfileResult] = field(default_factory=list)
     scale: ScaleResult | None = None
+    large: LargeResult | None = None
     peers: list[PeerResult] = field(default_factory=list)
     estimates: dict[str, float] = field(default_factory=dict)
     targets: list[TargetCheck] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 Stages: build (index build against the raw encoder), http (a real server on 127.0.0.1),
 profile (the same questions in process), scale (synthetic corpora up to 1M passages),
+large (a real server over the benchmark copied to about 100k passages: memory per passage),
 peers (the peer scripts, when PEER_VENVS names their venvs).
 """
 
@@ -15,17 +16,28 @@ import os
 import random
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from rag.bench.build import bench_build, load_raw_encoder
-from rag.bench.http_load import LoadPlan, bench_http
+from rag.bench.http_load import LoadPlan, bench_http, bench_profile
+from rag.bench.large import LargePlan, ServedCorpus, bench_large
 from rag.bench.peers import run_peers
 from rag.bench.profiling import profile_ask
 from rag.bench.report import write_report
-from rag.bench.results import BenchResult, BuildResult, Corpus, HttpResult, LoadSample, ProfileResult, ScaleResult
+from rag.bench.results import (
+    BenchResult,
+    BuildResult,
+    Corpus,
+    HttpResult,
+    LargeResult,
+    LoadSample,
+    ProfileResult,
+    ScaleResult,
+)
 from rag.bench.scale import ScalePlan, bench_indexes, bench_lexical
 from rag.bench.scale_data import load_pool, pool_texts, synthesise
 from rag.bench.server import serve
@@ -33,14 +45,15 @@ from rag.bench.stats import load_sample, machine
 from rag.bench.targets import check_targets, estimates
 from rag.config import Settings
 from rag.corpus import discover
-from rag.embedding import load_embedder
+from rag.embedding import Embedder, load_embedder
 from rag.errors import ConfigError
+from rag.index import build_index, index_problem
 from rag.service import open_service
 from rag.tokens import load_encoding
 
 log = logging.getLogger(__name__)
 
-STAGES = ("build", "http", "profile", "scale", "peers")
+STAGES = ("build", "http", "profile", "scale", "large", "peers")
 _SMALL_CORPUS_BYTES = 1 << 20
 
 
@@ -64,6 +77,10 @@ class BenchOptions:
     profile_requests: int = 200
     profiled_asks: int = 100
     scale: ScalePlan = field(default_factory=ScalePlan)
+    large: LargePlan = field(default_factory=LargePlan)
+    throughput_profile: dict[str, str] = field(
+        default_factory=lambda: {"RAG_QUERY_LANES": "2", "RAG_QUERY_THREADS": "1"})
+    """Settings of a second seeds server, loaded as the first one is (empty: not run)."""
     peer_venvs: Path | None = None
     peers_dir: Path = Path("../shared/peers")
     wait_idle_seconds: float = 0.0
@@ -85,6 +102,7 @@ def quick_options(**changes: object) -> BenchOptions:
         load=LoadPlan(warmup=3, single_requests=20, concurrent_requests=40, clients=(8,), time_limit_seconds=20),
         profile_requests=20, profiled_asks=10,
         scale=ScalePlan(sizes=(10_000,), queries=40, pool_size=1000, latency_seconds=1.0),
+        large=LargePlan(target_passages=2_000, requests=20, repeats=1),
         stages=("build", "http", "profile", "scale"),
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
@@ -112,6 +130,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     builds: list[BuildResult] = []
     http: list[HttpResult] = []
     profiles: list[ProfileResult] = []
+    throughput_profile = None
     if "build" in options.stages:
         tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
         for corpus in corpora:
@@ -126,6 +145,12 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
             log_path = options.cache_dir / "logs" / f"serve-{corpus.name}.log"
             with serve(corpus_settings.index_dir, corpus_settings.docs_dir, log_path) as server:
                 http.append(bench_http(server, corpus.name, texts, options.load))
+            if corpus.role == "seeds" and options.throughput_profile:
+                log_path = options.cache_dir / "logs" / f"serve-{corpus.name}-profile.log"
+                with serve(corpus_settings.index_dir, corpus_settings.docs_dir, log_path,
+                           settings=options.throughput_profile) as server:
+                    throughput_profile = bench_profile(server, corpus.name, options.throughput_profile, texts,
+                                                       options.load)
             loads.append(load_sample(f"http {corpus.name} done"))
         if "profile" in options.stages:
             # No question cache: the profile asks the same questions the embed rows embed.
@@ -138,6 +163,10 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     if "scale" in options.stages:
         scale = _scale(corpora, questions, builds, encoder, embedder.model.weights_sha256, settings, options)
         loads.append(load_sample("scale done"))
+    large = None
+    if "large" in options.stages:
+        large = _large(corpora, questions, settings, options, embedder, index_settings, notes)
+        loads.append(load_sample("large done"))
     peers = []
     if "peers" in options.stages:
         if options.peer_venvs is None:
@@ -154,7 +183,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
             f"{settings.query_threads} answering (micro-batches of up to {settings.query_batch}); "
             f"FAISS {settings.faiss_threads} thread(s) answering"),
         wall_seconds=round(time.perf_counter() - started, 1), corpora=corpora, load=loads, notes=notes,
-        builds=builds, http=http, profiles=profiles, scale=scale, peers=peers,
+        builds=builds, http=http, throughput_profile=throughput_profile, profiles=profiles, scale=scale, large=large, peers=peers,
     )
     projected = estimates(result)
     result = dataclasses.replace(result, estimates=projected, targets=check_targets(result, projected))
@@ -193,6 +222,25 @@ def _scale(
         generation_seconds=round(corpus.seconds, 1), queries=len(chosen), search_k=plan.search_k,
         sizes=list(plan.sizes), indexes=indexes, lexical=lexical,
     )
+
+
+def _large(
+    corpora: list[Corpus], questions: dict[str, list[tuple[str, str]]], settings: Settings, options: BenchOptions,
+    embedder: Embedder, index_settings: Callable[[Corpus], Settings], notes: list[str],
+) -> LargeResult | None:
+    served = []
+    for role in ("seeds", "benchmark"):
+        corpus = next((c for c in corpora if c.role == role), None)
+        if corpus is None:
+            notes.append("no benchmark corpus: the large-server stage was skipped.")
+            return None
+        corpus_settings = index_settings(corpus)
+        # The large corpus is sized from the benchmark's index; both servers need theirs current.
+        if index_problem(corpus_settings, embedder.model) is not None:
+            build_index(corpus_settings, embedder, load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir))
+        served.append(ServedCorpus(corpus.name, corpus_settings.docs_dir, corpus_settings.index_dir,
+                                   [q for _, q in questions[corpus.name]]))
+    return bench_large(served[0], served[1], settings, options.large, options.cache_dir / "large")
 
 
 def _corpora(settings: Settings, options: BenchOptions, notes: list[str]) -> list[Corpus]:

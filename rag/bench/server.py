@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,17 +36,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(index_dir: Path, docs_dir: Path, log_path: Path, timeout: float = 900) -> Iterator[RunningServer]:
+def serve(
+    index_dir: Path, docs_dir: Path, log_path: Path, timeout: float = 900, settings: Mapping[str, str] | None = None
+) -> Iterator[RunningServer]:
     """Run `python -m rag.cli serve` over these folders until the block ends; yields the running server.
 
     Rate limits, API keys and the question cache are switched off: the figures are for the
     answering path, and the load repeats the gold questions, which the cache would answer. The
     index should exist already (the build stage makes it); otherwise the server builds it
-    first, which `timeout` allows for.
+    first, which `timeout` allows for. `settings` are further `RAG_*` variables for the server.
     """
     port = free_port()
     env = dict(os.environ, RAG_INDEX_DIR=str(index_dir), RAG_DOCS_DIR=str(docs_dir), RAG_HOST=HOST,
-               RAG_RATE_LIMIT_PER_MINUTE="0", RAG_API_KEYS="", RAG_QUESTION_CACHE_SIZE="0")
+               RAG_RATE_LIMIT_PER_MINUTE="0", RAG_API_KEYS="", RAG_QUESTION_CACHE_SIZE="0", **(settings or {}))
     base = f"http://{HOST}:{port}"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log_file:

@@ -86,6 +86,11 @@ def anonymous_resident_bytes(pid: int) -> int:
     return _status_kib(pid, "RssAnon") * 1024
 
 
+def file_resident_bytes(pid: int) -> int:
+    """Resident pages of mapped files (RssFile): index files read so far, and shared libraries."""
+    return _status_kib(pid, "RssFile") * 1024
+
+
 def peak_resident_bytes(pid: int) -> int:
     """Peak resident set size of a process so far (VmHWM)."""
     return _status_kib(pid, "VmHWM") * 1024
