@@ -118,18 +118,15 @@ class StringTable:
     """Strings stored as one UTF-8 blob and offsets; `table[i]` decodes string i."""
 
     def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
-        if offsets.ndim != 1 or len(offsets) == 0 or offsets[-1] != len(blob):
-            raise ValueError("string table: offsets do not match the blob")
-        self._blob = blob
-        self._offsets = offsets
+        self._encoded = Ragged(offsets, blob)
 
     def __len__(self) -> int:
         """Number of strings."""
-        return len(self._offsets) - 1
+        return len(self._encoded)
 
     def __getitem__(self, i: int) -> str:
         """String `i`, decoded from the blob."""
-        return self._blob[self._offsets[i] : self._offsets[i + 1]].tobytes().decode("utf-8")
+        return self._encoded[i].tobytes().decode("utf-8")
 
     def to_list(self) -> list[str]:
         """Every string, decoded (for the small tables: names and roles)."""
