@@ -353,11 +353,11 @@ def test_a_tiny_real_large_stage(tmp_path: Path) -> None:
         served.append(ServedCorpus(name, docs, corpus_settings.index_dir, ["What was said about trade?"]))
     source_passages = read_manifest(served[1].index_dir / "current" / "manifest.json").n_passages
     plan = LargePlan(target_passages=3 * source_passages, requests=4, repeats=1)
-    result = bench_large(served[0], served[1], settings, plan, tmp_path / "large")
+    result = bench_large(served[0], served[1], embedder.model, settings, plan, tmp_path / "large")
     assert result.copies == 3 and result.passages == 3 * source_passages and not result.build_cached
     (small,), (large,) = result.small, result.large
     assert large.passages == result.passages and small.passages < large.passages
     assert small.single.n == large.single.n == 4 and small.errors == large.errors == 0
     assert 0 < large.anon_after_bytes < large.rss_after_bytes and large.file_after_bytes > 0
-    again = bench_large(served[0], served[1], settings, plan, tmp_path / "large")
+    again = bench_large(served[0], served[1], embedder.model, settings, plan, tmp_path / "large")
     assert again.build_cached and again.build_seconds == result.build_seconds

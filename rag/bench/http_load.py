@@ -174,7 +174,7 @@ def concurrent_burst(
         errors=tally.errors,
         seconds=round(seconds, 3),
         throughput_qps=round(rate(tally.answered, seconds), 1),
-        latency=summarize(tally.latencies),
+        latency=tally.summary(),
         server_cpu_ms_per_request=round(1000 * (cpu_seconds(server.pid) - cpu_before) / max(1, sent), 3),
         client_cpu_ms_per_request=round(1000 * (time.process_time() - client_cpu_before) / max(1, sent), 3),
         stopped_by_time_limit=timed_out,

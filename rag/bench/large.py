@@ -38,7 +38,7 @@ from rag.bench.stats import (
 )
 from rag.config import Settings
 from rag.corpus import discover
-from rag.embedding import resolve_model
+from rag.embedding import ResolvedModel
 from rag.index import CURRENT_LINK, build_index, index_problem, read_manifest
 from rag.tokens import load_encoding
 
@@ -71,14 +71,15 @@ class ServedCorpus:
 
 
 def bench_large(
-    small: ServedCorpus, benchmark: ServedCorpus, settings: Settings, plan: LargePlan, cache_dir: Path
+    small: ServedCorpus, benchmark: ServedCorpus, model: ResolvedModel, settings: Settings, plan: LargePlan,
+    cache_dir: Path,
 ) -> LargeResult:
-    """Build (or reuse) the large index, then measure the small and the large server in turn."""
+    """Build (or reuse) the large index of `model`'s identity, then measure the small and the large server in turn."""
     source = read_manifest(benchmark.index_dir / CURRENT_LINK / "manifest.json")
     copies = max(1, math.ceil(plan.target_passages / source.n_passages))
     docs_dir = replicate_corpus(benchmark.docs_dir, copies, cache_dir / f"docs-{benchmark.name}-x{copies}")
     large_settings = settings.with_overrides(docs_dir=docs_dir, index_dir=cache_dir / f"index-{benchmark.name}-x{copies}")
-    build_seconds, cached = _ensure_standin_index(large_settings, source.model.dimension)
+    build_seconds, cached = _ensure_standin_index(large_settings, model, source.model.dimension)
     manifest = read_manifest(large_settings.index_dir / CURRENT_LINK / "manifest.json")
     large = ServedCorpus(f"{benchmark.name} x{copies}", docs_dir, large_settings.index_dir, benchmark.questions)
     small_runs: list[ServerMemory] = []
@@ -133,13 +134,12 @@ def measure_server(corpus: ServedCorpus, plan: LargePlan, log_path: Path) -> Ser
         )
 
 
-def _ensure_standin_index(settings: Settings, dimension: int) -> tuple[float, bool]:
+def _ensure_standin_index(settings: Settings, model: ResolvedModel, dimension: int) -> tuple[float, bool]:
     """Build the index with the stand-in embedder unless an up-to-date one exists: (build seconds, cached).
 
     The server must find it up to date: a stale index would make it rebuild with the real
     model, which takes half an hour at this size.
     """
-    model = resolve_model(settings.model)
     timing = settings.index_dir.with_name(settings.index_dir.name + "-build.json")
     if index_problem(settings, model) is None and timing.is_file():
         return json.loads(timing.read_text())["seconds"], True
