@@ -77,7 +77,7 @@ def _rank_sentences(
     pool = answering[: settings.candidate_passages]
     rows = np.concatenate([index.passage_sentence_rows[h.position] for h in pool])
     similarities = index.sentence_vectors[rows] @ question_vector
-    lexical = index.sentence_lexical.scores(question)[rows]
+    lexical = index.sentence_lexical.scores_at(question, rows)
     if lexical.max() > 0:
         lexical = lexical / lexical.max()
     candidates: dict[tuple[str, int, int], _Candidate] = {}

@@ -52,6 +52,7 @@ class LexicalIndex:
         model = bm25s.BM25()
         # An empty token list would break bm25s; a placeholder keeps positions aligned.
         model.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
+        _check_postings_sorted(model.scores["indices"], model.scores["indptr"])
         return cls(model)
 
     def save(self, folder: Path) -> None:
@@ -72,7 +73,41 @@ class LexicalIndex:
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every passage for `question` (zeros when no word is known)."""
-        ids = [self._vocab[t] for t in tokenize(question) if t in self._vocab]
+        ids = self._token_ids(question)
         if not ids:
             return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
         return self._model.get_scores_from_ids(ids).astype(np.float32, copy=False)
+
+    def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:
+        """`scores(question)[rows]`, computed for those rows only.
+
+        Answering scores the few dozen sentences of the top passages; scoring all of them
+        costs a dense array the size of the corpus (6.5M sentences at 1M passages). Each
+        word's postings are sorted by row (checked at build), so a binary search finds the rows.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros(len(rows), dtype=np.float32)
+        data, indices, indptr = (self._model.scores[name] for name in ("data", "indices", "indptr"))
+        for token_id in self._token_ids(question):
+            start, end = int(indptr[token_id]), int(indptr[token_id + 1])
+            if start == end:
+                continue
+            postings = indices[start:end]
+            at = np.minimum(np.searchsorted(postings, rows), end - start - 1)
+            present = postings[at] == rows
+            out[present] += data[start:end][at[present]]
+        return out
+
+    def _token_ids(self, question: str) -> list[int]:
+        """Vocabulary ids of the question's words, repeats kept (a repeated word counts twice, as in bm25s)."""
+        return [self._vocab[t] for t in tokenize(question) if t in self._vocab]
+
+
+def _check_postings_sorted(indices: np.ndarray, indptr: np.ndarray) -> None:
+    """Fail the build if a word's postings are not in row order: `scores_at` relies on it."""
+    rising = np.diff(indices.astype(np.int64)) > 0
+    # A drop is allowed only where one word's postings end and the next word's begin.
+    boundaries = indptr[1:-1] - 1
+    rising[boundaries[(boundaries >= 0) & (boundaries < len(rising))]] = True
+    if not rising.all():
+        raise RuntimeError("bm25s returned postings out of row order; sentence scoring needs them sorted")

@@ -1,0 +1,53 @@
+"""BM25 over the seeds: scoring chosen rows agrees with scoring every row, on the index as served."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.config import Settings
+from rag.index import load_index
+from rag.lexical import LexicalIndex, _check_postings_sorted
+from rag.service import QAService
+
+GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold.jsonl"
+
+
+def _gold_questions() -> list[str]:
+    return [json.loads(line)["question"] for line in GOLD.read_text().splitlines() if line.strip()]
+
+
+def test_scores_at_equals_every_score_taken_at_those_rows(service: QAService, settings: Settings) -> None:
+    loaded = load_index(settings.index_dir, service.embedder.model, settings.chunk)
+    rng = np.random.default_rng(0)
+    for lexical in (loaded.sentence_lexical, loaded.lexical):
+        every_row = lexical.scores("")
+        count = len(every_row)
+        for question in _gold_questions():
+            everything = lexical.scores(question)
+            # Unsorted, repeated rows, and the first and last row: as answering passes them.
+            rows = np.concatenate([rng.integers(0, count, 40), [0, count - 1, 5, 5]])
+            np.testing.assert_array_equal(lexical.scores_at(question, rows), everything[rows])
+        assert not lexical.scores_at("zzqx unknownword", np.arange(count)).any()
+
+
+def test_a_repeated_word_counts_as_often_as_in_full_scoring(service: QAService, settings: Settings) -> None:
+    lexical = load_index(settings.index_dir, service.embedder.model, settings.chunk).sentence_lexical
+    rows = np.arange(len(lexical.scores("")))
+    once, twice = lexical.scores_at("capital", rows), lexical.scores_at("capital capital", rows)
+    assert once.any()
+    np.testing.assert_allclose(twice, 2 * once, rtol=1e-6)
+    np.testing.assert_array_equal(twice, lexical.scores("capital capital"))
+
+
+def test_build_checks_postings_are_in_row_order() -> None:
+    index = LexicalIndex.build(["alpha beta", "beta gamma", "alpha gamma delta", "beta"])
+    np.testing.assert_array_equal(index.scores_at("beta", np.array([3, 0, 2, 1])), index.scores("beta")[[3, 0, 2, 1]])
+    # Two words: rows 0, 2 then 1, 3 (sorted); then a word whose rows run backwards.
+    _check_postings_sorted(np.array([0, 2, 1, 3]), np.array([0, 2, 4]))
+    _check_postings_sorted(np.array([0, 2, 1, 3]), np.array([0, 0, 2, 2, 4]))  # empty postings too
+    with pytest.raises(RuntimeError, match="out of row order"):
+        _check_postings_sorted(np.array([0, 2, 3, 1]), np.array([0, 2, 4]))
