@@ -114,7 +114,8 @@ def _result() -> BenchResult:
     scale = ScaleResult(
         pool_sentences=100, pool_cached=True, vectors_cached=True, generation_seconds=0.0, queries=50, search_k=100,
         sizes=[4_000, 1_000_000],
-        indexes=[index(4_000, "Flat", 0.5), index(1_000_000, "Flat", 100.5), index(1_000_000, "HNSW32", 1.5)],
+        indexes=[index(4_000, "Flat", 0.5), index(1_000_000, "Flat", 100.5), index(1_000_000, "HNSW32", 1.5),
+                 index(1_000_000, "service: HNSW64_SQ8", 8.0)],
         lexical=[lexical(4_000, 0.1), lexical(1_000_000, 5.1)],
     )
     def server(corpus: str, passages: int, anon: int, rss: int) -> ServerMemory:
@@ -128,6 +129,7 @@ def _result() -> BenchResult:
         documents=875, build_seconds=90.0, build_cached=False, faiss_index="HNSW64_SQ8", requests=10,
         small=[server("seeds", 100, 500 * MIB, 800 * MIB)],
         large=[server("bench x25", 100_100, 500 * MIB + 100_000 * 4096, 800 * MIB + 100_000 * 8192)],
+        dense_search=_latency(2.0),
     )
     return BenchResult(
         created_at="2026-01-01T00:00:00+00:00", command="rag bench", git_commit="abc", git_dirty=False,
@@ -146,6 +148,9 @@ def test_estimates_extend_the_measured_components() -> None:
     # /ask: 9 ms + flat growth 100 ms + BM25 growth (5.0 passages + 10.0 sentences) = 124 ms.
     assert projected["ask_p50_ms_at_1000000_flat"] == pytest.approx(124.0)
     assert projected["ask_p50_ms_at_1000000_hnsw"] == pytest.approx(9.0 + 1.5 - 0.5 + 15.0)
+    # The large server's 5 ms, less its own 2 ms dense search, plus the service index's 8 ms at 1M
+    # and BM25's growth from the nearest scale size (4,000 passages): 15 ms.
+    assert projected["ask_p50_ms_at_1000000_from_large"] == pytest.approx(5.0 - 2.0 + 8.0 + 15.0)
 
 
 def test_targets_are_judged_on_the_right_figures() -> None:
@@ -353,11 +358,13 @@ def test_a_tiny_real_large_stage(tmp_path: Path) -> None:
         served.append(ServedCorpus(name, docs, corpus_settings.index_dir, ["What was said about trade?"]))
     source_passages = read_manifest(served[1].index_dir / "current" / "manifest.json").n_passages
     plan = LargePlan(target_passages=3 * source_passages, requests=4, repeats=1)
-    result = bench_large(served[0], served[1], embedder.model, settings, plan, tmp_path / "large")
+    vectors = embedder.embed(["What was said about trade?", "Who spoke first?", "When was it?"])
+    result = bench_large(served[0], served[1], embedder.model, settings, plan, tmp_path / "large", vectors)
     assert result.copies == 3 and result.passages == 3 * source_passages and not result.build_cached
     (small,), (large,) = result.small, result.large
     assert large.passages == result.passages and small.passages < large.passages
     assert small.single.n == large.single.n == 4 and small.errors == large.errors == 0
     assert 0 < large.anon_after_bytes < large.rss_after_bytes and large.file_after_bytes > 0
-    again = bench_large(served[0], served[1], embedder.model, settings, plan, tmp_path / "large")
+    assert result.dense_search.n == 3 and result.dense_search.p50_ms > 0
+    again = bench_large(served[0], served[1], embedder.model, settings, plan, tmp_path / "large", vectors)
     assert again.build_cached and again.build_seconds == result.build_seconds

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import numpy as np
 
 from rag.ann import HNSWIndexSpec, IndexSpec
 from rag.bench.http_load import single_client
-from rag.bench.results import LargeResult, ServerMemory
+from rag.bench.results import LargeResult, LatencySummary, ServerMemory
 from rag.bench.server import serve
 from rag.bench.standin import StandInEmbedder
 from rag.bench.stats import (
@@ -35,11 +36,19 @@ from rag.bench.stats import (
     file_resident_bytes,
     peak_resident_bytes,
     resident_bytes,
+    summarize,
 )
 from rag.config import Settings
 from rag.corpus import discover
 from rag.embedding import ResolvedModel
-from rag.index import CURRENT_LINK, build_index, index_problem, read_manifest
+from rag.index import (
+    CURRENT_LINK,
+    build_index,
+    index_problem,
+    load_index,
+    read_manifest,
+)
+from rag.retrieval import RetrievalSettings
 from rag.tokens import load_encoding
 
 log = logging.getLogger(__name__)
@@ -72,9 +81,14 @@ class ServedCorpus:
 
 def bench_large(
     small: ServedCorpus, benchmark: ServedCorpus, model: ResolvedModel, settings: Settings, plan: LargePlan,
-    cache_dir: Path,
+    cache_dir: Path, question_vectors: np.ndarray,
 ) -> LargeResult:
-    """Build (or reuse) the large index of `model`'s identity, then measure the small and the large server in turn."""
+    """Build (or reuse) the large index of `model`'s identity, then measure the small and the large server in turn.
+
+    `question_vectors` (the benchmark's questions, embedded by the model) time the large
+    index's own dense search in process, as the server runs it: the part of its latency
+    that the stand-in vectors, not the corpus size, decide.
+    """
     source = read_manifest(benchmark.index_dir / CURRENT_LINK / "manifest.json")
     copies = max(1, math.ceil(plan.target_passages / source.n_passages))
     docs_dir = replicate_corpus(benchmark.docs_dir, copies, cache_dir / f"docs-{benchmark.name}-x{copies}")
@@ -87,11 +101,12 @@ def bench_large(
     for repeat in range(plan.repeats):
         small_runs.append(measure_server(small, plan, cache_dir / "logs" / f"serve-small-{repeat}.log"))
         large_runs.append(measure_server(large, plan, cache_dir / "logs" / f"serve-large-{repeat}.log"))
+    dense_search = time_dense_search(large_settings, model, question_vectors, plan.time_limit_seconds)
     return LargeResult(
         source_corpus=benchmark.name, copies=copies, target_passages=plan.target_passages,
         passages=manifest.n_passages, sentences=manifest.n_sentences, documents=len(discover(docs_dir)),
         build_seconds=round(build_seconds, 1), build_cached=cached, faiss_index=_describe(manifest.faiss_index),
-        requests=plan.requests, small=small_runs, large=large_runs,
+        requests=plan.requests, small=small_runs, large=large_runs, dense_search=dense_search,
     )
 
 
@@ -132,6 +147,23 @@ def measure_server(corpus: ServedCorpus, plan: LargePlan, log_path: Path) -> Ser
             rss_after_bytes=resident_bytes(server.pid), anon_after_bytes=anonymous_resident_bytes(server.pid),
             file_after_bytes=file_resident_bytes(server.pid), peak_bytes=peak_resident_bytes(server.pid),
         )
+
+
+def time_dense_search(
+    settings: Settings, model: ResolvedModel, question_vectors: np.ndarray, time_limit_seconds: float
+) -> LatencySummary:
+    """One dense search per question over the served index, as `/ask` makes it (depth, threads, efSearch)."""
+    index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.faiss_threads)
+    depth = RetrievalSettings.from_settings(settings).candidates
+    seconds: list[float] = []
+    deadline = time.monotonic() + time_limit_seconds
+    for vector in question_vectors:
+        if seconds and time.monotonic() > deadline:
+            break
+        started = time.perf_counter()
+        index.dense.search(vector, depth)
+        seconds.append(time.perf_counter() - started)
+    return summarize(seconds)
 
 
 def _ensure_standin_index(settings: Settings, model: ResolvedModel, dimension: int) -> tuple[float, bool]:

@@ -172,6 +172,8 @@ class LargeResult:
     small: list[ServerMemory]
     """The seeds server, measured the same way (the base the per-passage cost is taken from)."""
     large: list[ServerMemory]
+    dense_search: LatencySummary
+    """The large index's dense search alone, in process, one search per benchmark question."""
 
 
 @dataclass(frozen=True)

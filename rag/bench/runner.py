@@ -240,7 +240,9 @@ def _large(
             build_index(corpus_settings, embedder, load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir))
         served.append(ServedCorpus(corpus.name, corpus_settings.docs_dir, corpus_settings.index_dir,
                                    [q for _, q in questions[corpus.name]]))
-    return bench_large(served[0], served[1], embedder.model, settings, options.large, options.cache_dir / "large")
+    question_vectors = embedder.embed(list(served[1].questions), batch_size=settings.batch_size)
+    return bench_large(served[0], served[1], embedder.model, settings, options.large, options.cache_dir / "large",
+                       question_vectors)
 
 
 def _corpora(settings: Settings, options: BenchOptions, notes: list[str]) -> list[Corpus]:

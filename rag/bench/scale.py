@@ -16,12 +16,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import bm25s
 import faiss
 import numpy as np
 
 from rag import ann
+from rag.answer import AnswerSettings
 from rag.bench.results import IndexTypeResult, LexicalScaleResult
 from rag.bench.scale_data import SentencePool, SyntheticCorpus
 from rag.bench.stats import recall_at_k, summarize
@@ -153,23 +155,37 @@ def _service_index(
 def bench_lexical(
     pool: SentencePool, corpus: SyntheticCorpus, questions: Sequence[str], plan: ScalePlan
 ) -> list[LexicalScaleResult]:
-    """BM25 over the synthetic passages (retrieval) and over their sentences (answer scoring)."""
+    """BM25 over the synthetic passages (retrieval) and over the sentences of the top passages (answering)."""
     pool_tokens = [tokenize(text) or ["\x00"] for text in pool.texts]
-    results = []
-    for size in sorted(s for s in plan.sizes if s <= plan.lexical_max_size):
-        rows = corpus.mix[:size]
-        started = time.perf_counter()
-        passages = _bm25([[token for j in row if j >= 0 for token in pool_tokens[j]] for row in rows])
-        # One document per sentence occurrence, as the index keeps every sentence span.
-        sentences = _bm25([pool_tokens[j] for row in rows for j in row if j >= 0])
-        build_seconds = time.perf_counter() - started
-        retrieval = _Retrieval(passages, min(plan.search_k, size))
-        results.append(LexicalScaleResult(
-            size=size, sentences=int((rows >= 0).sum()), build_seconds=round(build_seconds, 2),
-            passage_bm25=summarize(_timed(retrieval, questions, plan.latency_seconds)),
-            sentence_bm25=summarize(_timed(sentences.scores, questions, plan.latency_seconds)),
-        ))
-    return results
+    return [_lexical_at_size(corpus.mix[:size], pool_tokens, questions, plan)
+            for size in sorted(s for s in plan.sizes if s <= plan.lexical_max_size)]
+
+
+def _lexical_at_size(
+    rows: np.ndarray, pool_tokens: list[list[str]], questions: Sequence[str], plan: ScalePlan
+) -> LexicalScaleResult:
+    """Both BM25 indexes over the passages `rows` (pool sentence ids, -1 pads), built and timed."""
+    started = time.perf_counter()
+    passages = _bm25([[token for j in row if j >= 0 for token in pool_tokens[j]] for row in rows])
+    # One document per sentence occurrence, as the index keeps every sentence span.
+    sentences = _bm25([pool_tokens[j] for row in rows for j in row if j >= 0])
+    build_seconds = time.perf_counter() - started
+    retrieval = _Retrieval(passages, min(plan.search_k, len(rows)))
+    # Answering scores the sentences of the top passages only: those of BM25's top few here.
+    answer_passages = AnswerSettings().candidate_passages
+    first_sentence = np.concatenate([[0], np.cumsum((rows >= 0).sum(axis=1))])
+    answering = [
+        (question, np.concatenate([np.arange(first_sentence[p], first_sentence[p + 1])
+                                   for p in retrieval(question)[:answer_passages]]))
+        for question in questions
+    ]
+    return LexicalScaleResult(
+        size=len(rows), sentences=int(first_sentence[-1]), build_seconds=round(build_seconds, 2),
+        passage_bm25=summarize(_timed(retrieval, questions, plan.latency_seconds)),
+        sentence_bm25=summarize(_timed(lambda pair: sentences.scores_at(*pair), answering, plan.latency_seconds)),
+    )
+
+_Item = TypeVar("_Item")
 
 
 @dataclass(frozen=True)
@@ -191,7 +207,7 @@ def _bm25(documents: list[list[str]]) -> LexicalIndex:
     return LexicalIndex(model)
 
 
-def _timed(operation: Callable[[str], object], items: Sequence[str], limit: float) -> list[float]:
+def _timed(operation: Callable[[_Item], object], items: Sequence[_Item], limit: float) -> list[float]:
     seconds: list[float] = []
     deadline = time.monotonic() + limit
     for item in items:
