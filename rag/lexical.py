@@ -85,9 +85,11 @@ class LexicalIndex:
         costs a dense array the size of the corpus (6.5M sentences at 1M passages). Each
         word's postings are sorted by row (checked at build), so a binary search finds the rows.
         """
-        rows = np.asarray(rows, dtype=np.int64)
-        out = np.zeros(len(rows), dtype=np.float32)
         data, indices, indptr = (self._model.scores[name] for name in ("data", "indices", "indptr"))
+        # Rows in the postings' own integer type: with another, numpy would convert (copy)
+        # every word's whole postings list before searching it.
+        rows = np.asarray(rows).astype(indices.dtype, copy=False)
+        out = np.zeros(len(rows), dtype=np.float32)
         for token_id in self._token_ids(question):
             start, end = int(indptr[token_id]), int(indptr[token_id + 1])
             if start == end:
