@@ -198,8 +198,8 @@ def _scale(result: BenchResult) -> str:
         + "\n\n"
         + table(["passages", "index", "search", "recall@10", "p50 / p95 / p99 ms", "build s", "bytes/passage"], rows)
         + ("\n\nBM25 at the same sizes (rag.lexical over the synthetic texts): retrieval scores every passage and "
-           "takes the top k; answering scores only the sentences of the top passages (here BM25's top, as many as answering reads), "
-           "by binary search in each question word's postings.\n\n"
+           "takes the top k; answering scores only the sentences of the top passages (here BM25's top, as many "
+           "as answering reads), by binary search in each question word's postings.\n\n"
            + table(["passages", "sentences", "build s", "passage BM25 + top-k p50 / p95 / p99 ms",
                     "sentence BM25 of the top passages p50 / p95 / p99 ms"], lexical) if lexical else "")
         + ("\n\nEstimates (sizes in bytes, times in ms):\n\n" + table(["estimate", "value"], estimate_rows)

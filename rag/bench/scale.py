@@ -185,6 +185,7 @@ def _lexical_at_size(
         sentence_bm25=summarize(_timed(lambda pair: sentences.scores_at(*pair), answering, plan.latency_seconds)),
     )
 
+
 _Item = TypeVar("_Item")
 
 
