@@ -37,6 +37,7 @@ from rag.bench.stats import (
     peak_resident_bytes,
     resident_bytes,
     summarize,
+    time_each,
 )
 from rag.config import Settings
 from rag.corpus import discover
@@ -155,15 +156,7 @@ def time_dense_search(
     """One dense search per question over the served index, as `/ask` makes it (depth, threads, efSearch)."""
     index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.faiss_threads)
     depth = RetrievalSettings.from_settings(settings).candidates
-    seconds: list[float] = []
-    deadline = time.monotonic() + time_limit_seconds
-    for vector in question_vectors:
-        if seconds and time.monotonic() > deadline:
-            break
-        started = time.perf_counter()
-        index.dense.search(vector, depth)
-        seconds.append(time.perf_counter() - started)
-    return summarize(seconds)
+    return summarize(time_each(lambda vector: index.dense.search(vector, depth), question_vectors, time_limit_seconds))
 
 
 def _ensure_standin_index(settings: Settings, model: ResolvedModel, dimension: int) -> tuple[float, bool]:

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import bm25s
 import faiss
@@ -26,7 +25,7 @@ from rag import ann
 from rag.answer import AnswerSettings
 from rag.bench.results import IndexTypeResult, LexicalScaleResult
 from rag.bench.scale_data import SentencePool, SyntheticCorpus
-from rag.bench.stats import recall_at_k, summarize
+from rag.bench.stats import recall_at_k, summarize, time_each
 from rag.config import DEFAULT_ANN_THRESHOLD
 from rag.lexical import LexicalIndex, tokenize
 
@@ -181,12 +180,9 @@ def _lexical_at_size(
     ]
     return LexicalScaleResult(
         size=len(rows), sentences=int(first_sentence[-1]), build_seconds=round(build_seconds, 2),
-        passage_bm25=summarize(_timed(retrieval, questions, plan.latency_seconds)),
-        sentence_bm25=summarize(_timed(lambda pair: sentences.scores_at(*pair), answering, plan.latency_seconds)),
+        passage_bm25=summarize(time_each(retrieval, questions, plan.latency_seconds)),
+        sentence_bm25=summarize(time_each(lambda pair: sentences.scores_at(*pair), answering, plan.latency_seconds)),
     )
-
-
-_Item = TypeVar("_Item")
 
 
 @dataclass(frozen=True)
@@ -208,28 +204,8 @@ def _bm25(documents: list[list[str]]) -> LexicalIndex:
     return LexicalIndex(model)
 
 
-def _timed(operation: Callable[[_Item], object], items: Sequence[_Item], limit: float) -> list[float]:
-    seconds: list[float] = []
-    deadline = time.monotonic() + limit
-    for item in items:
-        if len(seconds) >= 10 and time.monotonic() > deadline:
-            break
-        started = time.perf_counter()
-        operation(item)
-        seconds.append(time.perf_counter() - started)
-    return seconds
-
-
 def _single_query_seconds(index: faiss.Index, queries: np.ndarray, k: int, limit: float) -> list[float]:
-    seconds: list[float] = []
-    deadline = time.monotonic() + limit
-    for i in range(len(queries)):
-        if len(seconds) >= 10 and time.monotonic() > deadline:
-            break
-        started = time.perf_counter()
-        index.search(queries[i : i + 1], k)
-        seconds.append(time.perf_counter() - started)
-    return seconds
+    return time_each(lambda row: index.search(row.reshape(1, -1), k), queries, limit)
 
 
 def _build(factory: str, vectors: np.ndarray) -> tuple[faiss.Index, float]:

@@ -6,12 +6,19 @@ import math
 import os
 import platform
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from rag.bench.results import LatencySummary, LoadSample, Machine
+
+_Item = TypeVar("_Item")
+
+MIN_TIMED = 10
+"""Calls `time_each` makes before its time limit may stop it."""
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -25,6 +32,19 @@ def percentile(values: Sequence[float], q: float) -> float:
     low = math.floor(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def time_each(operation: Callable[[_Item], object], items: Sequence[_Item], limit_seconds: float) -> list[float]:
+    """Seconds of `operation(item)` for each item in turn, stopping after `limit_seconds` (at least `MIN_TIMED`)."""
+    seconds: list[float] = []
+    deadline = time.monotonic() + limit_seconds
+    for item in items:
+        if len(seconds) >= MIN_TIMED and time.monotonic() > deadline:
+            break
+        started = time.perf_counter()
+        operation(item)
+        seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 def summarize(seconds: Sequence[float]) -> LatencySummary:
