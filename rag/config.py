@@ -88,9 +88,11 @@ class ChunkSettings:
     passage of the same turn."""
     context_tokens: int = 48
     """Budget of the journalist's question embedded with the answer that follows it."""
-    group_tokens: int = 60
+    group_tokens: int = 150
     """Consecutive turns of at most this many tokens (and `max_tokens`) share a passage:
-    a meeting's quick exchanges carry meaning together. 0 keeps every turn apart."""
+    a meeting's quick exchanges carry meaning together. 0 keeps every turn apart. The
+    default equals `max_tokens`: whole short turns fill a passage up to its budget
+    (eval/REPORT.md, chunking experiments)."""
 
     def __post_init__(self) -> None:
         if self.max_tokens < 16:

@@ -56,20 +56,21 @@ def test_passages_are_exact_within_their_turns_and_within_budget(folder: Path, t
 
 
 def test_short_turns_are_grouped_and_long_ones_stand_alone(tokenizer: TokenCounter) -> None:
-    long_answer = " ".join(["We reviewed the budget line by line and found the costs acceptable."] * 6)
+    # Over the 150-token passage budget: a turn that long is never grouped.
+    long_answer = " ".join(["We reviewed the budget line by line and found the costs acceptable."] * 14)
     text = (
         "Grad A:\n\nOK , we 're on .\n\nGrad B:\n\nWhich one is my mike ?\n\nGrad A:\n\nNumber one .\n\n"
         f"Professor C:\n\n{long_answer}\n\nGrad B:\n\nRight .\n"
     )
     transcript = parse_transcript("meeting.txt", text)
     passages = chunk_transcript(transcript, tokenizer, ChunkSettings())
-    assert [(p.turn_index, p.last_turn_index) for p in passages] == [(0, 2), (3, 3), (4, 4)]
+    assert [(p.turn_index, p.last_turn_index) for p in passages] == [(0, 2), (3, 3), (3, 3), (4, 4)]
     assert passages[0].speakers == ["Grad A", "Grad B"] and passages[0].speaker is None
     assert text[passages[0].start : passages[0].end].startswith("OK , we 're on .")
     assert embedding_text(passages[0], transcript).startswith("Grad A: OK , we 're on .")
-    assert passages[1].speaker == "Professor C"
+    assert passages[1].speaker == passages[2].speaker == "Professor C"
     apart = chunk_transcript(transcript, tokenizer, ChunkSettings(group_tokens=0))
-    assert [(p.turn_index, p.last_turn_index) for p in apart] == [(i, i) for i in range(5)]
+    assert [(p.turn_index, p.last_turn_index) for p in apart] == [(0, 0), (1, 1), (2, 2), (3, 3), (3, 3), (4, 4)]
 
 
 def test_every_sentence_of_every_turn_is_in_some_passage(tokenizer: TokenCounter) -> None:
@@ -108,7 +109,8 @@ def test_a_sentence_longer_than_the_budget_is_cut_at_words(tokenizer: TokenCount
 
 def test_question_travels_as_context_of_the_answers_not_in_their_span(tokenizer: TokenCounter) -> None:
     transcript = parse_folder(SEEDS)[1]
-    passages = chunk_transcript(transcript, tokenizer, ChunkSettings())
+    # Turns apart: by default the question shares a passage with the moderator's short turn.
+    passages = chunk_transcript(transcript, tokenizer, ChunkSettings(group_tokens=0))
     question = [p for p in passages if p.kind is TurnKind.QUESTION]
     answers = [p for p in passages if p.speaker == "Zhu Bing"]
     assert len(question) == 1 and question[0].context is None
@@ -118,6 +120,9 @@ def test_question_travels_as_context_of_the_answers_not_in_their_span(tokenizer:
         assert embedding_text(passage, transcript).startswith(
             "SCIO briefing on promoting high-quality development: Ministry of Commerce\nQuestion: The third plenary session"
         )
+    # Grouped with the moderator's turn, the question still travels with the answers.
+    grouped = [p for p in chunk_transcript(transcript, tokenizer, ChunkSettings()) if p.speaker == "Zhu Bing"]
+    assert [p.context for p in grouped] == [p.context for p in answers]
 
 
 def test_embedded_text_fits_the_models_window(service: QAService, tokenizer: TokenCounter) -> None:
