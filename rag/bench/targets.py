@@ -77,7 +77,7 @@ def estimates(result: BenchResult) -> dict[str, float]:
         if large and large.large and service and large.dense_search.n:
             # From the large server's own p50, a shorter step to the target size. Its dense
             # search is swapped for the service index's at the target size: the stand-in
-            # vectors (26 near-copies of every passage) make its graph walk slower than a real
+            # vectors (tens of near-copies of every passage) make its graph walk slower than a real
             # corpus's of the same size, so its own search time says nothing about scale.
             near = min(scale.sizes, key=lambda size: abs(size - large.passages))
             growth = _lexical_growth(scale.lexical, near, target)
