@@ -49,9 +49,14 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
         """Index `texts` (one per passage, in passage order)."""
-        model = bm25s.BM25()
         # An empty token list would break bm25s; a placeholder keeps positions aligned.
-        model.index([tokenize(t) or ["\x00"] for t in texts], show_progress=False)
+        return cls.from_tokens([tokenize(t) or ["\x00"] for t in texts])
+
+    @classmethod
+    def from_tokens(cls, documents: list[list[str]]) -> LexicalIndex:
+        """Index documents already tokenised (none empty), in row order."""
+        model = bm25s.BM25()
+        model.index(documents, show_progress=False)
         _check_postings_sorted(model.scores["indices"], model.scores["indptr"])
         return cls(model)
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import bm25s
 import faiss
 import numpy as np
 
@@ -165,9 +164,9 @@ def _lexical_at_size(
 ) -> LexicalScaleResult:
     """Both BM25 indexes over the passages `rows` (pool sentence ids, -1 pads), built and timed."""
     started = time.perf_counter()
-    passages = _bm25([[token for j in row if j >= 0 for token in pool_tokens[j]] for row in rows])
+    passages = LexicalIndex.from_tokens([[token for j in row if j >= 0 for token in pool_tokens[j]] for row in rows])
     # One document per sentence occurrence, as the index keeps every sentence span.
-    sentences = _bm25([pool_tokens[j] for row in rows for j in row if j >= 0])
+    sentences = LexicalIndex.from_tokens([pool_tokens[j] for row in rows for j in row if j >= 0])
     build_seconds = time.perf_counter() - started
     retrieval = _Retrieval(passages, min(plan.search_k, len(rows)))
     # Answering scores the sentences of the top passages only: those of BM25's top few here.
@@ -196,12 +195,6 @@ class _Retrieval:
         scores = self.index.scores(question)
         top = np.argpartition(-scores, self.depth - 1)[: self.depth]
         return top[np.argsort(-scores[top], kind="stable")]
-
-
-def _bm25(documents: list[list[str]]) -> LexicalIndex:
-    model = bm25s.BM25()
-    model.index(documents, show_progress=False)
-    return LexicalIndex(model)
 
 
 def _single_query_seconds(index: faiss.Index, queries: np.ndarray, k: int, limit: float) -> list[float]:
