@@ -46,7 +46,6 @@ class MicroBatcher:
 
     def __init__(self, embedder: Embedder, max_batch: int, lanes: int = 1) -> None:
         self.embedder = embedder
-
         self.max_batch = max_batch
         self.lanes = lanes
         self._lock = threading.Lock()

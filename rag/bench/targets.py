@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from operator import attrgetter
 
 from rag.bench.build import FALLBACK_PASS, OTHER_STAGES, PASSAGE_PASS
 from rag.bench.results import (
@@ -49,12 +50,9 @@ def estimates(result: BenchResult) -> dict[str, float]:
     bench = _http(result, "benchmark")
     large = result.large
     if large and large.small and large.large and large.large[0].passages > large.small[0].passages:
-        small_anon, large_anon = _median([r.anon_after_bytes for r in large.small]), _median(
-            [r.anon_after_bytes for r in large.large])
-        small_rss, large_rss = _median([r.rss_after_bytes for r in large.small]), _median(
-            [r.rss_after_bytes for r in large.large])
         small_passages, large_passages = large.small[0].passages, large.large[0].passages
-        for key, small, big in (("rss", small_anon, large_anon), ("vmrss", small_rss, large_rss)):
+        for key, after in (("rss", attrgetter("anon_after_bytes")), ("vmrss", attrgetter("rss_after_bytes"))):
+            small, big = _median([after(r) for r in large.small]), _median([after(r) for r in large.large])
             per_passage = (big - small) / (large_passages - small_passages)
             out[f"{key}_bytes_per_passage"] = round(per_passage, 1)
             out[f"{key}_base_bytes"] = round(small - small_passages * per_passage)
