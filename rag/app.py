@@ -30,6 +30,7 @@ from rag.http_input import (
     DocumentId,
     PassageId,
     StrictStructSchemaPlugin,
+    Utf8JsonRequest,
     ask_request_type,
     check_document_id,
     require_json_body,
@@ -62,8 +63,9 @@ def _service(state: State) -> QAService:
 
 def _ask_route(settings: Settings) -> HTTPRouteHandler:
     # A handler per app: its body type carries this app's limits into validation and the schema.
+    # 200, not Litestar's POST default of 201: answering creates nothing (RFC 9110, 15.3.2).
     @post(
-        "/ask", sync_to_thread=True, summary="Answer a question with cited extracts",
+        "/ask", sync_to_thread=True, status_code=200, summary="Answer a question with cited extracts",
         signature_namespace={"AskRequest": ask_request_type(settings)},
         guards=[require_json_body], responses=problem_responses(400, 401, 413, 415, 429, 503),
     )
@@ -158,6 +160,7 @@ def create_app(settings: Settings, service: QAService | None = None) -> Litestar
         on_startup=[load_service],
         exception_handlers=exception_handlers(),
         request_max_body_size=settings.max_body_bytes,
+        request_class=Utf8JsonRequest,
         cors_config=cors_config(settings),
         middleware=[rate_limit.middleware] if rate_limit else [],
         logging_config=logging_config(settings.log_format),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -104,9 +105,9 @@ def _parser() -> argparse.ArgumentParser:
         "  rag eval --gold ../shared/bench/qmsum-val/gold.jsonl --docs ../shared/bench/qmsum-val/docs \\\n"
         "      --run-out eval/runs/qmsum.jsonl --report eval/runs/qmsum.json --compare old.json",
     )
-    evaluate.add_argument("--gold", type=Path, required=True, help="gold JSONL file (format in DESIGN.md)")
+    evaluate.add_argument("--gold", type=Path, required=True, help="gold JSONL file (format in docs/contracts.md)")
     _corpus_flags(evaluate)
-    evaluate.add_argument("--run-out", type=Path, default=None, help="write the run file (JSONL, DESIGN.md format)")
+    evaluate.add_argument("--run-out", type=Path, default=None, help="write the run file (JSONL, docs/contracts.md)")
     evaluate.add_argument("--report", type=Path, default=None, help="write the report (metrics + failures) as JSON")
     evaluate.add_argument("--limit", type=int, default=None, help="only the first N gold questions")
     evaluate.add_argument("-k", "--k", type=int, default=10, help="passages retrieved per question (default 10)")
@@ -162,18 +163,25 @@ def _corpus_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index-dir", type=Path, default=None, help="index folder (default RAG_INDEX_DIR, index)")
 
 
-def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("faiss.loader", "sentence_transformers", "httpx", "transformers"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    try:
-        from transformers.utils import logging as transformers_logging
+class _OwnInfoOnly(logging.Filter):
+    """Lets through our own records, and other libraries' warnings and errors only."""
 
-        transformers_logging.disable_progress_bar()
-    except ImportError:
-        pass
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name == "rag" or record.name.startswith("rag.")
+
+
+def _configure_logging(verbose: bool) -> None:
+    # Libraries speak only when something is wrong. A filter on the handler rather than logger
+    # levels, because some set their own level on import (bm25s: DEBUG); the ONNX export alone
+    # would otherwise print ~100 lines of quantizer INFO on the root logger.
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_OwnInfoOnly())
+        # The exporter's advice to save its export, which `export_onnx` does.
+        logging.getLogger("sentence_transformers.backend").setLevel(logging.ERROR)
+        # transformers logs through a handler of its own, configured from this variable on import.
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def _cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
@@ -240,12 +248,9 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     import dataclasses
-    import os
 
     from rag import bench
 
-    # bm25s sets its own logger to DEBUG on import; the bench builds many BM25 indexes.
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     options = bench.quick_options() if args.quick else bench.BenchOptions()
     load = options.load
     load = dataclasses.replace(

@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,11 +140,15 @@ def export_onnx(model: ResolvedModel, cache_dir: Path) -> Path:
     try:
         from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
 
-        exported = SentenceTransformer(
-            str(model.path), device="cpu", backend="onnx", model_kwargs={"provider": "CPUExecutionProvider"}
-        )
-        exported.save_pretrained(str(scratch))
-        export_dynamic_quantized_onnx_model(exported, "avx2", str(scratch))
+        # The tracer warns that constants are baked into the graph: true, and what an export of a
+        # fixed model wants. Scoped here so no other warning is hidden.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exported = SentenceTransformer(
+                str(model.path), device="cpu", backend="onnx", model_kwargs={"provider": "CPUExecutionProvider"}
+            )
+            exported.save_pretrained(str(scratch))
+            export_dynamic_quantized_onnx_model(exported, "avx2", str(scratch))
         stamp = {"weights_sha256": model.weights_sha256, "files": _file_hashes(scratch)}
         (scratch / _EXPORT_STAMP).write_text(json.dumps(stamp, indent=1))
         shutil.rmtree(folder, ignore_errors=True)

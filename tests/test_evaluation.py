@@ -325,10 +325,10 @@ GOOD_LINE = (
     ("lines", "match"),
     [
         ([GOOD_LINE, '{"id": "q2", "question": '], r"gold.jsonl:2: bad JSON"),
-        (['{"id": "q1", "answerable": true}'], r"gold.jsonl:1: .*missing required field `question`"),
-        (['{"id": "q1", "question": "Q?", "answerable": "yes"}'], r"gold.jsonl:1: Expected `bool`"),
+        (['{"id": "q1", "answerable": true}'], r"gold.jsonl:1: .*question"),
+        (['{"id": "q1", "question": "Q?", "answerable": "yes"}'], r"gold.jsonl:1: .*answerable"),
         (['{"id": "q1", "question": "Q?", "answerable": true, "evidence": [{"doc": "a.txt", "start": 5}]}'],
-         r"gold.jsonl:1: .*missing required field `end`"),
+         r"gold.jsonl:1: .*end"),
         (['{"id": "q1", "question": "Q?", "answerable": true, "evidence": [{"doc": "a.txt", "start": 5, "end": 5}]}'],
          r"gold.jsonl:1: evidence span a.txt\[5:5\] is empty"),
         (['{"id": "q1", "question": "Q?", "answerable": false, "answers": ["a"]}'],
@@ -437,7 +437,7 @@ def test_real_run_on_ten_seed_questions(service: QAService, tmp_path: Path) -> N
     ev.write_run(run_path, outcome.rows)
     for line in run_path.read_text().splitlines():
         data = json.loads(line)
-        # DESIGN.md's fields, plus the confidence (and reason) that abstention calibration reads.
+        # docs/contracts.md fields, plus the confidence (and reason) that abstention calibration reads.
         assert {"id", "hits", "abstained", "extracts", "latency_ms"} <= set(data)
         assert set(data) - {"id", "hits", "abstained", "extracts", "latency_ms"} <= {"confidence", "abstain_reason"}
         assert 1 <= len(data["hits"]) <= 10

@@ -25,7 +25,7 @@ from rag.bench.stats import (
     summarize,
 )
 
-ASK_STATUS = 201
+ASK_STATUS = 200
 
 
 @dataclass(frozen=True)

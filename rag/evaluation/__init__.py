@@ -1,6 +1,6 @@
 """Eval harness: gold files, run files, retrieval and answer metrics, and the threshold gate.
 
-Formats are those of DESIGN.md. Retrieval metrics are computed exactly as the peers'
+Formats are those of docs/contracts.md. Retrieval metrics are computed exactly as the peers'
 scorer (`shared/peers/score.py`), so numbers are comparable with the LlamaIndex and
 Haystack baselines.
 """

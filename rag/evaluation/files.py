@@ -70,13 +70,13 @@ Sources = DocsFolder | Mapping[str, str]
 
 
 def write_run(path: Path, rows: Iterable[RunRow]) -> None:
-    """Write run rows as JSONL (DESIGN.md run-file format)."""
+    """Write run rows as JSONL (run-file format of docs/contracts.md)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"".join(msgspec.json.encode(row) + b"\n" for row in rows))
 
 
 def read_run(path: Path) -> list[RunRow]:
-    """Read a run file written by `write_run` (or any tool following DESIGN.md)."""
+    """Read a run file written by `write_run` (or any tool following docs/contracts.md)."""
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():

@@ -1,6 +1,6 @@
 """Metric arithmetic: pure functions of gold questions, run rows and source texts.
 
-Formats are those of DESIGN.md (gold file, run file). Retrieval metrics are computed
+Formats are those of docs/contracts.md (gold file, run file). Retrieval metrics are computed
 exactly as the peers' scorer (`shared/peers/score.py`) computes them, so numbers are
 comparable with the LlamaIndex and Haystack baselines:
 
@@ -49,7 +49,7 @@ def _valid(hit: RunHit) -> bool:
 
 
 def relevant_spans(hit: RunHit, evidence: Sequence[EvidenceSpan]) -> list[int]:
-    """Indices of the evidence spans `hit` is relevant to (DESIGN.md half-of-the-shorter rule)."""
+    """Indices of the evidence spans `hit` is relevant to (docs/contracts.md: half of the shorter)."""
     if not _valid(hit):
         return []
     length = hit.end - hit.start

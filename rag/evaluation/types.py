@@ -1,4 +1,4 @@
-"""Value types of the eval harness: gold questions, run rows (DESIGN.md formats), metrics, reports."""
+"""Value types of the eval harness: gold questions, run rows (docs/contracts.md), metrics, reports."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class RunExtract(msgspec.Struct, frozen=True, omit_defaults=True):
 
 
 class RunRow(msgspec.Struct, frozen=True, omit_defaults=True):
-    """One line of a run file (DESIGN.md), plus what abstention calibration needs."""
+    """One line of a run file (docs/contracts.md), plus what abstention calibration needs."""
 
     id: str
     hits: list[RunHit]
