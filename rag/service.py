@@ -8,18 +8,18 @@ from dataclasses import dataclass
 
 import msgspec
 
-from rag.answer import AnswerSettings, build_answer
-from rag.calibration import load_calibration
-from rag.config import DEFAULT_MIN_SCORE, Settings
+from rag.query.answer import AnswerSettings, build_answer
+from rag.index.calibration import load_calibration
+from rag.settings import DEFAULT_MIN_SCORE, Settings
 from rag.embedding import Embedder, load_embedder, resolve_model
 from rag.errors import InputError, NotFoundError
-from rag.filters import allowed_positions
+from rag.query.filters import allowed_positions
 from rag.index import LoadedIndex, build_index, index_problem, load_index
-from rag.questions import QuestionVectors
-from rag.records import Answer, DocumentSummary, Filters, Speaker, Turn, TurnKind
-from rag.retrieval import RetrievalSettings, search
-from rag.speakers import SpeakerDirectory
-from rag.tokens import load_encoding
+from rag.embedding.batching import QuestionVectors
+from rag.types import Answer, DocumentSummary, Filters, Speaker, Turn, TurnKind
+from rag.query.retrieval import RetrievalSettings, search
+from rag.query.speakers import SpeakerDirectory
+from rag.chunking.tokens import load_encoding
 
 log = logging.getLogger(__name__)
 

@@ -4,36 +4,18 @@ a `rag serve` process (for memory figures of the server alone)."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
 from litestar import Litestar
 
-from tests.conftest import REPO, free_port
-
-
-def wait_until_healthy(base: str, timeout: float, alive: Callable[[], bool] = lambda: True) -> None:
-    """Poll `/health` until it answers 200 (or fail after `timeout` seconds)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=2) as response:
-                if json.loads(response.read())["status"] == "ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        assert alive(), "the server exited while starting"
-        assert time.monotonic() < deadline, "the server did not become healthy in time"
-        time.sleep(0.2)
+from benchmarks.server import free_port, wait_until_healthy
+from tests.conftest import REPO
 
 
 @contextlib.contextmanager
@@ -65,12 +47,23 @@ def serve_process(env: dict[str, str], log_path: Path, timeout: float = 180) -> 
         try:
             try:
                 wait_until_healthy(base, timeout, alive=lambda: process.poll() is None)
-            except AssertionError as failure:
+            except RuntimeError as failure:
                 raise AssertionError(f"{failure}\n{log_path.read_text()}") from None
             yield base, process.pid
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def live_server(
+    index_dir: Path, docs_dir: Path, log_path: Path, env: dict[str, str] | None = None, timeout: float = 120,
+) -> Iterator[str]:
+    """Run `rag serve` as a real process over these folders (building the index first if it is
+    missing); yields its base URL. `env` adds or overrides `RAG_*` settings."""
+    folders = {"RAG_INDEX_DIR": str(index_dir), "RAG_DOCS_DIR": str(docs_dir)}
+    with serve_process({**folders, **(env or {})}, log_path, timeout) as (base, _):
+        yield base
 
 
 def resident_memory_bytes(pid: int) -> int:

@@ -14,11 +14,11 @@ import msgspec
 import numpy as np
 import pytest
 
-from rag import ann
-from rag.config import Settings
+from rag.index import dense as ann
+from rag.settings import DENSE_DEPTH, Settings
 from rag.errors import ConfigError, IndexUnavailableError
 from rag.index import CURRENT_LINK, index_problem, load_index
-from rag.records import Filters
+from rag.types import Filters
 from rag.service import QAService, ensure_index
 from tests.conftest import REPO, read_source
 
@@ -49,7 +49,7 @@ def test_default_settings_keep_exact_search_on_the_seeds(service: QAService, set
     spec = service.index.manifest.faiss_index
     assert isinstance(spec, ann.FlatIndexSpec) and spec.recall_at_10 == 1.0
     assert spec.threshold == Settings().ann_threshold > service.index.manifest.n_passages
-    assert isinstance(service.index.passage_index, faiss.IndexFlatIP)
+    assert isinstance(service.index.dense.index, faiss.IndexFlatIP)
     assert index_problem(settings, service.embedder.model) is None
 
 
@@ -71,13 +71,13 @@ def test_manifest_records_the_approximate_index_and_its_measured_recall(
     spec = manifest.faiss_index
     assert isinstance(spec, ann.HNSWIndexSpec)
     assert (spec.factory, spec.m, spec.ef_construction) == ("HNSW64_SQ8", ann.HNSW_M, ann.HNSW_EF_CONSTRUCTION)
-    assert spec.threshold == LOW_THRESHOLD and spec.search_depth == ann.DENSE_DEPTH
+    assert spec.threshold == LOW_THRESHOLD and spec.search_depth == DENSE_DEPTH
     assert spec.ef_search in ann.EF_SEARCH_STEPS and spec.ef_search >= spec.search_depth
     assert spec.recall_at_10 >= 0.95 and spec.reached_target and spec.target_recall == 0.95
     assert spec.recall_queries == min(ann.RECALL_QUERIES, manifest.n_sentences)
     recorded = json.loads((hnsw_service.index.path / "manifest.json").read_text())["faiss_index"]
     assert recorded["type"] == "IndexHNSWSQ" and recorded["ef_search"] == spec.ef_search
-    index = hnsw_service.index.passage_index
+    index = hnsw_service.index.dense.index
     assert isinstance(index, faiss.IndexHNSWSQ) and index.hnsw.efSearch == spec.ef_search
     assert index_problem(hnsw_settings, hnsw_service.embedder.model) is None
 
@@ -92,15 +92,18 @@ def test_search_breadth_comes_from_the_manifest_not_the_faiss_file(hnsw_service:
 def test_service_over_the_approximate_index_cites_exact_spans(hnsw_service: QAService, service: QAService) -> None:
     same_top = 0
     questions = gold_questions()
+    quoted = 0
     for question in questions:
         answer = hnsw_service.ask(question)
         assert answer.passages
+        quoted += len(answer.extracts)
         for extract in answer.extracts:
             citation = extract.citation
             assert read_source(citation.doc_id)[citation.start : citation.end] == extract.text
         same_top += answer.passages[0].passage_id == service.ask(question).passages[0].passage_id
     # 77 passages: the graph search is all but exhaustive, and 8-bit codes barely move a score.
     assert same_top >= 0.9 * len(questions)
+    assert quoted >= len(questions) // 2
 
 
 @pytest.mark.parametrize(
@@ -179,7 +182,7 @@ def test_calibration_that_cannot_reach_its_target_says_so(caplog: pytest.LogCapt
     vectors = rng.standard_normal((3000, 32)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     queries = vectors[:400] + 0.3 * rng.standard_normal((400, 32)).astype(np.float32)
-    with caplog.at_level(logging.WARNING, logger="rag.ann"):
+    with caplog.at_level(logging.WARNING, logger="rag.index.dense"):
         index, spec = ann.build_dense_index(vectors, queries, threshold=1000, min_recall=1.0)
     assert isinstance(spec, ann.HNSWIndexSpec) and index.ntotal == 3000
     assert not spec.reached_target and spec.ef_search == ann.EF_SEARCH_STEPS[-1]

@@ -23,6 +23,7 @@ ANSWERABLE = {
 
 def assert_citations_exact(answer: dict) -> None:
     """Every extract and every passage equals the source file sliced at its citation."""
+    assert answer["extracts"] or answer["abstained"], "an answer either quotes or abstains"
     for extract in answer["extracts"]:
         citation = extract["citation"]
         assert read_source(citation["doc_id"])[citation["start"] : citation["end"]] == extract["text"]

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.bench import BenchOptions, LoadPlan, ScalePlan, run_bench, write_report
-from rag.bench.build import FALLBACK_PASS, OTHER_STAGES, PASSAGE_PASS, EmbedCall, stage_seconds
-from rag.bench.large import LargePlan, ServedCorpus, bench_large, replicate_corpus
-from rag.bench.peers import read_meta, run_peers
-from rag.bench.report import read_result
-from rag.bench.results import (
+from benchmarks import BenchOptions, LoadPlan, ScalePlan, run_bench, write_report
+from benchmarks.build import FALLBACK_PASS, OTHER_STAGES, PASSAGE_PASS, EmbedCall, stage_seconds
+from benchmarks.large import LargePlan, ServedCorpus, bench_large, replicate_corpus
+from benchmarks.peers import read_meta, run_peers
+from benchmarks.report import read_result
+from benchmarks.results import (
     BenchResult,
     BuildResult,
     ConcurrentResult,
@@ -30,31 +30,20 @@ from rag.bench.results import (
     ScaleResult,
     ServerMemory,
 )
-from rag.bench.scale import bench_indexes, index_specs, nlist_for
-from rag.bench.scale_data import SentencePool, mixture_vectors, random_mix, synthesise
-from rag.bench.stats import percentile, recall_at_k, summarize
-from rag.bench.standin import StandInEmbedder
-from rag.bench.targets import check_targets, estimates
-from rag.cli import _parser
-from rag.config import Settings
+from benchmarks.scale import bench_indexes, index_specs, nlist_for
+from benchmarks.scale_data import SentencePool, mixture_vectors, random_mix, synthesise
+from benchmarks.stats import summarize
+from rag.index.dense import recall_at_k
+from benchmarks.standin import StandInEmbedder
+from benchmarks.targets import check_targets, estimates
+from rag.cli.parser import build_parser
+from rag.settings import Settings
 from rag.embedding import load_embedder, resolve_model
 from rag.index import build_index, read_manifest
-from rag.tokens import load_encoding
+from rag.chunking.tokens import load_encoding
 from tests.conftest import SEEDS
 
 MIB = 2**20
-
-
-@pytest.mark.parametrize("q", [0, 25, 50, 95, 99, 100])
-def test_percentile_matches_numpy_linear_interpolation(q: float) -> None:
-    values = [3.0, 1.0, 4.0, 1.5, 9.0, 2.6, 5.3]
-    assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
-
-
-@pytest.mark.parametrize(("values", "q", "message"), [([], 50, "no values"), ([1.0], 101, "in \\[0, 100\\]")])
-def test_percentile_refuses_bad_input(values: list[float], q: float, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        percentile(values, q)
 
 
 def test_summarize_reports_milliseconds_and_count() -> None:
@@ -283,7 +272,7 @@ def test_a_peer_script_runs_in_its_venv_and_its_own_peak_memory_is_polled(tmp_pa
 
 
 def test_bench_command_line_is_parsed() -> None:
-    args = _parser().parse_args(["bench", "--quick", "--skip", "scale", "--skip", "peers", "--clients", "2", "4"])
+    args = build_parser().parse_args(["bench", "--quick", "--skip", "scale", "--skip", "peers", "--clients", "2", "4"])
     assert args.quick and args.skip == ["scale", "peers"] and args.clients == [2, 4]
 
 

@@ -7,18 +7,13 @@ from pathlib import Path
 import pytest
 
 from rag.chunking import chunk_transcript, chunk_transcripts, embedding_text, sentence_spans_in
-from rag.config import ChunkSettings, Settings
-from rag.records import Passage, Transcript, TurnKind
-from rag.sentences import sentence_spans
+from rag.settings import ChunkSettings
+from rag.types import Passage, Transcript, TurnKind
+from rag.chunking.sentences import sentence_spans
 from rag.service import QAService
-from rag.tokens import TokenCounter, load_encoding
-from rag.transcripts import parse_transcript
+from rag.chunking.tokens import TokenCounter
+from rag.ingest.text import parse_transcript
 from tests.conftest import QMSUM_DOCS, SEEDS
-
-
-@pytest.fixture(scope="module")
-def tokenizer(settings: Settings) -> TokenCounter:
-    return load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
 
 
 def parse_folder(folder: Path) -> list[Transcript]:
@@ -126,13 +121,17 @@ def test_question_travels_as_context_of_the_answers_not_in_their_span(tokenizer:
 
 
 def test_embedded_text_fits_the_models_window(service: QAService, tokenizer: TokenCounter) -> None:
+    from transformers import AutoTokenizer
+
     embedder = service.embedder
     window = embedder.max_seq_length  # type: ignore[attr-defined]
+    # The model's own tokenizer, special tokens included: what the encoder's window counts.
+    wordpieces = AutoTokenizer.from_pretrained(str(embedder.model.path))
     for folder in corpora():
         transcripts = parse_folder(folder)
         by_id = {t.doc_id: t for t in transcripts}
         passages: list[Passage] = chunk_transcripts(transcripts, tokenizer, ChunkSettings())
-        longest = max(embedder.count_wordpieces(embedding_text(p, by_id[p.doc_id])) for p in passages)  # type: ignore[attr-defined]
+        longest = max(len(wordpieces(embedding_text(p, by_id[p.doc_id]))["input_ids"]) for p in passages)
         # Inside the window, every sentence's vector comes from the passage pass (no fallback).
         assert longest <= window, (folder, longest)
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from rag.cli import main
-from rag.config import Settings
+from rag.settings import Settings
 from rag.service import QAService
-from tests.conftest import live_server, read_source
+from tests.conftest import read_source
+from tests.serving import live_server
 
 QUESTION = "How much foreign capital did the 22 pilot free trade zones actually use in the first half of 2024?"
 
@@ -27,7 +28,7 @@ def test_ask_prints_extracts_with_citations(service: QAService, settings: Settin
 def test_ask_json_output_is_the_api_answer(service: QAService, settings: Settings, capsys) -> None:
     code = main(["ask", QUESTION, "--json", "-k", "2", "--index-dir", str(settings.index_dir)])
     answer = json.loads(capsys.readouterr().out)
-    assert code == 0 and len(answer["passages"]) == 2
+    assert code == 0 and len(answer["passages"]) == 2 and answer["extracts"]
     for extract in answer["extracts"]:
         citation = extract["citation"]
         assert read_source(citation["doc_id"])[citation["start"] : citation["end"]] == extract["text"]

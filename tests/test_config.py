@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import ChunkSettings, Settings
+from rag.settings import ChunkSettings, Settings
 from rag.errors import ConfigError
 from tests.conftest import REPO
 

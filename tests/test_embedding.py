@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.config import EmbedBackend, Settings
+from rag.settings import EmbedBackend, Settings
 from rag.embedding import (
     SentenceTransformerEmbedder,
     export_onnx,
@@ -22,7 +22,7 @@ from rag.embedding import (
     resolve_model,
 )
 from rag.errors import ConfigError
-from rag.questions import MicroBatcher, QuestionVectors
+from rag.embedding.batching import MicroBatcher, QuestionVectors
 
 TEXTS = [
     "What did the spokesperson say about telecom opening-up?",
@@ -156,7 +156,7 @@ def _outcome(batcher: MicroBatcher, question: str) -> str:
 def test_onnx_runtime_telemetry_stays_off(settings: Settings, tmp_path: Path) -> None:
     """ONNX Runtime's wheel would create ~/.cache/Microsoft/... and queue telemetry at import."""
     script = (
-        "from rag.config import Settings\n"
+        "from rag.settings import Settings\n"
         "from rag.embedding import load_embedder\n"
         "print(load_embedder(Settings.from_env()).embed(['hello']).shape)\n"
     )

@@ -15,7 +15,7 @@ import pytest
 
 from rag import evaluation as ev
 from rag.cli import main
-from rag.config import Settings
+from rag.settings import Settings
 from rag.errors import InputError
 from rag.evaluation import EvidenceSpan, GoldQuestion, RunExtract, RunHit, RunRow
 
@@ -178,6 +178,8 @@ def test_percentile_interpolates_linearly_like_numpy() -> None:
     assert ev.percentile([1.0, 2.0, 3.0, 4.0], 95) == pytest.approx(3.85)
     assert ev.percentile([7.0], 95) == 7.0
     assert ev.percentile([], 50) is None
+    with pytest.raises(ValueError, match=r"in \[0, 100\]"):
+        ev.percentile([1.0], 101)
     values = [float(v) for v in np.random.default_rng(0).exponential(5, 37)]
     for p in (50, 90, 95, 99):
         assert ev.percentile(values, p) == pytest.approx(float(np.percentile(values, p)))

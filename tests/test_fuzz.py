@@ -21,8 +21,8 @@ from litestar import Litestar
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from rag.app import create_app
-from rag.config import Settings
+from rag.http.app import create_app
+from rag.settings import Settings
 from rag.service import QAService
 
 ADMIN_KEY = "fuzz-admin-key-0123456789"

@@ -8,17 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.config import ChunkSettings, Settings
+from rag.settings import ChunkSettings, Settings
 from rag.errors import CorpusError, IndexUnavailableError
 from rag.index import CURRENT_LINK, build_index, index_problem, load_index
 from rag.service import QAService, ensure_index
-from rag.tokens import TokenCounter, load_encoding
+from rag.chunking import TokenCounter, chunk_transcripts, embedding_text
+from rag.ingest.corpus import read_corpus
+from rag.ingest.text import parse_transcript
 from tests.conftest import SEEDS
-
-
-@pytest.fixture(scope="module")
-def tokenizer(settings: Settings) -> TokenCounter:
-    return load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
 
 
 @pytest.fixture
@@ -30,21 +27,22 @@ def small_corpus(tmp_path: Path) -> Path:
     return docs
 
 
-def test_round_trip_keeps_passages_vectors_and_manifest(service: QAService, settings: Settings) -> None:
+def test_what_is_loaded_is_what_the_pipeline_builds(
+    service: QAService, settings: Settings, tokenizer: TokenCounter
+) -> None:
+    documents = read_corpus(SEEDS)
+    transcripts = [parse_transcript(d.doc_id, d.text) for d in documents]
+    passages = chunk_transcripts(transcripts, tokenizer, settings.chunk)
     loaded = load_index(settings.index_dir, service.embedder.model, settings.chunk)
-    original = service.index
-    assert list(loaded.passages) == list(original.passages)
-    assert loaded.manifest == original.manifest
+    assert list(loaded.passages) == passages
+    assert [(d.doc_id, d.sha256) for d in loaded.manifest.documents] == [(d.doc_id, d.sha256) for d in documents]
     assert loaded.manifest.model.weights_sha256 == service.embedder.model.weights_sha256
-    assert loaded.manifest.n_passages == loaded.passage_index.ntotal == len(loaded.passages)
-    assert {d.doc_id for d in loaded.manifest.documents} == {p.name for p in SEEDS.glob("*.txt")}
-    # Stored vectors are the model's own: re-embedding a passage gives the same vector.
-    first = loaded.passages[0]
-    stored = loaded.passage_index.reconstruct(0)
-    from rag.chunking import embedding_text
-
-    fresh = service.embedder.embed([embedding_text(first, loaded.transcripts[first.doc_id])])[0]
-    assert float(np.dot(stored, fresh)) > 0.999
+    assert loaded.manifest.n_passages == loaded.dense.index.ntotal == len(passages)
+    # The stored vectors are the model's own vectors of each passage's embedding text.
+    by_id = {t.doc_id: t for t in transcripts}
+    fresh = service.embedder.embed([embedding_text(p, by_id[p.doc_id]) for p in passages])
+    stored = loaded.dense.vectors(np.arange(len(passages)))
+    assert np.allclose(stored, fresh, atol=1e-5)
     assert loaded.sentence_vectors.shape == (loaded.manifest.n_sentences, loaded.manifest.model.dimension)
 
 
@@ -141,7 +139,7 @@ def test_sentences_past_the_models_window_are_embedded_alone(
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     last = loaded.passages[max(range(len(loaded.passages)), key=lambda i: loaded.passages[i].end - loaded.passages[i].start)]
     transcript = loaded.transcripts[last.doc_id]
-    row = loaded.passage_sentence_rows[loaded.passages.position_of(last.id)][-1]
+    row = loaded.passages.sentence_rows[loaded.passages.position_of(last.id)][-1]
     sentence = last.sentences[-1]
     alone = service.embedder.embed([transcript.text[sentence.start : sentence.end]])[0]
     assert float(vectors[row] @ alone) > 0.99, "a sentence past the window should be embedded on its own"

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.config import Settings
+from rag.settings import Settings
 from rag.index import load_index
-from rag.lexical import LexicalIndex, _check_postings_sorted
+from rag.index.lexical import LexicalIndex, _check_postings_sorted
 from rag.service import QAService
 
 GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold.jsonl"

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from rag.config import Settings
+from rag.settings import Settings
 from rag.service import QAService
 from tests.serving import resident_memory_bytes, serve_process
 
@@ -155,6 +155,7 @@ def test_thousands_of_concurrent_requests_without_errors_or_memory_growth(server
         )
     report.append(f"  total: {sent} requests, {len(errors)} errors, RSS growth after warm-up "
                   f"{(max(memory[1:]) - memory[0]) / 2**20:+.1f} MiB")
+    report += [f"  error: {error}" for error in errors[:10]]
     print("\n".join(report))
 
     assert sent == ROUNDS * REQUESTS_PER_ROUND

@@ -24,11 +24,11 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from rag.app import create_app
-from rag.config import Settings
+from rag.http.app import create_app
+from rag.settings import Settings
 from rag.index import BUILDS_DIR, CURRENT_LINK, build_index, load_index
 from rag.service import QAService
-from rag.tokens import load_encoding
+from rag.chunking.tokens import load_encoding
 from tests.conftest import REPO, SEEDS
 from tests.serving import serve_in_thread
 
@@ -97,6 +97,7 @@ def point_current_at(site: Deployment, build_id: str) -> None:
 
 def assert_citations_exact(answer: dict, docs_dir: Path) -> None:
     """Every extract and passage is its source file sliced at its citation."""
+    assert answer["extracts"] or answer["abstained"], "an answer either quotes or abstains"
     for extract in answer["extracts"]:
         citation = extract["citation"]
         source = (docs_dir / citation["doc_id"]).read_bytes().decode("utf-8")

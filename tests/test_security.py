@@ -11,10 +11,10 @@ import pytest
 from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from rag.app import create_app
-from rag.config import Settings
+from rag.http.app import create_app
+from rag.settings import Settings
 from rag.service import QAService
-from rag.webpage import WEB_DIR
+from rag.http.webpage import WEB_DIR
 
 KEY = "test-api-key-0123456789"
 OTHER_KEY = "another-api-key-9876543210"
@@ -246,7 +246,7 @@ def test_logs_are_json_lines_carrying_the_request_id(settings: Settings, service
         assert response.status_code == 200
         lines = [line for line in _log_lines(capsys.readouterr().err) if line["request_id"] == "reload-7"]
     # The service's own line and the access line of the same request.
-    assert any(line["logger"] == "rag.app" and "index reloaded" in line["message"] for line in lines), lines
+    assert any(line["logger"] == "rag.http.app" and "index reloaded" in line["message"] for line in lines), lines
     access = next(line for line in lines if line["logger"] == "rag.access")
     assert (access["method"], access["route"], access["status"]) == ("POST", "/admin/reload", 200)
     assert access["duration_ms"] > 0 and access["level"] == "INFO" and access["time"]

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rag.tokens import KNOWN_ENCODINGS, cache_file_name, encoding_files_present, install_encoding_files
+from rag.chunking.tokens import KNOWN_ENCODINGS, cache_file_name, encoding_files_present, install_encoding_files
 from tests.conftest import REPO
 
 
@@ -31,7 +31,7 @@ def _load_in_fresh_process(cache_dir: Path) -> subprocess.CompletedProcess[str]:
     # A fresh process: tiktoken caches encodings and reads its cache folder from the environment.
     env = {k: v for k, v in os.environ.items() if k != "TIKTOKEN_CACHE_DIR"}
     code = (
-        "import sys; from pathlib import Path; from rag.tokens import load_encoding\n"
+        "import sys; from pathlib import Path; from rag.chunking.tokens import load_encoding\n"
         "from rag.errors import EncodingUnavailableError\n"
         "try:\n"
         f"    print(len(load_encoding('cl100k_base', Path({str(cache_dir)!r})).encode_ordinary('hello world')))\n"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from rag.records import Transcript, TurnKind
-from rag.transcripts import parse_transcript
+from rag.types import Transcript, TurnKind
+from rag.ingest.text import parse_transcript
 from tests.conftest import QMSUM_DOCS, SEEDS, read_source
 
 # doc id -> (speakers in order of first mention, number of turns, turns by kind)

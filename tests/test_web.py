@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import Settings
+from rag.settings import Settings
 from rag.service import QAService
-from tests.conftest import live_server
+from tests.serving import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():

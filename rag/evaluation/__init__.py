@@ -19,19 +19,21 @@ from rag.evaluation.metrics import (
     answer_is_quoted,
     citation_exact,
     compute_metrics,
-    coverage,
     evaluate,
     find_failures,
+    normalise,
+    percentile,
+    validate_gold,
+)
+from rag.evaluation.relevance import (
+    coverage,
     first_relevant_rank,
     hit_at,
     is_relevant,
     ndcg,
-    normalise,
     overlap,
-    percentile,
     reciprocal_rank,
     relevant_spans,
-    validate_gold,
 )
 from rag.evaluation.runner import run_eval, run_questions
 from rag.evaluation.text import format_deltas, format_failure, format_metrics_table

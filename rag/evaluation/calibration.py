@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import msgspec
 
-from rag.abstention import low_confidence_reason
-from rag.calibration import Calibration
+from rag.query.abstention import low_confidence_reason
+from rag.index.calibration import Calibration
 from rag.evaluation.types import GoldQuestion, RunRow
 
 

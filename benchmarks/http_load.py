@@ -1,0 +1,215 @@
+"""Load on `POST /ask` over HTTP: one client for latency, then bursts of concurrent clients.
+
+Every phase is bounded twice: a number of requests and a time limit, whichever comes first.
+All traffic goes to the `rag serve` process on 127.0.0.1 that `benchmarks.server` started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from benchmarks.results import ConcurrentResult, HttpResult, LatencySummary, ProfileRun
+from benchmarks.server import RunningServer
+from benchmarks.stats import (
+    anonymous_resident_bytes,
+    cpu_seconds,
+    peak_resident_bytes,
+    rate,
+    resident_bytes,
+    summarize,
+)
+
+ASK_STATUS = 200
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """How much traffic each phase sends, at most."""
+
+    warmup: int = 20
+    single_requests: int = 500
+    concurrent_requests: int = 1500
+    clients: tuple[int, ...] = (8, 32)
+    time_limit_seconds: float = 60.0
+    """Per phase; a phase that reaches it stops early and says so."""
+
+
+@dataclass
+class Tally:
+    """What one phase of load got back: each request's seconds, and how many were answered or failed."""
+
+    latencies: list[float] = field(default_factory=list)
+    answered: int = 0
+    errors: int = 0
+
+    def summary(self) -> LatencySummary:
+        """The percentiles of `latencies`, in milliseconds."""
+        return summarize(self.latencies)
+
+
+def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], plan: LoadPlan) -> HttpResult:
+    """Warm up, time one client, then each concurrency level; RSS and CPU come from /proc."""
+    if not questions:
+        raise ValueError(f"no questions to ask the {corpus} server")
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        single_client(http, questions, plan.warmup, plan.time_limit_seconds)
+        rss_idle, anon_idle = resident_bytes(server.pid), anonymous_resident_bytes(server.pid)
+        observed_before = _observed_ask_seconds(http)
+        cpu_before = cpu_seconds(server.pid)
+        single = single_client(http, questions, plan.single_requests, plan.time_limit_seconds)
+        single_cpu = cpu_seconds(server.pid) - cpu_before
+        observed_after = _observed_ask_seconds(http)
+        health = _health(http, plan.single_requests, plan.time_limit_seconds)
+    concurrent = [
+        concurrent_burst(server, questions, clients, plan.concurrent_requests, plan.time_limit_seconds)
+        for clients in plan.clients
+    ]
+    return HttpResult(
+        corpus=corpus,
+        passages=server.passages,
+        questions=len(questions),
+        server_start_seconds=round(server.start_seconds, 2),
+        single=single.summary(),
+        single_errors=single.errors,
+        single_server_cpu_ms_per_request=round(1000 * single_cpu / max(1, len(single.latencies)), 3),
+        health=summarize(health),
+        single_server_mean_ms=_mean_ms(observed_before, observed_after),
+        concurrent=concurrent,
+        rss_idle_bytes=rss_idle,
+        rss_after_bytes=resident_bytes(server.pid),
+        rss_peak_bytes=peak_resident_bytes(server.pid),
+        anon_idle_bytes=anon_idle,
+        anon_after_bytes=anonymous_resident_bytes(server.pid),
+    )
+
+
+def bench_profile(
+    server: RunningServer, corpus: str, settings: dict[str, str], questions: Sequence[str], plan: LoadPlan
+) -> ProfileRun:
+    """One client, then the first concurrency level only, against a server started with `settings`."""
+    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        single_client(http, questions, plan.warmup, plan.time_limit_seconds)
+        single = single_client(http, questions, plan.single_requests, plan.time_limit_seconds)
+    bursts = [concurrent_burst(server, questions, clients, plan.concurrent_requests, plan.time_limit_seconds)
+              for clients in plan.clients[:1]]
+    return ProfileRun(corpus=corpus, settings=settings, single=single.summary(), concurrent=bursts)
+
+
+def single_client(http: httpx.Client, questions: Sequence[str], requests: int, time_limit: float) -> Tally:
+    """`requests` questions (cycled) one after another, stopping early at `time_limit` seconds."""
+    tally = Tally()
+    deadline = time.monotonic() + time_limit
+    for i in range(requests):
+        if time.monotonic() > deadline:
+            break
+        started = time.perf_counter()
+        try:
+            response = http.post("/ask", json={"question": questions[i % len(questions)]})
+            ok = response.status_code == ASK_STATUS
+        except httpx.HTTPError:
+            ok = False
+        tally.latencies.append(time.perf_counter() - started)
+        tally.answered += ok
+        tally.errors += not ok
+    return tally
+
+
+def _observed_ask_seconds(http: httpx.Client) -> tuple[float, float] | None:
+    """(sum, count) of the server's own `POST /ask` latency histogram in `/metrics`, if it exposes one."""
+    try:
+        text = http.get("/metrics").text
+    except httpx.HTTPError:
+        return None
+    total = count = 0.0
+    found = False
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.labels.get("route") != "/ask" or sample.labels.get("method") != "POST":
+                continue
+            if sample.name == "rag_http_request_duration_seconds_sum":
+                total, found = total + sample.value, True
+            elif sample.name == "rag_http_request_duration_seconds_count":
+                count += sample.value
+    return (total, count) if found else None
+
+
+def _mean_ms(before: tuple[float, float] | None, after: tuple[float, float] | None) -> float | None:
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round(1000 * (after[0] - before[0]) / (after[1] - before[1]), 3)
+
+
+def _health(http: httpx.Client, requests: int, time_limit: float) -> list[float]:
+    """Round trips of `GET /health`: the floor the HTTP stack puts under every request."""
+    seconds: list[float] = []
+    deadline = time.monotonic() + time_limit
+    for _ in range(requests):
+        if time.monotonic() > deadline:
+            break
+        started = time.perf_counter()
+        http.get("/health")
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def concurrent_burst(
+    server: RunningServer, questions: Sequence[str], clients: int, requests: int, time_limit: float
+) -> ConcurrentResult:
+    """`requests` questions from `clients` concurrent keep-alive connections, with both sides' CPU time."""
+    cpu_before, client_cpu_before = cpu_seconds(server.pid), time.process_time()
+    started = time.perf_counter()
+    tally, timed_out = asyncio.run(_burst(server.base_url, questions, clients, requests, time_limit))
+    seconds = time.perf_counter() - started
+    sent = len(tally.latencies)
+    return ConcurrentResult(
+        clients=clients,
+        requests=sent,
+        answered=tally.answered,
+        errors=tally.errors,
+        seconds=round(seconds, 3),
+        throughput_qps=round(rate(tally.answered, seconds), 1),
+        latency=tally.summary(),
+        server_cpu_ms_per_request=round(1000 * (cpu_seconds(server.pid) - cpu_before) / max(1, sent), 3),
+        client_cpu_ms_per_request=round(1000 * (time.process_time() - client_cpu_before) / max(1, sent), 3),
+        stopped_by_time_limit=timed_out,
+    )
+
+
+async def _burst(
+    base: str, questions: Sequence[str], clients: int, requests: int, time_limit: float
+) -> tuple[Tally, bool]:
+    """`clients` workers share one counter of `requests`; each sends its next request as the last returns."""
+    tally = Tally()
+    next_request = iter(range(requests))
+    deadline = time.monotonic() + time_limit
+    timed_out = False
+
+    async def worker(http: httpx.AsyncClient) -> None:
+        nonlocal timed_out
+        for i in next_request:
+            if time.monotonic() > deadline:
+                timed_out = True
+                return
+            started = time.perf_counter()
+            try:
+                response = await http.post("/ask", json={"question": questions[i % len(questions)]})
+                ok = response.status_code == ASK_STATUS
+            except httpx.HTTPError:
+                ok = False
+            tally.latencies.append(time.perf_counter() - started)
+            tally.answered += ok
+            tally.errors += not ok
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        # Outer guard: requests in flight at the deadline get the client timeout, then everything stops.
+        await asyncio.wait_for(asyncio.gather(*(worker(http) for _ in range(clients))), time_limit + 60)
+    return tally, timed_out
+
+

@@ -1,0 +1,11 @@
+"""Embedding: the model resolved offline, its ONNX export, the embedder, and question micro-batching."""
+
+from rag.embedding.embedder import Embedder, SentenceTransformerEmbedder, load_embedder, load_sentence_transformer
+from rag.embedding.models import ResolvedModel, resolve_model
+from rag.embedding.onnx_export import export_onnx
+from rag.embedding.pooling import Span, SpanVectors
+
+__all__ = [
+    "Embedder", "ResolvedModel", "SentenceTransformerEmbedder", "Span", "SpanVectors", "export_onnx",
+    "load_embedder", "load_sentence_transformer", "resolve_model",
+]

@@ -1,0 +1,182 @@
+"""Litestar app: thin handlers over `QAService`, assembled with its guards, limits and instruments.
+
+Routes and who may call them:
+
+* `/health`, the web page (`/`, `/static/...`): always open;
+* `/ask`, `/passages/{id}`, `/documents[...]`, `/metrics`, `/schema/...`: an API key when
+  `RAG_API_KEYS` is set;
+* `/admin/reload`: an admin key (`RAG_ADMIN_API_KEYS`), off when none is set.
+
+Errors are RFC 9457 problems (`rag.http.problems`); ids, logs and metrics come from
+`rag.http.observability` and `rag.http.prometheus`; keys, limits and CORS from `rag.http.security`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+from litestar import Litestar, Router, get, post
+from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components
+
+from rag.settings import Settings
+from rag.errors import IndexUnavailableError, RagError
+from rag.http.input import (
+    AskRequest,
+    DocumentId,
+    PassageId,
+    StrictStructSchemaPlugin,
+    Utf8JsonRequest,
+    ask_request_type,
+    check_document_id,
+    require_json_body,
+)
+from rag.http.security import SECURITY, SECURITY_SCHEMES, AccessPolicy, cors_config, rate_limit_config
+from rag.http.prometheus import HttpMetrics, metrics_endpoint
+from rag.http.observability import RequestContextMiddleware, logging_config
+from rag.http.problems import exception_handlers, problem_responses
+from rag.types import Answer
+from rag.service import DocumentSummary, DocumentView, Health, PassageView, QAService, open_service
+from rag.http.webpage import web_routes
+
+log = logging.getLogger(__name__)
+
+
+class ReloadResult(msgspec.Struct, frozen=True):
+    """What `/admin/reload` did: the build served before and after."""
+
+    previous_build_id: str | None
+    build_id: str
+    changed: bool
+
+
+def _service(state: State) -> QAService:
+    service: QAService | None = state.service
+    if service is None:
+        raise IndexUnavailableError(state.unavailable or "the index is still loading")
+    return service
+
+
+def _ask_route(settings: Settings) -> HTTPRouteHandler:
+    # A handler per app: its body type carries this app's limits into validation and the schema.
+    # 200, not Litestar's POST default of 201: answering creates nothing (RFC 9110, 15.3.2).
+    @post(
+        "/ask", sync_to_thread=True, status_code=200, summary="Answer a question with cited extracts",
+        signature_namespace={"AskRequest": ask_request_type(settings)},
+        guards=[require_json_body], responses=problem_responses(400, 401, 413, 415, 429, 503),
+    )
+    def ask(data: AskRequest, state: State) -> Answer:
+        """Retrieve passages and return the sentences that answer, each with its exact citation."""
+        return _service(state).ask(data.question, data.k, data.filters)
+
+    return ask
+
+
+@get("/passages/{passage_id:str}", sync_to_thread=False, summary="One passage",
+     responses=problem_responses(400, 401, 404, 429, 503))
+def get_passage(passage_id: PassageId, state: State) -> PassageView:
+    """A passage by id, with its text and the question it answers."""
+    return _service(state).passage(passage_id)
+
+
+@get("/documents", sync_to_thread=False, summary="List documents", responses=problem_responses(401, 429, 503))
+def list_documents(state: State) -> list[DocumentSummary]:
+    """Every indexed document with its title, date and speakers."""
+    return _service(state).documents()
+
+
+@get("/documents/{doc_id:path}", sync_to_thread=False, summary="One document and its turns",
+     responses=problem_responses(400, 401, 404, 429, 503))
+def get_document(doc_id: DocumentId, state: State) -> DocumentView:
+    """A document's turns, each with speaker, role, span and text."""
+    return _service(state).document(check_document_id(doc_id))
+
+
+@get("/health", sync_to_thread=False, summary="Liveness and what is served", responses=problem_responses(503))
+def health(state: State) -> Health:
+    """`status: ok` with the model and index build in use (503 while no index can be served)."""
+    return _service(state).health()
+
+
+@post("/reload", sync_to_thread=True, status_code=200, summary="Load the current index build from disk",
+      responses=problem_responses(401, 403, 429, 503))
+def reload_index(state: State) -> ReloadResult:
+    """Swap in the build `current` points to; when it fails its checks the old one keeps serving (503)."""
+    metrics: HttpMetrics = state.metrics
+    service: QAService | None = state.service
+    previous = service.index.manifest.build_id if service is not None else None
+    try:
+        if service is None:
+            state.service = open_service(state.settings, build_if_needed=False)
+            state.unavailable = None
+        else:
+            service.reload()
+    except RagError as exc:
+        metrics.reloads.labels("failed").inc()
+        log.error("index reload failed, still serving %s: %s", previous or "nothing", exc)
+        serving = f"still serving build {previous}" if previous else "no index is being served"
+        raise IndexUnavailableError(f"reload failed ({serving}): {exc}") from None
+    metrics.reloads.labels("ok").inc()
+    current = _service(state).index.manifest.build_id
+    log.info("index reloaded: %s -> %s", previous, current)
+    return ReloadResult(previous_build_id=previous, build_id=current, changed=current != previous)
+
+
+def create_app(settings: Settings, service: QAService | None = None) -> Litestar:
+    """The ASGI app. Pass a loaded `service` to share it (tests); otherwise it loads at startup.
+
+    When loading fails (a damaged index, say), the app still starts: service routes answer
+    503 with the reason until `/admin/reload` succeeds.
+    """
+    state = State({"service": service, "unavailable": None, "settings": settings})
+    metrics = HttpMetrics(lambda: state.service)
+    state.metrics = metrics
+    policy = AccessPolicy(settings)
+
+    def load_service(app: Litestar) -> None:
+        if app.state.service is not None:
+            return
+        try:
+            app.state.service = open_service(settings, build_if_needed=True)
+        except RagError as exc:
+            log.error("no index to serve: %s", exc)
+            app.state.unavailable = f"no index is being served: {exc}"
+
+    api = Router(
+        path="/",
+        route_handlers=[_ask_route(settings), get_passage, list_documents, get_document, metrics_endpoint],
+        guards=[policy.require_api_key],
+        security=SECURITY if policy.api_keys_required else None,
+    )
+    admin = Router(path="/admin", route_handlers=[reload_index], guards=[policy.require_admin_key], security=SECURITY)
+    rate_limit = rate_limit_config(settings, policy)
+    app = Litestar(
+        route_handlers=[api, admin, health, *web_routes()],
+        state=state,
+        on_startup=[load_service],
+        exception_handlers=exception_handlers(),
+        request_max_body_size=settings.max_body_bytes,
+        request_class=Utf8JsonRequest,
+        cors_config=cors_config(settings),
+        middleware=[rate_limit.middleware] if rate_limit else [],
+        logging_config=logging_config(settings.log_format),
+        plugins=[StrictStructSchemaPlugin()],
+        openapi_config=OpenAPIConfig(
+            title="Transcript QA",
+            version="0.1.0",
+            description="Ask questions over speech transcripts; answers are verbatim, cited extracts. "
+            "Errors are RFC 9457 problem details (application/problem+json).",
+            components=Components(security_schemes=SECURITY_SCHEMES),
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin()],
+            openapi_router=Router(
+                path="/schema", route_handlers=[], guards=[policy.require_api_key], include_in_schema=False
+            ),
+        ),
+    )
+    # Outermost, around routing and error handling: 404s and 405s get ids, logs and metrics too.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
+    return app

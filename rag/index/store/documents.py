@@ -1,0 +1,102 @@
+"""The document store: one build's transcripts as JSON lines, decoded on demand behind a small LRU cache."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import msgspec
+import numpy as np
+
+from rag.index.store.arrays import column
+from rag.index.store.layout import DEFAULT_CACHE_SIZE
+from rag.types import DocumentEntry, Transcript
+
+
+class DocumentStore(Mapping[str, Transcript]):
+    """Transcripts by document id, decoded from disk on demand, the most recent ones cached.
+
+    Membership, iteration, `len` and `entries` (per-document metadata) never decode a
+    transcript; `store[doc_id]` decodes one (or takes it from the cache). `values()` and
+    `items()` decode every document in turn: avoid them on large corpora.
+    """
+
+    def __init__(self, folder: Path, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
+        """Open the store in `folder`, caching up to `cache_size` decoded transcripts."""
+        self.entries: list[DocumentEntry] = msgspec.json.decode(
+            (folder / "catalog.json").read_bytes(), type=list[DocumentEntry]
+        )
+        """Metadata of every document, in document-number order."""
+        self._numbers = {entry.doc_id: number for number, entry in enumerate(self.entries)}
+        self.passage_counts = np.array([e.end_passage - e.first_passage for e in self.entries], dtype=np.int64)
+        """Passages of each document, by document number (their positions are consecutive)."""
+        self._offsets = column(folder, "offsets")
+        if len(self._offsets) != len(self.entries) + 1:
+            raise ValueError("document store: offsets do not match the catalog")
+        size = (folder / "transcripts.jsonl").stat().st_size
+        if int(self._offsets[-1]) != size:
+            raise ValueError("document store: offsets do not match the transcripts file")
+        # np.memmap cannot map an empty file (a store of no documents).
+        lines = np.memmap(folder / "transcripts.jsonl", dtype=np.uint8, mode="r") if size else np.zeros(0, np.uint8)
+        self._lines = lines.view(np.ndarray)
+        self._decoder = msgspec.json.Decoder(Transcript)
+        self._cache: OrderedDict[int, Transcript] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    @property
+    def doc_ids(self) -> list[str]:
+        """Document ids by document number."""
+        return [entry.doc_id for entry in self.entries]
+
+    def entry(self, doc_id: str) -> DocumentEntry | None:
+        """The metadata of `doc_id`, None if unknown."""
+        number = self._numbers.get(doc_id)
+        return None if number is None else self.entries[number]
+
+    def mask_of(self, doc_ids: Iterable[str]) -> np.ndarray:
+        """A boolean per document number: True for the documents in `doc_ids` (unknown ids are ignored)."""
+        mask = np.zeros(len(self.entries), dtype=bool)
+        mask[[self._numbers[d] for d in doc_ids if d in self._numbers]] = True
+        return mask
+
+    def __contains__(self, doc_id: object) -> bool:
+        """Whether `doc_id` is in the store (decodes nothing)."""
+        return doc_id in self._numbers
+
+    def __iter__(self) -> Iterator[str]:
+        """Document ids in document-number order (decodes nothing)."""
+        return iter(self._numbers)
+
+    def __len__(self) -> int:
+        """Number of documents."""
+        return len(self.entries)
+
+    def __getitem__(self, doc_id: str) -> Transcript:
+        """The parsed transcript of `doc_id` (KeyError if unknown)."""
+        return self.transcript(self._numbers[doc_id])
+
+    def transcript(self, number: int) -> Transcript:
+        """The parsed transcript of document number `number`."""
+        with self._lock:
+            cached = self._cache.get(number)
+            if cached is not None:
+                self._cache.move_to_end(number)
+                return cached
+        # Decoded outside the lock: two threads may decode the same document once each,
+        # which is cheaper than making every reader wait on one decode.
+        line = self._lines[int(self._offsets[number]) : int(self._offsets[number + 1])]
+        transcript = self._decoder.decode(memoryview(line))
+        if self._cache_size > 0:
+            with self._lock:
+                self._cache[number] = transcript
+                self._cache.move_to_end(number)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return transcript
+
+    def cached(self) -> int:
+        """How many decoded transcripts the cache holds now (at most the cache size)."""
+        return len(self._cache)

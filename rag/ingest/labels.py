@@ -1,0 +1,73 @@
+"""What a speaker label looks like: a name (with a role), a person, a journalist's question label."""
+
+from __future__ import annotations
+
+import re
+
+from rag.ingest.names import speaker_key
+from rag.types import TurnKind
+
+_CONNECTORS = frozenset("of the and for on de da di van von der den al el bin ap la le du y del dos das".split())
+_NAME_CHARS = re.compile(r"^[^\W\d_][\w .'’\-&/]*$")
+_NOT_PERSON = frozenset(
+    "the this that these those in on at a an it we they he she our there here today yesterday".split()
+)
+# Discourse words that open a sentence with a comma or colon ("First, we will:").
+_NOT_A_NAME = frozenset(
+    "first second third fourth fifth sixth seventh eighth ninth tenth next finally lastly also however "
+    "moreover furthermore meanwhile therefore thus secondly thirdly firstly note example for so and but "
+    "yes no well now then here there in on at as to".split()
+)
+_MEDIA_WORDS = re.compile(
+    r"\b(?:news|agency|media|group|tv|television|radio|daily|times|post|press|journal|network|broadcast\w*"
+    r"|magazine|newspaper|reporter|journalist|correspondent|xinhua|cctv|cgtn|reuters|bloomberg|afp|bbc|cnn|nhk"
+    r"|kyodo|tass|phoenix|outlet|herald|tribune|gazette|channel|weekly|audience|questioner)\b",
+    re.IGNORECASE,
+)
+_QUESTION_LABELS = frozenset({"q", "question", "questions", "some media"})
+
+
+def split_name_role(label: str) -> tuple[str, str | None]:
+    """A label's name and role: `Name (Role)` or `Name, Role`."""
+    label = label.strip()
+    paren = label.find("(")
+    comma = label.find(",")
+    if paren > 0 and (comma < 0 or paren < comma) and label.endswith(")"):
+        return label[:paren].strip(), label[paren + 1 : -1].strip() or None
+    if comma > 0:
+        return label[:comma].strip(), label[comma + 1 :].strip() or None
+    return label, None
+
+
+def is_name_like(name: str) -> bool:
+    """Looks like a name: a few capitalised words (connectors such as "of" or "van" allowed)."""
+    words = name.split()
+    if not 1 <= len(words) <= 8 or len(name) > 80 or not _NAME_CHARS.match(name):
+        return False
+    if words[0].lower() in _NOT_A_NAME or (words[-1].lower() in _CONNECTORS and len(words) > 1):
+        return False
+    return all(w.lower() in _CONNECTORS or any(c.isupper() for c in w) or w.isdigit() for w in words)
+
+
+def is_bare_label(label: str) -> bool:
+    """A label with no comma-separated role (a role in parentheses is fine)."""
+    return "," not in label.split("(", 1)[0]
+
+
+def is_person_like(name: str) -> bool:
+    """A name that is a person's, not a media outlet's or a sentence opener's."""
+    words = name.split()
+    return is_name_like(name) and words[0].lower() not in _NOT_PERSON and not _MEDIA_WORDS.search(name)
+
+
+def is_caps_name(name: str) -> bool:
+    """An all-capitals label of a few words (`MR. SMITH`, `Q`)."""
+    letters = [c for c in name if c.isalpha()]
+    return len(letters) >= 1 and all(c.isupper() for c in letters) and len(name.split()) <= 5
+
+
+def turn_kind(name: str) -> TurnKind:
+    """A question when the label names a questioner or a media outlet, else speech."""
+    if speaker_key(name) in _QUESTION_LABELS or _MEDIA_WORDS.search(name):
+        return TurnKind.QUESTION
+    return TurnKind.SPEECH

@@ -1,0 +1,12 @@
+"""Speaker names as keys for matching, shared by the readers, the index and the query layer."""
+
+from __future__ import annotations
+
+import re
+
+_HONORIFICS = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|madam|madame|sir|hon|right hon|the hon)\.?\s+", re.I)
+
+
+def speaker_key(name: str) -> str:
+    """Normalise a name for matching ("Mr. Xin Guobin" ~ "xin guobin")."""
+    return " ".join(_HONORIFICS.sub("", name.strip()).lower().split())

@@ -1,0 +1,297 @@
+"""Parse a raw transcript into speaker turns with exact character spans.
+
+Handles the shapes transcripts take on the web and in meeting corpora:
+
+* a speaker label alone on a line (`Zhu Bing:`), the turn on the lines below;
+* inline labels (`Peng Jiaxue, Member of ...: “...”`, `MR. SMITH: ...`, `Q: ...`);
+* header blocks that look like labels but are not (`Speakers:`, `Chairperson:`, `Date:`),
+  with a speakers list whose roles carry over to later turns;
+* narration and reported speech (`Wang Hong, deputy director ..., said that ...`);
+* web clutter around the text (navigation, pagination, share and comment boxes).
+
+The source is never rewritten: clutter is skipped, and every turn is a `[start, end)` span.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from rag.ingest import boilerplate
+from rag.ingest.labels import is_bare_label, is_caps_name, is_name_like, is_person_like, split_name_role, turn_kind
+from rag.ingest.names import speaker_key
+from rag.types import Speaker, Transcript, Turn, TurnKind
+
+_OPEN_QUOTES = "“\"‘«「"
+_CLOSE_QUOTES = "”\"’»」"
+_ALONE_LABEL = re.compile(r"^(?P<label>[^:：]{1,160}?)\s*[:：]$")
+_INLINE_LABEL = re.compile(r"^(?P<label>[^:：“”\"]{1,300}?)\s*[:：]\s+(?=\S)")
+_ASKED = re.compile(r"^(?P<label>[A-Z][^:：.?!]{0,60}?)\s+(?:asked|questioned|inquired)\s*[:：,]\s*")
+_REPORTED = re.compile(
+    r"^(?P<name>[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){1,4})"
+    r"(?:,\s+(?P<role>[^“”\"\n]{3,300}?),)?"
+    r"\s+(?:also\s+|further\s+|then\s+)?"
+    r"(?:said|says|revealed|noted|added|stated|stressed|emphasized|emphasised|explained|told|pointed\s+out"
+    r"|remarked|announced|replied|responded|answered|introduced)\b"
+)
+_ROSTER_ENTRY = re.compile(r"^(?P<name>[^,:：]{2,60}?),\s+(?P<role>[^:：]{3,300})$")
+_ROSTER_LABELS = frozenset(
+    "speakers speaker panelists panellists participants attendees guests present chairperson chairman chairwoman "
+    "chair moderator moderators host hosts presenter presenters interviewer interviewees interviewee".split()
+    + ["in attendance"]
+)
+_METADATA_LABELS = frozenset(
+    "date time location venue place tags keywords category published updated posted subject topic duration "
+    "language contact attachments".split()
+)
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class _OpenTurn:
+    kind: TurnKind
+    speaker: str | None
+    role: str | None
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    accepts_more: bool = True
+    quoted: bool = False
+
+
+def parse_transcript(doc_id: str, text: str) -> Transcript:
+    """Parse `text` (the whole file, decoded) into a `Transcript` whose spans index into `text`."""
+    return _Parser(doc_id, text).run()
+
+
+def _is_blank(char: str) -> bool:
+    # A byte-order mark is invisible: it is never part of a turn.
+    return char.isspace() or char == "\ufeff"
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and _is_blank(text[start]):
+        start += 1
+    while end > start and _is_blank(text[end - 1]):
+        end -= 1
+    return start, end
+
+
+def _iter_lines(text: str) -> Iterator[_Line]:
+    for match in re.finditer(r"[^\n]+", text):
+        start, end = _trim(text, match.start(), match.end())
+        if start < end:
+            yield _Line(start, end, text[start:end])
+
+
+class _Parser:
+    def __init__(self, doc_id: str, text: str) -> None:
+        self.doc_id = doc_id
+        self.text = text
+        self.lines = list(_iter_lines(text))
+        self.title: str | None = None
+        self.date: tuple[str, str] | None = None
+        self.front_matter: list[str] = []
+        self.speakers: dict[str, Speaker] = {}
+        self.turns: list[Turn] = []
+        self.current: _OpenTurn | None = None
+        self.body_started = False
+        self.recurring_labels = self._recurring_inline_labels()
+
+    # -- driver ---------------------------------------------------------------------------
+    def run(self) -> Transcript:
+        index = 0
+        while index < len(self.lines):
+            line = self.lines[index]
+            if boilerplate.is_end_marker(line.text):
+                break
+            if boilerplate.is_clutter(line.text):
+                self._close()
+                if not self.body_started:
+                    self.front_matter.append(line.text)
+                index += 1
+                continue
+            index = self._handle(index, line)
+        self._close()
+        date, date_text = self._document_date()
+        return Transcript(
+            doc_id=self.doc_id,
+            text=self.text,
+            title=self.title,
+            date=date,
+            date_text=date_text,
+            speakers=list(self.speakers.values()),
+            turns=self.turns,
+        )
+
+    def _handle(self, index: int, line: _Line) -> int:
+        if self._reported_turn(line):
+            return index + 1
+        alone = _ALONE_LABEL.match(line.text)
+        if alone:
+            consumed = self._header_block(index, alone.group("label"))
+            if consumed:
+                return index + consumed
+            name, role = split_name_role(alone.group("label"))
+            if is_name_like(name):
+                self._open(turn_kind(name), name, role)
+                return index + 1
+        if self._inline_turn(line) or self._asked_turn(line):
+            return index + 1
+        if not self.body_started and self.title is None and boilerplate.is_title_like(line.text):
+            self.title = boilerplate.clean_title(line.text)
+            self.front_matter.append(line.text)
+            self._add_header(line.start, line.end)
+            return index + 1
+        self._add_text(line.start, line.end)
+        return index + 1
+
+    # -- header blocks: rosters and metadata ----------------------------------------------
+    def _header_block(self, index: int, label: str) -> int:
+        """Consume `Speakers:` / `Date:` blocks; returns how many lines were used (0: not a header)."""
+        key = " ".join(label.lower().split())
+        following = self.lines[index + 1 : index + 40]
+        if key in _METADATA_LABELS:
+            value = following[0].text if following else ""
+            has_value = bool(value and len(value.split()) <= 12 and not _ALONE_LABEL.match(value))
+            if key == "date" and has_value:
+                self.date = self.date or boilerplate.find_full_date(value)
+                self.front_matter.append(value)
+            self._add_header(self.lines[index].start, following[0].end if has_value else self.lines[index].end)
+            return 1 + has_value
+        if key not in _ROSTER_LABELS:
+            return 0
+        entries = []
+        for candidate in following:
+            entry = _ROSTER_ENTRY.match(candidate.text)
+            if not entry or not is_person_like(entry.group("name")) or candidate.text.endswith((".", "?", "!")):
+                break
+            entries.append(entry)
+        if not entries:
+            return 1 if key in {"speakers", "participants", "attendees", "panelists", "panellists", "in attendance"} else 0
+        for entry in entries:
+            self._register(entry.group("name").strip(), entry.group("role").strip())
+        self._add_header(self.lines[index].start, following[len(entries) - 1].end)
+        return 1 + len(entries)
+
+    # -- turn openers ---------------------------------------------------------------------
+    def _inline_turn(self, line: _Line) -> bool:
+        match = _INLINE_LABEL.match(line.text)
+        if not match:
+            return False
+        name, role = split_name_role(match.group("label"))
+        rest = line.text[match.end() :]
+        quoted = rest[0] in _OPEN_QUOTES
+        if not is_name_like(name):
+            return False
+        # Unquoted, "Mr. Chair, I want to be clear: ..." is a sentence, not a label with a role.
+        if not quoted and not is_bare_label(match.group("label")):
+            return False
+        known = speaker_key(name) in self.speakers
+        if not (quoted or known or is_caps_name(name) or speaker_key(name) in self.recurring_labels):
+            return False
+        self._open(turn_kind(name), name, role, quoted=quoted)
+        self._add_text(line.start + match.end(), line.end)
+        return True
+
+    def _asked_turn(self, line: _Line) -> bool:
+        match = _ASKED.match(line.text)
+        if not match or len(match.group("label").split()) > 6:
+            return False
+        self._open(TurnKind.QUESTION, match.group("label"), None)
+        self._add_text(line.start + match.end(), line.end)
+        return True
+
+    def _reported_turn(self, line: _Line) -> bool:
+        match = _REPORTED.match(line.text)
+        if not match or not is_person_like(match.group("name")):
+            return False
+        self._open(TurnKind.SPEECH, match.group("name"), match.group("role"))
+        self._add_text(line.start, line.end)
+        # "... focused on three aspects:" introduces paragraphs that are still this speaker's.
+        self.current.accepts_more = line.text.endswith((":", "："))  # type: ignore[union-attr]
+        return True
+
+    # -- turn bookkeeping -----------------------------------------------------------------
+    def _register(self, name: str, role: str | None) -> Speaker:
+        key = speaker_key(name)
+        known = self.speakers.get(key)
+        if known is None or (role and not known.role):
+            known = Speaker(name=known.name if known else name, role=role or (known.role if known else None))
+            self.speakers[key] = known
+        return known
+
+    def _open(self, kind: TurnKind, name: str | None, role: str | None, quoted: bool = False) -> None:
+        self._close()
+        self.body_started = True
+        speaker = self._register(name, role) if name else None
+        self.current = _OpenTurn(
+            kind=kind,
+            speaker=speaker.name if speaker else None,
+            role=speaker.role if speaker else None,
+            quoted=quoted,
+        )
+
+    def _add_text(self, start: int, end: int) -> None:
+        self.body_started = True
+        if self.current is None or not self.current.accepts_more or self.current.kind is TurnKind.HEADER:
+            self._open(TurnKind.NARRATION, None, None)
+        turn = self.current
+        assert turn is not None
+        turn.spans.append((start, end))
+        if turn.quoted and self.text[end - 1] in _CLOSE_QUOTES and (len(turn.spans) > 1 or end - start > 1):
+            turn.accepts_more = False
+
+    def _add_header(self, start: int, end: int) -> None:
+        """Headline, speakers list and date block: indexed (they answer "when" and "who"),
+        but they do not start the body, so title and date detection go on."""
+        if self.current is None or self.current.kind is not TurnKind.HEADER:
+            self._close()
+            self.current = _OpenTurn(kind=TurnKind.HEADER, speaker=None, role=None)
+        self.current.spans.append((start, end))
+
+    def _close(self) -> None:
+        turn, self.current = self.current, None
+        if turn is None or not turn.spans:
+            return
+        start, end = turn.spans[0][0], turn.spans[-1][1]
+        if turn.quoted:
+            start, end = self._strip_quotes(start, end)
+        if start < end:
+            self.turns.append(
+                Turn(
+                    index=len(self.turns), kind=turn.kind, speaker=turn.speaker,
+                    role=turn.role, start=start, end=end,
+                )
+            )
+
+    def _strip_quotes(self, start: int, end: int) -> tuple[int, int]:
+        if self.text[start] in _OPEN_QUOTES and self.text[end - 1] in _CLOSE_QUOTES and end - start >= 2:
+            return _trim(self.text, start + 1, end - 1)
+        return start, end
+
+    # -- document-level facts -------------------------------------------------------------
+    def _recurring_inline_labels(self) -> set[str]:
+        """Names used as `Name: text` on two or more lines: a consistent inline-label format."""
+        counts: dict[str, int] = {}
+        for line in self.lines:
+            match = _INLINE_LABEL.match(line.text)
+            if match and is_bare_label(match.group("label")):
+                name, _ = split_name_role(match.group("label"))
+                if is_name_like(name):
+                    counts[speaker_key(name)] = counts.get(speaker_key(name), 0) + 1
+        return {name for name, count in counts.items() if count >= 2}
+
+    def _document_date(self) -> tuple[str | None, str | None]:
+        """(ISO date, date as written): a `Date:` block, else the page head, else a yearless date."""
+        first_body = next((t for t in self.turns if t.kind is not TurnKind.HEADER), None)
+        head = "\n".join(self.front_matter + ([self.text[first_body.start : first_body.end]] if first_body else []))
+        full = self.date or boilerplate.find_full_date(head)
+        if full:
+            return full
+        return None, boilerplate.find_partial_date(head)

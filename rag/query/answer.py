@@ -1,0 +1,154 @@
+"""Turning retrieved passages into an answer: the sentences that answer, cited exactly.
+
+Sentence vectors are computed at index time, so answering costs one dot product per
+candidate sentence and no model call beyond embedding the question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.query.abstention import abstention_reason
+from rag.query.protocols import ReadIndex
+from rag.types import Answer, Citation, Extract, Hit, Passage, TurnKind
+from rag.query.retrieval import ScoredPassage
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How answer sentences are scored and chosen (tuned on the seed gold set; see eval/REPORT.md)."""
+
+    candidate_passages: int = 3
+    """Sentences are taken from this many of the top passages."""
+    sentence_weight: float = 0.6
+    """Weight of the sentence's own cosine similarity to the question."""
+    passage_weight: float = 0.2
+    """Weight of its passage's similarity: context the sentence alone lacks ("It has 300 routes")."""
+    lexical_weight: float = 0.2
+    """Weight of the sentence's BM25 score, scaled to the best candidate: exact names and numbers."""
+    margin: float = 0.1
+    """Sentences this close to the best one join the answer."""
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: Passage
+    start: int
+    end: int
+    score: float
+
+
+def build_answer(
+    index: ReadIndex,
+    question: str,
+    question_vector: np.ndarray,
+    hits: list[ScoredPassage],
+    *,
+    min_score: float,
+    max_sentences: int,
+    settings: AnswerSettings = AnswerSettings(),
+) -> Answer:
+    """The cited answer to `question` from ranked `hits`, or an abstention with its reason."""
+    retrieved = [_hit(index, hit) for hit in hits]
+    ranked = _rank_sentences(index, question, question_vector, hits, settings) if hits else []
+    confidence = round(ranked[0].score, 4) if ranked else 0.0
+    reason = abstention_reason(question, index, hits, confidence, min_score, settings.candidate_passages)
+    if reason:
+        return Answer(question=question, abstained=True, extracts=[], passages=retrieved,
+                      confidence=confidence, abstain_reason=reason)
+    chosen = sorted(
+        (c for c in ranked[:max_sentences] if c.score >= ranked[0].score - settings.margin),
+        key=lambda c: (c.passage.doc_id, c.start),
+    )
+    extracts = [_extract(index, group) for group in _merge_adjacent(index, chosen)]
+    return Answer(question=question, abstained=False, extracts=extracts, passages=retrieved, confidence=confidence)
+
+
+def _rank_sentences(
+    index: ReadIndex,
+    question: str,
+    question_vector: np.ndarray,
+    hits: list[ScoredPassage],
+    settings: AnswerSettings,
+) -> list[_Candidate]:
+    """Sentences of the top passages, best first, each scored once (overlapping passages repeat them)."""
+    answering = [h for h in hits if index.passages[h.position].kind is not TurnKind.QUESTION] or hits
+    pool = answering[: settings.candidate_passages]
+    rows = np.concatenate([index.passages.sentence_rows[h.position] for h in pool])
+    similarities = index.sentence_vectors[rows] @ question_vector
+    lexical = index.sentence_lexical.scores_at(question, rows)
+    if lexical.max() > 0:
+        lexical = lexical / lexical.max()
+    candidates: dict[tuple[str, int, int], _Candidate] = {}
+    offset = 0
+    for hit in pool:
+        passage = index.passages[hit.position]
+        for sentence in passage.sentences:
+            score = (
+                settings.sentence_weight * float(similarities[offset])
+                + settings.passage_weight * hit.similarity
+                + settings.lexical_weight * float(lexical[offset])
+            )
+            offset += 1
+            key = (passage.doc_id, sentence.start, sentence.end)
+            if key not in candidates or candidates[key].score < score:
+                candidates[key] = _Candidate(passage, sentence.start, sentence.end, score)
+    return sorted(candidates.values(), key=lambda c: -c.score)
+
+
+def _merge_adjacent(index: ReadIndex, chosen: list[_Candidate]) -> list[list[_Candidate]]:
+    """Group sentences of one turn separated only by whitespace, so they read as one extract."""
+    groups: list[list[_Candidate]] = []
+    for candidate in chosen:
+        if groups:
+            previous = groups[-1][-1]
+            transcript = index.transcripts[candidate.passage.doc_id]
+            between = transcript.text[previous.end : candidate.start]
+            if (
+                previous.passage.doc_id == candidate.passage.doc_id
+                and previous.end <= candidate.start
+                and not between.strip()
+                and transcript.turn_at(previous.start) == transcript.turn_at(candidate.start)
+            ):
+                groups[-1].append(candidate)
+                continue
+        groups.append([candidate])
+    return groups
+
+
+def _extract(index: ReadIndex, group: list[_Candidate]) -> Extract:
+    first, last = group[0], group[-1]
+    transcript = index.transcripts[first.passage.doc_id]
+    # The sentence's own turn: a grouped passage has several speakers.
+    turn = transcript.turn_at(first.start)
+    citation = Citation(
+        doc_id=transcript.doc_id,
+        title=transcript.title,
+        date=transcript.date,
+        speaker=turn.speaker if turn else first.passage.speaker,
+        role=turn.role if turn else first.passage.role,
+        start=first.start,
+        end=last.end,
+        passage_id=first.passage.id,
+        score=round(max(c.score for c in group), 4),
+    )
+    return Extract(text=transcript.text[first.start : last.end], citation=citation)
+
+
+def _hit(index: ReadIndex, hit: ScoredPassage) -> Hit:
+    passage = index.passages[hit.position]
+    transcript = index.transcripts[passage.doc_id]
+    return Hit(
+        passage_id=passage.id,
+        doc_id=passage.doc_id,
+        title=transcript.title,
+        date=transcript.date,
+        speaker=passage.speaker,
+        role=passage.role,
+        kind=passage.kind,
+        start=passage.start,
+        end=passage.end,
+        score=round(hit.score, 4),
+        text=transcript.text[passage.start : passage.end],
+    )

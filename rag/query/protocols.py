@@ -1,0 +1,138 @@
+"""What the query layer needs from an index, as protocols: it never sees FAISS, bm25s or the files.
+
+`rag.index.LoadedIndex` satisfies `ReadIndex` today; an external vector store would implement
+`DenseStore` (search with an allowed set, and the vectors of given positions) and be wired in
+by the service. Positions are the one id space every part shares: row i of the dense store,
+of the lexical scorer and of the passage table is the same passage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+import numpy as np
+
+from rag.types import DocumentEntry, Passage, Transcript
+
+
+class DenseStore(Protocol):
+    """Nearest passages by vector, and the stored vectors of given passages."""
+
+    def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Positions of the `depth` passages closest to the unit vector `query`, best first, among
+        `allowed` positions when given (-1 pads when there are fewer)."""
+        ...
+
+    def vectors(self, positions: np.ndarray) -> np.ndarray:
+        """The stored unit vectors of the passages at `positions`, one row each."""
+        ...
+
+
+class LexicalScorer(Protocol):
+    """BM25 scores of a text against every row, or against chosen rows only."""
+
+    def scores(self, question: str) -> np.ndarray:
+        """One score per row (0 where no word of the question occurs)."""
+        ...
+
+    def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:
+        """The scores of `rows` only, equal to `scores(question)[rows]`."""
+        ...
+
+
+class Rows(Protocol):
+    """Variable-length rows of integers (CSR): row i is `values[offsets[i]:offsets[i + 1]]`."""
+
+    offsets: np.ndarray
+    values: np.ndarray
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, row: int) -> np.ndarray: ...
+
+    def rows_with_any(self, hit: np.ndarray, first: int = 0, stop: int | None = None) -> np.ndarray:
+        """A boolean per row of `[first, stop)`: True where some value of the row is marked in `hit`."""
+        ...
+
+
+class PassageSource(Protocol):
+    """Passages by position, with the columns that filters and the speaker directory read."""
+
+    @property
+    def speakers(self) -> Rows:
+        """Ids (into the speaker names) of everyone who speaks in each passage."""
+        ...
+
+    @property
+    def sentence_rows(self) -> Rows:
+        """Rows of each passage's sentences in the sentence vectors and the sentence scorer."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, position: int) -> Passage: ...
+
+    def names_marked(self, keys: Iterable[str]) -> np.ndarray:
+        """A boolean per speaker name id: True where the name's `speaker_key` is one of `keys`."""
+        ...
+
+    def position_of(self, passage_id: str) -> int | None:
+        """The position of the passage with this id, None when there is none."""
+        ...
+
+
+class TranscriptSource(Protocol):
+    """Transcripts by document id; per-document metadata without decoding any transcript."""
+
+    @property
+    def entries(self) -> list[DocumentEntry]:
+        """Metadata of every document, by document number."""
+        ...
+
+    @property
+    def passage_counts(self) -> np.ndarray:
+        """Passages of each document, by document number (a document's positions are one run)."""
+        ...
+
+    def __contains__(self, doc_id: object) -> bool: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, doc_id: str) -> Transcript: ...
+
+    def entry(self, doc_id: str) -> DocumentEntry | None:
+        """The metadata of `doc_id`, None if unknown."""
+        ...
+
+    def mask_of(self, doc_ids: Iterable[str]) -> np.ndarray:
+        """A boolean per document number: True for the documents in `doc_ids`."""
+        ...
+
+
+class ReadIndex(Protocol):
+    """The read side of an index, as answering uses it."""
+
+    @property
+    def passages(self) -> PassageSource: ...
+
+    @property
+    def transcripts(self) -> TranscriptSource: ...
+
+    @property
+    def dense(self) -> DenseStore: ...
+
+    @property
+    def lexical(self) -> LexicalScorer:
+        """BM25 over the passages' embedding texts."""
+        ...
+
+    @property
+    def sentence_vectors(self) -> np.ndarray:
+        """One unit vector per distinct sentence (rows as `PassageSource.sentence_rows` give)."""
+        ...
+
+    @property
+    def sentence_lexical(self) -> LexicalScorer:
+        """BM25 over the sentences, rows as the sentence vectors."""
+        ...

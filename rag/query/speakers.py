@@ -1,0 +1,99 @@
+"""Recognising the speakers a question names ("What did Xin Guobin say ...", "the professor", "Grad B")."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+from rag.ingest.names import speaker_key
+from rag.query.protocols import PassageSource
+from rag.types import DocumentEntry
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+# Letters that are words of their own in English questions, never a speaker id on their own.
+_NOT_IDS = frozenset({"I", "A"})
+_POST_NOMINALS = frozenset("am mp ms msp mla mpp qc kc obe mbe cbe jr sr".split())
+_GENERIC = frozenset("the mr mrs ms dr hon right chair member minister committee".split())
+
+
+def _words(text: str) -> list[str]:
+    return [m.group() for m in _WORD.finditer(text)]
+
+
+def aliases(name: str, role: str | None) -> set[tuple[str, ...]]:
+    """Word sequences (lower case; single-letter ids keep their case) a question may use for a speaker."""
+    words = _words(speaker_key(name))
+    while len(words) > 1 and words[-1] in _POST_NOMINALS:
+        words = words[:-1]
+    found: set[tuple[str, ...]] = set()
+    if words:
+        found.add(tuple(words))
+    original = _words(name)
+    # "PhD D", "Grad B", "Professor C": the id letter and the title each name the speaker.
+    if len(original) == 2 and len(original[1]) == 1 and original[1].isupper():
+        if original[1] not in _NOT_IDS:
+            found.add((original[1],))
+        found.add((original[0].lower(),))
+    elif len(words) >= 2 and len(words[-1]) >= 3 and words[-1] not in _GENERIC:
+        found.add((words[-1],))
+    if role and len(_words(role)) <= 4:
+        found.add(tuple(w.lower() for w in _words(role)))
+    return found
+
+
+class SpeakerDirectory:
+    """Maps what a question may call a speaker to the passages that speaker spoke."""
+
+    def __init__(self, documents: Iterable[DocumentEntry], passages: PassageSource) -> None:
+        """Aliases from each document's speakers list; passages found through the table's speaker columns."""
+        self._aliases: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
+        self._documents: dict[str, tuple[int, int]] = {}
+        for document in documents:
+            self._documents[document.doc_id] = (document.first_passage, document.end_passage)
+            in_document: dict[tuple[str, ...], set[str]] = defaultdict(set)
+            for speaker in document.speakers:
+                for alias in aliases(speaker.name, speaker.role):
+                    in_document[alias].add(speaker_key(speaker.name))
+            for alias, keys in in_document.items():
+                # A surname or title two people share in one meeting names neither of them.
+                if len(keys) == 1:
+                    self._aliases[alias].add((document.doc_id, next(iter(keys))))
+        self._longest = max((len(a) for a in self._aliases), default=0)
+        # No per-passage sets (millions of objects at scale): `passages_of` reads the
+        # table's speaker columns for the named documents only.
+        self._passages = passages
+
+    def mentioned(self, question: str) -> set[tuple[str, str]]:
+        """(document id, speaker key) of every speaker the question names."""
+        words = _words(question)
+        lowered = [w.lower() for w in words]
+        found: set[tuple[str, str]] = set()
+        for size in range(1, self._longest + 1):
+            for start in range(len(words) - size + 1):
+                if size == 1 and len(words[start]) == 1:
+                    # A lone letter is a speaker id only in capitals ("What did D think").
+                    keys = self._aliases.get((words[start],)) if words[start].isupper() else None
+                else:
+                    keys = self._aliases.get(tuple(lowered[start : start + size]))
+                if keys:
+                    found |= keys
+        return found
+
+    def passages_of(self, speakers: set[tuple[str, str]]) -> np.ndarray:
+        """A boolean mask over passage positions: True where one of `speakers` speaks in the passage."""
+        mask = np.zeros(len(self._passages), dtype=bool)
+        keys_by_document: dict[str, set[str]] = defaultdict(set)
+        for doc_id, key in speakers:
+            keys_by_document[doc_id].add(key)
+        table = self._passages.speakers
+        for doc_id, keys in keys_by_document.items():
+            if doc_id not in self._documents:
+                continue
+            first, stop = self._documents[doc_id]
+            marked = self._passages.names_marked(keys)
+            values = table.values[table.offsets[first] : table.offsets[stop]]
+            mask[first:stop] |= table.rows_with_any(marked[values], first, stop)
+        return mask
