@@ -26,7 +26,7 @@ from rag.ingest.corpus import read_corpus
 from rag.embedding import Embedder, ResolvedModel, Span, SpanVectors, load_sentence_transformer
 from rag.index import build_index, read_manifest
 from rag.chunking.tokens import TokenCounter
-from rag.ingest.text import parse_transcript
+from rag.ingest.readers import parse_document
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class TimedEmbedder:
 def load_raw_encoder(settings: Settings, model: ResolvedModel) -> Any:
     """A plain `SentenceTransformer` on the CPU, on the pipeline's backend with its thread count:
     the reference the pipeline is compared with."""
-    return load_sentence_transformer(model, settings.threads, settings.embed_backend, settings.model_cache_dir)
+    return load_sentence_transformer(model, settings.embed.threads, settings.embed.backend, settings.embed.model_cache_dir)
 
 
 def raw_encode_seconds(encoder: Any, texts: list[str], batch_size: int) -> float:
@@ -104,8 +104,8 @@ def bench_build(
     docs = Path(corpus.docs_dir)
     settings = settings.with_overrides(docs_dir=docs)
     # Warm both models so neither pays first-call costs inside a timed region.
-    embedder.embed(["warm up"] * _WARMUP_TEXTS, batch_size=settings.batch_size)
-    raw_encode_seconds(encoder, ["warm up"] * _WARMUP_TEXTS, settings.batch_size)
+    embedder.embed(["warm up"] * _WARMUP_TEXTS, batch_size=settings.embed.batch_size)
+    raw_encode_seconds(encoder, ["warm up"] * _WARMUP_TEXTS, settings.embed.batch_size)
 
     builds: list[tuple[float, list[EmbedCall]]] = []
     encodes: list[float] = []
@@ -120,7 +120,7 @@ def bench_build(
         if not sample:
             passage_texts = _passage_call(timed.calls, manifest.n_passages).texts
             sample = _sample(passage_texts, encode_sample, seed)
-        encodes.append(raw_encode_seconds(encoder, sample, settings.batch_size))
+        encodes.append(raw_encode_seconds(encoder, sample, settings.embed.batch_size))
     assert manifest is not None  # repeats >= 1 is checked by the options
 
     build_seconds = statistics.median(seconds for seconds, _ in builds)
@@ -164,7 +164,7 @@ def stage_seconds(calls: list[EmbedCall], total: float, n_passages: int) -> dict
 def parse_chunk_seconds(docs: Path, tokenizer: TokenCounter, settings: Settings) -> float:
     """Reading, parsing and chunking the corpus alone (no embedding, no writing)."""
     started = time.perf_counter()
-    transcripts = [parse_transcript(d.doc_id, d.text) for d in read_corpus(docs)]
+    transcripts = [parse_document(d.doc_id, d.text) for d in read_corpus(docs)]
     chunk_transcripts(transcripts, tokenizer, settings.chunk)
     return time.perf_counter() - started
 

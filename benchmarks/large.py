@@ -49,7 +49,6 @@ from rag.index import (
     load_index,
     read_manifest,
 )
-from rag.query.retrieval import RetrievalSettings
 from rag.chunking.tokens import load_encoding
 
 log = logging.getLogger(__name__)
@@ -154,8 +153,8 @@ def time_dense_search(
     settings: Settings, model: ResolvedModel, question_vectors: np.ndarray, time_limit_seconds: float
 ) -> LatencySummary:
     """One dense search per question over the served index, as `/ask` makes it (depth, threads, efSearch)."""
-    index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.faiss_threads)
-    depth = RetrievalSettings.from_settings(settings).candidates
+    index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.index.faiss_threads)
+    depth = settings.retrieval.candidates
     return summarize(time_each(lambda vector: index.dense.search(vector, depth), question_vectors, time_limit_seconds))
 
 

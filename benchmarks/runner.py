@@ -179,9 +179,9 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     result = BenchResult(
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), command=options.command,
         git_commit=commit, git_dirty=dirty, machine=machine(
-            f"{settings.embed_backend} embedding with {settings.threads} threads indexing and "
-            f"{settings.query_threads} answering (micro-batches of up to {settings.query_batch}); "
-            f"FAISS {settings.faiss_threads} thread(s) answering"),
+            f"{settings.embed.backend} embedding with {settings.embed.threads} threads indexing and "
+            f"{settings.embed.query_threads} answering (micro-batches of up to {settings.embed.query_batch}); "
+            f"FAISS {settings.index.faiss_threads} thread(s) answering"),
         wall_seconds=round(time.perf_counter() - started, 1), corpora=corpora, load=loads, notes=notes,
         builds=builds, http=http, throughput_profile=throughput_profile, profiles=profiles, scale=scale, large=large, peers=peers,
     )
@@ -202,19 +202,19 @@ def _scale(
         # The benchmark's own size joins the sizes: the 1M estimates are growth from there.
         plan = dataclasses.replace(plan, sizes=tuple(sorted({*plan.sizes, benchmark_build.passages})))
     # The service's own index is measured as these settings would choose and calibrate it.
-    plan = dataclasses.replace(plan, ann_threshold=settings.ann_threshold, ann_min_recall=settings.ann_min_recall)
+    plan = dataclasses.replace(plan, ann_threshold=settings.index.ann_threshold, ann_min_recall=settings.index.ann_min_recall)
     cache = options.cache_dir / "scale"
     texts = pool_texts([Path(c.docs_dir) for c in corpora], plan.pool_size, plan.seed)
-    pool = load_pool(texts, encoder, weights_sha256, cache, settings.batch_size)
+    pool = load_pool(texts, encoder, weights_sha256, cache, settings.embed.batch_size)
     corpus = synthesise(pool, max(plan.sizes), plan.seed, cache)
     all_questions = sorted({q for items in questions.values() for _, q in items})
     chosen = random.Random(plan.seed).sample(all_questions, min(plan.queries, len(all_questions)))
     query_vectors = np.ascontiguousarray(encoder.encode(  # type: ignore[attr-defined]
-        chosen, batch_size=settings.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+        chosen, batch_size=settings.embed.batch_size, normalize_embeddings=True, convert_to_numpy=True,
         show_progress_bar=False), dtype=np.float32)
     corpus_key = f"{pool.key}-{max(plan.sizes)}-{plan.seed}"
     # The pool's sentence vectors stand in for a corpus's sentences when the service's index calibrates.
-    indexes = bench_indexes(corpus, corpus_key, query_vectors, plan, cache / "faiss", settings.threads,
+    indexes = bench_indexes(corpus, corpus_key, query_vectors, plan, cache / "faiss", settings.embed.threads,
                             calibration=pool.vectors)
     lexical = bench_lexical(pool, corpus, chosen, plan)
     return ScaleResult(
@@ -240,7 +240,7 @@ def _large(
             build_index(corpus_settings, embedder, load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir))
         served.append(ServedCorpus(corpus.name, corpus_settings.docs_dir, corpus_settings.index_dir,
                                    [q for _, q in questions[corpus.name]]))
-    question_vectors = embedder.embed(list(served[1].questions), batch_size=settings.batch_size)
+    question_vectors = embedder.embed(list(served[1].questions), batch_size=settings.embed.batch_size)
     return bench_large(served[0], served[1], embedder.model, settings, options.large, options.cache_dir / "large",
                        question_vectors)
 

@@ -21,11 +21,10 @@ import faiss
 import numpy as np
 
 from rag.index import dense as ann
-from rag.query.answer import AnswerSettings
 from benchmarks.results import IndexTypeResult, LexicalScaleResult
 from benchmarks.scale_data import SentencePool, SyntheticCorpus
 from benchmarks.stats import summarize, time_each
-from rag.settings import DEFAULT_ANN_THRESHOLD
+from rag.settings import DEFAULT_ANN_THRESHOLD, AnswerSettings
 from rag.index.lexical import LexicalIndex, tokenize
 
 _ADD_CHUNK = 65536

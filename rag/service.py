@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from rag.query.answer import AnswerSettings, build_answer
+from rag.query.answer import build_answer
 from rag.index.calibration import load_calibration
 from rag.settings import DEFAULT_MIN_SCORE, Settings
 from rag.embedding import Embedder, load_embedder, resolve_model
@@ -17,7 +17,7 @@ from rag.query.filters import allowed_positions
 from rag.index import LoadedIndex, build_index, index_problem, load_index
 from rag.embedding.batching import QuestionVectors
 from rag.types import Answer, DocumentSummary, Filters, Speaker, Turn, TurnKind
-from rag.query.retrieval import RetrievalSettings, search
+from rag.query.retrieval import search
 from rag.query.speakers import SpeakerDirectory
 from rag.chunking.tokens import load_encoding
 
@@ -75,13 +75,14 @@ class _Served:
 
     @classmethod
     def of(cls, index: LoadedIndex, settings: Settings) -> _Served:
-        return cls(index, SpeakerDirectory(index.transcripts.entries, index.passages), _min_score(index, settings))
+        speakers = SpeakerDirectory(index.transcripts.entries, index.positions, len(index.passages))
+        return cls(index, speakers, _min_score(index, settings))
 
 
 def _min_score(index: LoadedIndex, settings: Settings) -> float:
     """A configured threshold wins; else one calibrated for this model and chunking; else the default."""
-    if settings.min_score is not None:
-        return settings.min_score
+    if settings.answer.min_score is not None:
+        return settings.answer.min_score
     calibration = load_calibration(
         settings.index_dir, weights_sha256=index.manifest.model.weights_sha256, chunking=index.manifest.chunking
     )
@@ -93,16 +94,12 @@ class QAService:
 
     def __init__(
         self, settings: Settings, embedder: Embedder, index: LoadedIndex,
-        retrieval: RetrievalSettings | None = None,
-        answering: AnswerSettings | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.questions = QuestionVectors(
-            embedder, settings.question_cache_size, settings.query_batch, settings.query_lanes
+            embedder, settings.embed.question_cache_size, settings.embed.query_batch, settings.embed.query_lanes
         )
-        self.retrieval = retrieval or RetrievalSettings.from_settings(settings)
-        self.answering = answering or AnswerSettings()
         self._served = _Served.of(index, settings)
         self._lock = threading.Lock()
 
@@ -127,15 +124,14 @@ class QAService:
         question_vector = self.questions.vector(question)
         mentioned = speakers.mentioned(question)
         boosted = speakers.passages_of(mentioned) if mentioned else None
-        hits = search(index, question, question_vector, k, self.retrieval, allowed=allowed, boosted=boosted)
+        hits = search(index, question, question_vector, k, self.settings.retrieval, allowed=allowed, boosted=boosted)
         return build_answer(
             index,
             question,
             question_vector,
             hits,
             min_score=served.min_score,
-            max_sentences=self.settings.max_extract_sentences,
-            settings=self.answering,
+            settings=self.settings.answer,
         )
 
     def passage(self, passage_id: str) -> PassageView:
@@ -192,7 +188,7 @@ class QAService:
         with self._lock:
             index = load_index(
                 self.settings.index_dir, self.embedder.model, self.settings.chunk,
-                faiss_threads=self.settings.faiss_threads,
+                faiss_threads=self.settings.index.faiss_threads,
             )
             self._served = _Served.of(index, self.settings)
 
@@ -200,28 +196,28 @@ class QAService:
         stripped = question.strip()
         if not stripped:
             raise InputError("question must not be empty")
-        if len(question) > self.settings.max_question_chars:
+        if len(question) > self.settings.answer.max_question_chars:
             raise InputError(
-                f"question is {len(question)} characters; the limit is {self.settings.max_question_chars}"
+                f"question is {len(question)} characters; the limit is {self.settings.answer.max_question_chars}"
             )
         return stripped
 
     def _check_k(self, k: int | None) -> int:
         if k is None:
-            return self.settings.default_k
-        if not 1 <= k <= self.settings.max_k:
-            raise InputError(f"k must be between 1 and {self.settings.max_k}, got {k}")
+            return self.settings.retrieval.default_k
+        if not 1 <= k <= self.settings.retrieval.max_k:
+            raise InputError(f"k must be between 1 and {self.settings.retrieval.max_k}, got {k}")
         return k
 
 
 def open_service(settings: Settings, *, build_if_needed: bool = True, progress: bool = False) -> QAService:
     """Load the model and the index (building it first when missing or stale) and return the service."""
-    model = resolve_model(settings.model)
+    model = resolve_model(settings.embed.model)
     if build_if_needed and index_problem(settings, model) is not None:
         # Builds embed in large batches with all the threads; answering gets its own session below.
         ensure_index(settings, load_embedder(settings, model), progress=progress)
     embedder = load_embedder(settings, model, for_queries=True)
-    index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.faiss_threads)
+    index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.index.faiss_threads)
     return QAService(settings, embedder, index)
 
 

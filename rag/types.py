@@ -171,3 +171,10 @@ class DocumentEntry(DocumentSummary, frozen=True):
     """Passages of a document are contiguous: positions `[first_passage, end_passage)`."""
     end_passage: int
 
+
+class Where(msgspec.Struct, frozen=True):
+    """Which passages a search may return, in terms any store can apply: documents by id and
+    speakers by `speaker_key`. None leaves that field unrestricted; both must hold."""
+
+    documents: frozenset[str] | None = None
+    speakers: frozenset[str] | None = None

@@ -24,10 +24,10 @@ def setup(args: argparse.Namespace, settings: Settings) -> int:
     files = install_encoding_files(settings.tiktoken_cache_dir)
     load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
     print(f"tiktoken: {len(files)} encoding files in {settings.tiktoken_cache_dir}")
-    model = resolve_model(settings.model)
+    model = resolve_model(settings.embed.model)
     print(f"model: {model.name} ({model.source}, weights sha256 {model.weights_sha256[:16]}...) at {model.path}")
-    if settings.embed_backend is not EmbedBackend.TORCH:
-        print(f"onnx export: {export_onnx(model, settings.model_cache_dir)}")
+    if settings.embed.backend is not EmbedBackend.TORCH:
+        print(f"onnx export: {export_onnx(model, settings.embed.model_cache_dir)}")
     return 0
 
 
@@ -37,7 +37,7 @@ def index(args: argparse.Namespace, settings: Settings) -> int:
     from rag.index import build_index, index_problem
     from rag.chunking.tokens import load_encoding
 
-    model = resolve_model(settings.model)
+    model = resolve_model(settings.embed.model)
     problem = index_problem(settings, model)
     if problem is None and not args.force:
         print(f"index in {settings.index_dir} is up to date with {settings.docs_dir} (use --force to rebuild)")
@@ -75,9 +75,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.with_overrides(host=args.host, port=args.port)
     service = open_service(settings, build_if_needed=True, progress=True)
     app = create_app(settings, service)
-    print(f"serving {len(service.index.passages)} passages on http://{settings.host}:{settings.port} "
+    print(f"serving {len(service.index.passages)} passages on http://{settings.http.host}:{settings.http.port} "
           f"(API docs at /schema/swagger)", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(app, host=settings.http.host, port=settings.http.port, log_level="warning")
     return 0
 
 

@@ -43,13 +43,13 @@ class Embedder(Protocol):
 def load_embedder(
     settings: Settings, model: ResolvedModel | None = None, *, for_queries: bool = False
 ) -> SentenceTransformerEmbedder:
-    """The embedder `settings` ask for, on the configured backend: with `settings.threads` for
-    index builds (large batches), `settings.query_threads` for answering (one question at a time)."""
+    """The embedder `settings` ask for, on the configured backend: with `settings.embed.threads` for
+    index builds (large batches), `settings.embed.query_threads` for answering (one question at a time)."""
     return SentenceTransformerEmbedder(
-        model or resolve_model(settings.model),
-        settings.query_threads if for_queries else settings.threads,
-        settings.embed_backend,
-        settings.model_cache_dir,
+        model or resolve_model(settings.embed.model),
+        settings.embed.query_threads if for_queries else settings.embed.threads,
+        settings.embed.backend,
+        settings.embed.model_cache_dir,
     )
 
 

@@ -63,13 +63,13 @@ def ask_request_type(settings: Settings) -> type[AskRequest]:
     question = Annotated[
         str,
         msgspec.Meta(
-            min_length=1, max_length=settings.max_question_chars, pattern=r"\S",
-            description=f"The question, in plain language (at most {settings.max_question_chars} characters).",
+            min_length=1, max_length=settings.answer.max_question_chars, pattern=r"\S",
+            description=f"The question, in plain language (at most {settings.answer.max_question_chars} characters).",
         ),
     ]
     k = Annotated[
         int,
-        msgspec.Meta(ge=1, le=settings.max_k, description=f"Passages to retrieve (default {settings.default_k})."),
+        msgspec.Meta(ge=1, le=settings.retrieval.max_k, description=f"Passages to retrieve (default {settings.retrieval.default_k})."),
     ]
     return msgspec.defstruct(  # type: ignore[no-any-return]
         "AskRequest",

@@ -68,10 +68,10 @@ class AccessPolicy:
     """Guards for API and admin routes, built from the settings."""
 
     def __init__(self, settings: Settings) -> None:
-        self.admin = KeyRing(settings.admin_api_keys)
+        self.admin = KeyRing(settings.http.admin_api_keys)
         # An admin key works wherever an API key does.
-        self.api = KeyRing((*settings.api_keys, *settings.admin_api_keys))
-        self.api_keys_required = bool(settings.api_keys)
+        self.api = KeyRing((*settings.http.api_keys, *settings.http.admin_api_keys))
+        self.api_keys_required = bool(settings.http.api_keys)
 
     def client_identity(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         """Who a request counts against for rate limiting: its valid key, else its address.
@@ -116,10 +116,10 @@ class AccessPolicy:
 
 def rate_limit_config(settings: Settings, policy: AccessPolicy) -> RateLimitConfig | None:
     """Per-client limit per minute on every route but health and metrics (None: no limit)."""
-    if settings.rate_limit_per_minute == 0:
+    if settings.http.rate_limit_per_minute == 0:
         return None
     return RateLimitConfig(
-        rate_limit=("minute", settings.rate_limit_per_minute),
+        rate_limit=("minute", settings.http.rate_limit_per_minute),
         identifier_for_request=policy.client_identity,
         # Probes and scrapers must keep working while a client is being throttled.
         exclude=["^/health$", "^/metrics$"],
@@ -128,10 +128,10 @@ def rate_limit_config(settings: Settings, policy: AccessPolicy) -> RateLimitConf
 
 def cors_config(settings: Settings) -> CORSConfig | None:
     """CORS for the configured origins; None (no CORS headers at all) when there are none."""
-    if not settings.cors_origins:
+    if not settings.http.cors_origins:
         return None
     return CORSConfig(
-        allow_origins=list(settings.cors_origins),
+        allow_origins=list(settings.http.cors_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Content-Type", API_KEY_HEADER, "Authorization", REQUEST_ID_HEADER],
         expose_headers=[REQUEST_ID_HEADER, "Retry-After", "RateLimit-Limit", "RateLimit-Remaining",

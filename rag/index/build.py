@@ -32,7 +32,7 @@ from rag.index.manifest import FORMAT_VERSION, PIPELINE_VERSION, DocumentInfo, M
 from rag.index.sentences import sentence_rows, sentence_table
 from rag.index.store import write_store
 from rag.ingest.corpus import file_sha256, fingerprint, read_corpus
-from rag.ingest.text import parse_transcript
+from rag.ingest.readers import parse_document
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def build_index(
 ) -> Path:
     """Parse, chunk and embed `settings.docs_dir`, write a new build and swap it in. Returns its folder."""
     documents = read_corpus(settings.docs_dir)
-    transcripts = [parse_transcript(doc.doc_id, doc.text) for doc in documents]
+    transcripts = [parse_document(doc.doc_id, doc.text) for doc in documents]
     passages = chunk_transcripts(transcripts, tokenizer, settings.chunk)
     if not passages:
         raise CorpusError(f"no transcript text found in {settings.docs_dir}")
@@ -54,23 +54,23 @@ def build_index(
     passage_texts = [embedding_text(p, by_id[p.doc_id]) for p in passages]
     pass_vectors = embedder.embed_with_spans(
         passage_texts, [sentence_spans_in(text, p) for text, p in zip(passage_texts, passages)],
-        batch_size=settings.batch_size, progress=progress,
+        batch_size=settings.embed.batch_size, progress=progress,
     )
     passage_vectors = pass_vectors.texts
     lexical = LexicalIndex.build(passage_texts)
     rows_by_passage = sentence_rows(passages, sentence_keys)
     sentence_vectors = _sentence_vectors(
-        rows_by_passage, sentence_keys, pass_vectors, sources, embedder, settings.batch_size
+        rows_by_passage, sentence_keys, pass_vectors, sources, embedder, settings.embed.batch_size
     )
     sentence_lexical = LexicalIndex.build([sources[doc][start:end] for doc, start, end in sentence_keys])
     # Building parallelises across vectors and queries, and embedding is done: all threads.
-    dense.set_threads(settings.threads)
+    dense.set_threads(settings.embed.threads)
     try:
         faiss_index, index_spec = dense.build_dense_index(
-            passage_vectors, sentence_vectors, threshold=settings.ann_threshold, min_recall=settings.ann_min_recall
+            passage_vectors, sentence_vectors, threshold=settings.index.ann_threshold, min_recall=settings.index.ann_min_recall
         )
     finally:
-        dense.set_threads(settings.faiss_threads)
+        dense.set_threads(settings.index.faiss_threads)
 
     with build_lock(settings.index_dir):
         build_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]

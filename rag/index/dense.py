@@ -1,11 +1,11 @@
 """Which FAISS index holds the passage vectors, and how retrieval searches and reads it.
 
-Below `Settings.ann_threshold` passages the index is exact (`IndexFlatIP`): a single
+Below `IndexSettings.ann_threshold` passages the index is exact (`IndexFlatIP`): a single
 question scans every vector, 0.148 µs per passage on the 2-core machine (eval/BENCH.md,
 "Scale": 0.19 ms at 3.9k, 14.8 ms at 100k, 148 ms at 1M), so under 3 ms up to the
 default threshold of 20,000. From the threshold on it is an HNSW graph over 8-bit
 scalar-quantised vectors (`HNSW64_SQ8`), whose search breadth `efSearch` is calibrated
-at build time until recall@10 against exact search reaches `Settings.ann_min_recall`.
+at build time until recall@10 against exact search reaches `IndexSettings.ann_min_recall`.
 
 Why HNSW64 over SQ8, from measurements on the bench's synthetic 100k vectors (cached
 under .cache/bench/scale; 300 sentence vectors as queries, depth 100, one thread):
@@ -68,7 +68,7 @@ class FlatIndexSpec(msgspec.Struct, frozen=True, tag="IndexFlatIP", tag_field="t
     """Exact inner-product search over the float vectors (recall 1 by definition)."""
 
     threshold: int
-    """`Settings.ann_threshold` when built: the corpus had fewer passages."""
+    """`IndexSettings.ann_threshold` when built: the corpus had fewer passages."""
     recall_at_10: float = 1.0
     exact: ClassVar[bool] = True
 
@@ -77,7 +77,7 @@ class HNSWIndexSpec(msgspec.Struct, frozen=True, tag="IndexHNSWSQ", tag_field="t
     """An HNSW graph over 8-bit scalar-quantised vectors, with its calibrated search breadth."""
 
     threshold: int
-    """`Settings.ann_threshold` when built: the corpus had at least this many passages."""
+    """`IndexSettings.ann_threshold` when built: the corpus had at least this many passages."""
     factory: str
     """faiss `index_factory` string, e.g. `HNSW64_SQ8`."""
     m: int

@@ -25,7 +25,7 @@ def index_problem(settings: Settings, model: ResolvedModel) -> str | None:
     except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         return f"unreadable manifest: {exc}"
     mismatch = manifest_mismatch(manifest, model, settings.chunk) or rebuild_reason(
-        manifest.faiss_index, manifest.n_passages, settings.ann_threshold, settings.ann_min_recall
+        manifest.faiss_index, manifest.n_passages, settings.index.ann_threshold, settings.index.ann_min_recall
     )
     if mismatch:
         return mismatch

@@ -16,8 +16,10 @@ from rag.index.layout import BM25_DIR, CURRENT_LINK, SENTENCE_BM25_DIR
 from rag.index.lexical import LexicalIndex
 from rag.index.manifest import Manifest, manifest_mismatch, read_manifest
 from rag.index.store import DOCUMENTS_DIR, PASSAGES_DIR, DocumentStore, PassageTable, map_array
+from rag.index.where import positions_where
 from rag.ingest.corpus import file_sha256
 from rag.settings import DEFAULT_FAISS_THREADS, ChunkSettings
+from rag.types import Where
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class LoadedIndex:
     sentence_vectors: np.ndarray
     """Memory-mapped from sentences.npy (read-only): answering reads a few rows per question."""
     sentence_lexical: LexicalIndex
+
+    def positions(self, where: Where) -> np.ndarray:
+        """Ascending positions of the passages `where` allows."""
+        return positions_where(self.transcripts, self.passages, where)
 
 
 def load_index(

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import CorpusError
+from rag.ingest.readers import SUFFIXES
 
-DOCUMENT_SUFFIXES = (".txt",)
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 
@@ -29,11 +29,11 @@ def discover(docs_dir: Path) -> list[Path]:
         path
         for path in docs_dir.rglob("*")
         if path.is_file()
-        and path.suffix.lower() in DOCUMENT_SUFFIXES
+        and path.suffix.lower() in SUFFIXES
         and not any(part.startswith(".") for part in path.relative_to(docs_dir).parts)
     )
     if not files:
-        raise CorpusError(f"no {'/'.join(DOCUMENT_SUFFIXES)} files in {docs_dir}")
+        raise CorpusError(f"no {'/'.join(SUFFIXES)} files in {docs_dir}")
     return files
 
 

@@ -12,24 +12,9 @@ import numpy as np
 
 from rag.query.abstention import abstention_reason
 from rag.query.protocols import ReadIndex
+from rag.settings import AnswerSettings
 from rag.types import Answer, Citation, Extract, Hit, Passage, TurnKind
 from rag.query.retrieval import ScoredPassage
-
-@dataclass(frozen=True)
-class AnswerSettings:
-    """How answer sentences are scored and chosen (tuned on the seed gold set; see eval/REPORT.md)."""
-
-    candidate_passages: int = 3
-    """Sentences are taken from this many of the top passages."""
-    sentence_weight: float = 0.6
-    """Weight of the sentence's own cosine similarity to the question."""
-    passage_weight: float = 0.2
-    """Weight of its passage's similarity: context the sentence alone lacks ("It has 300 routes")."""
-    lexical_weight: float = 0.2
-    """Weight of the sentence's BM25 score, scaled to the best candidate: exact names and numbers."""
-    margin: float = 0.1
-    """Sentences this close to the best one join the answer."""
-
 
 @dataclass(frozen=True)
 class _Candidate:
@@ -46,8 +31,7 @@ def build_answer(
     hits: list[ScoredPassage],
     *,
     min_score: float,
-    max_sentences: int,
-    settings: AnswerSettings = AnswerSettings(),
+    settings: AnswerSettings,
 ) -> Answer:
     """The cited answer to `question` from ranked `hits`, or an abstention with its reason."""
     retrieved = [_hit(index, hit) for hit in hits]
@@ -58,7 +42,7 @@ def build_answer(
         return Answer(question=question, abstained=True, extracts=[], passages=retrieved,
                       confidence=confidence, abstain_reason=reason)
     chosen = sorted(
-        (c for c in ranked[:max_sentences] if c.score >= ranked[0].score - settings.margin),
+        (c for c in ranked[: settings.max_extract_sentences] if c.score >= ranked[0].score - settings.margin),
         key=lambda c: (c.passage.doc_id, c.start),
     )
     extracts = [_extract(index, group) for group in _merge_adjacent(index, chosen)]

@@ -1,8 +1,7 @@
-"""Resolving request filters to the passage positions they allow, with clear errors for unknown values.
+"""Resolving request filters to what they allow (documents, speakers), with clear errors for unknown values.
 
-Everything is decided per document (ids, dates) or per speaker name, then spread over the
-passage columns with numpy: no Python loop over passages, and only the speaker columns of
-the passage table are touched.
+Everything is decided per document (ids, dates) or per speaker name, as a `Where` that the
+index (or any store) applies to its passages.
 """
 
 from __future__ import annotations
@@ -13,17 +12,17 @@ import numpy as np
 
 from rag.errors import InputError
 from rag.query.protocols import ReadIndex
-from rag.types import Filters
+from rag.types import Filters, Where
 from rag.ingest.names import speaker_key
 
 _LISTED = 10
 
 
-def allowed_positions(index: ReadIndex, filters: Filters | None) -> np.ndarray | None:
-    """Positions of passages that pass `filters` (None: everything passes).
+def resolve_filters(index: ReadIndex, filters: Filters | None) -> Where | None:
+    """The passages `filters` allow, as a `Where` the index applies (None: everything passes).
 
     Unknown document ids or speakers and malformed dates raise `InputError`: a typo must
-    not look like "no answer".
+    not look like "no answer". Dates are resolved here to the documents in range.
     """
     if filters is None or filters.is_empty():
         return None
@@ -33,19 +32,21 @@ def allowed_positions(index: ReadIndex, filters: Filters | None) -> np.ndarray |
     date_to = _parse_date("date_to", filters.date_to)
     if date_from and date_to and date_from > date_to:
         raise InputError(f"date_from {date_from} is after date_to {date_to}")
-    dated_documents = _documents_in_range(index, date_from, date_to)
-    store = index.transcripts
-    # Per document first: a document's passages are one run of positions, so the
-    # document mask spreads to passages by repeating it over each run.
-    document_ok = np.ones(len(store), dtype=bool)
-    for chosen in (documents, dated_documents):
-        if chosen is not None:
-            document_ok &= store.mask_of(chosen)
-    allowed = np.repeat(document_ok, store.passage_counts)
-    if speakers is not None:
-        table = index.passages
-        allowed &= table.speakers.rows_with_any(table.names_marked(speakers)[table.speakers.values])
-    return np.flatnonzero(allowed).astype(np.int64)
+    dated = _documents_in_range(index, date_from, date_to)
+    if documents is not None and dated is not None:
+        documents &= dated
+    elif dated is not None:
+        documents = dated
+    return Where(
+        documents=None if documents is None else frozenset(documents),
+        speakers=None if speakers is None else frozenset(speakers),
+    )
+
+
+def allowed_positions(index: ReadIndex, filters: Filters | None) -> np.ndarray | None:
+    """Positions of the passages `filters` allow (None: everything passes); see `resolve_filters`."""
+    where = resolve_filters(index, filters)
+    return None if where is None else index.positions(where)
 
 
 def _known_documents(index: ReadIndex, requested: list[str] | None) -> set[str] | None:

@@ -8,12 +8,11 @@ of the lexical scorer and of the passage table is the same passage.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Protocol
 
 import numpy as np
 
-from rag.types import DocumentEntry, Passage, Transcript
+from rag.types import DocumentEntry, Passage, Transcript, Where
 
 
 class DenseStore(Protocol):
@@ -42,27 +41,13 @@ class LexicalScorer(Protocol):
 
 
 class Rows(Protocol):
-    """Variable-length rows of integers (CSR): row i is `values[offsets[i]:offsets[i + 1]]`."""
-
-    offsets: np.ndarray
-    values: np.ndarray
-
-    def __len__(self) -> int: ...
+    """Variable-length rows of integers: row i is an array."""
 
     def __getitem__(self, row: int) -> np.ndarray: ...
 
-    def rows_with_any(self, hit: np.ndarray, first: int = 0, stop: int | None = None) -> np.ndarray:
-        """A boolean per row of `[first, stop)`: True where some value of the row is marked in `hit`."""
-        ...
-
 
 class PassageSource(Protocol):
-    """Passages by position, with the columns that filters and the speaker directory read."""
-
-    @property
-    def speakers(self) -> Rows:
-        """Ids (into the speaker names) of everyone who speaks in each passage."""
-        ...
+    """Passages by position."""
 
     @property
     def sentence_rows(self) -> Rows:
@@ -72,10 +57,6 @@ class PassageSource(Protocol):
     def __len__(self) -> int: ...
 
     def __getitem__(self, position: int) -> Passage: ...
-
-    def names_marked(self, keys: Iterable[str]) -> np.ndarray:
-        """A boolean per speaker name id: True where the name's `speaker_key` is one of `keys`."""
-        ...
 
     def position_of(self, passage_id: str) -> int | None:
         """The position of the passage with this id, None when there is none."""
@@ -87,12 +68,7 @@ class TranscriptSource(Protocol):
 
     @property
     def entries(self) -> list[DocumentEntry]:
-        """Metadata of every document, by document number."""
-        ...
-
-    @property
-    def passage_counts(self) -> np.ndarray:
-        """Passages of each document, by document number (a document's positions are one run)."""
+        """Metadata of every document."""
         ...
 
     def __contains__(self, doc_id: object) -> bool: ...
@@ -100,14 +76,6 @@ class TranscriptSource(Protocol):
     def __len__(self) -> int: ...
 
     def __getitem__(self, doc_id: str) -> Transcript: ...
-
-    def entry(self, doc_id: str) -> DocumentEntry | None:
-        """The metadata of `doc_id`, None if unknown."""
-        ...
-
-    def mask_of(self, doc_ids: Iterable[str]) -> np.ndarray:
-        """A boolean per document number: True for the documents in `doc_ids`."""
-        ...
 
 
 class ReadIndex(Protocol):
@@ -135,4 +103,9 @@ class ReadIndex(Protocol):
     @property
     def sentence_lexical(self) -> LexicalScorer:
         """BM25 over the sentences, rows as the sentence vectors."""
+        ...
+
+    def positions(self, where: Where) -> np.ndarray:
+        """Ascending positions of the passages `where` allows (documents, speakers): how a
+        store applies the filters the query layer resolved."""
         ...

@@ -8,31 +8,7 @@ import numpy as np
 
 from rag.query.fusion import reciprocal_rank_fusion, weighted_fusion
 from rag.query.protocols import ReadIndex
-from rag.settings import DENSE_DEPTH, Fusion, RetrievalMode, Settings
-
-
-@dataclass(frozen=True)
-class RetrievalSettings:
-    """How rankings are combined (tuned on the eval; see eval/REPORT.md)."""
-
-    mode: RetrievalMode = RetrievalMode.HYBRID
-    fusion: Fusion = Fusion.WEIGHTED
-    candidates: int = DENSE_DEPTH
-    """Passages taken from each ranking before fusion."""
-    dense_weight: float = 0.5
-    """Weighted fusion: share of the dense score (the rest is BM25)."""
-    rrf_k: int = 60
-    """Reciprocal rank fusion constant (Cormack et al., SIGIR 2009)."""
-    speaker_boost: float = 0.02
-    """Added to the fused score of passages where a speaker the question names speaks."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RetrievalSettings:
-        """The retrieval part of the service settings."""
-        return cls(
-            mode=settings.retrieval_mode, fusion=settings.fusion, dense_weight=settings.dense_weight,
-            speaker_boost=settings.speaker_boost,
-        )
+from rag.settings import Fusion, RetrievalMode, RetrievalSettings
 
 
 @dataclass(frozen=True)

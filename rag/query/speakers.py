@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from rag.ingest.names import speaker_key
-from rag.query.protocols import PassageSource
-from rag.types import DocumentEntry
+from rag.types import DocumentEntry, Where
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 # Letters that are words of their own in English questions, never a speaker id on their own.
@@ -47,12 +46,13 @@ def aliases(name: str, role: str | None) -> set[tuple[str, ...]]:
 class SpeakerDirectory:
     """Maps what a question may call a speaker to the passages that speaker spoke."""
 
-    def __init__(self, documents: Iterable[DocumentEntry], passages: PassageSource) -> None:
-        """Aliases from each document's speakers list; passages found through the table's speaker columns."""
+    def __init__(
+        self, documents: Iterable[DocumentEntry], positions: Callable[[Where], np.ndarray], n_passages: int
+    ) -> None:
+        """Aliases from each document's speakers list; `positions` finds the passages a `Where`
+        allows (the index's `positions`), among `n_passages`."""
         self._aliases: dict[tuple[str, ...], set[tuple[str, str]]] = defaultdict(set)
-        self._documents: dict[str, tuple[int, int]] = {}
         for document in documents:
-            self._documents[document.doc_id] = (document.first_passage, document.end_passage)
             in_document: dict[tuple[str, ...], set[str]] = defaultdict(set)
             for speaker in document.speakers:
                 for alias in aliases(speaker.name, speaker.role):
@@ -62,9 +62,8 @@ class SpeakerDirectory:
                 if len(keys) == 1:
                     self._aliases[alias].add((document.doc_id, next(iter(keys))))
         self._longest = max((len(a) for a in self._aliases), default=0)
-        # No per-passage sets (millions of objects at scale): `passages_of` reads the
-        # table's speaker columns for the named documents only.
-        self._passages = passages
+        self._positions = positions
+        self._n_passages = n_passages
 
     def mentioned(self, question: str) -> set[tuple[str, str]]:
         """(document id, speaker key) of every speaker the question names."""
@@ -84,16 +83,10 @@ class SpeakerDirectory:
 
     def passages_of(self, speakers: set[tuple[str, str]]) -> np.ndarray:
         """A boolean mask over passage positions: True where one of `speakers` speaks in the passage."""
-        mask = np.zeros(len(self._passages), dtype=bool)
+        mask = np.zeros(self._n_passages, dtype=bool)
         keys_by_document: dict[str, set[str]] = defaultdict(set)
         for doc_id, key in speakers:
             keys_by_document[doc_id].add(key)
-        table = self._passages.speakers
         for doc_id, keys in keys_by_document.items():
-            if doc_id not in self._documents:
-                continue
-            first, stop = self._documents[doc_id]
-            marked = self._passages.names_marked(keys)
-            values = table.values[table.offsets[first] : table.offsets[stop]]
-            mask[first:stop] |= table.rows_with_any(marked[values], first, stop)
+            mask[self._positions(Where(documents=frozenset({doc_id}), speakers=frozenset(keys)))] = True
         return mask

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import msgspec
@@ -30,8 +30,6 @@ class DocumentStore(Mapping[str, Transcript]):
         )
         """Metadata of every document, in document-number order."""
         self._numbers = {entry.doc_id: number for number, entry in enumerate(self.entries)}
-        self.passage_counts = np.array([e.end_passage - e.first_passage for e in self.entries], dtype=np.int64)
-        """Passages of each document, by document number (their positions are consecutive)."""
         self._offsets = column(folder, "offsets")
         if len(self._offsets) != len(self.entries) + 1:
             raise ValueError("document store: offsets do not match the catalog")
@@ -55,12 +53,6 @@ class DocumentStore(Mapping[str, Transcript]):
         """The metadata of `doc_id`, None if unknown."""
         number = self._numbers.get(doc_id)
         return None if number is None else self.entries[number]
-
-    def mask_of(self, doc_ids: Iterable[str]) -> np.ndarray:
-        """A boolean per document number: True for the documents in `doc_ids` (unknown ids are ignored)."""
-        mask = np.zeros(len(self.entries), dtype=bool)
-        mask[[self._numbers[d] for d in doc_ids if d in self._numbers]] = True
-        return mask
 
     def __contains__(self, doc_id: object) -> bool:
         """Whether `doc_id` is in the store (decodes nothing)."""

@@ -48,7 +48,7 @@ def gold_questions(limit: int = 40) -> list[str]:
 def test_default_settings_keep_exact_search_on_the_seeds(service: QAService, settings: Settings) -> None:
     spec = service.index.manifest.faiss_index
     assert isinstance(spec, ann.FlatIndexSpec) and spec.recall_at_10 == 1.0
-    assert spec.threshold == Settings().ann_threshold > service.index.manifest.n_passages
+    assert spec.threshold == Settings().index.ann_threshold > service.index.manifest.n_passages
     assert isinstance(service.index.dense.index, faiss.IndexFlatIP)
     assert index_problem(settings, service.embedder.model) is None
 
@@ -135,7 +135,7 @@ def test_approximate_vectors_are_close_to_the_exact_ones(hnsw_service: QAService
 
 def test_changing_the_threshold_makes_the_index_stale(hnsw_service: QAService, hnsw_settings: Settings) -> None:
     model = hnsw_service.embedder.model
-    problem = index_problem(hnsw_settings.with_overrides(ann_threshold=Settings().ann_threshold), model)
+    problem = index_problem(hnsw_settings.with_overrides(ann_threshold=Settings().index.ann_threshold), model)
     assert problem is not None and "HNSW64_SQ8" in problem and "IndexFlatIP" in problem
     problem = index_problem(hnsw_settings.with_overrides(ann_min_recall=0.99), model)
     assert problem is not None and "recall" in problem
@@ -212,7 +212,7 @@ def test_invalid_index_settings_say_what_and_which_value(environ: dict[str, str]
 
 def test_index_settings_from_the_environment() -> None:
     settings = Settings.from_env({"RAG_ANN_THRESHOLD": "50000", "RAG_ANN_MIN_RECALL": "0.97", "RAG_FAISS_THREADS": "2"})
-    assert (settings.ann_threshold, settings.ann_min_recall, settings.faiss_threads) == (50_000, 0.97, 2)
+    assert (settings.index.ann_threshold, settings.index.ann_min_recall, settings.index.faiss_threads) == (50_000, 0.97, 2)
 
 
 @pytest.mark.parametrize("threads", [1, 3])

@@ -33,7 +33,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def torch_vectors(settings: Settings) -> np.ndarray:
-    return load_embedder(settings.with_overrides(embed_backend=EmbedBackend.TORCH)).embed(TEXTS)
+    return load_embedder(settings.with_overrides(backend=EmbedBackend.TORCH)).embed(TEXTS)
 
 
 # int8 drifts most on very short texts ("Okay." at 0.96).
@@ -41,7 +41,7 @@ def torch_vectors(settings: Settings) -> np.ndarray:
 def test_onnx_backends_give_torchs_vectors(
     settings: Settings, torch_vectors: np.ndarray, backend: EmbedBackend, min_cosine: float
 ) -> None:
-    vectors = load_embedder(settings.with_overrides(embed_backend=backend)).embed(TEXTS)
+    vectors = load_embedder(settings.with_overrides(backend=backend)).embed(TEXTS)
     assert vectors.shape == torch_vectors.shape and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     cosines = (vectors * torch_vectors).sum(axis=1)
@@ -49,7 +49,7 @@ def test_onnx_backends_give_torchs_vectors(
 
 
 def test_export_is_made_once_and_remade_when_damaged(settings: Settings, tmp_path: Path) -> None:
-    model = resolve_model(settings.model)
+    model = resolve_model(settings.embed.model)
     folder = export_onnx(model, tmp_path)
     stamp = folder / "rag-export.json"
     made = stamp.stat().st_mtime_ns
@@ -161,7 +161,7 @@ def test_onnx_runtime_telemetry_stays_off(settings: Settings, tmp_path: Path) ->
         "print(load_embedder(Settings.from_env()).embed(['hello']).shape)\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
-    env.update(HOME=str(tmp_path), RAG_MODEL_CACHE_DIR=str(settings.model_cache_dir), RAG_EMBED_BACKEND="onnx")
+    env.update(HOME=str(tmp_path), RAG_MODEL_CACHE_DIR=str(settings.embed.model_cache_dir), RAG_EMBED_BACKEND="onnx")
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "(1, 384)" in result.stdout
@@ -188,7 +188,7 @@ def test_one_pass_gives_encodes_vectors_and_pooled_span_vectors(settings: Settin
 
 def test_short_calls_skip_encode_and_give_its_vectors(settings: Settings) -> None:
     """Up to 32 texts go straight to the ONNX session; more go through `encode`: same vectors."""
-    embedder = load_embedder(settings.with_overrides(embed_backend=EmbedBackend.ONNX))
+    embedder = load_embedder(settings.with_overrides(backend=EmbedBackend.ONNX))
     many = [f"{text} ({n})" for n in range(12) for text in TEXTS]  # 36 texts: the encode path
     through_encode = embedder.embed(many)
     direct = np.concatenate([embedder.embed(many[i : i + 3]) for i in range(0, len(many), 3)])

@@ -305,7 +305,7 @@ def test_a_tiny_real_run_on_two_seed_files(tmp_path: Path) -> None:
 
 
 def test_stand_in_vectors_follow_shared_words_and_pool_spans() -> None:
-    embedder = StandInEmbedder(resolve_model(Settings().model), dimension=64)
+    embedder = StandInEmbedder(resolve_model(Settings().embed.model), dimension=64)
     texts = ["the budget for the new school", "the budget for the new school", "rain fell on the harbour all night"]
     vectors = embedder.embed(texts)
     assert vectors.shape == (3, 64) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)

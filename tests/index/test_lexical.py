@@ -13,7 +13,7 @@ from rag.index import load_index
 from rag.index.lexical import LexicalIndex, _check_postings_sorted
 from rag.service import QAService
 
-GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold.jsonl"
+GOLD = Path(__file__).resolve().parents[2] / "eval" / "gold.jsonl"
 
 
 def _gold_questions() -> list[str]:

@@ -22,7 +22,7 @@ from rag.evaluation import EvidenceSpan, GoldQuestion, RunExtract, RunHit, RunRo
 if TYPE_CHECKING:
     from rag.service import QAService
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "seeds"
 GOLD = REPO / "eval" / "gold.jsonl"
 THRESHOLDS = REPO / "eval" / "thresholds.json"

@@ -212,7 +212,7 @@ def test_filters_match_the_per_passage_definition(service: QAService, seeds_chun
 
 def test_speaker_mask_matches_the_per_passage_definition(service: QAService, seeds_chunked) -> None:
     transcripts, passages = seeds_chunked
-    directory = SpeakerDirectory(service.index.transcripts.entries, service.index.passages)
+    directory = SpeakerDirectory(service.index.transcripts.entries, service.index.positions, len(service.index.passages))
     owners = [{(p.doc_id, speaker_key(n)) for n in p.speakers} for p in passages]
     pairs = sorted({(t.doc_id, speaker_key(s.name)) for t in transcripts for s in t.speakers})
     assert pairs

@@ -1,0 +1,30 @@
+"""Settings for every part of the service, in sections, read from `RAG_*` environment variables in one place."""
+
+from rag.settings.choices import (
+    DEFAULT_ANN_THRESHOLD,
+    DEFAULT_FAISS_THREADS,
+    DEFAULT_MIN_SCORE,
+    DEFAULT_MODEL,
+    DENSE_DEPTH,
+    MIN_KEY_CHARS,
+    EmbedBackend,
+    Fusion,
+    LogFormat,
+    RetrievalMode,
+)
+from rag.settings.sections import (
+    AnswerSettings,
+    ChunkSettings,
+    EmbedSettings,
+    HttpSettings,
+    IndexSettings,
+    RetrievalSettings,
+)
+from rag.settings.environment import Settings, environment_variables, parse_value
+
+__all__ = [
+    "DEFAULT_ANN_THRESHOLD", "DEFAULT_FAISS_THREADS", "DEFAULT_MIN_SCORE", "DEFAULT_MODEL", "DENSE_DEPTH",
+    "MIN_KEY_CHARS", "AnswerSettings", "ChunkSettings", "EmbedBackend", "EmbedSettings", "Fusion", "HttpSettings",
+    "IndexSettings", "LogFormat", "RetrievalMode", "RetrievalSettings", "Settings", "environment_variables",
+    "parse_value",
+]

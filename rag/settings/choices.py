@@ -1,0 +1,55 @@
+"""The settings' choices (enums whose parse error lists the valid values) and their fixed constants."""
+
+from __future__ import annotations
+
+import enum
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_MIN_SCORE = 0.33
+"""Abstention threshold when none is configured or calibrated: fitted on eval/gold.jsonl
+with `rag eval --calibrate` (see eval/REPORT.md)."""
+DEFAULT_ANN_THRESHOLD = 20_000
+"""Exact search over 20,000 passages takes ~3 ms per question (0.148 µs per passage, eval/BENCH.md
+"Scale"); from there on an approximate index is faster at the required recall."""
+DEFAULT_FAISS_THREADS = 1
+DENSE_DEPTH = 100
+"""Passages the service takes from the dense ranking (`RetrievalSettings.candidates`), and the
+depth at which an approximate index's recall is calibrated."""
+MIN_KEY_CHARS = 16
+"""Shortest API key accepted."""
+
+
+class RetrievalMode(enum.StrEnum):
+    """Which rankings retrieval uses."""
+
+    DENSE = "dense"
+    LEXICAL = "lexical"
+    HYBRID = "hybrid"
+
+
+class Fusion(enum.StrEnum):
+    """How the dense and lexical rankings are combined."""
+
+    WEIGHTED = "weighted"
+    """Each score scaled to [0, 1] between its candidate floor and its best, then mixed."""
+    RRF = "rrf"
+    """Reciprocal rank fusion (ranks only)."""
+
+
+class EmbedBackend(enum.StrEnum):
+    """Which runtime runs the embedding model."""
+
+    TORCH = "torch"
+    ONNX = "onnx"
+    """ONNX Runtime on a local export of the same model: the same vectors (to 1e-7), faster."""
+    ONNX_INT8 = "onnx-int8"
+    """That export with int8 weights (avx2): faster still, vectors at cosine ~0.99 of torch's."""
+
+
+class LogFormat(enum.StrEnum):
+    """How `rag serve` writes its log lines."""
+
+    JSON = "json"
+    """One JSON object per line (for log collectors)."""
+    TEXT = "text"
+    """Plain `time level logger [request id] message` lines (for people)."""
