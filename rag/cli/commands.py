@@ -15,6 +15,11 @@ from rag.errors import ConfigError
 from rag.settings import Settings
 
 
+def given(flags: dict[str, object]) -> dict[str, object]:
+    """The flags the user gave (argparse leaves the others None): what overrides the settings."""
+    return {name: value for name, value in flags.items() if value is not None}
+
+
 def setup(args: argparse.Namespace, settings: Settings) -> int:
     """`rag setup`: tiktoken's files, the model checked, its ONNX export made."""
     from rag.settings import EmbedBackend
@@ -72,7 +77,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from rag.http.app import create_app
     from rag.service import open_service
 
-    settings = settings.with_overrides(host=args.host, port=args.port)
+    settings = settings.with_overrides(**given({"host": args.host, "port": args.port}))
     service = open_service(settings, build_if_needed=True, progress=True)
     app = create_app(settings, service)
     print(f"serving {len(service.index.passages)} passages on http://{settings.http.host}:{settings.http.port} "

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from rag.cli.commands import given
 from rag.cli.parser import build_parser
 from rag.errors import RagError
 from rag.settings import Settings
@@ -24,9 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     _configure_logging(args.verbose)
     try:
-        settings = Settings.from_env().with_overrides(
-            docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index_dir", None)
-        )
+        flags = {"docs_dir": getattr(args, "docs", None), "index_dir": getattr(args, "index_dir", None)}
+        settings = Settings.from_env().with_overrides(**given(flags))
         run: Callable[[argparse.Namespace, Settings], int] = args.run
         return run(args, settings)
     except RagError as exc:

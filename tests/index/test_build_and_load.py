@@ -109,7 +109,7 @@ def test_failed_build_leaves_the_previous_index_serving(
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        (lambda d: None, "no .txt files"),
+        (lambda d: None, r"no \.txt/\.md files"),
         (lambda d: (d / "empty.txt").write_text("  \n"), "empty.txt: the file is empty"),
     ],
 )

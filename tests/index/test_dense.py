@@ -199,7 +199,7 @@ def test_calibration_that_cannot_reach_its_target_says_so(caplog: pytest.LogCapt
     ("environ", "message"),
     [
         ({"RAG_ANN_THRESHOLD": "many"}, "RAG_ANN_THRESHOLD='many' is not a valid int"),
-        ({"RAG_ANN_THRESHOLD": "0"}, "ann_threshold must be at least 1 passage, got 0"),
+        ({"RAG_ANN_THRESHOLD": "0"}, "ann_threshold must be at least 1, got 0"),
         ({"RAG_ANN_MIN_RECALL": "1.5"}, r"ann_min_recall must be in \(0, 1\], got 1.5"),
         ({"RAG_ANN_MIN_RECALL": "0"}, r"ann_min_recall must be in \(0, 1\], got 0.0"),
         ({"RAG_FAISS_THREADS": "0"}, "faiss_threads must be at least 1, got 0"),
