@@ -41,19 +41,26 @@ class PassageView(msgspec.Struct, frozen=True):
     context: str | None
 
 
-class TurnView(Turn, frozen=True):
-    """A turn as the API shows it: the turn and its text."""
+class TurnView(Turn, frozen=True, kw_only=True):
+    """A turn as the API shows it: the turn (with its times, when the source has them) and its text."""
 
     text: str
 
 
 class DocumentView(msgspec.Struct, frozen=True):
+    """A document as the API serves it: its canonical text, in which every citation's
+    `[start, end)` holds the extract exactly, and its turns."""
+
     doc_id: str
     title: str | None
     date: str | None
     date_text: str | None
     speakers: list[Speaker]
     turns: list[TurnView]
+    format: str
+    """The reader that made it: `text` (the canonical text is the file), `webvtt`, `srt`, `json`."""
+    media_url: str | None
+    text: str
 
 
 class Health(msgspec.Struct, frozen=True):
@@ -167,12 +174,13 @@ class QAService:
             raise NotFoundError(f"no document with id {doc_id!r}")
         turns = [
             TurnView(index=t.index, kind=t.kind, speaker=t.speaker, role=t.role, start=t.start, end=t.end,
-                     text=transcript.text[t.start : t.end])
+                     start_time=t.start_time, end_time=t.end_time, text=transcript.text[t.start : t.end])
             for t in transcript.turns
         ]
         return DocumentView(
             doc_id=transcript.doc_id, title=transcript.title, date=transcript.date,
-            date_text=transcript.date_text, speakers=transcript.speakers, turns=turns,
+            date_text=transcript.date_text, speakers=transcript.speakers, turns=turns, format=transcript.format,
+            media_url=transcript.media_url, text=transcript.text,
         )
 
     def health(self) -> Health:

@@ -37,10 +37,31 @@ class Turn(msgspec.Struct, frozen=True):
     role: str | None
     start: int
     end: int
+    start_time: float | None = None
+    """Seconds into the recording where the turn starts (None: the source has no times)."""
+    end_time: float | None = None
+
+
+class Segment(msgspec.Struct, frozen=True, array_like=True):
+    """A timed piece of a transcript (a caption cue, a recognised segment, an utterance): its span
+    in the canonical text, where it sits in the source file, and when it was said."""
+
+    start: int
+    end: int
+    source: str
+    """Where in the file: `char=a,b` (RFC 5147: characters a..b of the file read as UTF-8) for
+    text-based formats, or a JSON pointer (RFC 6901, `/segments/3/text`) for JSON."""
+    start_time: float | None
+    end_time: float | None
 
 
 class Transcript(msgspec.Struct, frozen=True):
-    """A parsed document: its exact source text and the turns found in it."""
+    """A parsed document: its canonical text and the turns found in it.
+
+    For plain text the canonical text is the file itself. For formats with markup (captions,
+    speech-to-text JSON, HTML) it is the spoken text the reader extracted, and `segments` map
+    each piece of it back to the file and to its time (docs/formats.md).
+    """
 
     doc_id: str
     text: str
@@ -51,6 +72,12 @@ class Transcript(msgspec.Struct, frozen=True):
     """The date as written in the source, also when it has no year."""
     speakers: list[Speaker]
     turns: list[Turn]
+    format: str = "text"
+    """The reader that made it (`text`, `webvtt`, `srt`, `json`, `html`)."""
+    media_url: str | None = None
+    """The recording, when the file or its sidecar names one; citations link to their moment."""
+    segments: list[Segment] = []
+    """Timed pieces in canonical order. Empty for plain text, whose canonical text is the file."""
 
     def turn_at(self, offset: int) -> Turn | None:
         """The turn whose span contains `offset` (turns are in source order and do not overlap)."""
@@ -58,6 +85,23 @@ class Transcript(msgspec.Struct, frozen=True):
         if position >= 0 and self.turns[position].start <= offset < self.turns[position].end:
             return self.turns[position]
         return None
+
+    def segments_in(self, start: int, end: int) -> list[Segment]:
+        """The segments overlapping `[start, end)`, in order (none for plain text)."""
+        first = bisect.bisect_right(self.segments, start, key=lambda segment: segment.end)
+        stop = bisect.bisect_left(self.segments, end, key=lambda segment: segment.start)
+        return self.segments[first:stop]
+
+    def locate(self, start: int, end: int) -> tuple[list[str], float | None, float | None]:
+        """Where `[start, end)` of the canonical text is in the file, and when it was said.
+
+        For plain text: the same characters of the file, no times.
+        """
+        if not self.segments:
+            return [f"char={start},{end}"], None, None
+        pieces = self.segments_in(start, end)
+        times = [t for piece in pieces for t in (piece.start_time, piece.end_time) if t is not None]
+        return [piece.source for piece in pieces], (min(times) if times else None), (max(times) if times else None)
 
 
 class DocumentSummary(msgspec.Struct, frozen=True):
@@ -101,7 +145,8 @@ class Passage(msgspec.Struct, frozen=True):
 
 
 class Citation(msgspec.Struct, frozen=True):
-    """Where an extract comes from: `source(doc_id)[start:end] == extract.text`, always."""
+    """Where an extract comes from: `text(doc_id)[start:end] == extract.text`, always, where the
+    text is the document's canonical text (the file itself for plain text; GET /documents/{id})."""
 
     doc_id: str
     title: str | None
@@ -112,6 +157,13 @@ class Citation(msgspec.Struct, frozen=True):
     end: int
     passage_id: str
     score: float
+    start_time: float | None = None
+    """Seconds into the recording where the extract starts (None: the source has no times)."""
+    end_time: float | None = None
+    media_link: str | None = None
+    """The recording at that moment (`...#t=751.2`, a media fragment), when the document names one."""
+    source: list[str] = []
+    """Where the extract is in the file: `char=a,b` ranges, or JSON pointers (docs/formats.md)."""
 
 
 class Extract(msgspec.Struct, frozen=True):
@@ -135,6 +187,8 @@ class Hit(msgspec.Struct, frozen=True):
     end: int
     score: float
     text: str
+    start_time: float | None = None
+    end_time: float | None = None
 
 
 class Answer(msgspec.Struct, frozen=True):

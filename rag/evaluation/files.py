@@ -7,8 +7,10 @@ from pathlib import Path
 
 import msgspec
 
-from rag.errors import InputError
+from rag.errors import CorpusError, InputError
 from rag.evaluation.types import GoldQuestion, RunRow
+from rag.ingest.corpus import read_document
+from rag.ingest.readers import reader_for
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:
@@ -44,25 +46,42 @@ def load_gold(path: Path) -> list[GoldQuestion]:
 
 
 class DocsFolder:
-    """Source texts of a corpus folder, read lazily like score.py does (UTF-8, no newline translation)."""
+    """Texts of a corpus folder, in the coordinates citations use, read lazily.
+
+    Plain text is read as score.py reads it (UTF-8, no newline translation): the file is its
+    own canonical text. Captions, speech-to-text JSON and HTML give their canonical text, as
+    their reader makes it (docs/formats.md), so gold spans and citations share coordinates.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._cache: dict[str, str | None] = {}
 
     def get(self, doc: str) -> str | None:
-        """The text of document `doc`, or None when there is no such file."""
+        """The text of document `doc`, or None when there is no such file (or it cannot be read)."""
         if doc not in self._cache:
-            path = self.root / doc
-            text = None
-            if path.is_file():
-                data = path.read_bytes()
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    text = data.decode("utf-8", errors="replace")
-            self._cache[doc] = text
+            self._cache[doc] = self._read(doc)
         return self._cache[doc]
+
+    def _read(self, doc: str) -> str | None:
+        path = self.root / doc
+        if not path.is_file():
+            return None
+        try:
+            reader = reader_for(doc)
+        except CorpusError:
+            reader = None
+        if reader is None or reader.name == "text":
+            data = path.read_bytes()
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                return data.decode("utf-8", errors="replace")
+        try:
+            document = read_document(path, doc)
+            return reader.parse(doc, document.text, document.metadata).text
+        except CorpusError:
+            return None
 
 
 Sources = DocsFolder | Mapping[str, str]

@@ -28,25 +28,42 @@ from rag.index.layout import (
     swap_current,
 )
 from rag.index.lexical import LexicalIndex
-from rag.index.manifest import FORMAT_VERSION, PIPELINE_VERSION, DocumentInfo, Manifest, ModelInfo
+from rag.index.manifest import FORMAT_VERSION, PIPELINE_VERSION, DocumentInfo, Manifest, ModelInfo, UnreadableInfo
 from rag.index.sentences import sentence_rows, sentence_table
 from rag.index.store import write_store
-from rag.ingest.corpus import file_sha256, fingerprint, read_corpus
+from rag.ingest.corpus import SourceDocument, Unreadable, file_sha256, fingerprint, scan_corpus
 from rag.ingest.readers import parse_document
 from rag.settings import Settings
+from rag.types import Transcript
 
 log = logging.getLogger(__name__)
+
+
+def parse_corpus(docs_dir: Path) -> tuple[list[SourceDocument], list[Transcript], list[Unreadable]]:
+    """Read and parse every document; one that cannot be read or parsed is set aside, logged with
+    its reason, and the rest are indexed."""
+    scan = scan_corpus(docs_dir)
+    documents, transcripts, unreadable = [], [], list(scan.unreadable)
+    for document in scan.documents:
+        try:
+            transcripts.append(parse_document(document.doc_id, document.text, document.metadata))
+            documents.append(document)
+        except CorpusError as exc:
+            unreadable.append(Unreadable(document.doc_id, document.sha256, str(exc)))
+    for problem in unreadable:
+        log.warning("not indexed: %s", problem.reason)
+    return documents, transcripts, sorted(unreadable, key=lambda u: u.doc_id)
 
 
 def build_index(
     settings: Settings, embedder: Embedder, tokenizer: TokenCounter, *, progress: bool = False
 ) -> Path:
     """Parse, chunk and embed `settings.docs_dir`, write a new build and swap it in. Returns its folder."""
-    documents = read_corpus(settings.docs_dir)
-    transcripts = [parse_document(doc.doc_id, doc.text) for doc in documents]
+    documents, transcripts, unreadable = parse_corpus(settings.docs_dir)
     passages = chunk_transcripts(transcripts, tokenizer, settings.chunk)
     if not passages:
-        raise CorpusError(f"no transcript text found in {settings.docs_dir}")
+        reasons = "".join(f"\n  {u.reason}" for u in unreadable)
+        raise CorpusError(f"no transcript text found in {settings.docs_dir}{reasons}")
     sources = {t.doc_id: t.text for t in transcripts}
     sentence_keys = sentence_table(passages)
     log.info("embedding %d passages and %d sentences", len(passages), len(sentence_keys))
@@ -90,8 +107,11 @@ def build_index(
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 model=ModelInfo(embedder.model.name, embedder.model.weights_sha256, embedder.dimension),
                 chunking=settings.chunk,
-                corpus_fingerprint=fingerprint([(d.doc_id, d.sha256) for d in documents]),
+                corpus_fingerprint=fingerprint(
+                    [(d.doc_id, d.sha256) for d in documents] + [(u.doc_id, u.sha256) for u in unreadable]
+                ),
                 documents=[DocumentInfo(d.doc_id, d.sha256, len(d.text)) for d in documents],
+                unreadable=[UnreadableInfo(u.doc_id, u.sha256, u.reason) for u in unreadable],
                 n_passages=len(passages),
                 n_sentences=len(sentence_keys),
                 faiss_index=index_spec,

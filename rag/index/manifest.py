@@ -11,9 +11,9 @@ from rag.index.dense import IndexSpec
 from rag.embedding import ResolvedModel
 from rag.settings import ChunkSettings
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 """The index folder's format; an index of another format is rebuilt."""
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 """Version of what parsing, chunking and indexing make of a corpus. Bump it when their output
 changes (tests/test_pipeline_version.py fails until you do): existing indexes are then rebuilt.
 Moving code or editing comments changes nothing, so it does not force a re-embedding."""
@@ -48,6 +48,14 @@ class DocumentInfo(msgspec.Struct, frozen=True):
     chars: int
 
 
+class UnreadableInfo(msgspec.Struct, frozen=True):
+    """A corpus file left out of a build, and why (the reason names the line or field)."""
+
+    doc_id: str
+    sha256: str
+    reason: str
+
+
 class Manifest(msgspec.Struct, frozen=True):
     """What an index was built from; loading refuses one that does not match the running settings."""
 
@@ -60,6 +68,8 @@ class Manifest(msgspec.Struct, frozen=True):
     chunking: ChunkSettings
     corpus_fingerprint: str
     documents: list[DocumentInfo]
+    unreadable: list[UnreadableInfo]
+    """Files of the corpus that could not be read or parsed: not indexed, but part of the fingerprint."""
     n_passages: int
     n_sentences: int
     faiss_index: IndexSpec

@@ -8,17 +8,38 @@ from pathlib import Path
 
 from rag.errors import CorpusError
 from rag.ingest.readers import SUFFIXES
+from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_path
+from rag.ingest.timed import Metadata
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class SourceDocument:
-    """A corpus file read as UTF-8 text (offsets everywhere are indices into `text`)."""
+    """A corpus file read as UTF-8 text, with what its sidecar says (docs/formats.md)."""
 
     doc_id: str
     text: str
     sha256: str
+    """Of the file's bytes, and of its sidecar's when it has one: a change to either is a change."""
+    metadata: Metadata = Metadata()
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A corpus file that could not be read or parsed, and why; the rest of the corpus is indexed."""
+
+    doc_id: str
+    sha256: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CorpusScan:
+    """Every document file of a corpus folder: the readable ones and the others."""
+
+    documents: list[SourceDocument]
+    unreadable: list[Unreadable]
 
 
 def discover(docs_dir: Path) -> list[Path]:
@@ -30,6 +51,7 @@ def discover(docs_dir: Path) -> list[Path]:
         for path in docs_dir.rglob("*")
         if path.is_file()
         and path.suffix.lower() in SUFFIXES
+        and not is_sidecar(path)
         and not any(part.startswith(".") for part in path.relative_to(docs_dir).parts)
     )
     if not files:
@@ -37,17 +59,24 @@ def discover(docs_dir: Path) -> list[Path]:
     return files
 
 
-def read_corpus(docs_dir: Path) -> list[SourceDocument]:
-    """Read every document; all problems are collected and reported together."""
-    documents, problems = [], []
+def scan_corpus(docs_dir: Path) -> CorpusScan:
+    """Read every document; a file that cannot be read is set aside with its reason, not fatal."""
+    documents, unreadable = [], []
     for path in discover(docs_dir):
+        doc_id = path.relative_to(docs_dir).as_posix()
         try:
-            documents.append(read_document(path, path.relative_to(docs_dir).as_posix()))
+            documents.append(read_document(path, doc_id))
         except CorpusError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise CorpusError("cannot index the corpus:\n  " + "\n  ".join(problems))
-    return documents
+            unreadable.append(Unreadable(doc_id, content_sha256(path), str(exc)))
+    return CorpusScan(documents, unreadable)
+
+
+def read_corpus(docs_dir: Path) -> list[SourceDocument]:
+    """Read every document, strictly: any unreadable file is an error (all problems reported together)."""
+    scan = scan_corpus(docs_dir)
+    if scan.unreadable:
+        raise CorpusError("cannot index the corpus:\n  " + "\n  ".join(u.reason for u in scan.unreadable))
+    return scan.documents
 
 
 def read_document(path: Path, doc_id: str) -> SourceDocument:
@@ -65,7 +94,18 @@ def read_document(path: Path, doc_id: str) -> SourceDocument:
         ) from None
     if not text.strip():
         raise CorpusError(f"{doc_id}: the file is empty")
-    return SourceDocument(doc_id=doc_id, text=text, sha256=hashlib.sha256(data).hexdigest())
+    sidecar = sidecar_path(path)
+    metadata = read_sidecar(sidecar.read_bytes(), sidecar.name) if sidecar.is_file() else Metadata()
+    return SourceDocument(doc_id=doc_id, text=text, sha256=content_sha256(path), metadata=metadata)
+
+
+def content_sha256(path: Path) -> str:
+    """sha256 of a document's bytes, followed by its sidecar's when it has one."""
+    digest = hashlib.sha256(path.read_bytes())
+    sidecar = sidecar_path(path)
+    if sidecar.is_file():
+        digest.update(b"\x00sidecar\x00" + sidecar.read_bytes())
+    return digest.hexdigest()
 
 
 def file_sha256(path: Path) -> str:
@@ -87,7 +127,4 @@ def fingerprint(documents: list[tuple[str, str]]) -> str:
 
 def corpus_fingerprint(docs_dir: Path) -> str:
     """Fingerprint of the files on disk, without parsing them (used to detect a stale index)."""
-    pairs = []
-    for path in discover(docs_dir):
-        pairs.append((path.relative_to(docs_dir).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest()))
-    return fingerprint(pairs)
+    return fingerprint([(path.relative_to(docs_dir).as_posix(), content_sha256(path)) for path in discover(docs_dir)])

@@ -1,9 +1,9 @@
 """One reader per transcript format behind one protocol, chosen by the file's suffix.
 
 A reader turns a document's decoded text into a `Transcript` whose spans index its canonical
-text. For plain text and Markdown the canonical text is the file itself, so every citation
-is an offset into the file (docs/contracts.md). Formats with markup (WebVTT, SRT, JSON, HTML)
-add a reader here; nothing above this module changes.
+text. For plain text and Markdown the canonical text is the file itself, so every citation is
+an offset into the file. Captions, speech-to-text JSON and HTML have a canonical text of their
+own, mapped back to the file and to times by the transcript's segments (docs/formats.md).
 """
 
 from __future__ import annotations
@@ -11,8 +11,15 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Protocol
 
+import msgspec
+
 from rag.errors import CorpusError
+from rag.ingest.html import HtmlReader
+from rag.ingest.srt import SrtReader
+from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.text import parse_transcript
+from rag.ingest.timed import Metadata
+from rag.ingest.webvtt import WebVttReader
 from rag.types import Transcript
 
 
@@ -20,27 +27,34 @@ class Reader(Protocol):
     """Parses one transcript format."""
 
     name: str
-    """The format's name, as error messages and docs give it."""
+    """The format's name, as error messages and the API give it."""
     suffixes: tuple[str, ...]
     """File name suffixes (lower case, with the dot) this reader takes."""
 
-    def parse(self, doc_id: str, text: str) -> Transcript:
-        """The transcript in `text` (the whole file, decoded), its spans indexing its canonical text."""
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript in `text` (the whole file, decoded). `metadata` (from a sidecar) overrides
+        what the file says of itself. CorpusError names the line or field that could not be read."""
         ...
 
 
 class PlainTextReader:
     """Plain text and Markdown: speaker labels, roles, narration and page clutter (`rag.ingest.text`)."""
 
-    name = "plain text"
+    name = "text"
     suffixes = (".txt", ".md")
 
-    def parse(self, doc_id: str, text: str) -> Transcript:
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript, with spans into `text` itself."""
-        return parse_transcript(doc_id, text)
+        transcript = parse_transcript(doc_id, text)
+        if not (metadata.title or metadata.date or metadata.media_url):
+            return transcript
+        return msgspec.structs.replace(
+            transcript, title=metadata.title or transcript.title, date=metadata.date or transcript.date,
+            date_text=metadata.date or transcript.date_text, media_url=metadata.media_url,
+        )
 
 
-READERS: tuple[Reader, ...] = (PlainTextReader(),)
+READERS: tuple[Reader, ...] = (PlainTextReader(), WebVttReader(), SrtReader(), SpeechJsonReader(), HtmlReader())
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""
 
@@ -54,6 +68,6 @@ def reader_for(doc_id: str) -> Reader:
     raise CorpusError(f"{doc_id}: no reader for {suffix or 'files without a suffix'}; supported: {', '.join(SUFFIXES)}")
 
 
-def parse_document(doc_id: str, text: str) -> Transcript:
+def parse_document(doc_id: str, text: str, metadata: Metadata | None = None) -> Transcript:
     """Parse one document with the reader its suffix selects."""
-    return reader_for(doc_id).parse(doc_id, text)
+    return reader_for(doc_id).parse(doc_id, text, metadata or Metadata())

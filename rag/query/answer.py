@@ -106,6 +106,7 @@ def _extract(index: ReadIndex, group: list[_Candidate]) -> Extract:
     transcript = index.transcripts[first.passage.doc_id]
     # The sentence's own turn: a grouped passage has several speakers.
     turn = transcript.turn_at(first.start)
+    source, start_time, end_time = transcript.locate(first.start, last.end)
     citation = Citation(
         doc_id=transcript.doc_id,
         title=transcript.title,
@@ -116,6 +117,10 @@ def _extract(index: ReadIndex, group: list[_Candidate]) -> Extract:
         end=last.end,
         passage_id=first.passage.id,
         score=round(max(c.score for c in group), 4),
+        start_time=start_time,
+        end_time=end_time,
+        media_link=media_link(transcript.media_url, start_time),
+        source=source,
     )
     return Extract(text=transcript.text[first.start : last.end], citation=citation)
 
@@ -123,6 +128,7 @@ def _extract(index: ReadIndex, group: list[_Candidate]) -> Extract:
 def _hit(index: ReadIndex, hit: ScoredPassage) -> Hit:
     passage = index.passages[hit.position]
     transcript = index.transcripts[passage.doc_id]
+    _, start_time, end_time = transcript.locate(passage.start, passage.end)
     return Hit(
         passage_id=passage.id,
         doc_id=passage.doc_id,
@@ -135,4 +141,16 @@ def _hit(index: ReadIndex, hit: ScoredPassage) -> Hit:
         end=passage.end,
         score=round(hit.score, 4),
         text=transcript.text[passage.start : passage.end],
+        start_time=start_time,
+        end_time=end_time,
     )
+
+
+def media_link(media_url: str | None, start_time: float | None) -> str | None:
+    """The recording at `start_time` as a media fragment (`#t=751.2`, W3C Media Fragments URI)."""
+    # Only web addresses become links: a page follows them on a click.
+    if media_url is None or not media_url.lower().startswith(("http://", "https://")):
+        return None
+    if start_time is None:
+        return media_url
+    return f"{media_url.split('#', 1)[0]}#t={start_time:g}"

@@ -89,6 +89,15 @@ function formatDate(iso, written) {
   return `${day} ${MONTHS[month - 1]} ${year}`;
 }
 
+// Seconds into a recording as a clock reading: 12:31, or 1:02:05 past the hour.
+function formatClock(seconds) {
+  const whole = Math.floor(seconds);
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const secs = String(whole % 60).padStart(2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${minutes}:${secs}`;
+}
+
 function setStatus(message, kind = "") {
   const status = $("status");
   status.textContent = message;
@@ -177,13 +186,25 @@ function extractItem(extract, number, kind) {
     el("span", "sep", " · "),
     el("span", "date", formatDate(citation.date, dateTexts.get(citation.doc_id))),
   );
+  if (citation.start_time !== null && citation.start_time !== undefined) {
+    button.append(el("span", "sep", " · "), el("span", "time", `at ${formatClock(citation.start_time)}`));
+  }
+  item.append(button);
+  if (citation.media_link && /^https?:\/\//i.test(citation.media_link)) {
+    // Only web links: a link is followed by a click, so other schemes (javascript:) never get one.
+    const link = el("a", "media-link", "Play from here");
+    link.href = citation.media_link;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    item.append(link);
+  }
 
   const context = el("div", "context");
   context.hidden = true;
   context.id = `context-${number}`;
   button.setAttribute("aria-controls", context.id);
   button.addEventListener("click", () => toggleContext(button, context, citation));
-  item.append(button, context);
+  item.append(context);
   return item;
 }
 

@@ -1,0 +1,166 @@
+"""Web pages (`.html`, `.htm`): the main text only, as paragraphs, then read like plain text.
+
+Navigation, headers and footers, forms, scripts and boxes whose class or id says what they are
+(share, comment, menu, sidebar, related, cookie) are left out. Each remaining block (paragraph,
+heading, list item, `<pre>`...) becomes a paragraph of the canonical text and a segment pointing
+at its characters in the file; the plain-text parser then finds speakers and turns in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html.parser import HTMLParser
+
+import msgspec
+
+from rag.ingest.text import parse_transcript
+from rag.ingest.timed import Metadata
+from rag.types import Segment, Transcript
+
+_SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "form", "button",
+                      "svg", "iframe", "select", "head", "menu", "dialog"})
+_BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "dt",
+                     "dd", "section", "article", "main", "tr", "table", "ul", "ol", "header", "figcaption", "br",
+                     "hr", "title", "body"})
+_CLUTTER = re.compile(r"share|social|comment|menu|sidebar|related|cookie|breadcrumb|banner|advert|promo|subscribe",
+                      re.IGNORECASE)
+_VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed"})
+_DATE_META = frozenset({"date", "dc.date", "article:published_time", "dcterms.date", "citation_date"})
+
+
+class HtmlReader:
+    """HTML pages (`.html`, `.htm`)."""
+
+    name = "html"
+    suffixes = (".html", ".htm")
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The page's main text as a transcript; `<title>`, `<time>`, `<meta>` and media give metadata."""
+        page = _Page(text)
+        page.feed(text)
+        page.close()
+        canonical, segments = _canonical(page.blocks)
+        transcript = parse_transcript(doc_id, canonical)
+        own = Metadata(title=page.title, date=page.date, media_url=page.media_url).overridden_by(metadata)
+        return msgspec.structs.replace(
+            transcript, format=self.name, segments=segments, title=own.title or transcript.title,
+            date=own.date or transcript.date, date_text=own.date or transcript.date_text, media_url=own.media_url,
+        )
+
+
+def _canonical(blocks: list[tuple[str, int, int]]) -> tuple[str, list[Segment]]:
+    parts: list[str] = []
+    segments: list[Segment] = []
+    length = 0
+    for words, start, end in blocks:
+        if parts:
+            parts.append("\n\n")
+            length += 2
+        segments.append(Segment(length, length + len(words), f"char={start},{end}", None, None))
+        parts.append(words)
+        length += len(words)
+    return "".join(parts) + "\n", segments
+
+
+class _Page(HTMLParser):
+    """Collects the text blocks of a page, each with the character range it came from."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        self.blocks: list[tuple[str, int, int]] = []
+        self.title: str | None = None
+        self.date: str | None = None
+        self.media_url: str | None = None
+        self._skipping: list[str] = []
+        self._pre = 0
+        self._data: list[str] = []
+        self._start: int | None = None
+        self._in_title = False
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        self._metadata(tag, values)
+        if tag == "title":
+            self._in_title = True
+        if self._skipping:
+            if tag not in _VOID:
+                self._skipping.append(tag)
+            return
+        marker = f"{values.get('class', '')} {values.get('id', '')} {values.get('role', '')}"
+        if tag != "title" and (tag in _SKIPPED or (tag not in ("body", "main", "article") and _CLUTTER.search(marker))):
+            if tag not in _VOID:
+                self._skipping.append(tag)
+            return
+        if tag in _BLOCKS:
+            self._flush()
+        if tag == "pre":
+            self._pre += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if self._skipping:
+            if tag in self._skipping:
+                while self._skipping and self._skipping.pop() != tag:
+                    pass
+            return
+        if tag in _BLOCKS:
+            self._flush()
+        if tag == "pre" and self._pre:
+            self._pre -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title = self.title or " ".join(data.split()) or None
+            return
+        if self._skipping or not data.strip():
+            if self._data and not self._skipping:
+                self._data.append(data)
+            return
+        if self._start is None:
+            self._start = self._offset() + (len(data) - len(data.lstrip()) if not self._pre else 0)
+        self._data.append(data)
+
+    def _flush(self, end: int | None = None) -> None:
+        # The block's characters run to where the tag that ends it starts (inline markup included).
+        if self._start is not None:
+            raw = "".join(self._data)
+            text = raw.strip("\n") if self._pre else " ".join(raw.split())
+            if text.strip():
+                self.blocks.append((text, self._start, self._offset() if end is None else end))
+        self._data = []
+        self._start = None
+
+    def close(self) -> None:
+        """Finish the page, keeping its last block."""
+        super().close()
+        self._flush(end=self._line_starts[-1] + len(self.rawdata))
+
+    def _metadata(self, tag: str, values: dict[str, str]) -> None:
+        if tag == "meta":
+            key = (values.get("name") or values.get("property") or "").lower()
+            if key in _DATE_META and self.date is None:
+                self.date = _iso(values.get("content"))
+            if key in ("og:video", "og:audio", "og:video:url") and self.media_url is None:
+                self.media_url = _web(values.get("content"))
+        elif tag == "time" and self.date is None:
+            self.date = _iso(values.get("datetime"))
+        elif tag in ("video", "audio", "source") and self.media_url is None:
+            self.media_url = _web(values.get("src"))
+
+
+def _iso(value: str | None) -> str | None:
+    try:
+        return dt.date.fromisoformat(value.strip()[:10]).isoformat() if value else None
+    except ValueError:
+        return None
+
+
+def _web(value: str | None) -> str | None:
+    return value if value and value.lower().startswith(("http://", "https://")) else None

@@ -1,0 +1,113 @@
+"""Building a transcript from timed pieces (caption cues, recognised segments, utterances).
+
+Every timed reader turns its file into `Piece`s and hands them here. Consecutive pieces of one
+speaker form one turn; a turn ends where the speaker changes. The canonical text is the turns
+one after another, each as `Speaker: words` (or just the words when nobody is named), separated
+by a blank line; a turn's span covers its words only, and each piece keeps its own span, its
+place in the file and its times as a `Segment` (docs/formats.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rag.errors import CorpusError
+from rag.ingest.labels import turn_kind
+from rag.types import Segment, Speaker, Transcript, Turn, TurnKind
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One timed piece of a transcript as a reader found it."""
+
+    text: str
+    """The spoken words, markup removed, whitespace collapsed."""
+    source: str
+    """Where it is in the file (`char=a,b` or a JSON pointer)."""
+    start_time: float | None
+    end_time: float | None
+    speaker: str | None = None
+    """As the file labels it (a name, or a diarization label such as `SPEAKER_00` or `A`)."""
+    new_turn: bool = False
+    """The file marks a change of speaker here without naming one (`>>` in captions)."""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What a file (or its sidecar) says about the recording."""
+
+    title: str | None = None
+    date: str | None = None
+    """ISO `YYYY-MM-DD`."""
+    media_url: str | None = None
+    speakers: Mapping[str, Speaker] | None = None
+    """Diarization label or name in the file -> the person (name and role)."""
+
+    def overridden_by(self, given: Metadata) -> Metadata:
+        """This metadata (the file's own) with each field `given` (a sidecar) sets taken from it."""
+        return Metadata(
+            title=given.title or self.title, date=given.date or self.date,
+            media_url=given.media_url or self.media_url, speakers={**(self.speakers or {}), **(given.speakers or {})},
+        )
+
+
+def build_transcript(doc_id: str, format_name: str, pieces: Iterable[Piece], metadata: Metadata) -> Transcript:
+    """The transcript made of `pieces`, in order; CorpusError when there are no words at all."""
+    names = metadata.speakers or {}
+    parts: list[str] = []
+    length = 0
+    turns: list[Turn] = []
+    segments: list[Segment] = []
+    speakers: dict[str, Speaker] = {}
+    current: tuple[str | None, int, int] | None = None  # speaker, first segment, text start
+
+    def close_turn() -> None:
+        if current is None:
+            return
+        speaker, first, start = current
+        own = segments[first:]
+        times = [t for s in own for t in (s.start_time, s.end_time) if t is not None]
+        person = speakers.get(speaker) if speaker else None
+        kind = (turn_kind(speaker) if speaker else TurnKind.NARRATION)
+        turns.append(Turn(
+            index=len(turns), kind=kind, speaker=speaker, role=person.role if person else None,
+            start=start, end=own[-1].end, start_time=min(times) if times else None,
+            end_time=max(times) if times else None,
+        ))
+
+    for piece in pieces:
+        words = " ".join(piece.text.split())
+        if not words:
+            continue
+        speaker = _person(piece.speaker, names, speakers)
+        if current is None or piece.new_turn or speaker != current[0]:
+            close_turn()
+            prefix = ("\n\n" if parts else "") + (f"{speaker}: " if speaker else "")
+            parts.append(prefix)
+            length += len(prefix)
+            current = (speaker, len(segments), length)
+        else:
+            parts.append(" ")
+            length += 1
+        segments.append(Segment(length, length + len(words), piece.source, piece.start_time, piece.end_time))
+        parts.append(words)
+        length += len(words)
+    close_turn()
+    if not turns:
+        raise CorpusError(f"{doc_id}: no spoken text found in this {format_name} file")
+    return Transcript(
+        doc_id=doc_id, text="".join(parts) + "\n", title=metadata.title, date=metadata.date, date_text=metadata.date,
+        speakers=list(speakers.values()), turns=turns, format=format_name, media_url=metadata.media_url,
+        segments=segments,
+    )
+
+
+def _person(label: str | None, names: Mapping[str, Speaker], seen: dict[str, Speaker]) -> str | None:
+    """The speaker's name for a label (mapped by the sidecar when it knows the label), recorded once."""
+    if label is None or not label.strip():
+        return None
+    label = " ".join(label.split())
+    person = names.get(label) or Speaker(label)
+    seen.setdefault(person.name, person)
+    return person.name

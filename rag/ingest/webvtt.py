@@ -1,0 +1,102 @@
+"""WebVTT captions: Teams (`<v Name>` voice tags), Zoom (`Name: words`), YouTube automatic captions
+(inline word timings, each line repeated in the next cue), `NOTE`, `STYLE` and `REGION` blocks,
+cue identifiers and settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from rag.errors import CorpusError
+from rag.ingest.captions import Line, SpeakerTrack, cue_pieces, lines_of, timing
+from rag.ingest.timed import Metadata, Piece, build_transcript
+from rag.types import Transcript
+
+_INLINE_TIME = re.compile(r"<\d+:\d{2}(?::\d{2})?[.,]\d+>")
+_NOTE_FIELD = re.compile(r"^(?:NOTE\s+)?(?P<key>[A-Za-z][\w -]{0,30}?)\s*:\s*(?P<value>\S.*)$")
+_MEDIA_KEYS = frozenset({"media", "media url", "media_url", "url", "video", "audio", "recording"})
+
+
+class WebVttReader:
+    """WebVTT files (`.vtt`)."""
+
+    name = "webvtt"
+    suffixes = (".vtt",)
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript of the cues; the file's `NOTE` metadata fills what `metadata` leaves open."""
+        lines = lines_of(text)
+        if not lines or not lines[0].text.lstrip("\ufeff").startswith("WEBVTT"):
+            raise CorpusError(f"{doc_id}: line 1: a WebVTT file starts with WEBVTT")
+        notes: dict[str, str] = {}
+        pieces = list(self._pieces(doc_id, text, lines, notes))
+        own = Metadata(
+            title=notes.get("title"), date=_iso_date(notes.get("date")),
+            media_url=next((v for k, v in notes.items() if k in _MEDIA_KEYS), None),
+        )
+        return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
+
+    def _pieces(self, doc_id: str, text: str, lines: list[Line], notes: dict[str, str]) -> Iterator[Piece]:
+        rolling = bool(_INLINE_TIME.search(text))
+        track = SpeakerTrack()
+        i = _after_header(lines)
+        while i < len(lines):
+            line = lines[i]
+            word = line.text.split(" ", 1)[0].split("\t", 1)[0]
+            if not line.text.strip():
+                i += 1
+            elif word in ("NOTE", "STYLE", "REGION"):
+                end = _block_end(lines, i)
+                if word == "NOTE":
+                    _read_note(lines[i:end], notes)
+                i = end
+            else:
+                times = timing(line, doc_id)
+                if times is None:
+                    if i + 1 < len(lines) and (times := timing(lines[i + 1], doc_id)) is not None:
+                        i += 1  # a cue identifier
+                    else:
+                        raise CorpusError(
+                            f"{doc_id}: line {line.number}: expected a cue timing like "
+                            f"00:00:01.000 --> 00:00:04.000, got {line.text[:80]!r}"
+                        )
+                payload_end = i + 1
+                while payload_end < len(lines) and lines[payload_end].text.strip() and timing(
+                    lines[payload_end], doc_id
+                ) is None:
+                    payload_end += 1
+                payload = lines[i + 1 : payload_end]
+                i = payload_end
+                if not payload:
+                    continue
+                yield from cue_pieces(payload, times, track, rolling=rolling)
+
+def _after_header(lines: list[Line]) -> int:
+    """Index of the first line after the header (the WEBVTT line and what follows it up to a blank)."""
+    i = 1
+    while i < len(lines) and lines[i].text.strip():
+        i += 1
+    return i
+
+
+def _block_end(lines: list[Line], i: int) -> int:
+    while i < len(lines) and lines[i].text.strip():
+        i += 1
+    return i
+
+
+def _read_note(block: list[Line], notes: dict[str, str]) -> None:
+    for line in block:
+        match = _NOTE_FIELD.match(line.text.strip())
+        if match:
+            notes.setdefault(match["key"].strip().lower(), match["value"].strip())
+
+
+def _iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10]).isoformat()
+    except ValueError:
+        return None

@@ -1,0 +1,240 @@
+"""Captions, speech-to-text JSON: real files written by the real tools (tests/ingest/samples, each with
+its SOURCE.md), and small files written here for what those samples do not show."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.errors import CorpusError
+from rag.ingest.captions import plain
+from rag.ingest.readers import parse_document
+from rag.ingest.timed import Metadata
+from rag.types import Speaker, Transcript
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def parsed(relative: str, metadata: Metadata | None = None) -> tuple[Transcript, str]:
+    path = SAMPLES / relative
+    text = path.read_bytes().decode("utf-8")
+    return parse_document(path.name, text, metadata), text
+
+
+def resolve(source: str, file_text: str) -> str:
+    """What a segment's source locator points at in the file: characters, or a JSON value."""
+    if source.startswith("char="):
+        start, end = (int(x) for x in source[5:].split(","))
+        return " ".join(plain(file_text[start:end]).split())
+    value = json.loads(file_text)
+    for key in source.split("/")[1:]:
+        value = value[int(key)] if isinstance(value, list) else value[key.replace("~1", "/").replace("~0", "~")]
+    return " ".join(str(value).split())
+
+
+def assert_segments_check_out(transcript: Transcript, file_text: str) -> None:
+    """Each segment's words are where its source points; a timed segment lies inside one turn (a web
+    page's paragraphs go through the plain-text parser, which may leave page clutter out of every turn)."""
+    assert transcript.segments
+    for segment in transcript.segments:
+        words = transcript.text[segment.start : segment.end]
+        if transcript.format != "html":
+            turn = transcript.turn_at(segment.start)
+            assert turn is not None and turn.end >= segment.end
+        assert " ".join(words.split()) in resolve(segment.source, file_text), (segment, words)
+        if segment.start_time is not None:
+            assert segment.end_time is not None and segment.start_time <= segment.end_time
+
+
+@pytest.mark.parametrize(
+    ("relative", "speakers", "turns", "first", "last"),
+    [
+        ("teams-vtt/teams_timeframe.vtt", ["Yuri Bakulin", "Adrian Petrescu"], 2, (0.0, 0.57), (0.21, 1.13)),
+        ("youtube-auto-vtt/youtube_dl.vtt", [], 1, (286.07, 305.069), (286.07, 305.069)),
+        ("srt-speakers/dosparlants.srt", ["SPEAKER_01", "SPEAKER_00"], 11, (0.0, 2.0), (32.0, 34.0)),
+        ("whisper-json/jfk.json", [], 1, (0.0, 11.0), (0.0, 11.0)),
+        ("whisper-json/gossos.whisper-ctranslate2.json", [], 1, (0.0, 32.0), (0.0, 32.0)),
+        ("whisper-ctranslate2-diarized-json/dosparlants.json", ["SPEAKER_01", "SPEAKER_00"], 11, (0.0, 2.0),
+         (32.0, 34.0)),
+        ("assemblyai-json/assemblyai_utterances.json", ["A"], 1, (0.17, 25.14), (0.17, 25.14)),
+        ("deepgram-json/dg_speakers.trimmed.json", ["Speaker 0", "Speaker 1"], 2, (3.04, 17.28), (17.66, 24.495)),
+    ],
+)
+def test_real_files_give_their_speakers_turns_and_times(
+    relative: str, speakers: list[str], turns: int, first: tuple[float, float], last: tuple[float, float]
+) -> None:
+    transcript, text = parsed(relative)
+    assert [s.name for s in transcript.speakers] == speakers
+    assert len(transcript.turns) == turns
+    assert (transcript.turns[0].start_time, transcript.turns[0].end_time) == first
+    assert (transcript.turns[-1].start_time, transcript.turns[-1].end_time) == last
+    assert_segments_check_out(transcript, text)
+
+
+def test_teams_voice_tags_are_speakers_and_rolling_youtube_lines_are_said_once() -> None:
+    teams, _ = parsed("teams-vtt/teams_timeframe.vtt")
+    assert teams.text == "Yuri Bakulin: There you go.\n\nAdrian Petrescu: Why hello there, Yuri.\n"
+    youtube, _ = parsed("youtube-auto-vtt/youtube_dl.vtt")
+    assert youtube.text == "yeah what this will happen is I'm telling\n"
+
+
+def test_a_sidecar_names_the_diarized_speakers() -> None:
+    names = {"SPEAKER_00": Speaker("Carme", "guest"), "SPEAKER_01": Speaker("Interviewer")}
+    transcript, _ = parsed("srt-speakers/dosparlants.srt", Metadata(title="Interview", speakers=names,
+                                                                     media_url="https://example.org/a.mp3"))
+    assert [s.name for s in transcript.speakers] == ["Interviewer", "Carme"]
+    assert transcript.turns[1].speaker == "Carme" and transcript.turns[1].role == "guest"
+    assert (transcript.title, transcript.media_url) == ("Interview", "https://example.org/a.mp3")
+
+
+ZOOM = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:03.500
+Jane Doe: Good morning, everyone.
+
+2
+00:00:03.600 --> 00:00:06.000
+Jane Doe: Let us begin with the port figures.
+
+3
+00:00:06.200 --> 00:01:02.250
+John Roe: Throughput rose by 12 percent.
+"""
+
+TEAMS_NEW = """WEBVTT
+
+NOTE Title: Weekly sync
+NOTE Date: 2024-05-02
+
+STYLE
+::cue { color: white }
+
+REGION
+id:bottom
+
+9a1f2b3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c/12-0
+00:00:00.000 --> 00:00:02.480 line:90%
+<v Jane Doe>We shipped the release.</v>
+
+9a1f2b3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c/13-0
+00:00:02.480 --> 00:00:04.000
+<v John Roe>Great news &amp; well done.</v>
+"""
+
+BROADCAST_SRT = """1
+00:00:01,000 --> 00:00:04,000
+>> SENATOR SMITH: The committee will
+come to order.
+
+2
+00:00:04,100 --> 00:00:06,000
+We have two witnesses today.
+
+3
+00:00:06,500 --> 00:00:08,000
+>> Thank you, Mr. Chairman.
+- Glad to be here.
+"""
+
+WHISPERX = {
+    "segments": [
+        {"start": 0.5, "end": 2.25, "text": " Welcome back.", "words": [
+            {"word": "Welcome", "start": 0.5, "end": 1.0, "speaker": "SPEAKER_01"},
+            {"word": "back.", "start": 1.1, "end": 2.25, "speaker": "SPEAKER_01"}]},
+        {"start": 2.5, "end": 4.0, "text": " Thanks for having me.", "speaker": "SPEAKER_00", "words": []},
+    ],
+    "language": "en",
+}
+
+ASSEMBLYAI = {"utterances": [
+    {"speaker": "A", "start": 250, "end": 4100, "text": "How many routes does the port have?", "words": []},
+    {"speaker": "B", "start": 4300, "end": 9000, "text": "More than three hundred.", "words": []},
+]}
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "content", "text", "times"),
+    [
+        ("zoom.vtt", ZOOM,
+         "Jane Doe: Good morning, everyone. Let us begin with the port figures.\n\nJohn Roe: Throughput rose by 12 percent.\n",
+         [(1.0, 6.0), (6.2, 62.25)]),
+        ("teams.vtt", TEAMS_NEW, "Jane Doe: We shipped the release.\n\nJohn Roe: Great news & well done.\n",
+         [(0.0, 2.48), (2.48, 4.0)]),
+        ("hearing.srt", BROADCAST_SRT,
+         "SENATOR SMITH: The committee will come to order. We have two witnesses today.\n\nThank you, Mr. Chairman."
+         "\n\nGlad to be here.\n", [(1.0, 6.0), (6.5, 8.0), (6.5, 8.0)]),
+        ("whisperx.json", json.dumps(WHISPERX), "SPEAKER_01: Welcome back.\n\nSPEAKER_00: Thanks for having me.\n",
+         [(0.5, 2.25), (2.5, 4.0)]),
+        ("assemblyai.json", json.dumps(ASSEMBLYAI),
+         "A: How many routes does the port have?\n\nB: More than three hundred.\n", [(0.25, 4.1), (4.3, 9.0)]),
+    ],
+)
+def test_written_files_cover_what_the_samples_do_not(
+    doc_id: str, content: str, text: str, times: list[tuple[float, float]]
+) -> None:
+    transcript = parse_document(doc_id, content)
+    assert transcript.text == text
+    assert [(t.start_time, t.end_time) for t in transcript.turns] == times
+    assert_segments_check_out(transcript, content)
+    for turn in transcript.turns:
+        # A turn's span is its words only, never its speaker label.
+        assert not re.match(r"\w[\w .]*: ", transcript.text[turn.start : turn.end])
+
+
+def test_webvtt_note_metadata_is_read() -> None:
+    transcript = parse_document("teams.vtt", TEAMS_NEW)
+    assert (transcript.title, transcript.date) == ("Weekly sync", "2024-05-02")
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "content", "message"),
+    [
+        ("a.vtt", "1\n00:00:01.000 --> 00:00:02.000\nhello\n", r"a\.vtt: line 1: a WebVTT file starts with WEBVTT"),
+        ("b.vtt", "WEBVTT\n\n00:00:01.000 -> 00:00:02.000\nhello\n", r"b\.vtt: line 3: expected a cue timing"),
+        ("c.vtt", "WEBVTT\n\n00:00:05.000 --> 00:00:02.000\nhello\n", r"c\.vtt: line 3: the cue ends .* before it starts"),
+        ("d.srt", "1\n00:00:01,000 to 00:00:02,000\nhello\n", r"d\.srt: line 2: expected an SRT timing"),
+        ("e.json", '{"segments": [', r"e\.json: line 1, column 15: not valid JSON"),
+        ("f.json", '{"words": 3}', r"f\.json: JSON of no known shape"),
+        ("g.vtt", "WEBVTT\n\nNOTE nothing here\n", r"g\.vtt: no spoken text found in this webvtt file"),
+    ],
+)
+def test_malformed_files_say_which_line_and_what_was_expected(doc_id: str, content: str, message: str) -> None:
+    with pytest.raises(CorpusError, match=message):
+        parse_document(doc_id, content)
+
+
+PAGE = """<html><head><title>Press Briefing</title><meta name="date" content="2024-07-19">
+<script>var tracking = "Zhu Bing: not a turn";</script></head>
+<body><nav><a href="/">Home</a> | <a href="/news">News</a></nav>
+<div class="share-box">Share on X</div>
+<article><h1>Press briefing on ports</h1>
+<p>Zhu Bing:</p><p>Throughput rose by 12 percent &amp; the port added 20 routes.</p>
+<video src="https://media.example.org/briefing.mp4"></video>
+</article><div id="comments">First! Great article</div><footer>Copyright 2024</footer></body></html>
+"""
+
+
+def test_a_web_page_gives_its_main_text_with_speakers_and_metadata() -> None:
+    transcript = parse_document("briefing.html", PAGE)
+    assert (transcript.title, transcript.date, transcript.media_url) == (
+        "Press Briefing", "2024-07-19", "https://media.example.org/briefing.mp4")
+    assert transcript.text == (
+        "Press briefing on ports\n\nZhu Bing:\n\nThroughput rose by 12 percent & the port added 20 routes.\n")
+    speech = [t for t in transcript.turns if t.speaker == "Zhu Bing"]
+    assert [transcript.text[t.start : t.end] for t in speech] == [
+        "Throughput rose by 12 percent & the port added 20 routes."]
+    for skipped in ("Home", "Share on X", "First!", "Copyright", "tracking"):
+        assert skipped not in transcript.text
+    assert_segments_check_out(transcript, PAGE)
+
+
+def test_a_real_government_page_keeps_its_preformatted_text() -> None:
+    transcript, text = parsed("government-transcript-html/CREC-2005-07-20-pt1-PgS8583.htm")
+    assert transcript.title == "Congressional Record, Volume 151 Issue 99 (Wednesday, July 20, 2005)"
+    assert transcript.format == "html" and "Mr. BROWNBACK. Mr. President, I ask unanimous consent" in transcript.text
+    assert "<pre>" not in transcript.text and "www.gpo.gov" in transcript.text
+    assert_segments_check_out(transcript, text)

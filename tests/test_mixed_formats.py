@@ -1,0 +1,107 @@
+"""A corpus mixing plain text, WebVTT, SRT and speech-to-text JSON, served for real: answers cite
+speaker and time, every extract checks out against the canonical text and against the file, and
+a malformed file is set aside with its reason while the rest is indexed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from rag.evaluation import DocsFolder
+from rag.http.app import create_app
+from rag.service import QAService, open_service
+from rag.settings import Settings
+from tests.conftest import SEEDS
+from tests.ingest.test_formats import SAMPLES, ZOOM, resolve
+
+SIDECAR = {"title": "Port operations call", "date": "2024-03-05", "media_url": "https://media.example.org/call.mp4"}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[QAService, Path]:
+    root = tmp_path_factory.mktemp("mixed")
+    docs = root / "docs"
+    docs.mkdir()
+    shutil.copy(SEEDS / "001_0c22fd98c8d2c594.txt", docs / "briefing.txt")
+    (docs / "call.vtt").write_text(ZOOM, encoding="utf-8")
+    (docs / "call.speakers.json").write_text(json.dumps(SIDECAR), encoding="utf-8")
+    shutil.copy(SAMPLES / "whisper-json" / "jfk.json", docs / "jfk.json")
+    shutil.copy(SAMPLES / "srt-speakers" / "dosparlants.srt", docs / "interview.srt")
+    (docs / "interview.speakers.json").write_text(json.dumps({"speakers": {"SPEAKER_00": "Carme"}}), encoding="utf-8")
+    (docs / "broken.vtt").write_text("WEBVTT\n\n00:00:01.000 => 00:00:02.000\nhello\n", encoding="utf-8")
+    (docs / "broken.json").write_text('{"segments": [', encoding="utf-8")
+    settings = Settings.from_env(docs_dir=docs, index_dir=root / "index")
+    return open_service(settings, build_if_needed=True), docs
+
+
+def test_malformed_files_are_set_aside_with_their_reason_and_the_rest_is_indexed(mixed) -> None:
+    service, _ = mixed
+    manifest = service.index.manifest
+    assert sorted(d.doc_id for d in manifest.documents) == ["briefing.txt", "call.vtt", "interview.srt", "jfk.json"]
+    reasons = {u.doc_id: u.reason for u in manifest.unreadable}
+    assert set(reasons) == {"broken.json", "broken.vtt"}
+    assert "broken.vtt: line 3: expected a cue timing" in reasons["broken.vtt"]
+    assert "broken.json: line 1, column 15: not valid JSON" in reasons["broken.json"]
+
+
+def test_answers_cite_speaker_time_and_a_link_to_the_moment(mixed) -> None:
+    service, docs = mixed
+    answer = service.ask("By how much did throughput rise on the port operations call?")
+    extract = next(e for e in answer.extracts if "Throughput" in e.text)
+    citation = extract.citation
+    assert extract.text == "Throughput rose by 12 percent."
+    assert (citation.speaker, citation.start_time, citation.end_time) == ("John Roe", 6.2, 62.25)
+    assert citation.media_link == "https://media.example.org/call.mp4#t=6.2"
+    assert (citation.title, citation.date) == ("Port operations call", "2024-03-05")
+    assert_checks_out(service, docs, answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What did the speaker ask fellow Americans to do for their country?", "Where is Carme from?",
+     "How much foreign capital did the pilot free trade zones use?"],
+)
+def test_every_extract_is_exact_in_the_canonical_text_and_found_in_the_file(mixed, question: str) -> None:
+    service, docs = mixed
+    answer = service.ask(question)
+    assert answer.extracts
+    assert_checks_out(service, docs, answer)
+
+
+def assert_checks_out(service: QAService, docs: Path, answer) -> None:
+    """The contract of docs/formats.md, for every extract."""
+    for extract in answer.extracts:
+        citation = extract.citation
+        canonical = service.document(citation.doc_id).text
+        assert canonical[citation.start : citation.end] == extract.text
+        file_text = (docs / citation.doc_id).read_text(encoding="utf-8")
+        located = " ".join(resolve(source, file_text) for source in citation.source)
+        # Whitespace aside, the extract is where the citation's sources point in the file.
+        assert " ".join(extract.text.split()) in located
+
+
+def test_the_api_serves_the_canonical_text_and_times(mixed) -> None:
+    service, _ = mixed
+    with TestClient(app=create_app(service.settings, service)) as client:
+        document = client.get("/documents/call.vtt").json()
+        assert document["format"] == "webvtt" and document["media_url"] == SIDECAR["media_url"]
+        assert [(t["speaker"], t["start_time"], t["end_time"]) for t in document["turns"]] == [
+            ("Jane Doe", 1.0, 6.0), ("John Roe", 6.2, 62.25)]
+        for turn in document["turns"]:
+            assert document["text"][turn["start"] : turn["end"]] == turn["text"]
+        answer = client.post("/ask", json={"question": "What rose by 12 percent on the call?"}).json()
+        citation = answer["extracts"][0]["citation"]
+        line = "John Roe: Throughput rose by 12 percent."
+        assert citation["start_time"] == 6.2
+        assert citation["source"] == [f"char={ZOOM.index(line)},{ZOOM.index(line) + len(line)}"]
+
+
+def test_the_eval_harness_reads_every_format_in_citation_coordinates(mixed) -> None:
+    service, docs = mixed
+    folder = DocsFolder(docs)
+    for entry in service.index.transcripts.entries:
+        assert folder.get(entry.doc_id) == service.document(entry.doc_id).text
