@@ -30,10 +30,20 @@ def read_result(json_path: Path) -> BenchResult:
 
 def render_markdown(result: BenchResult) -> str:
     """The whole report as Markdown."""
-    sections = [_header(result), _targets(result), _builds(result), _http(result), _throughput_profile(result),
+    sections = [_header(result), _targets(result), _parsing(result), _builds(result), _http(result), _throughput_profile(result),
                 _profiles(result),
                 _scale(result), _large(result), _peers(result), _findings(result)]
     return "\n\n".join(s for s in sections if s) + "\n"
+
+
+def _parsing(result: BenchResult) -> str:
+    if not result.parsing:
+        return ""
+    rows = [(p.format, f"{p.bytes / 1e6:.2f} MB", p.segments, p.turns, p.median_ms, p.mb_per_second, p.repeats)
+            for p in result.parsing]
+    return "## Parsing\n\nAbout 1 MB of each timed format (cues of the shapes Teams, diarized SRT and WhisperX " \
+        "write), parsed by its reader; median of the repeats.\n\n" + table(
+            ("format", "size", "segments", "turns", "median ms", "MB/s", "repeats"), rows)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -274,6 +274,19 @@ class TargetCheck:
 
 
 @dataclass(frozen=True)
+class ParseResult:
+    """How long a reader takes over about 1 MB of its format."""
+
+    format: str
+    bytes: int
+    segments: int
+    turns: int
+    repeats: int
+    median_ms: float
+    mb_per_second: float
+
+
+@dataclass(frozen=True)
 class BenchResult:
     """Everything one `rag bench` run measured."""
 
@@ -293,5 +306,6 @@ class BenchResult:
     scale: ScaleResult | None = None
     large: LargeResult | None = None
     peers: list[PeerResult] = field(default_factory=list)
+    parsing: list[ParseResult] = field(default_factory=list)
     estimates: dict[str, float] = field(default_factory=dict)
     targets: list[TargetCheck] = field(default_factory=list)

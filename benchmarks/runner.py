@@ -26,6 +26,7 @@ from benchmarks.build import bench_build, load_raw_encoder
 from benchmarks.http_load import LoadPlan, bench_http, bench_profile
 from benchmarks.large import LargePlan, ServedCorpus, bench_large
 from benchmarks.peers import run_peers
+from benchmarks.parsing import bench_parsing
 from benchmarks.profiling import profile_ask
 from benchmarks.report import write_report
 from benchmarks.results import (
@@ -53,7 +54,7 @@ from rag.chunking.tokens import load_encoding
 
 log = logging.getLogger(__name__)
 
-STAGES = ("build", "http", "profile", "scale", "large", "peers")
+STAGES = ("parse", "build", "http", "profile", "scale", "large", "peers")
 _SMALL_CORPUS_BYTES = 1 << 20
 
 
@@ -103,7 +104,7 @@ def quick_options(**changes: object) -> BenchOptions:
         profile_requests=20, profiled_asks=10,
         scale=ScalePlan(sizes=(10_000,), queries=40, pool_size=1000, latency_seconds=1.0),
         large=LargePlan(target_passages=2_000, requests=20, repeats=1),
-        stages=("build", "http", "profile", "scale"),
+        stages=("parse", "build", "http", "profile", "scale"),
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
@@ -127,6 +128,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         index_dir = options.cache_dir / "index" / corpus.name
         return settings.with_overrides(docs_dir=Path(corpus.docs_dir), index_dir=index_dir)
 
+    parsing = bench_parsing() if "parse" in options.stages else []
     builds: list[BuildResult] = []
     http: list[HttpResult] = []
     profiles: list[ProfileResult] = []
@@ -184,6 +186,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
             f"FAISS {settings.index.faiss_threads} thread(s) answering"),
         wall_seconds=round(time.perf_counter() - started, 1), corpora=corpora, load=loads, notes=notes,
         builds=builds, http=http, throughput_profile=throughput_profile, profiles=profiles, scale=scale, large=large, peers=peers,
+        parsing=parsing,
     )
     projected = estimates(result)
     result = dataclasses.replace(result, estimates=projected, targets=check_targets(result, projected))

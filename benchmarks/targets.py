@@ -90,7 +90,12 @@ def check_targets(result: BenchResult, projected: dict[str, float]) -> list[Targ
     """Every target of the issue, judged on this run's figures (None: not measured in this run)."""
     seeds, bench = _http(result, "seeds"), _http(result, "benchmark")
     bench_name = corpus_named(result, "benchmark") or "largest benchmark"
+    slowest = max(result.parsing, key=lambda p: p.median_ms * 1e6 / p.bytes, default=None)
     checks = [
+        TargetCheck("parsing 1 MB of WebVTT, SRT or JSON well under 1 s",
+                    f"slowest {slowest.format}: {slowest.median_ms:.0f} ms for {slowest.bytes / 1e6:.2f} MB",
+                    slowest.median_ms * 1e6 / slowest.bytes < 500.0, "median of repeats; judged at half a second per MB")
+        if slowest else TargetCheck("parsing 1 MB of WebVTT, SRT or JSON well under 1 s", "not measured", None, ""),
         _latency_check("`/ask` one client p50 ≤ 6 ms (seeds)", seeds, "p50", 6.0),
         _latency_check("`/ask` one client p99 ≤ 20 ms (seeds)", seeds, "p99", 20.0),
         _latency_check(f"`/ask` one client p50 ≤ 8 ms ({bench_name})", bench, "p50", 8.0),

@@ -71,3 +71,28 @@ def turn_kind(name: str) -> TurnKind:
     if speaker_key(name) in _QUESTION_LABELS or _MEDIA_WORDS.search(name):
         return TurnKind.QUESTION
     return TurnKind.SPEECH
+
+
+# Conventions the seeds do not show, each tried on public transcripts:
+# White House / State Department briefings: a reporter's question is a paragraph opening `Q `.
+QUESTION_PARAGRAPH = re.compile(r"^Q\.?\s+(?=[\w\"“‘(])")
+# Court and deposition transcripts: `Q.` and `A.` lines (answers only where questions are so marked).
+ANSWER_PARAGRAPH = re.compile(r"^A\.\s+(?=[\w\"“‘(])")
+# Hearings and floor debates: `Senator Smith. Thank you.`, `Chairman SMITH.`, `Mr. BROWNBACK.`,
+# `The PRESIDING OFFICER.` A period ends the label, then the words begin.
+HEARING_LABEL = re.compile(
+    r"^(?P<label>(?:(?:The\s+)?(?:Mr\.|Mrs\.|Ms\.|Dr\.|Senator|Chairman|Chairwoman|Chair|Representative|"
+    r"Secretary|Ambassador|Madam\s+Chair(?:man|woman)?)\s+[A-Z][A-Za-z'’\-]+(?:\s+(?:of\s+)?[A-Z][A-Za-z'’\-]+){0,2})"
+    r"|The\s+[A-Z]{2,}(?:\s+[A-Z]{2,}){0,2})\.\s+(?=[\w\"“‘(])"
+)
+
+
+def hearing_label(line: str) -> str | None:
+    """The label of a hearing-style line (`Senator Smith. Thank you.`), None when it has none."""
+    match = HEARING_LABEL.match(line)
+    return " ".join(match["label"].split()) if match else None
+
+
+def is_shouted(label: str) -> bool:
+    """Congressional style: the surname (or office) in capitals, which no sentence opener has."""
+    return any(len(word) >= 2 and word.isupper() and word.isalpha() for word in label.split()[1:] + label.split()[:1])

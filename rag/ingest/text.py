@@ -19,7 +19,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rag.ingest import boilerplate
-from rag.ingest.labels import is_bare_label, is_caps_name, is_name_like, is_person_like, split_name_role, turn_kind
+from rag.ingest.labels import (
+    ANSWER_PARAGRAPH,
+    HEARING_LABEL,
+    QUESTION_PARAGRAPH,
+    hearing_label,
+    is_bare_label,
+    is_caps_name,
+    is_name_like,
+    is_person_like,
+    is_shouted,
+    split_name_role,
+    turn_kind,
+)
 from rag.ingest.names import speaker_key
 from rag.types import Speaker, Transcript, Turn, TurnKind
 
@@ -102,6 +114,8 @@ class _Parser:
         self.current: _OpenTurn | None = None
         self.body_started = False
         self.recurring_labels = self._recurring_inline_labels()
+        self.hearing_labels = self._recurring_hearing_labels()
+        self.marked_answers = sum(bool(QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
 
     # -- driver ---------------------------------------------------------------------------
     def run(self) -> Transcript:
@@ -141,7 +155,7 @@ class _Parser:
             if is_name_like(name):
                 self._open(turn_kind(name), name, role)
                 return index + 1
-        if self._inline_turn(line) or self._asked_turn(line):
+        if self._inline_turn(line) or self._asked_turn(line) or self._convention_turn(line):
             return index + 1
         if not self.body_started and self.title is None and boilerplate.is_title_like(line.text):
             self.title = boilerplate.clean_title(line.text)
@@ -205,6 +219,23 @@ class _Parser:
             return False
         self._open(TurnKind.QUESTION, match.group("label"), None)
         self._add_text(line.start + match.end(), line.end)
+        return True
+
+    def _convention_turn(self, line: _Line) -> bool:
+        """`Q ` questions and `A.` answers, `Senator Smith.` labels: the turn starts after the mark."""
+        if (mark := QUESTION_PARAGRAPH.match(line.text)) is not None:
+            self._open(TurnKind.QUESTION, None, None)
+        elif self.marked_answers and (mark := ANSWER_PARAGRAPH.match(line.text)) is not None:
+            self._open(TurnKind.SPEECH, "A", None)
+        elif (label := hearing_label(line.text)) is not None and (
+            is_shouted(label) or speaker_key(label) in self.hearing_labels
+        ):
+            mark = HEARING_LABEL.match(line.text)
+            self._open(turn_kind(label), label, None)
+        else:
+            return False
+        assert mark is not None
+        self._add_text(line.start + mark.end(), line.end)
         return True
 
     def _reported_turn(self, line: _Line) -> bool:
@@ -286,6 +317,12 @@ class _Parser:
                 if is_name_like(name):
                     counts[speaker_key(name)] = counts.get(speaker_key(name), 0) + 1
         return {name for name, count in counts.items() if count >= 2}
+
+    def _recurring_hearing_labels(self) -> set[str]:
+        """`Senator Smith.` labels used on two or more lines: a hearing's consistent format."""
+        labels = [hearing_label(line.text) for line in self.lines]
+        keys = [speaker_key(label) for label in labels if label]
+        return {key for key in keys if keys.count(key) >= 2}
 
     def _document_date(self) -> tuple[str | None, str | None]:
         """(ISO date, date as written): a `Date:` block, else the page head, else a yearless date."""

@@ -87,3 +87,16 @@ def test_serve_answers_over_a_real_socket(service: QAService, settings: Settings
         assert read_source(citation["doc_id"])[citation["start"] : citation["end"]] == extract["text"]
         status, problem = _post(base + "/ask", {"question": ""})
         assert status == 400 and "detail" in problem
+
+
+def test_answers_in_the_terminal_say_when_it_was_said_and_link_the_moment() -> None:
+    from rag.cli.output import clock, format_answer
+    from rag.types import Answer, Citation, Extract
+
+    citation = Citation(doc_id="call.vtt", title="Call", date=None, speaker="John Roe", role=None, start=3, end=33,
+                        passage_id="0" * 16, score=0.8, start_time=751.2, end_time=760.0,
+                        media_link="https://media.example.org/call.mp4#t=751.2", source=["char=10,40"])
+    text = format_answer(Answer("q", False, [Extract("Throughput rose by 12 percent.", citation)], []))
+    assert text.splitlines()[0] == "[1] John Roe at 12:31"
+    assert text.splitlines()[-1].strip() == "https://media.example.org/call.mp4#t=751.2"
+    assert (clock(59.9), clock(751.2), clock(3725.0)) == ("0:59", "12:31", "1:02:05")

@@ -246,3 +246,42 @@ def test_markup_in_a_transcript_is_shown_as_text(watched: Watched, protected_ser
     assert page.locator("#answer script, #answer img, #answer b").count() == 0
     assert page.evaluate("window.__pwned") is None
     watched.assert_clean(refused=True)
+
+
+CALL_VTT = """WEBVTT
+
+NOTE Title: Port operations call
+NOTE Media: https://media.example.org/call.mp4
+
+1
+00:12:31.200 --> 00:12:35.000
+John Roe: Throughput rose by twelve percent at the eastern terminal.
+"""
+
+
+@pytest.fixture(scope="module")
+def captions_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`rag serve` over one WebVTT call with a media URL."""
+    folder = tmp_path_factory.mktemp("web-captions")
+    docs = folder / "docs"
+    docs.mkdir()
+    (docs / "call.vtt").write_text(CALL_VTT, encoding="utf-8")
+    with live_server(folder / "index", docs, folder / "serve.log", env={"RAG_API_KEYS": ""}) as base:
+        yield base
+
+
+def test_a_timed_extract_shows_when_it_was_said_and_links_to_that_moment(
+    watched: Watched, captions_server: str
+) -> None:
+    page = watched.open(captions_server)
+    ask(page, "By how much did throughput rise at the eastern terminal?")
+    extract = page.locator(".extract").filter(has_text="twelve percent").first
+    expect(extract).to_be_visible()
+    expect(extract.locator("button.cite .time")).to_have_text("at 12:31")
+    link = extract.locator("a.media-link")
+    expect(link).to_have_attribute("href", "https://media.example.org/call.mp4#t=751.2")
+    extract.locator("button.cite").click()
+    mark = extract.locator(".context mark")
+    expect(mark).to_be_visible()
+    assert mark.text_content() == extract.locator(".extract-text").text_content()
+    watched.assert_clean()

@@ -98,18 +98,33 @@ def test_failed_build_leaves_the_previous_index_serving(
     local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
     build_index(local, service.embedder, tokenizer)
     before = (local.index_dir / CURRENT_LINK).resolve()
+    for path in small_corpus.iterdir():
+        path.unlink()
     (small_corpus / "broken.txt").write_bytes(b"Zhu Bing:\n\nCaf\xe9 prices rose.\n")
-    with pytest.raises(CorpusError, match=r"broken\.txt: not valid UTF-8 \(byte 14"):
+    with pytest.raises(CorpusError, match=r"no transcript text found .*\n  broken\.txt: not valid UTF-8 \(byte 14"):
         build_index(local, service.embedder, tokenizer)
     assert (local.index_dir / CURRENT_LINK).resolve() == before
     assert load_index(local.index_dir, service.embedder.model, local.chunk).manifest.n_passages > 0
     assert [p.name for p in (local.index_dir / "builds").iterdir()] == [before.name]
 
 
+def test_an_unreadable_file_is_set_aside_and_the_rest_indexed(
+    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter
+) -> None:
+    local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
+    (small_corpus / "broken.txt").write_bytes(b"Zhu Bing:\n\nCaf\xe9 prices rose.\n")
+    build_index(local, service.embedder, tokenizer)
+    manifest = load_index(local.index_dir, service.embedder.model, local.chunk).manifest
+    assert "broken.txt" not in {d.doc_id for d in manifest.documents} and manifest.documents
+    assert [(u.doc_id, u.reason[:38]) for u in manifest.unreadable] == [("broken.txt", "broken.txt: not valid UTF-8 (byte 14: ")]
+    # The unreadable file is part of the corpus as it is: the index is fresh, not rebuilt at every start.
+    assert index_problem(local, service.embedder.model) is None
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        (lambda d: None, r"no \.txt/\.md files"),
+        (lambda d: None, r"no \.txt/\.md/.*\.html/\.htm files in"),
         (lambda d: (d / "empty.txt").write_text("  \n"), "empty.txt: the file is empty"),
     ],
 )

@@ -238,3 +238,68 @@ def test_a_real_government_page_keeps_its_preformatted_text() -> None:
     assert transcript.format == "html" and "Mr. BROWNBACK. Mr. President, I ask unanimous consent" in transcript.text
     assert "<pre>" not in transcript.text and "www.gpo.gov" in transcript.text
     assert_segments_check_out(transcript, text)
+
+
+BRIEFING_Q = """Press Briefing by the Press Secretary
+
+MS. JEAN-PIERRE: Good afternoon, everyone.
+
+Q Thank you, Karine. Two questions on the ports.
+
+MS. JEAN-PIERRE: Go ahead.
+
+Q How many ships are waiting?
+
+MS. JEAN-PIERRE: About forty.
+And more tomorrow.
+"""
+
+DEPOSITION = """DEPOSITION OF JOHN ROE
+
+Q. Where were you on the night of May 2?
+A. At home, with my family.
+Q. Did anyone visit?
+A. No one.
+"""
+
+HEARING = """HEARING ON PORT SECURITY
+
+Chairman SMITH. The committee will come to order.
+Senator Jones. Thank you, Mr. Chairman. I have one question.
+Chairman SMITH. Please go ahead.
+Senator Jones. How many inspectors does the port have?
+"""
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "content", "turns"),
+    [
+        ("wh.txt", BRIEFING_Q, [
+            ("speech", "MS. JEAN-PIERRE", "Good afternoon, everyone."),
+            ("question", None, "Thank you, Karine. Two questions on the ports."),
+            ("speech", "MS. JEAN-PIERRE", "Go ahead."),
+            ("question", None, "How many ships are waiting?"),
+            ("speech", "MS. JEAN-PIERRE", "About forty.\nAnd more tomorrow.")]),
+        ("dep.txt", DEPOSITION, [
+            ("question", None, "Where were you on the night of May 2?"), ("speech", "A", "At home, with my family."),
+            ("question", None, "Did anyone visit?"), ("speech", "A", "No one.")]),
+        ("hearing.txt", HEARING, [
+            ("speech", "Chairman SMITH", "The committee will come to order."),
+            ("speech", "Senator Jones", "Thank you, Mr. Chairman. I have one question."),
+            ("speech", "Chairman SMITH", "Please go ahead."),
+            ("speech", "Senator Jones", "How many inspectors does the port have?")]),
+    ],
+)
+def test_text_conventions_of_briefings_depositions_and_hearings(doc_id: str, content: str, turns: list) -> None:
+    transcript = parse_document(doc_id, content)
+    body = [(t.kind.value, t.speaker, content[t.start : t.end]) for t in transcript.turns if t.kind.value != "header"]
+    assert body == turns
+
+
+def test_a_real_floor_debate_gives_each_senator_their_turns() -> None:
+    transcript, text = parsed("plaintext-transcripts/CREC-1997-01-28-pt1-PgS697.lines6-8_10-105.txt")
+    speakers = [t.speaker for t in transcript.turns if t.speaker]
+    assert speakers[:4] == ["Mr. GORTON", "Mr. BOND", "The PRESIDING OFFICER", "Mr. BOND"]
+    assert set(speakers) == {"Mr. GORTON", "Mr. BOND", "The PRESIDING OFFICER", "Mr. MURKOWSKI", "Mr. HELMS"}
+    for turn in transcript.turns:
+        assert not text[turn.start : turn.end].startswith(("Mr. GORTON.", "Mr. BOND.", "The PRESIDING"))

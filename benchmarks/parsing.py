@@ -1,0 +1,81 @@
+"""Parsing speed per format: about 1 MB of each timed format, made by repeating cues of the shapes
+real tools write, parsed by its reader (the target: well under a second per megabyte)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+
+from benchmarks.results import ParseResult
+from rag.ingest.readers import parse_document
+
+_TARGET_BYTES = 1_000_000
+_WORDS = ("the port handled more containers this year and the new routes opened to eleven countries "
+          "while inspections went faster than before").split()
+
+
+def _clock(seconds: float) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{int(hours):02d}:{int(minutes):02d}:{secs:06.3f}"
+
+
+def _sentence(i: int) -> str:
+    return " ".join(_WORDS[(i + j) % len(_WORDS)] for j in range(12)).capitalize() + "."
+
+
+def _webvtt() -> str:
+    cues, size, i = ["WEBVTT", ""], 8, 0
+    while size < _TARGET_BYTES:
+        cue = (f"9a1f2b3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c/{i}-0\n{_clock(i * 2.5)} --> {_clock(i * 2.5 + 2.4)}\n"
+               f"<v Speaker {i // 7 % 3}>{_sentence(i)}</v>\n")
+        cues.append(cue)
+        size += len(cue) + 1
+        i += 1
+    return "\n".join(cues)
+
+
+def _srt() -> str:
+    cues, size, i = [], 0, 0
+    while size < _TARGET_BYTES:
+        start, end = _clock(i * 2.5).replace(".", ","), _clock(i * 2.5 + 2.4).replace(".", ",")
+        cue = f"{i + 1}\n{start} --> {end}\n[SPEAKER_{i // 7 % 3:02d}]: {_sentence(i)}\n"
+        cues.append(cue)
+        size += len(cue) + 1
+        i += 1
+    return "\n".join(cues)
+
+
+def _whisperx() -> str:
+    segments, size, i = [], 0, 0
+    while size < _TARGET_BYTES:
+        words = [{"word": w, "start": i * 2.5 + k * 0.2, "end": i * 2.5 + k * 0.2 + 0.18, "speaker": f"SPEAKER_{i // 7 % 3:02d}"}
+                 for k, w in enumerate(_sentence(i).split())]
+        segment = {"start": i * 2.5, "end": i * 2.5 + 2.4, "text": " " + _sentence(i), "words": words}
+        segments.append(segment)
+        size += len(json.dumps(segment))
+        i += 1
+    return json.dumps({"segments": segments, "language": "en"})
+
+
+FORMATS = {"sample.vtt": _webvtt, "sample.srt": _srt, "sample.json": _whisperx}
+
+
+def bench_parsing(repeats: int = 5) -> list[ParseResult]:
+    """Median time to parse about 1 MB of each timed format, and what it gave."""
+    results = []
+    for name, make in FORMATS.items():
+        text = make()
+        seconds = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            transcript = parse_document(name, text)
+            seconds.append(time.perf_counter() - started)
+        median = statistics.median(seconds)
+        results.append(ParseResult(
+            format=transcript.format, bytes=len(text.encode()), segments=len(transcript.segments),
+            turns=len(transcript.turns), repeats=repeats, median_ms=round(median * 1000, 1),
+            mb_per_second=round(len(text.encode()) / 1e6 / median, 2),
+        ))
+    return results
