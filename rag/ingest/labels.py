@@ -73,6 +73,32 @@ def turn_kind(name: str) -> TurnKind:
     return TurnKind.SPEECH
 
 
+# The label shapes of web and meeting transcripts: alone on a line (`Zhu Bing:`), inline
+# (`Peng Jiaxue, Member of ...: “...”`), asked (`Reuters asked: ...`), reported speech
+# (`Wang Hong, deputy director ..., said that ...`), and speakers lists (`Speakers:` then
+# `Name, role` lines), besides metadata blocks (`Date:`) that look like labels but are not.
+ALONE_LABEL = re.compile(r"^(?P<label>[^:：]{1,160}?)\s*[:：]$")
+INLINE_LABEL = re.compile(r"^(?P<label>[^:：“”\"]{1,300}?)\s*[:：]\s+(?=\S)")
+ASKED = re.compile(r"^(?P<label>[A-Z][^:：.?!]{0,60}?)\s+(?:asked|questioned|inquired)\s*[:：,]\s*")
+REPORTED = re.compile(
+    r"^(?P<name>[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){1,4})"
+    r"(?:,\s+(?P<role>[^“”\"\n]{3,300}?),)?"
+    r"\s+(?:also\s+|further\s+|then\s+)?"
+    r"(?:said|says|revealed|noted|added|stated|stressed|emphasized|emphasised|explained|told|pointed\s+out"
+    r"|remarked|announced|replied|responded|answered|introduced)\b"
+)
+ROSTER_ENTRY = re.compile(r"^(?P<name>[^,:：]{2,60}?),\s+(?P<role>[^:：]{3,300})$")
+ROSTER_LABELS = frozenset(
+    "speakers speaker panelists panellists participants attendees guests present chairperson chairman chairwoman "
+    "chair moderator moderators host hosts presenter presenters interviewer interviewees interviewee".split()
+    + ["in attendance"]
+)
+METADATA_LABELS = frozenset(
+    "date time location venue place tags keywords category published updated posted subject topic duration "
+    "language contact attachments".split()
+)
+
+
 # Conventions the seeds do not show, each tried on public transcripts:
 # White House / State Department briefings: a reporter's question is a paragraph opening `Q `.
 QUESTION_PARAGRAPH = re.compile(r"^Q\.?\s+(?=[\w\"“‘(])")

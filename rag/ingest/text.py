@@ -15,48 +15,16 @@ The source is never rewritten: clutter is skipped, and every turn is a `[start, 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from rag.ingest import boilerplate
-from rag.ingest.labels import (
-    ANSWER_PARAGRAPH,
-    HEARING_LABEL,
-    QUESTION_PARAGRAPH,
-    hearing_label,
-    is_bare_label,
-    is_caps_name,
-    is_name_like,
-    is_person_like,
-    is_shouted,
-    split_name_role,
-    turn_kind,
-)
+from rag.ingest import boilerplate, labels
 from rag.ingest.names import speaker_key
 from rag.types import Speaker, Transcript, Turn, TurnKind
 
 _OPEN_QUOTES = "“\"‘«「"
 _CLOSE_QUOTES = "”\"’»」"
-_ALONE_LABEL = re.compile(r"^(?P<label>[^:：]{1,160}?)\s*[:：]$")
-_INLINE_LABEL = re.compile(r"^(?P<label>[^:：“”\"]{1,300}?)\s*[:：]\s+(?=\S)")
-_ASKED = re.compile(r"^(?P<label>[A-Z][^:：.?!]{0,60}?)\s+(?:asked|questioned|inquired)\s*[:：,]\s*")
-_REPORTED = re.compile(
-    r"^(?P<name>[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){1,4})"
-    r"(?:,\s+(?P<role>[^“”\"\n]{3,300}?),)?"
-    r"\s+(?:also\s+|further\s+|then\s+)?"
-    r"(?:said|says|revealed|noted|added|stated|stressed|emphasized|emphasised|explained|told|pointed\s+out"
-    r"|remarked|announced|replied|responded|answered|introduced)\b"
-)
-_ROSTER_ENTRY = re.compile(r"^(?P<name>[^,:：]{2,60}?),\s+(?P<role>[^:：]{3,300})$")
-_ROSTER_LABELS = frozenset(
-    "speakers speaker panelists panellists participants attendees guests present chairperson chairman chairwoman "
-    "chair moderator moderators host hosts presenter presenters interviewer interviewees interviewee".split()
-    + ["in attendance"]
-)
-_METADATA_LABELS = frozenset(
-    "date time location venue place tags keywords category published updated posted subject topic duration "
-    "language contact attachments".split()
-)
 
 
 @dataclass
@@ -115,7 +83,7 @@ class _Parser:
         self.body_started = False
         self.recurring_labels = self._recurring_inline_labels()
         self.hearing_labels = self._recurring_hearing_labels()
-        self.marked_answers = sum(bool(QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
+        self.marked_answers = sum(bool(labels.QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
 
     # -- driver ---------------------------------------------------------------------------
     def run(self) -> Transcript:
@@ -146,14 +114,14 @@ class _Parser:
     def _handle(self, index: int, line: _Line) -> int:
         if self._reported_turn(line):
             return index + 1
-        alone = _ALONE_LABEL.match(line.text)
+        alone = labels.ALONE_LABEL.match(line.text)
         if alone:
             consumed = self._header_block(index, alone.group("label"))
             if consumed:
                 return index + consumed
-            name, role = split_name_role(alone.group("label"))
-            if is_name_like(name):
-                self._open(turn_kind(name), name, role)
+            name, role = labels.split_name_role(alone.group("label"))
+            if labels.is_name_like(name):
+                self._open(labels.turn_kind(name), name, role)
                 return index + 1
         if self._inline_turn(line) or self._asked_turn(line) or self._convention_turn(line):
             return index + 1
@@ -170,20 +138,20 @@ class _Parser:
         """Consume `Speakers:` / `Date:` blocks; returns how many lines were used (0: not a header)."""
         key = " ".join(label.lower().split())
         following = self.lines[index + 1 : index + 40]
-        if key in _METADATA_LABELS:
+        if key in labels.METADATA_LABELS:
             value = following[0].text if following else ""
-            has_value = bool(value and len(value.split()) <= 12 and not _ALONE_LABEL.match(value))
+            has_value = bool(value and len(value.split()) <= 12 and not labels.ALONE_LABEL.match(value))
             if key == "date" and has_value:
                 self.date = self.date or boilerplate.find_full_date(value)
                 self.front_matter.append(value)
             self._add_header(self.lines[index].start, following[0].end if has_value else self.lines[index].end)
             return 1 + has_value
-        if key not in _ROSTER_LABELS:
+        if key not in labels.ROSTER_LABELS:
             return 0
         entries = []
         for candidate in following:
-            entry = _ROSTER_ENTRY.match(candidate.text)
-            if not entry or not is_person_like(entry.group("name")) or candidate.text.endswith((".", "?", "!")):
+            entry = labels.ROSTER_ENTRY.match(candidate.text)
+            if not entry or not labels.is_person_like(entry.group("name")) or candidate.text.endswith((".", "?", "!")):
                 break
             entries.append(entry)
         if not entries:
@@ -195,26 +163,26 @@ class _Parser:
 
     # -- turn openers ---------------------------------------------------------------------
     def _inline_turn(self, line: _Line) -> bool:
-        match = _INLINE_LABEL.match(line.text)
+        match = labels.INLINE_LABEL.match(line.text)
         if not match:
             return False
-        name, role = split_name_role(match.group("label"))
+        name, role = labels.split_name_role(match.group("label"))
         rest = line.text[match.end() :]
         quoted = rest[0] in _OPEN_QUOTES
-        if not is_name_like(name):
+        if not labels.is_name_like(name):
             return False
         # Unquoted, "Mr. Chair, I want to be clear: ..." is a sentence, not a label with a role.
-        if not quoted and not is_bare_label(match.group("label")):
+        if not quoted and not labels.is_bare_label(match.group("label")):
             return False
         known = speaker_key(name) in self.speakers
-        if not (quoted or known or is_caps_name(name) or speaker_key(name) in self.recurring_labels):
+        if not (quoted or known or labels.is_caps_name(name) or speaker_key(name) in self.recurring_labels):
             return False
-        self._open(turn_kind(name), name, role, quoted=quoted)
+        self._open(labels.turn_kind(name), name, role, quoted=quoted)
         self._add_text(line.start + match.end(), line.end)
         return True
 
     def _asked_turn(self, line: _Line) -> bool:
-        match = _ASKED.match(line.text)
+        match = labels.ASKED.match(line.text)
         if not match or len(match.group("label").split()) > 6:
             return False
         self._open(TurnKind.QUESTION, match.group("label"), None)
@@ -223,15 +191,15 @@ class _Parser:
 
     def _convention_turn(self, line: _Line) -> bool:
         """`Q ` questions and `A.` answers, `Senator Smith.` labels: the turn starts after the mark."""
-        if (mark := QUESTION_PARAGRAPH.match(line.text)) is not None:
+        if (mark := labels.QUESTION_PARAGRAPH.match(line.text)) is not None:
             self._open(TurnKind.QUESTION, None, None)
-        elif self.marked_answers and (mark := ANSWER_PARAGRAPH.match(line.text)) is not None:
+        elif self.marked_answers and (mark := labels.ANSWER_PARAGRAPH.match(line.text)) is not None:
             self._open(TurnKind.SPEECH, "A", None)
-        elif (label := hearing_label(line.text)) is not None and (
-            is_shouted(label) or speaker_key(label) in self.hearing_labels
+        elif (label := labels.hearing_label(line.text)) is not None and (
+            labels.is_shouted(label) or speaker_key(label) in self.hearing_labels
         ):
-            mark = HEARING_LABEL.match(line.text)
-            self._open(turn_kind(label), label, None)
+            mark = labels.HEARING_LABEL.match(line.text)
+            self._open(labels.turn_kind(label), label, None)
         else:
             return False
         assert mark is not None
@@ -239,8 +207,8 @@ class _Parser:
         return True
 
     def _reported_turn(self, line: _Line) -> bool:
-        match = _REPORTED.match(line.text)
-        if not match or not is_person_like(match.group("name")):
+        match = labels.REPORTED.match(line.text)
+        if not match or not labels.is_person_like(match.group("name")):
             return False
         self._open(TurnKind.SPEECH, match.group("name"), match.group("role"))
         self._add_text(line.start, line.end)
@@ -311,18 +279,18 @@ class _Parser:
         """Names used as `Name: text` on two or more lines: a consistent inline-label format."""
         counts: dict[str, int] = {}
         for line in self.lines:
-            match = _INLINE_LABEL.match(line.text)
-            if match and is_bare_label(match.group("label")):
-                name, _ = split_name_role(match.group("label"))
-                if is_name_like(name):
+            match = labels.INLINE_LABEL.match(line.text)
+            if match and labels.is_bare_label(match.group("label")):
+                name, _ = labels.split_name_role(match.group("label"))
+                if labels.is_name_like(name):
                     counts[speaker_key(name)] = counts.get(speaker_key(name), 0) + 1
         return {name for name, count in counts.items() if count >= 2}
 
     def _recurring_hearing_labels(self) -> set[str]:
         """`Senator Smith.` labels used on two or more lines: a hearing's consistent format."""
-        labels = [hearing_label(line.text) for line in self.lines]
-        keys = [speaker_key(label) for label in labels if label]
-        return {key for key in keys if keys.count(key) >= 2}
+        found = (labels.hearing_label(line.text) for line in self.lines)
+        counts = Counter(speaker_key(label) for label in found if label)
+        return {key for key, count in counts.items() if count >= 2}
 
     def _document_date(self) -> tuple[str | None, str | None]:
         """(ISO date, date as written): a `Date:` block, else the page head, else a yearless date."""
