@@ -11,7 +11,7 @@ import msgspec
 from rag.query.answer import build_answer
 from rag.index.calibration import load_calibration
 from rag.settings import DEFAULT_MIN_SCORE, Settings
-from rag.embedding import Embedder, load_embedder, resolve_model
+from rag.embedding import Embedder, QuestionEncoder, load_embedder, load_question_encoder, resolve_model
 from rag.errors import InputError, NotFoundError
 from rag.query.filters import allowed_positions
 from rag.index import LoadedIndex, build_index, index_problem, load_index
@@ -100,7 +100,7 @@ class QAService:
     """Answers questions over one loaded index with one embedder."""
 
     def __init__(
-        self, settings: Settings, embedder: Embedder, index: LoadedIndex,
+        self, settings: Settings, embedder: QuestionEncoder, index: LoadedIndex,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -224,7 +224,7 @@ def open_service(settings: Settings, *, build_if_needed: bool = True, progress: 
     if build_if_needed and index_problem(settings, model) is not None:
         # Builds embed in large batches with all the threads; answering gets its own session below.
         ensure_index(settings, load_embedder(settings, model), progress=progress)
-    embedder = load_embedder(settings, model, for_queries=True)
+    embedder = load_question_encoder(settings, model)
     index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.index.faiss_threads)
     return QAService(settings, embedder, index)
 

@@ -1,11 +1,19 @@
 """Embedding: the model resolved offline, its ONNX export, the embedder, and question micro-batching."""
 
-from rag.embedding.embedder import Embedder, SentenceTransformerEmbedder, load_embedder, load_sentence_transformer
+from rag.embedding.embedder import (
+    Embedder,
+    QuestionEncoder,
+    SentenceTransformerEmbedder,
+    load_embedder,
+    load_question_encoder,
+    load_sentence_transformer,
+)
+from rag.embedding.onnx_encoder import OnnxQuestionEncoder
 from rag.embedding.models import ResolvedModel, resolve_model
 from rag.embedding.onnx_export import export_onnx
 from rag.embedding.pooling import Span, SpanVectors
 
 __all__ = [
-    "Embedder", "ResolvedModel", "SentenceTransformerEmbedder", "Span", "SpanVectors", "export_onnx",
-    "load_embedder", "load_sentence_transformer", "resolve_model",
+    "Embedder", "OnnxQuestionEncoder", "QuestionEncoder", "ResolvedModel", "SentenceTransformerEmbedder", "Span", "SpanVectors", "export_onnx",
+    "load_embedder", "load_question_encoder", "load_sentence_transformer", "resolve_model",
 ]

@@ -6,11 +6,12 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from rag.embedding.models import ResolvedModel, resolve_model
+from rag.embedding.onnx_encoder import OnnxQuestionEncoder
 from rag.embedding.onnx_export import ONNX_FILES, disable_onnxruntime_telemetry, export_onnx
 from rag.embedding.pooling import Span, SpanVectors, pool_spans
 from rag.errors import ModelError
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-# Up to this many texts go straight to the ONNX session (questions, micro-batches); index
-# builds keep `encode`, whose length sorting saves padding over thousands of passages.
-_DIRECT_TEXTS = 32
 
 
 class Embedder(Protocol):
@@ -40,17 +37,32 @@ class Embedder(Protocol):
     ) -> SpanVectors: ...
 
 
-def load_embedder(
-    settings: Settings, model: ResolvedModel | None = None, *, for_queries: bool = False
-) -> SentenceTransformerEmbedder:
-    """The embedder `settings` ask for, on the configured backend: with `settings.embed.threads` for
-    index builds (large batches), `settings.embed.query_threads` for answering (one question at a time)."""
+class QuestionEncoder(Protocol):
+    """What answering needs: unit vectors of a few short texts."""
+
+    model: ResolvedModel
+    dimension: int
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray: ...
+
+
+def load_embedder(settings: Settings, model: ResolvedModel | None = None) -> SentenceTransformerEmbedder:
+    """The embedder that builds indexes, on the configured backend with `settings.embed.threads`."""
     return SentenceTransformerEmbedder(
-        model or resolve_model(settings.embed.model),
-        settings.embed.query_threads if for_queries else settings.embed.threads,
-        settings.embed.backend,
+        model or resolve_model(settings.embed.model), settings.embed.threads, settings.embed.backend,
         settings.embed.model_cache_dir,
     )
+
+
+def load_question_encoder(settings: Settings, model: ResolvedModel | None = None) -> QuestionEncoder:
+    """The encoder of questions, with `settings.embed.query_threads`: on the ONNX backends, ONNX Runtime
+    and `tokenizers` alone (the export is made first if missing); on torch, sentence-transformers."""
+    model = model or resolve_model(settings.embed.model)
+    embed = settings.embed
+    if embed.backend is EmbedBackend.TORCH:
+        return SentenceTransformerEmbedder(model, embed.query_threads, embed.backend, embed.model_cache_dir)
+    export = export_onnx(model, embed.model_cache_dir)
+    return OnnxQuestionEncoder(model, export, embed.backend, embed.query_threads)
 
 
 class SentenceTransformerEmbedder:
@@ -83,14 +95,11 @@ class SentenceTransformerEmbedder:
             raise ModelError(f"model {model.name} does not report an embedding dimension")
         self.dimension = int(dimension)
         self.max_seq_length = int(self._model.max_seq_length)
-        self._session = _mean_pooled_onnx_session(self._model)
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if self._session is not None and len(texts) <= _DIRECT_TEXTS:
-            return self._embed_direct(texts)
         vectors = self._model.encode(
             list(texts),
             batch_size=batch_size,
@@ -99,23 +108,6 @@ class SentenceTransformerEmbedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
-
-    def _embed_direct(self, texts: Sequence[str]) -> np.ndarray:
-        """The ONNX session called straight, for the query path's few short texts.
-
-        `encode` spends about 0.5 ms per call around the model (sorting, torch pooling and
-        normalisation, output conversion), a tenth of a question's cost; this computes the
-        same mean pooling and normalisation in numpy (a test holds the two to 1e-6).
-        """
-        features = self._model.tokenizer(
-            list(texts), padding=True, truncation="longest_first", max_length=self.max_seq_length, return_tensors="np"
-        )
-        inputs = {name: features[name].astype(np.int64, copy=False) for name in _ONNX_INPUTS if name in features}
-        (tokens,) = self._session.run(["last_hidden_state"], inputs)
-        mask = inputs["attention_mask"][:, :, None].astype(np.float32)
-        pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return np.ascontiguousarray(pooled, dtype=np.float32)
 
     def embed_with_spans(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]], *, batch_size: int = 64, progress: bool = False
@@ -155,24 +147,6 @@ class SentenceTransformerEmbedder:
                     )
         return SpanVectors(vectors, span_vectors, found)
 
-
-
-def _mean_pooled_onnx_session(model: SentenceTransformer) -> Any | None:
-    """The ONNX Runtime session inside `model` when it is exactly transformer, mean pooling and
-    normalisation (what `_embed_direct` reproduces); None otherwise (torch, other poolings)."""
-    modules = list(model)
-    if [type(m).__name__ for m in modules] != ["Transformer", "Pooling", "Normalize"]:
-        return None
-    if getattr(modules[1], "pooling_mode", None) != "mean" or not getattr(model.tokenizer, "is_fast", False):
-        return None
-    session = getattr(getattr(modules[0], "auto_model", None), "model", None)
-    if session is None or not hasattr(session, "get_inputs"):
-        return None
-    names = {i.name for i in session.get_inputs()}
-    outputs = {o.name for o in session.get_outputs()}
-    if not names <= set(_ONNX_INPUTS) or "last_hidden_state" not in outputs:
-        return None
-    return session
 
 
 def load_sentence_transformer(

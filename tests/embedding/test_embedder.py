@@ -18,10 +18,13 @@ from rag.settings import EmbedBackend, Settings
 from rag.embedding import (
     SentenceTransformerEmbedder,
     export_onnx,
+    OnnxQuestionEncoder,
     load_embedder,
+    load_question_encoder,
     resolve_model,
 )
 from rag.errors import ConfigError
+from rag.service import QAService
 from rag.embedding.batching import MicroBatcher, QuestionVectors
 
 TEXTS = [
@@ -91,7 +94,7 @@ def test_question_cache_off_embeds_every_time(settings: Settings) -> None:
 
 @pytest.mark.parametrize("lanes", [1, 2])
 def test_micro_batcher_gives_each_concurrent_caller_its_own_vector(settings: Settings, lanes: int) -> None:
-    embedder = load_embedder(settings, for_queries=True)
+    embedder = load_question_encoder(settings)
     batch_sizes: list[int] = []
     in_flight = {"now": 0, "most": 0}
     lock = threading.Lock()
@@ -126,7 +129,7 @@ def test_micro_batcher_gives_each_concurrent_caller_its_own_vector(settings: Set
 
 
 def test_micro_batcher_reports_a_model_failure_to_every_caller_and_recovers(settings: Settings) -> None:
-    embedder = load_embedder(settings, for_queries=True)
+    embedder = load_question_encoder(settings)
     failing = {"on": True}
 
     class Flaky:
@@ -186,10 +189,29 @@ def test_one_pass_gives_encodes_vectors_and_pooled_span_vectors(settings: Settin
     assert float(span_vector @ alone) > float(span_vector @ unrelated) + 0.3
 
 
-def test_short_calls_skip_encode_and_give_its_vectors(settings: Settings) -> None:
-    """Up to 32 texts go straight to the ONNX session; more go through `encode`: same vectors."""
-    embedder = load_embedder(settings.with_overrides(backend=EmbedBackend.ONNX))
-    many = [f"{text} ({n})" for n in range(12) for text in TEXTS]  # 36 texts: the encode path
-    through_encode = embedder.embed(many)
-    direct = np.concatenate([embedder.embed(many[i : i + 3]) for i in range(0, len(many), 3)])
-    np.testing.assert_allclose(direct, through_encode, atol=1e-6)
+def test_questions_are_embedded_without_the_training_stack_to_the_same_vectors(settings: Settings) -> None:
+    """ONNX Runtime and `tokenizers` alone give sentence-transformers' vectors on the same export."""
+    onnx = settings.with_overrides(backend=EmbedBackend.ONNX)
+    encoder = load_question_encoder(onnx)
+    assert isinstance(encoder, OnnxQuestionEncoder) and encoder.max_seq_length == 256
+    long = " ".join(["The port handled more containers than ever before."] * 60)  # past the 256-token window
+    texts = [*TEXTS, long]
+    np.testing.assert_allclose(encoder.embed(texts), load_embedder(onnx).embed(texts), atol=1e-6)
+    one_by_one = np.concatenate([encoder.embed([text]) for text in texts])
+    np.testing.assert_allclose(one_by_one, encoder.embed(texts), atol=1e-6)
+
+
+def test_a_serving_process_never_imports_the_training_stack(service: QAService, settings: Settings) -> None:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from rag.service import open_service\n"
+        "from rag.settings import Settings\n"
+        f"service = open_service(Settings.from_env(docs_dir=Path({str(settings.docs_dir)!r}), "
+        f"index_dir=Path({str(settings.index_dir)!r})), build_if_needed=False)\n"
+        "assert service.ask('How much foreign capital did the pilot FTZs use?').extracts\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'optimum') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
