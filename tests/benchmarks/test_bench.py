@@ -17,6 +17,7 @@ from benchmarks.large import LargePlan, ServedCorpus, bench_large, replicate_cor
 from benchmarks.peers import read_meta, run_peers
 from benchmarks.report import read_result
 from benchmarks.results import (
+    ParseResult,
     BenchResult,
     BuildResult,
     ConcurrentResult,
@@ -153,7 +154,17 @@ def test_targets_are_judged_on_the_right_figures() -> None:
         "≥ 250 answered questions/s, 8 concurrent clients (seeds)": True,
         "index build ≥ 90% of raw encoder speed": False,
         "resident memory < 4 GB at 1M passages": False,
+        "parsing 1 MB of WebVTT, SRT or JSON well under 1 s": None,
     }
+
+
+def test_parsing_is_judged_on_the_slowest_format_per_megabyte() -> None:
+    rows = [ParseResult("webvtt", 1_000_000, 6000, 800, 5, 280.0, 3.57),
+            ParseResult("json", 500_000, 900, 130, 5, 260.0, 1.92)]
+    check = next(c for c in check_targets(dataclasses.replace(_result(), parsing=rows), {})
+                 if c.target.startswith("parsing"))
+    # 260 ms for half a megabyte is 520 ms per MB: over the half second judged.
+    assert (check.met, check.measured) == (False, "slowest json: 260 ms for 0.50 MB")
 
 
 def test_report_is_written_as_markdown_and_json(tmp_path: Path) -> None:
