@@ -66,6 +66,9 @@ def lock_disagreements(pyproject_text: str, lock_text: str) -> list[str]:
             problems.append(f"{requirement} is in pyproject.toml but not in the lock")
         elif not requirement.specifier.contains(pin.version, prereleases=True):
             problems.append(f"{requirement} is in pyproject.toml but the lock pins {name}=={pin.version}")
+        elif not pin.direct:
+            # Pinned only because something else needs it: the lock was not made from this pyproject.toml.
+            problems.append(f"{requirement} is in pyproject.toml but the lock has {name} only as another's dependency")
     stale = {name for name, pin in locked.items() if pin.direct} - {canonicalize_name(r.name) for r in declared}
     problems += [f"the lock holds {name} for pyproject.toml, which no longer asks for it" for name in sorted(stale)]
     return problems
@@ -81,6 +84,8 @@ def test_the_lock_agrees_with_pyproject() -> None:
     [
         (lambda t: t.replace('"tqdm>=4.66",', '"tqdm>=4.66",\n    "rich-argparse>=1.5",'),
          "rich-argparse>=1.5 is in pyproject.toml but not in the lock"),
+        (lambda t: t.replace('"tqdm>=4.66",', '"tqdm>=4.66",\n    "pyyaml>=6",'),
+         "pyyaml>=6 is in pyproject.toml but the lock has pyyaml only as another's dependency"),
         (lambda t: t.replace('"faiss-cpu>=1.8,<2"', '"faiss-cpu>=1.8,<1.9"'),
          "faiss-cpu<1.9,>=1.8 is in pyproject.toml but the lock pins faiss-cpu=="),
         (lambda t: t.replace('    "tqdm>=4.66",\n', ""), "the lock holds tqdm for pyproject.toml, which no longer"),
