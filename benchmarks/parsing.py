@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Callable
 
 from benchmarks.results import ParseResult
 from rag.ingest.readers import parse_document
@@ -25,26 +26,24 @@ def _sentence(i: int) -> str:
     return " ".join(_WORDS[(i + j) % len(_WORDS)] for j in range(12)).capitalize() + "."
 
 
-def _webvtt() -> str:
-    cues, size, i = ["WEBVTT", ""], 8, 0
+def _cues(cue: Callable[[int], str], header: str = "") -> str:
+    """Cues made by `cue(i)` until the file holds about `_TARGET_BYTES`."""
+    parts, size, i = [header] if header else [], len(header), 0
     while size < _TARGET_BYTES:
-        cue = (f"9a1f2b3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c/{i}-0\n{_clock(i * 2.5)} --> {_clock(i * 2.5 + 2.4)}\n"
-               f"<v Speaker {i // 7 % 3}>{_sentence(i)}</v>\n")
-        cues.append(cue)
-        size += len(cue) + 1
+        parts.append(cue(i))
+        size += len(parts[-1]) + 1
         i += 1
-    return "\n".join(cues)
+    return "\n".join(parts)
+
+
+def _webvtt() -> str:
+    return _cues(lambda i: f"9a1f2b3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c/{i}-0\n{_clock(i * 2.5)} --> "
+                           f"{_clock(i * 2.5 + 2.4)}\n<v Speaker {i // 7 % 3}>{_sentence(i)}</v>\n", "WEBVTT\n")
 
 
 def _srt() -> str:
-    cues, size, i = [], 0, 0
-    while size < _TARGET_BYTES:
-        start, end = _clock(i * 2.5).replace(".", ","), _clock(i * 2.5 + 2.4).replace(".", ",")
-        cue = f"{i + 1}\n{start} --> {end}\n[SPEAKER_{i // 7 % 3:02d}]: {_sentence(i)}\n"
-        cues.append(cue)
-        size += len(cue) + 1
-        i += 1
-    return "\n".join(cues)
+    return _cues(lambda i: f"{i + 1}\n{_clock(i * 2.5).replace('.', ',')} --> {_clock(i * 2.5 + 2.4).replace('.', ',')}\n"
+                           f"[SPEAKER_{i // 7 % 3:02d}]: {_sentence(i)}\n")
 
 
 def _whisperx() -> str:

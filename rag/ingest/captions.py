@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -94,7 +95,7 @@ def speaker_mark(line: str) -> Marked:
     change = _CHANGE.match(line)
     rest = line[change.end() :] if change else line
     bracketed = _BRACKETED.match(rest)
-    if bracketed and is_name_like(bracketed["name"].replace("_", " ").strip()):
+    if bracketed and _is_bracketed_name(bracketed["name"]):
         return Marked(rest[bracketed.end() :], bracketed["name"].strip(), True)
     labelled = _LABELLED.match(rest)
     if labelled and _is_label(labelled["name"]):
@@ -102,9 +103,17 @@ def speaker_mark(line: str) -> Marked:
     return Marked(rest, None, bool(change))
 
 
+# Cached: a file repeats its few speaker labels on every cue.
+@functools.lru_cache(maxsize=4096)
 def _is_label(name: str) -> bool:
     # "Note: ..." or "Example: ..." would be name-like too; a label has at most four words.
     return is_name_like(name) and len(name.split()) <= 4
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_bracketed_name(name: str) -> bool:
+    # Diarization labels (`SPEAKER_01`) count as names.
+    return is_name_like(name.replace("_", " ").strip())
 
 
 def blocks(lines: list[Line]) -> Iterator[list[Line]]:
