@@ -10,6 +10,7 @@ from litestar.testing import TestClient
 
 from rag.http.app import create_app
 from rag.chunking import TokenCounter, load_encoding
+from rag.embedding import SentenceTransformerEmbedder, load_embedder
 from rag.settings import Settings
 from rag.service import QAService, open_service
 
@@ -34,6 +35,12 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def tokenizer(settings: Settings) -> TokenCounter:
     """The tiktoken encoding the chunker counts budgets with."""
     return load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedder that builds indexes (sentence-transformers; the service embeds questions without it)."""
+    return load_embedder(settings)
 
 
 @pytest.fixture(scope="session")

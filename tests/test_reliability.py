@@ -25,6 +25,7 @@ import pytest
 from litestar.testing import TestClient
 
 from rag.http.app import create_app
+from rag.embedding import SentenceTransformerEmbedder
 from rag.settings import Settings
 from rag.index import BUILDS_DIR, CURRENT_LINK, build_index, load_index
 from rag.service import QAService
@@ -59,7 +60,7 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory, settings: Settings, service: QAService) -> Deployment:
+def pristine(tmp_path_factory: pytest.TempPathFactory, settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder) -> Deployment:
     """Two seed documents indexed once; each test works on its own copy."""
     root = tmp_path_factory.mktemp("site")
     docs = root / "docs"
@@ -68,7 +69,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, settings: Settings, servi
         shutil.copy(SEEDS / name, docs / name)
     local = settings.with_overrides(docs_dir=docs, index_dir=root / "index", admin_api_keys=(ADMIN_KEY,))
     tokenizer = load_encoding(local.chunk.encoding, local.tiktoken_cache_dir)
-    build = build_index(local, service.embedder, tokenizer)
+    build = build_index(local, embedder, tokenizer)
     return Deployment(local, build.name)
 
 
@@ -137,7 +138,7 @@ def _client_loop(base: str, stop: threading.Event, seen: list[Observation], erro
 
 
 def test_reindexing_under_traffic_never_shows_a_half_written_index(
-    site: Deployment, service: QAService, settings: Settings
+    site: Deployment, service: QAService, embedder: SentenceTransformerEmbedder, settings: Settings
 ) -> None:
     # Leftovers of a build that crashed earlier must neither be served nor survive the next build.
     crashed = site.build("20000101T000000-deadbeef.partial")
@@ -157,7 +158,7 @@ def test_reindexing_under_traffic_never_shows_a_half_written_index(
         for thread in threads:
             thread.start()
         try:
-            new_build = build_index(site.settings, service.embedder, tokenizer)
+            new_build = build_index(site.settings, embedder, tokenizer)
             assert (site.index_dir / CURRENT_LINK).resolve() == new_build.resolve()
             # Swapped on disk, but the service keeps the build it loaded until told.
             assert httpx.get(base + "/health", timeout=60).json()["build_id"] == site.build_id

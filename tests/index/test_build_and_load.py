@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rag.embedding import SentenceTransformerEmbedder
 from rag.settings import ChunkSettings, Settings
 from rag.errors import CorpusError, IndexUnavailableError
 from rag.index import CURRENT_LINK, build_index, index_problem, load_index
@@ -47,20 +48,20 @@ def test_what_is_loaded_is_what_the_pipeline_builds(
 
 
 def test_stale_index_is_rebuilt_and_fresh_one_is_kept(
-    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path
+    service: QAService, embedder: SentenceTransformerEmbedder, settings: Settings, small_corpus: Path, tmp_path: Path
 ) -> None:
     local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
     model = service.embedder.model
     assert index_problem(local, model) is not None
-    assert ensure_index(local, service.embedder) is True
+    assert ensure_index(local, embedder) is True
     first_build = (local.index_dir / CURRENT_LINK).resolve().name
     assert index_problem(local, model) is None
-    assert ensure_index(local, service.embedder) is False
+    assert ensure_index(local, embedder) is False
 
     with (small_corpus / "003_94303b5083c37beb.txt").open("a", encoding="utf-8") as handle:
         handle.write("\nXi Yanchun:\n\nOne more question from Reuters, please.\n")
     assert "changed" in (index_problem(local, model) or "")
-    assert ensure_index(local, service.embedder) is True
+    assert ensure_index(local, embedder) is True
     second_build = (local.index_dir / CURRENT_LINK).resolve().name
     assert second_build != first_build
     reloaded = load_index(local.index_dir, model, local.chunk)
@@ -79,10 +80,10 @@ def test_index_built_with_other_chunking_is_refused(service: QAService, settings
                "documents/transcripts.jsonl", "documents/catalog.json"],
 )
 def test_damaged_or_missing_file_is_detected(
-    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter, victim: str
+    service: QAService, embedder: SentenceTransformerEmbedder, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter, victim: str
 ) -> None:
     local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
-    build = build_index(local, service.embedder, tokenizer)
+    build = build_index(local, embedder, tokenizer)
     target = build / victim
     if victim.startswith("documents/"):
         target.unlink()
@@ -93,27 +94,27 @@ def test_damaged_or_missing_file_is_detected(
 
 
 def test_failed_build_leaves_the_previous_index_serving(
-    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter
+    service: QAService, embedder: SentenceTransformerEmbedder, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter
 ) -> None:
     local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
-    build_index(local, service.embedder, tokenizer)
+    build_index(local, embedder, tokenizer)
     before = (local.index_dir / CURRENT_LINK).resolve()
     for path in small_corpus.iterdir():
         path.unlink()
     (small_corpus / "broken.txt").write_bytes(b"Zhu Bing:\n\nCaf\xe9 prices rose.\n")
     with pytest.raises(CorpusError, match=r"no transcript text found .*\n  broken\.txt: not valid UTF-8 \(byte 14"):
-        build_index(local, service.embedder, tokenizer)
+        build_index(local, embedder, tokenizer)
     assert (local.index_dir / CURRENT_LINK).resolve() == before
     assert load_index(local.index_dir, service.embedder.model, local.chunk).manifest.n_passages > 0
     assert [p.name for p in (local.index_dir / "builds").iterdir()] == [before.name]
 
 
 def test_an_unreadable_file_is_set_aside_and_the_rest_indexed(
-    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter
+    service: QAService, embedder: SentenceTransformerEmbedder, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter
 ) -> None:
     local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
     (small_corpus / "broken.txt").write_bytes(b"Zhu Bing:\n\nCaf\xe9 prices rose.\n")
-    build_index(local, service.embedder, tokenizer)
+    build_index(local, embedder, tokenizer)
     manifest = load_index(local.index_dir, service.embedder.model, local.chunk).manifest
     assert "broken.txt" not in {d.doc_id for d in manifest.documents} and manifest.documents
     assert [(u.doc_id, u.reason[:38]) for u in manifest.unreadable] == [("broken.txt", "broken.txt: not valid UTF-8 (byte 14: ")]
@@ -129,26 +130,26 @@ def test_an_unreadable_file_is_set_aside_and_the_rest_indexed(
     ],
 )
 def test_unusable_corpus_gets_a_clear_error(
-    service: QAService, settings: Settings, tmp_path: Path, tokenizer: TokenCounter, setup, message: str
+    service: QAService, embedder: SentenceTransformerEmbedder, settings: Settings, tmp_path: Path, tokenizer: TokenCounter, setup, message: str
 ) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     setup(docs)
     local = settings.with_overrides(docs_dir=docs, index_dir=tmp_path / "index")
     with pytest.raises(CorpusError, match=message):
-        build_index(local, service.embedder, tokenizer)
+        build_index(local, embedder, tokenizer)
     assert not (local.index_dir / CURRENT_LINK).exists()
 
 
 def test_sentences_past_the_models_window_are_embedded_alone(
-    service: QAService, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter
+    service: QAService, embedder: SentenceTransformerEmbedder, settings: Settings, small_corpus: Path, tmp_path: Path, tokenizer: TokenCounter
 ) -> None:
     # A 400-token budget makes passages longer than the 256-wordpiece window: the sentences at
     # their ends get no tokens from the passage pass and must still get real vectors.
     local = settings.with_overrides(
         docs_dir=small_corpus, index_dir=tmp_path / "index", chunk=ChunkSettings(max_tokens=400, overlap_tokens=0)
     )
-    build_index(local, service.embedder, tokenizer)
+    build_index(local, embedder, tokenizer)
     loaded = load_index(local.index_dir, service.embedder.model, local.chunk)
     vectors = np.asarray(loaded.sentence_vectors)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)

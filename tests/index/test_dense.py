@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from rag.index import dense as ann
+from rag.embedding import SentenceTransformerEmbedder
 from rag.settings import DENSE_DEPTH, Settings
 from rag.errors import ConfigError, IndexUnavailableError
 from rag.index import CURRENT_LINK, index_problem, load_index
@@ -32,9 +33,9 @@ def hnsw_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="module")
-def hnsw_service(hnsw_settings: Settings, service: QAService) -> QAService:
+def hnsw_service(hnsw_settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder) -> QAService:
     """The real service over a real HNSW index of the seeds (built once for this module)."""
-    assert ensure_index(hnsw_settings, service.embedder) is True
+    assert ensure_index(hnsw_settings, embedder) is True
     index = load_index(hnsw_settings.index_dir, service.embedder.model, hnsw_settings.chunk)
     return QAService(hnsw_settings, service.embedder, index)
 
