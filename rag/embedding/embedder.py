@@ -43,7 +43,9 @@ class QuestionEncoder(Protocol):
     model: ResolvedModel
     dimension: int
 
-    def embed(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray: ...
+    def embed(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
 
 
 def load_embedder(settings: Settings, model: ResolvedModel | None = None) -> SentenceTransformerEmbedder:

@@ -84,6 +84,7 @@ class _Page(HTMLParser):
         return self._line_starts[line - 1] + column
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Note metadata; start skipping clutter; a block element ends the block before it."""
         values = {name: value or "" for name, value in attrs}
         self._metadata(tag, values)
         if tag == "title":
@@ -103,6 +104,7 @@ class _Page(HTMLParser):
             self._pre += 1
 
     def handle_endtag(self, tag: str) -> None:
+        """Leave skipped clutter; a block element's end ends its block."""
         if tag == "title":
             self._in_title = False
         if self._skipping:
@@ -116,6 +118,7 @@ class _Page(HTMLParser):
             self._pre -= 1
 
     def handle_data(self, data: str) -> None:
+        """Text of the page (entities decoded): the title's, or the current block's."""
         if self._in_title:
             self.title = self.title or " ".join(data.split()) or None
             return

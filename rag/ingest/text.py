@@ -87,6 +87,7 @@ class _Parser:
 
     # -- driver ---------------------------------------------------------------------------
     def run(self) -> Transcript:
+        """Read every line once: clutter skipped, labels open turns, the rest joins the open turn."""
         index = 0
         while index < len(self.lines):
             line = self.lines[index]

@@ -82,13 +82,19 @@ class ReadIndex(Protocol):
     """The read side of an index, as answering uses it."""
 
     @property
-    def passages(self) -> PassageSource: ...
+    def passages(self) -> PassageSource:
+        """Passages by position."""
+        ...
 
     @property
-    def transcripts(self) -> TranscriptSource: ...
+    def transcripts(self) -> TranscriptSource:
+        """Transcripts by document id."""
+        ...
 
     @property
-    def dense(self) -> DenseStore: ...
+    def dense(self) -> DenseStore:
+        """The passage vectors' store."""
+        ...
 
     @property
     def lexical(self) -> LexicalScorer:
