@@ -130,20 +130,21 @@ class _Page(HTMLParser):
             self._start = self._offset() + (len(data) - len(data.lstrip()) if not self._pre else 0)
         self._data.append(data)
 
-    def _flush(self, end: int | None = None) -> None:
-        # The block's characters run to where the tag that ends it starts (inline markup included).
+    def _flush(self) -> None:
+        # The block's characters run to where the tag that ends it starts (inline markup
+        # included), or to the end of the page for a block left open.
         if self._start is not None:
             raw = "".join(self._data)
             text = raw.strip("\n") if self._pre else " ".join(raw.split())
             if text.strip():
-                self.blocks.append((text, self._start, self._offset() if end is None else end))
+                self.blocks.append((text, self._start, self._offset()))
         self._data = []
         self._start = None
 
     def close(self) -> None:
         """Finish the page, keeping its last block."""
         super().close()
-        self._flush(end=self._line_starts[-1] + len(self.rawdata))
+        self._flush()
 
     def _metadata(self, tag: str, values: dict[str, str]) -> None:
         if tag == "meta":

@@ -303,3 +303,11 @@ def test_a_real_floor_debate_gives_each_senator_their_turns() -> None:
     assert set(speakers) == {"Mr. GORTON", "Mr. BOND", "The PRESIDING OFFICER", "Mr. MURKOWSKI", "Mr. HELMS"}
     for turn in transcript.turns:
         assert not text[turn.start : turn.end].startswith(("Mr. GORTON.", "Mr. BOND.", "The PRESIDING"))
+
+
+def test_a_block_left_open_at_the_end_of_a_page_points_at_its_own_characters() -> None:
+    page = "<p>One block.</p>\n<p>Zhu Bing: the last words, never closed"
+    transcript = parse_document("open.html", page)
+    assert [resolve(s.source, page) for s in transcript.segments] == [
+        "One block.", "Zhu Bing: the last words, never closed"]
+    assert_segments_check_out(transcript, page)
