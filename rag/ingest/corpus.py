@@ -94,17 +94,26 @@ def read_document(path: Path, doc_id: str) -> SourceDocument:
         ) from None
     if not text.strip():
         raise CorpusError(f"{doc_id}: the file is empty")
-    sidecar = sidecar_path(path)
-    metadata = read_sidecar(sidecar.read_bytes(), sidecar.name) if sidecar.is_file() else Metadata()
-    return SourceDocument(doc_id=doc_id, text=text, sha256=content_sha256(path), metadata=metadata)
+    sidecar = _sidecar_bytes(path)
+    metadata = read_sidecar(sidecar, sidecar_path(path).name) if sidecar is not None else Metadata()
+    # Hashed from the bytes just read: the text and its hash are of the same version of the file.
+    return SourceDocument(doc_id=doc_id, text=text, sha256=_content_digest(data, sidecar), metadata=metadata)
 
 
 def content_sha256(path: Path) -> str:
     """sha256 of a document's bytes, followed by its sidecar's when it has one."""
-    digest = hashlib.sha256(path.read_bytes())
+    return _content_digest(path.read_bytes(), _sidecar_bytes(path))
+
+
+def _sidecar_bytes(path: Path) -> bytes | None:
     sidecar = sidecar_path(path)
-    if sidecar.is_file():
-        digest.update(b"\x00sidecar\x00" + sidecar.read_bytes())
+    return sidecar.read_bytes() if sidecar.is_file() else None
+
+
+def _content_digest(data: bytes, sidecar: bytes | None) -> str:
+    digest = hashlib.sha256(data)
+    if sidecar is not None:
+        digest.update(b"\x00sidecar\x00" + sidecar)
     return digest.hexdigest()
 
 
