@@ -12,7 +12,7 @@ import numpy as np
 
 from rag.embedding.models import ResolvedModel, resolve_model
 from rag.embedding.onnx_encoder import OnnxQuestionEncoder
-from rag.embedding.onnx_export import ONNX_FILES, disable_onnxruntime_telemetry, export_onnx
+from rag.embedding.onnx_export import ONNX_FILES, export_onnx, session_options
 from rag.embedding.pooling import Span, SpanVectors, pool_spans
 from rag.errors import ModelError
 from rag.settings import EmbedBackend, Settings
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
-
 
 
 class Embedder(Protocol):
@@ -166,14 +165,7 @@ def load_sentence_transformer(
         return SentenceTransformer(str(model.path), device="cpu")
     if cache_dir is None:
         raise ModelError(f"the {backend} backend needs a cache folder for its export (RAG_MODEL_CACHE_DIR)")
-    disable_onnxruntime_telemetry()
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    # Deliberate, as for torch: ONNX Runtime's default is one thread per core for each session,
-    # and the service's worker threads would oversubscribe the machine.
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
+    options = session_options(threads)
     return SentenceTransformer(
         str(export_onnx(model, cache_dir)),
         device="cpu",

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.embedding.models import ResolvedModel
-from rag.embedding.onnx_export import ONNX_FILES, disable_onnxruntime_telemetry
+from rag.embedding.onnx_export import ONNX_FILES, disable_onnxruntime_telemetry, session_options
 from rag.errors import ModelError
 from rag.settings import EmbedBackend
 
@@ -29,7 +29,7 @@ class OnnxQuestionEncoder:
     """Unit vectors of short texts from an ONNX export: tokenizer, forward pass, mean pooling."""
 
     def __init__(self, model: ResolvedModel, export_dir: Path, backend: EmbedBackend, threads: int) -> None:
-        disable_onnxruntime_telemetry()
+        disable_onnxruntime_telemetry()  # before the import: the library reads it when it loads
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -38,12 +38,8 @@ class OnnxQuestionEncoder:
         try:
             self._tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
             config = json.loads((export_dir / "tokenizer_config.json").read_text(encoding="utf-8"))
-            options = onnxruntime.SessionOptions()
-            # As for index builds: the service's worker threads would oversubscribe the cores.
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
             self._session = onnxruntime.InferenceSession(
-                str(export_dir / ONNX_FILES[backend]), options, providers=["CPUExecutionProvider"]
+                str(export_dir / ONNX_FILES[backend]), session_options(threads), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:
             raise ModelError(f"cannot load the ONNX export in {export_dir} ({backend}): {exc}") from exc

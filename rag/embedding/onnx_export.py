@@ -9,6 +9,7 @@ import shutil
 import uuid
 import warnings
 from pathlib import Path
+from typing import Any
 
 from rag.embedding.models import ResolvedModel
 from rag.errors import ModelError
@@ -65,6 +66,21 @@ def disable_onnxruntime_telemetry() -> None:
     # transcripts must not phone home. The variable is read once, when the library loads, so
     # this runs before every import of onnxruntime (optimum's included).
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+
+def session_options(threads: int) -> Any:
+    """ONNX Runtime session options with `threads` for one call and no parallel graph branches.
+
+    Deliberate, as for torch: ONNX Runtime's default is one thread per core for each session,
+    and the service's worker threads would oversubscribe the machine.
+    """
+    disable_onnxruntime_telemetry()
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return options
 
 
 def _export_complete(folder: Path, model: ResolvedModel) -> bool:
