@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from rag.embedding import Embedder
+from rag.embedding.embedder import QuestionEncoder
 
 
 class _Waiting:
@@ -44,7 +44,7 @@ class MicroBatcher:
     nothing waits for a batch to fill.
     """
 
-    def __init__(self, embedder: Embedder, max_batch: int, lanes: int = 1) -> None:
+    def __init__(self, embedder: QuestionEncoder, max_batch: int, lanes: int = 1) -> None:
         self.embedder = embedder
         self.max_batch = max_batch
         self.lanes = lanes
@@ -101,7 +101,7 @@ class QuestionVectors:
     Thread-safe: the service answers from worker threads.
     """
 
-    def __init__(self, embedder: Embedder, cache_size: int, max_batch: int, lanes: int = 1) -> None:
+    def __init__(self, embedder: QuestionEncoder, cache_size: int, max_batch: int, lanes: int = 1) -> None:
         self.capacity = cache_size
         self._batcher = MicroBatcher(embedder, max_batch, lanes)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()

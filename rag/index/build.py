@@ -31,28 +31,10 @@ from rag.index.lexical import LexicalIndex
 from rag.index.manifest import FORMAT_VERSION, PIPELINE_VERSION, DocumentInfo, Manifest, ModelInfo, UnreadableInfo
 from rag.index.sentences import sentence_rows, sentence_table
 from rag.index.store import write_store
-from rag.ingest.corpus import SourceDocument, Unreadable, file_sha256, fingerprint, scan_corpus
-from rag.ingest.readers import parse_document
+from rag.ingest.corpus import file_sha256, fingerprint, parse_corpus
 from rag.settings import Settings
-from rag.types import Transcript
 
 log = logging.getLogger(__name__)
-
-
-def parse_corpus(docs_dir: Path) -> tuple[list[SourceDocument], list[Transcript], list[Unreadable]]:
-    """Read and parse every document; one that cannot be read or parsed is set aside, logged with
-    its reason, and the rest are indexed."""
-    scan = scan_corpus(docs_dir)
-    documents, transcripts, unreadable = [], [], list(scan.unreadable)
-    for document in scan.documents:
-        try:
-            transcripts.append(parse_document(document.doc_id, document.text, document.metadata))
-            documents.append(document)
-        except CorpusError as exc:
-            unreadable.append(Unreadable(document.doc_id, document.sha256, str(exc)))
-    for problem in unreadable:
-        log.warning("not indexed: %s", problem.reason)
-    return documents, transcripts, sorted(unreadable, key=lambda u: u.doc_id)
 
 
 def build_index(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import CorpusError
-from rag.ingest.readers import SUFFIXES
+from rag.ingest.readers import SUFFIXES, parse_document
 from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_path
 from rag.ingest.timed import Metadata
+from rag.types import Transcript
+
+log = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
@@ -69,6 +73,22 @@ def scan_corpus(docs_dir: Path) -> CorpusScan:
         except CorpusError as exc:
             unreadable.append(Unreadable(doc_id, content_sha256(path), str(exc)))
     return CorpusScan(documents, unreadable)
+
+
+def parse_corpus(docs_dir: Path) -> tuple[list[SourceDocument], list[Transcript], list[Unreadable]]:
+    """Read and parse every document; one that cannot be read or parsed is set aside, logged with
+    its reason, and the rest are returned with their transcripts."""
+    scan = scan_corpus(docs_dir)
+    documents, transcripts, unreadable = [], [], list(scan.unreadable)
+    for document in scan.documents:
+        try:
+            transcripts.append(parse_document(document.doc_id, document.text, document.metadata))
+            documents.append(document)
+        except CorpusError as exc:
+            unreadable.append(Unreadable(document.doc_id, document.sha256, str(exc)))
+    for problem in unreadable:
+        log.warning("not indexed: %s", problem.reason)
+    return documents, transcripts, sorted(unreadable, key=lambda u: u.doc_id)
 
 
 def read_corpus(docs_dir: Path) -> list[SourceDocument]:

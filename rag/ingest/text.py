@@ -196,10 +196,9 @@ class _Parser:
             self._open(TurnKind.QUESTION, None, None)
         elif self.marked_answers and (mark := labels.ANSWER_PARAGRAPH.match(line.text)) is not None:
             self._open(TurnKind.SPEECH, "A", None)
-        elif (label := labels.hearing_label(line.text)) is not None and (
-            labels.is_shouted(label) or speaker_key(label) in self.hearing_labels
+        elif (mark := labels.HEARING_LABEL.match(line.text)) is not None and (
+            labels.is_shouted(label := " ".join(mark["label"].split())) or speaker_key(label) in self.hearing_labels
         ):
-            mark = labels.HEARING_LABEL.match(line.text)
             self._open(labels.turn_kind(label), label, None)
         else:
             return False

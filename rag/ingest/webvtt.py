@@ -40,7 +40,7 @@ class WebVttReader:
     def _pieces(self, doc_id: str, text: str, lines: list[Line], notes: dict[str, str]) -> Iterator[Piece]:
         rolling = bool(_INLINE_TIME.search(text))
         track = SpeakerTrack()
-        i = _after_header(lines)
+        i = _block_end(lines, 1)  # the header: the WEBVTT line and what follows it up to a blank
         while i < len(lines):
             line = lines[i]
             word = line.text.split(" ", 1)[0].split("\t", 1)[0]
@@ -72,15 +72,8 @@ class WebVttReader:
                     continue
                 yield from cue_pieces(payload, times, track, rolling=rolling)
 
-def _after_header(lines: list[Line]) -> int:
-    """Index of the first line after the header (the WEBVTT line and what follows it up to a blank)."""
-    i = 1
-    while i < len(lines) and lines[i].text.strip():
-        i += 1
-    return i
-
-
 def _block_end(lines: list[Line], i: int) -> int:
+    # The index of the first blank line from `i` on (or the end).
     while i < len(lines) and lines[i].text.strip():
         i += 1
     return i
