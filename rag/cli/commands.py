@@ -82,7 +82,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings, service)
     print(f"serving {len(service.index.passages)} passages on http://{settings.http.host}:{settings.http.port} "
           f"(API docs at /schema/swagger)", flush=True)
-    uvicorn.run(app, host=settings.http.host, port=settings.http.port, log_level="warning")
+    uvicorn.run(app, host=settings.http.host, port=settings.http.port, log_level="warning",
+                timeout_keep_alive=settings.http.keep_alive_seconds)
     return 0
 
 

@@ -236,11 +236,17 @@ class HttpSettings:
     """Origins whose pages may call the API from a browser; empty: none (same-origin only)."""
     log_format: LogFormat = setting(LogFormat.JSON, "RAG_LOG_FORMAT")
     """Log lines of the HTTP service: `json` or `text`."""
+    keep_alive_seconds: int = setting(75, "RAG_KEEP_ALIVE_SECONDS")
+    """How long an idle client connection stays open. Longer than clients keep idle connections
+    (httpx: 5 s, browsers and load balancers: up to 60 s), so a client never sends a request on a
+    connection the server is closing at that moment: uvicorn's own 5 s matched httpx's and lost
+    requests in the load test."""
 
     def __post_init__(self) -> None:
         _choice(self, "log_format", LogFormat)
         _at_least(self, 1, "max_body_bytes")
         _at_least(self, 0, "rate_limit_per_minute")
+        _at_least(self, 1, "keep_alive_seconds")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be in 1..65535, got {self.port}")
         for name in ("api_keys", "admin_api_keys"):
