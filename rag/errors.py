@@ -15,6 +15,14 @@ class InputError(RagError):
     """A request or a command-line argument is invalid (HTTP 400)."""
 
 
+class UnprocessableError(RagError):
+    """Well-formed input the service cannot use, such as an upload no reader can parse (HTTP 422)."""
+
+
+class TooLargeError(RagError):
+    """An upload over the configured size limit (HTTP 413)."""
+
+
 class NotFoundError(RagError):
     """An unknown document or passage id (HTTP 404)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import msgspec
@@ -11,8 +12,11 @@ import msgspec
 from rag.query.answer import build_answer
 from rag.index.calibration import load_calibration
 from rag.settings import DEFAULT_MIN_SCORE, Settings
-from rag.embedding import Embedder, QuestionEncoder, load_embedder, load_question_encoder, resolve_model
-from rag.errors import InputError, NotFoundError
+from rag.embedding import Embedder, LazyEmbedder, QuestionEncoder, load_question_encoder, resolve_model
+from rag.errors import InputError, NotFoundError, RagError
+from rag.ingest.uploads import remove_staged
+from rag.index.changes import IndexWriter, ServedIndex, WriteResult
+from rag.index.watch import FolderWatcher
 from rag.query.filters import allowed_positions
 from rag.index import LoadedIndex, build_index, index_problem, load_index
 from rag.embedding.batching import QuestionVectors
@@ -67,26 +71,31 @@ class Health(msgspec.Struct, frozen=True):
     status: str
     model: str
     build_id: str
+    """The build on disk underneath."""
+    version: str
+    """Changes with every write: the build id, then `+` and the writes applied since it."""
     documents: int
     passages: int
+    pending_documents: int = 0
+    """Documents written since the build, not yet folded into one by compaction."""
 
 
 @dataclass(frozen=True)
 class _Served:
     """An index with what is derived from it, swapped as one object."""
 
-    index: LoadedIndex
+    index: ServedIndex
     speakers: SpeakerDirectory
     min_score: float
     """The abstention threshold in force for this index."""
 
     @classmethod
-    def of(cls, index: LoadedIndex, settings: Settings) -> _Served:
+    def of(cls, index: ServedIndex, settings: Settings) -> _Served:
         speakers = SpeakerDirectory(index.transcripts.entries, index.positions, len(index.passages))
         return cls(index, speakers, _min_score(index, settings))
 
 
-def _min_score(index: LoadedIndex, settings: Settings) -> float:
+def _min_score(index: ServedIndex, settings: Settings) -> float:
     """A configured threshold wins; else one calibrated for this model and chunking; else the default."""
     if settings.answer.min_score is not None:
         return settings.answer.min_score
@@ -109,11 +118,69 @@ class QAService:
         )
         self._served = _Served.of(index, settings)
         self._lock = threading.Lock()
+        self._writer: IndexWriter | None = None
 
     @property
-    def index(self) -> LoadedIndex:
-        """The index in use; replaced whole by `reload`, never mutated."""
+    def index(self) -> ServedIndex:
+        """The index in use; replaced whole by a write or `reload`, never mutated."""
         return self._served.index
+
+    def put_document(self, doc_id: str, data: bytes) -> WriteResult:
+        """Create or replace document `doc_id` with the file bytes `data` (any format a reader takes)."""
+        return self._writes().put(doc_id, data)
+
+    def delete_document(self, doc_id: str) -> WriteResult:
+        """Remove document `doc_id` from the corpus folder and the index."""
+        return self._writes().delete(doc_id)
+
+    def apply_folder_changes(self, changed: list[str], gone: list[str]) -> list[WriteResult]:
+        """Serve what the corpus folder now holds for these ids (the watcher found them changed).
+
+        A file that cannot be indexed is logged and skipped; the version served stays.
+        """
+        writer, results = self._writes(), []
+        for doc_id in changed:
+            try:
+                data = (self.settings.docs_dir / doc_id).read_bytes()
+                results.append(writer.put(doc_id, data, commit_file=False))
+            except (OSError, RagError) as exc:
+                log.warning("watch: %s not applied: %s", doc_id, exc)
+        for doc_id in gone:
+            if writer.served_sha(doc_id) is not None:
+                results.append(writer.delete(doc_id, commit_file=False))
+        return results
+
+    def compact_if_due(self) -> bool:
+        """Fold written documents into a new build once writes have been quiet long enough."""
+        writer = self._writer
+        if writer is None or not writer.pending:
+            return False
+        if time.monotonic() - writer.last_write < self.settings.index.compact_after_seconds:
+            return False
+        return writer.compact()
+
+    def compact(self) -> bool:
+        """Fold every written document into a new build now (False: nothing was written)."""
+        writer = self._writer
+        return writer.compact() if writer is not None else False
+
+    def maintain(self, watcher: FolderWatcher | None) -> None:
+        """One round of background upkeep: apply what the watcher saw settle, compact when due."""
+        if watcher is not None:
+            changed, gone = watcher.settled()
+            if changed or gone:
+                self.apply_folder_changes(changed, gone)
+        self.compact_if_due()
+
+    def _writes(self) -> IndexWriter:
+        with self._lock:
+            if self._writer is None:
+                embedder = LazyEmbedder(self.settings, self.embedder.model)
+                self._writer = IndexWriter(self.settings, self._served.index.base_build, embedder, self._publish)
+            return self._writer
+
+    def _publish(self, index: ServedIndex) -> None:
+        self._served = _Served.of(index, self.settings)
 
     @property
     def min_score(self) -> float:
@@ -186,19 +253,25 @@ class QAService:
     def health(self) -> Health:
         """Liveness plus what is being served."""
         index = self.index
+        writer = self._writer
         return Health(
-            status="ok", model=index.manifest.model.name, build_id=index.manifest.build_id,
-            documents=len(index.transcripts), passages=len(index.passages),
+            status="ok", model=index.manifest.model.name, build_id=index.manifest.build_id, version=index.version,
+            documents=len(index.transcripts), passages=len(index.passages) - index.n_hidden,
+            pending_documents=writer.pending if writer else 0,
         )
 
     def reload(self) -> None:
         """Load the current build from disk and swap it in; requests in flight keep the old one."""
+        index = load_index(
+            self.settings.index_dir, self.embedder.model, self.settings.chunk,
+            faiss_threads=self.settings.index.faiss_threads,
+        )
         with self._lock:
-            index = load_index(
-                self.settings.index_dir, self.embedder.model, self.settings.chunk,
-                faiss_threads=self.settings.index.faiss_threads,
-            )
-            self._served = _Served.of(index, self.settings)
+            writer = self._writer
+            if writer is None:
+                self._served = _Served.of(index, self.settings)
+                return
+        writer.rebase(index)
 
     def _check_question(self, question: str) -> str:
         stripped = question.strip()
@@ -221,9 +294,12 @@ class QAService:
 def open_service(settings: Settings, *, build_if_needed: bool = True, progress: bool = False) -> QAService:
     """Load the model and the index (building it first when missing or stale) and return the service."""
     model = resolve_model(settings.embed.model)
+    removed = remove_staged(settings.docs_dir)
+    if removed:
+        log.info("removed %d half-written uploads a crash left in %s", removed, settings.docs_dir)
     if build_if_needed and index_problem(settings, model) is not None:
         # Builds embed in large batches with all the threads; answering gets its own session below.
-        ensure_index(settings, load_embedder(settings, model), progress=progress)
+        ensure_index(settings, LazyEmbedder(settings, model), progress=progress)
     embedder = load_question_encoder(settings, model)
     index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.index.faiss_threads)
     return QAService(settings, embedder, index)

@@ -7,12 +7,16 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from rag.cli.output import format_answer
-from rag.errors import ConfigError
+from rag.errors import ConfigError, InputError
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.index.changes import WriteResult
 
 
 def given(flags: dict[str, object]) -> dict[str, object]:
@@ -38,7 +42,7 @@ def setup(args: argparse.Namespace, settings: Settings) -> int:
 
 def index(args: argparse.Namespace, settings: Settings) -> int:
     """`rag index`: build the index unless it is up to date (or `--force`)."""
-    from rag.embedding import load_embedder, resolve_model
+    from rag.embedding import LazyEmbedder, resolve_model
     from rag.index import build_index, index_problem
     from rag.chunking.tokens import load_encoding
 
@@ -47,7 +51,8 @@ def index(args: argparse.Namespace, settings: Settings) -> int:
     if problem is None and not args.force:
         print(f"index in {settings.index_dir} is up to date with {settings.docs_dir} (use --force to rebuild)")
         return 0
-    embedder = load_embedder(settings, model)
+    # Loaded only if some document has no cached vectors.
+    embedder = LazyEmbedder(settings, model)
     tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
     build = build_index(settings, embedder, tokenizer, progress=True)
     print(f"index built: {build}")
@@ -79,12 +84,44 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     settings = settings.with_overrides(**given({"host": args.host, "port": args.port}))
     service = open_service(settings, build_if_needed=True, progress=True)
-    app = create_app(settings, service)
+    app = create_app(settings, service, watch=args.watch)
     print(f"serving {len(service.index.passages)} passages on http://{settings.http.host}:{settings.http.port} "
-          f"(API docs at /schema/swagger)", flush=True)
+          f"(API docs at /schema/swagger){'; watching ' + str(settings.docs_dir) if args.watch else ''}", flush=True)
     uvicorn.run(app, host=settings.http.host, port=settings.http.port, log_level="warning",
                 timeout_keep_alive=settings.http.keep_alive_seconds)
     return 0
+
+
+def add(args: argparse.Namespace, settings: Settings) -> int:
+    """`rag add`: copy transcripts into the corpus folder and index them, embedding only them."""
+    from rag.service import open_service
+
+    service = open_service(settings, build_if_needed=True, progress=True)
+    under = args.under.strip("/")
+    for file in args.files:
+        if not file.is_file():
+            raise InputError(f"{file}: no such file")
+        doc_id = f"{under}/{file.name}" if under else file.name
+        _print_write(service.put_document(doc_id, file.read_bytes()))
+    service.compact()
+    print(f"index {service.index.version}: {len(service.index.transcripts)} documents")
+    return 0
+
+
+def remove(args: argparse.Namespace, settings: Settings) -> int:
+    """`rag remove`: delete transcripts from the corpus folder and the index."""
+    from rag.service import open_service
+
+    service = open_service(settings, build_if_needed=True, progress=True)
+    for doc_id in args.ids:
+        _print_write(service.delete_document(doc_id))
+    service.compact()
+    print(f"index {service.index.version}: {len(service.index.transcripts)} documents")
+    return 0
+
+
+def _print_write(result: WriteResult) -> None:
+    print(f"{result.doc_id}: {result.outcome.value} (passages +{result.passages_added} -{result.passages_removed})")
 
 
 def _benchmarks() -> ModuleType:

@@ -56,8 +56,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default=None, help="address to bind (default RAG_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (default RAG_PORT, 8000)")
+    serve.add_argument("--watch", action="store_true",
+                       help="follow the corpus folder: apply new, changed and removed files as they settle")
     _corpus_flags(serve)
     serve.set_defaults(run=commands.serve)
+
+    add = subcommands.add_parser(
+        "add", help="add or replace transcripts: copied into the corpus folder and indexed (only they are embedded)",
+        description="Example: rag add briefing.vtt interview.json --under 2024/",
+    )
+    add.add_argument("files", type=Path, nargs="+", help="transcript files (any format a reader takes)")
+    add.add_argument("--under", default="", help="a folder inside the corpus to put them in (ids become FOLDER/NAME)")
+    _corpus_flags(add)
+    add.set_defaults(run=commands.add)
+
+    remove = subcommands.add_parser(
+        "remove", help="delete transcripts by id from the corpus folder and the index",
+        description="Example: rag remove briefing.vtt 2024/interview.json",
+    )
+    remove.add_argument("ids", nargs="+", help="document ids, as `GET /documents` lists them")
+    _corpus_flags(remove)
+    remove.set_defaults(run=commands.remove)
 
     evaluate = subcommands.add_parser(
         "eval", help="run a gold file through the service and score it (metrics, failures, CI gate)",

@@ -2,6 +2,7 @@
 
 from rag.embedding.embedder import (
     Embedder,
+    LazyEmbedder,
     QuestionEncoder,
     SentenceTransformerEmbedder,
     load_embedder,
@@ -14,6 +15,6 @@ from rag.embedding.onnx_export import export_onnx
 from rag.embedding.pooling import Span, SpanVectors
 
 __all__ = [
-    "Embedder", "OnnxQuestionEncoder", "QuestionEncoder", "ResolvedModel", "SentenceTransformerEmbedder", "Span", "SpanVectors", "export_onnx",
+    "Embedder", "LazyEmbedder", "OnnxQuestionEncoder", "QuestionEncoder", "ResolvedModel", "SentenceTransformerEmbedder", "Span", "SpanVectors", "export_onnx",
     "load_embedder", "load_question_encoder", "load_sentence_transformer", "resolve_model",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -64,6 +65,44 @@ def load_question_encoder(settings: Settings, model: ResolvedModel | None = None
         return SentenceTransformerEmbedder(model, embed.query_threads, embed.backend, embed.model_cache_dir)
     export = export_onnx(model, embed.model_cache_dir)
     return OnnxQuestionEncoder(model, export, embed.backend, embed.query_threads)
+
+
+class LazyEmbedder:
+    """The build embedder, loaded on first use: a rebuild whose vectors are all cached, or a
+    server that is never written to, never imports torch or sentence-transformers."""
+
+    def __init__(self, settings: Settings, model: ResolvedModel) -> None:
+        self.model = model
+        self._settings = settings
+        self._loaded: SentenceTransformerEmbedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded yet."""
+        return self._loaded is not None
+
+    def _embedder(self) -> SentenceTransformerEmbedder:
+        with self._lock:
+            if self._loaded is None:
+                log.info("loading the build embedder (first document to embed)")
+                self._loaded = load_embedder(self._settings, self.model)
+            return self._loaded
+
+    @property
+    def dimension(self) -> int:
+        """Width of the vectors (loads the model)."""
+        return self._embedder().dimension
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """As `SentenceTransformerEmbedder.embed`."""
+        return self._embedder().embed(texts, batch_size=batch_size, progress=progress)
+
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]], *, batch_size: int = 64, progress: bool = False
+    ) -> SpanVectors:
+        """As `SentenceTransformerEmbedder.embed_with_spans`."""
+        return self._embedder().embed_with_spans(texts, spans, batch_size=batch_size, progress=progress)
 
 
 class SentenceTransformerEmbedder:

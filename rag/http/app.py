@@ -5,6 +5,8 @@ Routes and who may call them:
 * `/health`, the web page (`/`, `/static/...`): always open;
 * `/ask`, `/passages/{id}`, `/documents[...]`, `/metrics`, `/schema/...`: an API key when
   `RAG_API_KEYS` is set;
+* `POST /documents`, `PUT` and `DELETE /documents/{id}`: a write key (`RAG_WRITE_API_KEYS`) or an
+  admin key, off when neither is set;
 * `/admin/reload`: an admin key (`RAG_ADMIN_API_KEYS`), off when none is set.
 
 Errors are RFC 9457 problems (`rag.http.problems`); ids, logs and metrics come from
@@ -14,6 +16,7 @@ Errors are RFC 9457 problems (`rag.http.problems`); ids, logs and metrics come f
 from __future__ import annotations
 
 import logging
+import threading
 
 import msgspec
 from litestar import Litestar, Router, get, post
@@ -42,6 +45,8 @@ from rag.http.problems import exception_handlers, problem_responses
 from rag.types import Answer
 from rag.service import DocumentSummary, DocumentView, Health, PassageView, QAService, open_service
 from rag.http.webpage import web_routes
+from rag.index.watch import FolderWatcher
+from rag.http.documents import write_routes
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +131,41 @@ def reload_index(state: State) -> ReloadResult:
     return ReloadResult(previous_build_id=previous, build_id=current, changed=current != previous)
 
 
-def create_app(settings: Settings, service: QAService | None = None) -> Litestar:
+_COMPACTION_CHECK_SECONDS = 0.5
+
+
+class _Upkeep:
+    """The background thread of an app: the service's `maintain` every interval (watching the
+    corpus folder when asked, compacting written documents when writes go quiet)."""
+
+    def __init__(self, state: State, watcher: FolderWatcher | None, interval: float) -> None:
+        self._state, self._watcher, self._interval = state, watcher, interval
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="rag-upkeep", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._interval):
+            service: QAService | None = self._state.service
+            if service is None:
+                continue
+            try:
+                service.maintain(self._watcher)
+            except Exception:  # the thread must outlive one bad round; the next one retries
+                log.exception("background upkeep failed")
+
+
+def create_app(settings: Settings, service: QAService | None = None, *, watch: bool = False) -> Litestar:
     """The ASGI app. Pass a loaded `service` to share it (tests); otherwise it loads at startup.
+    With `watch`, changes to the corpus folder are applied as they settle.
 
     When loading fails (a damaged index, say), the app still starts: service routes answer
     503 with the reason until `/admin/reload` succeeds.
@@ -146,9 +184,15 @@ def create_app(settings: Settings, service: QAService | None = None) -> Litestar
             log.error("no index to serve: %s", exc)
             app.state.unavailable = f"no index is being served: {exc}"
 
+    upkeep = _Upkeep(state, FolderWatcher(settings.docs_dir) if watch else None,
+                     settings.index.watch_interval_seconds if watch else _COMPACTION_CHECK_SECONDS)
+
     api = Router(
         path="/",
-        route_handlers=[_ask_route(settings), get_passage, list_documents, get_document, metrics_endpoint],
+        route_handlers=[
+            _ask_route(settings), get_passage, list_documents, get_document, metrics_endpoint,
+            *write_routes(settings, _service, policy.require_write_key),
+        ],
         guards=[policy.require_api_key],
         security=SECURITY if policy.api_keys_required else None,
     )
@@ -157,7 +201,8 @@ def create_app(settings: Settings, service: QAService | None = None) -> Litestar
     app = Litestar(
         route_handlers=[api, admin, health, *web_routes()],
         state=state,
-        on_startup=[load_service],
+        on_startup=[load_service, upkeep.start],
+        on_shutdown=[upkeep.stop],
         exception_handlers=exception_handlers(),
         request_max_body_size=settings.http.max_body_bytes,
         request_class=Utf8JsonRequest,

@@ -17,7 +17,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.openapi import ResponseSpec
 
-from rag.errors import IndexUnavailableError, InputError, NotFoundError, RagError
+from rag.errors import IndexUnavailableError, InputError, NotFoundError, RagError, TooLargeError, UnprocessableError
 from rag.http.observability import current_request_id
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ _KINDS: dict[int, tuple[str, str]] = {
     405: ("method-not-allowed", "Method not allowed"),
     413: ("body-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported content type"),
+    422: ("unprocessable-document", "The document cannot be indexed"),
     429: ("rate-limited", "Too many requests"),
     500: ("internal-error", "Internal server error"),
     503: ("index-unavailable", "The index is not available"),
@@ -55,6 +56,8 @@ _KINDS: dict[int, tuple[str, str]] = {
 _DOMAIN_STATUS: tuple[tuple[type[RagError], int], ...] = (
     (InputError, 400),
     (NotFoundError, 404),
+    (TooLargeError, 413),
+    (UnprocessableError, 422),
     (IndexUnavailableError, 503),
 )
 # msgspec's wording of a broken constraint, said the way a person would.

@@ -40,6 +40,10 @@ class HttpMetrics:
             "rag_index_reloads", "Index reloads requested through the admin route, by outcome",
             ("outcome",), registry=self.registry,
         )
+        self.writes = Counter(
+            "rag_document_writes", "Document writes by kind (put, delete) and outcome (created, replaced, "
+            "unchanged, deleted, refused)", ("kind", "outcome"), registry=self.registry,
+        )
         self.registry.register(_IndexCollector(service))
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -71,15 +75,17 @@ class _IndexCollector(Collector):
         manifest = index.manifest
         for name, documentation, value in (
             ("rag_index_documents", "Documents in the served index", len(index.transcripts)),
-            ("rag_index_passages", "Passages in the served index", len(index.passages)),
-            ("rag_index_sentences", "Distinct sentences with vectors in the served index", manifest.n_sentences),
+            ("rag_index_passages", "Passages in the served index", len(index.passages) - index.n_hidden),
+            ("rag_index_sentences", "Distinct sentences with vectors in the build underneath", manifest.n_sentences),
+            ("rag_index_pending_documents", "Documents written since the build, not yet compacted into one",
+             service.health().pending_documents),
         ):
             gauge = GaugeMetricFamily(name, documentation)
             gauge.add_metric([], value)
             yield gauge
         info = InfoMetricFamily("rag_index", "The served index build and the embedding model it was built with")
         info.add_metric([], {
-            "build_id": manifest.build_id, "model": manifest.model.name,
+            "build_id": manifest.build_id, "version": index.version, "model": manifest.model.name,
             "model_sha256": manifest.model.weights_sha256[:16], "dimension": str(manifest.model.dimension),
         })
         yield info

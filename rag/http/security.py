@@ -69,8 +69,9 @@ class AccessPolicy:
 
     def __init__(self, settings: Settings) -> None:
         self.admin = KeyRing(settings.http.admin_api_keys)
-        # An admin key works wherever an API key does.
-        self.api = KeyRing((*settings.http.api_keys, *settings.http.admin_api_keys))
+        self.write = KeyRing((*settings.http.write_api_keys, *settings.http.admin_api_keys))
+        # Admin and write keys work wherever an API key does.
+        self.api = KeyRing((*settings.http.api_keys, *settings.http.write_api_keys, *settings.http.admin_api_keys))
         self.api_keys_required = bool(settings.http.api_keys)
 
     def client_identity(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -114,6 +115,27 @@ class AccessPolicy:
         raise NotAuthorizedException("the API key is not valid", headers=_CHALLENGE)
 
 
+    def require_write_key(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        """Guard: adding, replacing and deleting documents need a write (or admin) key; off when none is set."""
+        if connection.scope.get("method") == "OPTIONS":
+            return
+        if not self.write:
+            raise PermissionDeniedException(
+                "document writes are disabled; set RAG_WRITE_API_KEYS (or RAG_ADMIN_API_KEYS) to enable them"
+            )
+        key = presented_key(connection)
+        if key is None:
+            raise NotAuthorizedException(
+                f"writes need a write key in the {API_KEY_HEADER} header or as Authorization: Bearer",
+                headers=_CHALLENGE,
+            )
+        if self.write.accepts(key):
+            return
+        if self.api.accepts(key):
+            raise PermissionDeniedException("this API key may read but not write")
+        raise NotAuthorizedException("the API key is not valid", headers=_CHALLENGE)
+
+
 def rate_limit_config(settings: Settings, policy: AccessPolicy) -> RateLimitConfig | None:
     """Per-client limit per minute on every route but health and metrics (None: no limit)."""
     if settings.http.rate_limit_per_minute == 0:
@@ -132,7 +154,7 @@ def cors_config(settings: Settings) -> CORSConfig | None:
         return None
     return CORSConfig(
         allow_origins=list(settings.http.cors_origins),
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type", API_KEY_HEADER, "Authorization", REQUEST_ID_HEADER],
         expose_headers=[REQUEST_ID_HEADER, "Retry-After", "RateLimit-Limit", "RateLimit-Remaining",
                         "RateLimit-Reset", "RateLimit-Policy"],

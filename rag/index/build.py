@@ -12,8 +12,8 @@ import faiss
 import msgspec
 import numpy as np
 
-from rag.chunking import TokenCounter, chunk_transcripts, embedding_text, sentence_spans_in
-from rag.embedding import Embedder, SpanVectors
+from rag.chunking import TokenCounter
+from rag.embedding import Embedder
 from rag.errors import CorpusError
 from rag.index import dense
 from rag.index.layout import (
@@ -29,38 +29,39 @@ from rag.index.layout import (
 )
 from rag.index.lexical import LexicalIndex
 from rag.index.manifest import FORMAT_VERSION, PIPELINE_VERSION, DocumentInfo, Manifest, ModelInfo, UnreadableInfo
-from rag.index.sentences import sentence_rows, sentence_table
+from rag.index.pieces import assemble, prepare_documents
+from rag.index.vector_cache import vector_cache
 from rag.index.store import write_store
-from rag.ingest.corpus import file_sha256, fingerprint, parse_corpus
+from rag.ingest.corpus import CorpusScan, file_sha256, fingerprint, parse_corpus
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 def build_index(
-    settings: Settings, embedder: Embedder, tokenizer: TokenCounter, *, progress: bool = False
+    settings: Settings, embedder: Embedder, tokenizer: TokenCounter, *, progress: bool = False,
+    scan: CorpusScan | None = None,
 ) -> Path:
-    """Parse, chunk and embed `settings.docs_dir`, write a new build and swap it in. Returns its folder."""
-    documents, transcripts, unreadable = parse_corpus(settings.docs_dir)
-    passages = chunk_transcripts(transcripts, tokenizer, settings.chunk)
-    if not passages:
+    """Parse, chunk and embed `settings.docs_dir`, write a new build and swap it in. Returns its folder.
+
+    Documents embedded before (same bytes, model, chunking and pipeline) take their vectors from
+    the index folder's vector cache: only new and changed documents are embedded. `scan` is the
+    corpus as already read (compaction reads it while holding the write lock).
+    """
+    documents, transcripts, unreadable = parse_corpus(settings.docs_dir, scan)
+    cache = vector_cache(settings, embedder)
+    pieces = prepare_documents(
+        [(d.sha256, t) for d, t in zip(documents, transcripts, strict=True)], tokenizer, settings.chunk, embedder,
+        cache, batch_size=settings.embed.batch_size, progress=progress,
+    )
+    table = assemble(pieces)
+    if not table.passages:
         reasons = "".join(f"\n  {u.reason}" for u in unreadable)
         raise CorpusError(f"no transcript text found in {settings.docs_dir}{reasons}")
+    passages, passage_vectors, sentence_vectors = table.passages, table.passage_vectors, table.sentence_vectors
+    sentence_keys, rows_by_passage = table.sentence_keys, table.sentence_rows
+    lexical = LexicalIndex.build(table.passage_texts)
     sources = {t.doc_id: t.text for t in transcripts}
-    sentence_keys = sentence_table(passages)
-    log.info("embedding %d passages and %d sentences", len(passages), len(sentence_keys))
-    by_id = {t.doc_id: t for t in transcripts}
-    passage_texts = [embedding_text(p, by_id[p.doc_id]) for p in passages]
-    pass_vectors = embedder.embed_with_spans(
-        passage_texts, [sentence_spans_in(text, p) for text, p in zip(passage_texts, passages)],
-        batch_size=settings.embed.batch_size, progress=progress,
-    )
-    passage_vectors = pass_vectors.texts
-    lexical = LexicalIndex.build(passage_texts)
-    rows_by_passage = sentence_rows(passages, sentence_keys)
-    sentence_vectors = _sentence_vectors(
-        rows_by_passage, sentence_keys, pass_vectors, sources, embedder, settings.embed.batch_size
-    )
     sentence_lexical = LexicalIndex.build([sources[doc][start:end] for doc, start, end in sentence_keys])
     # Building parallelises across vectors and queries, and embedding is done: all threads.
     dense.set_threads(settings.embed.threads)
@@ -87,7 +88,7 @@ def build_index(
                 pipeline_version=PIPELINE_VERSION,
                 build_id=build_id,
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                model=ModelInfo(embedder.model.name, embedder.model.weights_sha256, embedder.dimension),
+                model=ModelInfo(embedder.model.name, embedder.model.weights_sha256, passage_vectors.shape[1]),
                 chunking=settings.chunk,
                 corpus_fingerprint=fingerprint(
                     [(d.doc_id, d.sha256) for d in documents] + [(u.doc_id, u.sha256) for u in unreadable]
@@ -111,30 +112,6 @@ def build_index(
         # The previous build stays one round: a process that resolved `current` just before
         # the swap may still be reading it.
         remove_old_builds(settings.index_dir, keep={final.name, previous or ""})
+        cache.retain(cache.key(p.doc_id, p.sha256) for p in pieces)
     log.info("index %s: %d documents, %d passages", build_id, len(documents), len(passages))
     return final
-
-
-def _sentence_vectors(
-    rows: list[list[int]], keys: list[tuple[str, int, int]], pooled: SpanVectors, sources: dict[str, str],
-    embedder: Embedder, batch_size: int,
-) -> np.ndarray:
-    """Rows as `keys`: each sentence's vector pooled in the first passage that holds it
-    (`rows[position]`: the rows of that passage's sentences).
-
-    A sentence whose tokens all fell past the model's window (only with budgets larger than
-    the defaults) is embedded alone instead.
-    """
-    vectors = np.zeros((len(keys), embedder.dimension), dtype=np.float32)
-    filled = np.zeros(len(keys), dtype=bool)
-    for position, passage_rows in enumerate(rows):
-        for j, row in enumerate(passage_rows):
-            if not filled[row] and pooled.found[position][j]:
-                vectors[row] = pooled.spans[position][j]
-                filled[row] = True
-    missing = np.flatnonzero(~filled)
-    if len(missing):
-        log.info("%d sentences lie past the model's window; embedding them alone", len(missing))
-        texts = [sources[keys[row][0]][keys[row][1] : keys[row][2]] for row in missing]
-        vectors[missing] = embedder.embed(texts, batch_size=batch_size)
-    return vectors

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import bm25s
+import msgspec
 import numpy as np
 
 _TOKEN = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*", re.UNICODE)
@@ -23,7 +24,9 @@ BM25_FILES = (
     "indptr.csc.index.npy",
     "vocab.index.json",
     "params.index.json",
+    "lengths.json",
 )
+_LENGTHS = "lengths.json"
 
 
 @lru_cache(maxsize=1)
@@ -42,9 +45,11 @@ def tokenize(text: str) -> list[str]:
 class LexicalIndex:
     """BM25 scores for every passage; saved as plain .npy/.json files (no pickle), read memory-mapped."""
 
-    def __init__(self, model: bm25s.BM25) -> None:
+    def __init__(self, model: bm25s.BM25, avg_doc_len: float) -> None:
         self._model = model
         self._vocab: dict[str, int] = model.vocab_dict
+        self.avg_doc_len = avg_doc_len
+        """Mean number of tokens per row: live segments score their rows against it."""
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -58,11 +63,12 @@ class LexicalIndex:
         model = bm25s.BM25()
         model.index(documents, show_progress=False)
         _check_postings_sorted(model.scores["indices"], model.scores["indptr"])
-        return cls(model)
+        return cls(model, float(np.mean([len(d) for d in documents])) if documents else 1.0)
 
     def save(self, folder: Path) -> None:
         """Write the index files into `folder`."""
         self._model.save(str(folder), show_progress=False)
+        (folder / _LENGTHS).write_bytes(msgspec.json.encode({"avg_doc_len": self.avg_doc_len}))
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
@@ -74,7 +80,26 @@ class LexicalIndex:
         # more than scoring a short question's postings.
         for name in ("data", "indices", "indptr"):
             model.scores[name] = model.scores[name].view(np.ndarray)
-        return cls(model)
+        lengths = msgspec.json.decode((folder / _LENGTHS).read_bytes(), type=dict[str, float])
+        return cls(model, lengths["avg_doc_len"])
+
+    @property
+    def num_docs(self) -> int:
+        """Rows indexed."""
+        return int(self._model.scores["num_docs"])
+
+    @property
+    def parameters(self) -> tuple[float, float]:
+        """BM25's (k1, b)."""
+        return float(self._model.k1), float(self._model.b)
+
+    def document_frequency(self, token: str) -> int:
+        """Rows containing the (tokenized) word `token`; 0 for a word the index does not know."""
+        token_id = self._vocab.get(token)
+        if token_id is None:
+            return 0
+        indptr = self._model.scores["indptr"]
+        return int(indptr[token_id + 1] - indptr[token_id])
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every passage for `question` (zeros when no word is known)."""
@@ -118,3 +143,55 @@ def _check_postings_sorted(indices: np.ndarray, indptr: np.ndarray) -> None:
     rising[boundaries[(boundaries >= 0) & (boundaries < len(rising))]] = True
     if not rising.all():
         raise RuntimeError("bm25s returned postings out of row order; sentence scoring needs them sorted")
+
+
+class SegmentLexical:
+    """BM25 over a few rows added after a build, scored on that build's scale.
+
+    A word's idf counts the build's rows and these together, and lengths are normalised by the
+    build's mean, with the build's k1 and b (bm25s' Lucene variant): a new passage scores as it
+    would have in the build, up to the statistics the build would have updated. Compaction
+    (a full build from cached vectors) makes them exact again.
+    """
+
+    def __init__(self, base: LexicalIndex, rows: list[list[str]]) -> None:
+        self._base = base
+        self._n = len(rows)
+        self._lengths = np.array([len(r) for r in rows], dtype=np.float32)
+        postings: dict[str, dict[int, int]] = {}
+        for row, tokens in enumerate(rows):
+            for token in tokens:
+                counts = postings.setdefault(token, {})
+                counts[row] = counts.get(row, 0) + 1
+        self._postings = {
+            token: (np.fromiter(counts, dtype=np.int64), np.fromiter(counts.values(), dtype=np.float32))
+            for token, counts in postings.items()
+        }
+
+    @classmethod
+    def of_texts(cls, base: LexicalIndex, texts: list[str]) -> SegmentLexical:
+        """Index `texts`, tokenized as the build tokenizes."""
+        return cls(base, [tokenize(t) for t in texts])
+
+    def __len__(self) -> int:
+        return self._n
+
+    def scores(self, question: str) -> np.ndarray:
+        """BM25 score of every row for `question`."""
+        out = np.zeros(self._n, dtype=np.float32)
+        k1, b = self._base.parameters
+        total = self._base.num_docs + self._n
+        for token in tokenize(question):
+            found = self._postings.get(token)
+            if found is None:
+                continue
+            rows, tf = found
+            df = self._base.document_frequency(token) + len(rows)
+            idf = np.log(1 + (total - df + 0.5) / (df + 0.5))
+            norm = k1 * ((1 - b) + b * self._lengths[rows] / self._base.avg_doc_len)
+            out[rows] += (idf * tf / (tf + norm)).astype(np.float32)
+        return out
+
+    def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:
+        """`scores(question)[rows]`."""
+        return self.scores(question)[rows]

@@ -43,6 +43,21 @@ class LoadedIndex:
         """Ascending positions of the passages `where` allows."""
         return positions_where(self.transcripts, self.passages, where)
 
+    @property
+    def base_build(self) -> LoadedIndex:
+        """The build on disk (this one: nothing was written since)."""
+        return self
+
+    @property
+    def version(self) -> str:
+        """The build id: nothing was written since the build."""
+        return self.manifest.build_id
+
+    @property
+    def n_hidden(self) -> int:
+        """Passages of deleted documents still in the files: none in a build."""
+        return 0
+
 
 def load_index(
     index_dir: Path, model: ResolvedModel, chunk: ChunkSettings, *, faiss_threads: int = DEFAULT_FAISS_THREADS

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rag.errors import CorpusError
 from rag.ingest.readers import SUFFIXES, parse_document
-from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_path
+from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_name, sidecar_path
 from rag.ingest.timed import Metadata
 from rag.types import Transcript
 
@@ -75,10 +75,12 @@ def scan_corpus(docs_dir: Path) -> CorpusScan:
     return CorpusScan(documents, unreadable)
 
 
-def parse_corpus(docs_dir: Path) -> tuple[list[SourceDocument], list[Transcript], list[Unreadable]]:
-    """Read and parse every document; one that cannot be read or parsed is set aside, logged with
-    its reason, and the rest are returned with their transcripts."""
-    scan = scan_corpus(docs_dir)
+def parse_corpus(
+    docs_dir: Path, scan: CorpusScan | None = None
+) -> tuple[list[SourceDocument], list[Transcript], list[Unreadable]]:
+    """Read (unless `scan` holds what was read) and parse every document; one that cannot be read
+    or parsed is set aside, logged with its reason, and the rest are returned with their transcripts."""
+    scan = scan or scan_corpus(docs_dir)
     documents, transcripts, unreadable = [], [], list(scan.unreadable)
     for document in scan.documents:
         try:
@@ -104,7 +106,11 @@ def read_document(path: Path, doc_id: str) -> SourceDocument:
     size = path.stat().st_size
     if size > MAX_DOCUMENT_BYTES:
         raise CorpusError(f"{doc_id}: {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit per document")
-    data = path.read_bytes()
+    return source_document(doc_id, path.read_bytes(), _sidecar_bytes(path))
+
+
+def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDocument:
+    """A document from its bytes and its sidecar's (None: it has none), as a build reads it."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -114,10 +120,14 @@ def read_document(path: Path, doc_id: str) -> SourceDocument:
         ) from None
     if not text.strip():
         raise CorpusError(f"{doc_id}: the file is empty")
-    sidecar = _sidecar_bytes(path)
-    metadata = read_sidecar(sidecar, sidecar_path(path).name) if sidecar is not None else Metadata()
-    # Hashed from the bytes just read: the text and its hash are of the same version of the file.
+    metadata = read_sidecar(sidecar, sidecar_name(doc_id)) if sidecar is not None else Metadata()
+    # Hashed from the bytes given: the text and its hash are of the same version of the file.
     return SourceDocument(doc_id=doc_id, text=text, sha256=_content_digest(data, sidecar), metadata=metadata)
+
+
+def sidecar_bytes(docs_dir: Path, doc_id: str) -> bytes | None:
+    """The bytes of a document's sidecar in the corpus folder, None when it has none."""
+    return _sidecar_bytes(docs_dir / doc_id)
 
 
 def content_sha256(path: Path) -> str:

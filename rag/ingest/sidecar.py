@@ -27,6 +27,11 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.stem + SIDECAR_SUFFIX)
 
 
+def sidecar_name(doc_id: str) -> str:
+    """The file name of the sidecar of document `doc_id`."""
+    return sidecar_path(Path(doc_id)).name
+
+
 def is_sidecar(path: Path) -> bool:
     """True for a sidecar file (never a document of its own)."""
     return path.name.lower().endswith(SIDECAR_SUFFIX)

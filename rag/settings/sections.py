@@ -151,8 +151,19 @@ class IndexSettings:
     within one, so a single question gains nothing, and idle workers would spin on the cores
     the embedding runtime and other requests share. Builds use the embedder's `threads`."""
 
+    max_upload_bytes: int = setting(50 * 1024 * 1024, "RAG_MAX_UPLOAD_BYTES")
+    """Largest transcript a write (`POST`/`PUT /documents`, `rag add`, the watcher) accepts."""
+    compact_after_seconds: float = setting(2.0, "RAG_COMPACT_AFTER_SECONDS")
+    """Quiet time after the last write before the service folds written documents into a new
+    build in the background (exact BM25 statistics again; deleted text leaves the index files)."""
+    watch_interval_seconds: float = setting(1.0, "RAG_WATCH_INTERVAL_SECONDS")
+    """How often `rag serve --watch` looks at the corpus folder. A changed file is applied once
+    it has looked the same (size and modification time) for one interval: never mid-write."""
+
     def __post_init__(self) -> None:
-        _at_least(self, 1, "ann_threshold", "faiss_threads")
+        _at_least(self, 1, "ann_threshold", "faiss_threads", "max_upload_bytes")
+        if self.compact_after_seconds < 0 or self.watch_interval_seconds <= 0:
+            raise ConfigError("compact_after_seconds must be >= 0 and watch_interval_seconds > 0")
         if not 0.0 < self.ann_min_recall <= 1.0:
             raise ConfigError(f"ann_min_recall must be in (0, 1], got {self.ann_min_recall}")
 
@@ -230,6 +241,9 @@ class HttpSettings:
     """Keys accepted on every route but `/health` and the web page; empty: no key needed."""
     admin_api_keys: tuple[str, ...] = setting((), "RAG_ADMIN_API_KEYS", secret=True)
     """Keys for `/admin/*` (they also work wherever `api_keys` do); empty: admin routes are off."""
+    write_api_keys: tuple[str, ...] = setting((), "RAG_WRITE_API_KEYS", secret=True)
+    """Keys that may add, replace and delete documents (admin keys may too; both also read);
+    empty and no admin keys: the write routes are off."""
     rate_limit_per_minute: int = setting(0, "RAG_RATE_LIMIT_PER_MINUTE")
     """Requests one client (API key, else address) may make per minute; 0: no limit."""
     cors_origins: tuple[str, ...] = setting((), "RAG_CORS_ORIGINS")
@@ -249,7 +263,7 @@ class HttpSettings:
         _at_least(self, 1, "keep_alive_seconds")
         if not 0 < self.port < 65536:
             raise ConfigError(f"port must be in 1..65535, got {self.port}")
-        for name in ("api_keys", "admin_api_keys"):
+        for name in ("api_keys", "admin_api_keys", "write_api_keys"):
             for position, key in enumerate(getattr(self, name), 1):
                 # Never echo a key back: the message names its position only.
                 if len(key) < MIN_KEY_CHARS or not _KEY.fullmatch(key):

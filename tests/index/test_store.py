@@ -13,7 +13,6 @@ from rag.chunking import chunk_transcripts
 from rag.settings import Settings
 from rag.ingest.corpus import read_corpus
 from rag.query.filters import allowed_positions
-from rag.index.sentences import sentence_rows, sentence_table
 from rag.types import Filters, Passage, Transcript
 from rag.service import QAService
 from rag.query.speakers import SpeakerDirectory
@@ -29,6 +28,18 @@ from rag.chunking.tokens import load_encoding
 from rag.ingest.names import speaker_key
 from rag.ingest.text import parse_transcript
 from tests.conftest import QMSUM_DOCS, SEEDS
+
+
+
+def sentence_table(passages: list[Passage]) -> list[tuple[str, int, int]]:
+    """The expected sentence table: every distinct sentence once, in first-seen order."""
+    return list(dict.fromkeys((p.doc_id, s.start, s.end) for p in passages for s in p.sentences))
+
+
+def sentence_rows(passages: list[Passage], keys: list[tuple[str, int, int]]) -> list[list[int]]:
+    """The expected rows of each passage's sentences in `keys`."""
+    table = {key: row for row, key in enumerate(keys)}
+    return [[table[(p.doc_id, s.start, s.end)] for s in p.sentences] for p in passages]
 
 
 def _chunked(docs: Path, settings: Settings) -> tuple[list[Transcript], list[Passage]]:

@@ -1,0 +1,163 @@
+"""The write routes: `POST /documents`, `PUT /documents/{id}`, `DELETE /documents/{id}`.
+
+A transcript travels as the raw body (with its own Content-Type) or as the `file` part of a
+multipart form. Its Content-Type must fit the id's suffix (`application/octet-stream` always
+does); a `charset` other than UTF-8 is decoded here and stored as UTF-8, so citations index
+the text as the service keeps it. The work (parse, embed, commit) runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+import anyio
+from litestar import Request, Response, delete, post, put
+from litestar.datastructures import State, UploadFile
+from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import Parameter
+
+from rag.errors import InputError, RagError
+from rag.http.prometheus import HttpMetrics
+from rag.http.input import DocumentId, check_document_id
+from rag.http.problems import problem_responses
+from rag.http.security import SECURITY
+from rag.index.changes import WriteOutcome, WriteResult
+from rag.ingest.uploads import check_write_id
+from rag.service import QAService
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The media types that may carry each suffix; application/octet-stream may carry any.
+_MEDIA_TYPES = {
+    ".txt": {"text/plain"},
+    ".md": {"text/markdown", "text/plain", "text/x-markdown"},
+    ".vtt": {"text/vtt", "text/plain"},
+    ".srt": {"application/x-subrip", "text/srt", "text/plain"},
+    ".json": {"application/json"},
+    ".html": {"text/html", "application/xhtml+xml"},
+    ".htm": {"text/html", "application/xhtml+xml"},
+}
+_ANY_FORMAT = "application/octet-stream"
+_MULTIPART = "multipart/form-data"
+_WRITE_ERRORS = problem_responses(400, 401, 403, 413, 415, 422, 429, 503)
+
+
+def write_routes(settings: Settings, service: Any, guard: Any) -> list[HTTPRouteHandler]:
+    """The three write routes, with this app's upload size limit, behind `guard` (write keys);
+    `service(state)` gives the service."""
+    limit = settings.index.max_upload_bytes + 64 * 1024  # room for a multipart envelope
+    guarded: dict[str, Any] = {"guards": [guard], "security": SECURITY}
+
+    @post("/documents", request_max_body_size=limit, summary="Upload a transcript", responses=_WRITE_ERRORS,
+          **guarded)
+    async def upload(
+        request: Request[Any, Any, Any], state: State,
+        doc_id: str | None = Parameter(query="doc_id", default=None, max_length=512,
+                                       description="The id to store it under; default: the uploaded file's name."),
+    ) -> Response[WriteResult]:
+        """Add or replace one transcript (any format a reader takes); 201 when it is new."""
+        name, data = await _counted(state, "put", _transcript(request, doc_id))
+        return await _apply(state, service(state), name, data)
+
+    @put("/documents/{doc_id:path}", request_max_body_size=limit, summary="Create or replace a transcript",
+         responses=_WRITE_ERRORS, **guarded)
+    async def replace(request: Request[Any, Any, Any], state: State, doc_id: DocumentId) -> Response[WriteResult]:
+        """Make `doc_id` hold this transcript: 201 when created, 200 when replaced or unchanged."""
+        name = check_write_id(check_document_id(doc_id))
+        _, data = await _counted(state, "put", _transcript(request, name))
+        return await _apply(state, service(state), name, data)
+
+    @delete("/documents/{doc_id:path}", status_code=200, summary="Delete a transcript",
+            responses=problem_responses(400, 401, 403, 404, 429, 503), **guarded)
+    async def remove(state: State, doc_id: DocumentId) -> WriteResult:
+        """Remove `doc_id` from the corpus and the index; no answer cites it from then on."""
+        name = check_document_id(doc_id)
+        return await _counted(state, "delete", anyio.to_thread.run_sync(service(state).delete_document, name))
+
+    return [upload, replace, remove]
+
+
+async def _apply(state: State, service: QAService, doc_id: str, data: bytes) -> Response[WriteResult]:
+    result = await _counted(state, "put", anyio.to_thread.run_sync(service.put_document, doc_id, data))
+    created = result.outcome is WriteOutcome.CREATED
+    return Response(result, status_code=201 if created else 200, headers={"Location": f"/documents/{doc_id}"})
+
+
+async def _counted(state: State, kind: str, work: Awaitable[T]) -> T:
+    """Await a write's step, counting a refusal, or the outcome once it is a `WriteResult`, and logging it."""
+    metrics: HttpMetrics = state.metrics
+    try:
+        result = await work
+    except (RagError, HTTPException) as exc:
+        metrics.writes.labels(kind, "refused").inc()
+        log.info("document %s refused: %s", kind, exc)
+        raise
+    if isinstance(result, WriteResult):
+        metrics.writes.labels(kind, result.outcome.value).inc()
+        log.info("document %s %s: %s, passages +%d -%d, index %s", kind, result.doc_id, result.outcome.value,
+                 result.passages_added, result.passages_removed, result.version)
+    return result
+
+
+async def _transcript(request: Request[Any, Any, Any], doc_id: str | None) -> tuple[str, bytes]:
+    """The document id and the transcript's bytes (UTF-8) from a raw or multipart body."""
+    media_type, charset = _content_type(request.headers.get("Content-Type", ""))
+    if media_type == _MULTIPART:
+        form = await request.form()
+        part = form.get("file")
+        if not isinstance(part, UploadFile):
+            raise InputError("a multipart upload needs its transcript in a part named 'file'")
+        name = doc_id or form.get("doc_id") or part.filename
+        if not isinstance(name, str) or not name:
+            raise InputError("give the document id: a doc_id field or query parameter, or the file's name")
+        media_type, charset = _content_type(part.content_type or _ANY_FORMAT)
+        data = await part.read()
+    else:
+        if not media_type:
+            raise HTTPException(status_code=415, detail="send the transcript with its Content-Type "
+                                "(text/plain, text/vtt, application/json, ... or application/octet-stream)")
+        if not doc_id:
+            raise InputError("a raw upload needs its id: POST /documents?doc_id=NAME.vtt, or PUT /documents/NAME.vtt")
+        name, data = doc_id, await request.body()
+    name = check_write_id(name)
+    if not data:
+        raise InputError(f"{name}: the body is empty")
+    _check_media_type(name, media_type)
+    return name, _as_utf8(name, data, charset)
+
+
+def _content_type(header: str) -> tuple[str, str | None]:
+    media_type, *parameters = (part.strip() for part in header.split(";"))
+    charset = None
+    for parameter in parameters:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media_type.lower(), charset
+
+
+def _check_media_type(doc_id: str, media_type: str) -> None:
+    suffix = "." + doc_id.rsplit(".", 1)[-1].lower()
+    allowed = _MEDIA_TYPES.get(suffix, set())
+    if media_type != _ANY_FORMAT and media_type not in allowed:
+        accepted = ", ".join(sorted(allowed | {_ANY_FORMAT}))
+        raise HTTPException(status_code=415, detail=f"{doc_id}: a {suffix} file cannot be sent as {media_type!r}; "
+                            f"send it as one of {accepted}")
+
+
+def _as_utf8(doc_id: str, data: bytes, charset: str | None) -> bytes:
+    """The body as UTF-8: decoded from its declared charset (UTF-8 bodies pass as they are)."""
+    if charset is None or charset in ("utf-8", "utf8"):
+        return data
+    try:
+        text = data.decode(charset)
+    except LookupError:
+        raise HTTPException(status_code=415, detail=f"{doc_id}: unknown charset {charset!r}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{doc_id}: the body is not valid {charset} (byte {exc.start})") from None
+    return text.encode("utf-8")

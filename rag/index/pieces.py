@@ -1,0 +1,169 @@
+"""A document made ready to index: its passages, the texts embedded, its sentences and their vectors.
+
+Everything an index holds is per document and concatenated in document order, so the full
+build and a live write prepare documents the same way; vectors come from the `VectorCache`
+when the document was embedded before and are computed (in shared batches) otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.chunking import TokenCounter, chunk_transcript, embedding_text, sentence_spans_in
+from rag.embedding import Embedder, SpanVectors
+from rag.index.vector_cache import DocumentVectors, VectorCache
+from rag.settings import ChunkSettings
+from rag.types import Passage, Transcript
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DocumentPieces:
+    """One document's share of an index."""
+
+    sha256: str
+    transcript: Transcript
+    passages: list[Passage]
+    passage_texts: list[str]
+    """What the embedder and BM25 see for each passage (`embedding_text`)."""
+    sentence_keys: list[tuple[str, int, int]]
+    """The document's distinct sentences as (doc id, start, end), in first-seen order."""
+    sentence_rows: list[list[int]]
+    """For each passage, the rows of its sentences in `sentence_keys` (local to the document)."""
+    vectors: DocumentVectors
+
+    @property
+    def doc_id(self) -> str:
+        """The document's id."""
+        return self.transcript.doc_id
+
+
+@dataclass(frozen=True)
+class _Chunked:
+    sha256: str
+    transcript: Transcript
+    passages: list[Passage]
+    texts: list[str]
+    keys: list[tuple[str, int, int]]
+    rows: list[list[int]]
+
+
+def prepare_documents(
+    documents: Sequence[tuple[str, Transcript]], tokenizer: TokenCounter, chunk: ChunkSettings,
+    embedder: Embedder, cache: VectorCache, *, batch_size: int, progress: bool = False,
+) -> list[DocumentPieces]:
+    """Chunk each `(content sha256, transcript)` and find its vectors: from the cache, or embedded
+    now (all missing documents' passages in shared batches) and then stored in the cache."""
+    chunked = [_chunk(sha, transcript, tokenizer, chunk) for sha, transcript in documents]
+    keys = [cache.key(c.transcript.doc_id, c.sha256) for c in chunked]
+    known = cache.get_many(keys)
+    missing = [(key, c) for key, c in zip(keys, chunked) if key not in known]
+    if missing:
+        fresh = _embed(
+            [c for _, c in missing], embedder, batch_size=batch_size, progress=progress
+        )
+        cache.put_many({key: (c.transcript.doc_id, vectors) for (key, c), vectors in zip(missing, fresh)})
+        known.update({key: vectors for (key, _), vectors in zip(missing, fresh)})
+    log.info("%d documents: %d embedded now, %d from the vector cache", len(chunked), len(missing),
+             len(chunked) - len(missing))
+    return [
+        DocumentPieces(c.sha256, c.transcript, c.passages, c.texts, c.keys, c.rows, known[key])
+        for key, c in zip(keys, chunked)
+    ]
+
+
+def _chunk(sha256: str, transcript: Transcript, tokenizer: TokenCounter, chunk: ChunkSettings) -> _Chunked:
+    passages = chunk_transcript(transcript, tokenizer, chunk)
+    table: dict[tuple[str, int, int], int] = {}
+    rows = [
+        [table.setdefault((p.doc_id, s.start, s.end), len(table)) for s in p.sentences] for p in passages
+    ]
+    texts = [embedding_text(p, transcript) for p in passages]
+    return _Chunked(sha256, transcript, passages, texts, list(table), rows)
+
+
+def _embed(documents: list[_Chunked], embedder: Embedder, *, batch_size: int, progress: bool) -> list[DocumentVectors]:
+    """Embed the passages of `documents` in shared batches and split the vectors back per document."""
+    texts = [text for d in documents for text in d.texts]
+    spans = [sentence_spans_in(text, p) for d in documents for text, p in zip(d.texts, d.passages)]
+    log.info("embedding %d passages of %d documents", len(texts), len(documents))
+    pooled = embedder.embed_with_spans(texts, spans, batch_size=batch_size, progress=progress)
+    result, first = [], 0
+    for d in documents:
+        stop = first + len(d.passages)
+        passages = pooled.texts[first:stop]
+        sentences = _sentence_vectors(d, pooled, first, embedder, batch_size)
+        result.append(DocumentVectors(passages, sentences))
+        first = stop
+    return result
+
+
+def _sentence_vectors(
+    document: _Chunked, pooled: SpanVectors, first: int, embedder: Embedder, batch_size: int
+) -> np.ndarray:
+    """Each sentence's vector pooled in the first passage that holds it (`pooled` rows from
+    `first` on are this document's passages).
+
+    A sentence whose tokens all fell past the model's window (only with budgets larger than
+    the defaults) is embedded alone instead.
+    """
+    vectors = np.zeros((len(document.keys), embedder.dimension), dtype=np.float32)
+    filled = np.zeros(len(document.keys), dtype=bool)
+    for offset, passage_rows in enumerate(document.rows):
+        for j, row in enumerate(passage_rows):
+            if not filled[row] and pooled.found[first + offset][j]:
+                vectors[row] = pooled.spans[first + offset][j]
+                filled[row] = True
+    missing = np.flatnonzero(~filled)
+    if len(missing):
+        log.info("%s: %d sentences lie past the model's window; embedding them alone",
+                 document.transcript.doc_id, len(missing))
+        text = document.transcript.text
+        vectors[missing] = embedder.embed([text[document.keys[r][1] : document.keys[r][2]] for r in missing],
+                                          batch_size=batch_size)
+    return vectors
+
+
+@dataclass(frozen=True)
+class IndexTable:
+    """Documents' pieces concatenated in document order: what a build writes or a segment holds."""
+
+    transcripts: list[Transcript]
+    passages: list[Passage]
+    passage_texts: list[str]
+    sentence_keys: list[tuple[str, int, int]]
+    """Distinct sentences: row i of `sentence_vectors` is entry i."""
+    sentence_rows: list[list[int]]
+    """For each passage, the rows of its sentences in `sentence_keys`."""
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+
+
+def assemble(pieces: Sequence[DocumentPieces], dimension: int | None = None) -> IndexTable:
+    """Concatenate `pieces` in the order given; sentence rows become rows of the whole table."""
+    rows: list[list[int]] = []
+    first = 0
+    for piece in pieces:
+        rows.extend([[first + r for r in passage_rows] for passage_rows in piece.sentence_rows])
+        first += len(piece.sentence_keys)
+    width = dimension if dimension is not None else (pieces[0].vectors.passages.shape[1] if pieces else 0)
+    return IndexTable(
+        transcripts=[p.transcript for p in pieces],
+        passages=[passage for p in pieces for passage in p.passages],
+        passage_texts=[text for p in pieces for text in p.passage_texts],
+        sentence_keys=[key for p in pieces for key in p.sentence_keys],
+        sentence_rows=rows,
+        passage_vectors=_stack([p.vectors.passages for p in pieces], width),
+        sentence_vectors=_stack([p.vectors.sentences for p in pieces], width),
+    )
+
+
+def _stack(matrices: list[np.ndarray], dimension: int) -> np.ndarray:
+    if not matrices:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.ascontiguousarray(np.concatenate(matrices), dtype=np.float32)

@@ -1,0 +1,87 @@
+"""Writing the corpus folder: which ids a write may use, and files replaced or removed atomically.
+
+The corpus folder stays the one truth that `rag index`, the watcher and a restart all read: a
+write lands there as a whole file (written beside, flushed, renamed over, the folder flushed),
+so a crash leaves either the old file or the new one, never part of one.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path, PurePosixPath
+
+from rag.errors import CorpusError, InputError
+from rag.ingest.readers import reader_for
+from rag.ingest.sidecar import SIDECAR_SUFFIX, sidecar_path
+
+MAX_ID_CHARS = 512
+_STAGING_PREFIX = ".upload-"
+
+
+def check_write_id(doc_id: str) -> str:
+    """`doc_id` if a write may create it: a relative path inside the corpus folder, no hidden or
+    climbing parts, with a suffix some reader takes. InputError says what is wrong otherwise."""
+    if not doc_id or not doc_id.strip():
+        raise InputError("a document id is required")
+    if len(doc_id) > MAX_ID_CHARS:
+        raise InputError(f"document id is {len(doc_id)} characters; the limit is {MAX_ID_CHARS}")
+    if any(ord(char) < 32 or ord(char) == 127 for char in doc_id) or "\\" in doc_id:
+        raise InputError("document id contains control characters or a backslash; ids use '/' between folders")
+    path = PurePosixPath(doc_id)
+    if path.is_absolute() or doc_id.startswith("/"):
+        raise InputError(f"document id {doc_id!r} is absolute; ids are paths inside the corpus folder")
+    parts = doc_id.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise InputError(f"document id {doc_id!r} has an empty, '.' or '..' part; ids stay inside the corpus folder")
+    if any(part.startswith(".") for part in parts):
+        raise InputError(f"document id {doc_id!r} has a hidden part (starting with '.'); the corpus skips those")
+    if any(len(part.encode()) > 255 for part in parts):
+        raise InputError(f"document id {doc_id!r} has a part over 255 bytes")
+    if doc_id.lower().endswith(SIDECAR_SUFFIX):
+        raise InputError(f"document id {doc_id!r} names a speakers sidecar, not a transcript")
+    try:
+        reader_for(doc_id)
+    except CorpusError as exc:
+        raise InputError(str(exc)) from None
+    return doc_id
+
+
+def write_file(docs_dir: Path, doc_id: str, data: bytes) -> None:
+    """Make `docs_dir/doc_id` hold `data`, atomically and durably (the caller checked the id)."""
+    target = docs_dir / doc_id
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f"{_STAGING_PREFIX}{uuid.uuid4().hex}{target.suffix}")
+    try:
+        with open(staged, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
+    _fsync_dir(target.parent)
+
+
+def remove_file(docs_dir: Path, doc_id: str) -> None:
+    """Delete `docs_dir/doc_id` and its sidecar, durably."""
+    target = docs_dir / doc_id
+    sidecar_path(target).unlink(missing_ok=True)
+    target.unlink(missing_ok=True)
+    _fsync_dir(target.parent)
+
+
+def remove_staged(docs_dir: Path) -> int:
+    """Delete files a crashed write left half-written; returns how many."""
+    staged = list(docs_dir.rglob(f"{_STAGING_PREFIX}*")) if docs_dir.is_dir() else []
+    for path in staged:
+        path.unlink(missing_ok=True)
+    return len(staged)
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
