@@ -110,7 +110,10 @@ class QAService:
 
     def __init__(
         self, settings: Settings, embedder: QuestionEncoder, index: LoadedIndex,
+        document_embedder: Embedder | None = None,
     ) -> None:
+        """`document_embedder` embeds written documents; by default the build embedder is loaded
+        at the first write that needs it (answering alone never loads it)."""
         self.settings = settings
         self.embedder = embedder
         self.questions = QuestionVectors(
@@ -119,6 +122,7 @@ class QAService:
         self._served = _Served.of(index, settings)
         self._lock = threading.Lock()
         self._writer: IndexWriter | None = None
+        self._document_embedder = document_embedder or LazyEmbedder(settings, embedder.model)
 
     @property
     def index(self) -> ServedIndex:
@@ -175,8 +179,9 @@ class QAService:
     def _writes(self) -> IndexWriter:
         with self._lock:
             if self._writer is None:
-                embedder = LazyEmbedder(self.settings, self.embedder.model)
-                self._writer = IndexWriter(self.settings, self._served.index.base_build, embedder, self._publish)
+                self._writer = IndexWriter(
+                    self.settings, self._served.index.base_build, self._document_embedder, self._publish
+                )
             return self._writer
 
     def _publish(self, index: ServedIndex) -> None:

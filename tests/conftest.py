@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from rag.http.app import create_app
 from rag.chunking import TokenCounter, load_encoding
 from rag.embedding import SentenceTransformerEmbedder, load_embedder
 from rag.settings import Settings
-from rag.service import QAService, open_service
+from rag.index import load_index
+from rag.index.vector_cache import CACHE_FILE
+from rag.service import QAService, ensure_index, open_service
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -54,3 +57,21 @@ def client(settings: Settings, service: QAService) -> Iterator[TestClient]:
     """The real Litestar app over HTTP (in-process transport)."""
     with TestClient(app=create_app(settings, service)) as test_client:
         yield test_client
+
+
+def live_copy(settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder, root: Path,
+              documents: list[str] | None = None, **overrides: object) -> QAService:
+    """A service over a copy of the seeds (or of the `documents` named) in `root`, with its own
+    index folder, taking writes, with `overrides` of the settings. The session's vector cache is
+    copied in: building embeds nothing."""
+    docs = root / "docs"
+    docs.mkdir()
+    for path in sorted(SEEDS.iterdir()):
+        if documents is None or path.name in documents:
+            shutil.copy(path, docs / path.name)
+    local = settings.with_overrides(docs_dir=docs, index_dir=root / "index", **overrides)
+    local.index_dir.mkdir()
+    shutil.copy(settings.index_dir / CACHE_FILE, local.index_dir / CACHE_FILE)
+    ensure_index(local, embedder)
+    index = load_index(local.index_dir, service.embedder.model, local.chunk)
+    return QAService(local, service.embedder, index, document_embedder=embedder)

@@ -21,6 +21,7 @@ from rag.chunking import load_encoding
 from rag.embedding import Embedder
 from rag.errors import CorpusError, NotFoundError, TooLargeError, UnprocessableError
 from rag.index.build import build_index
+from rag.index.layout import build_lock, remove_old_builds
 from rag.index.live import LiveIndex, live_index
 from rag.index.load import LoadedIndex, load_index
 from rag.index.pieces import DocumentPieces, prepare_documents
@@ -166,8 +167,12 @@ class IndexWriter:
                 # Read under the lock: the build sees every committed write and no half of one.
                 scan = scan_corpus(self._settings.docs_dir)
             started = time.perf_counter()
-            build_index(self._settings, self._embedder, self._tokenizer, scan=scan)
+            folder = build_index(self._settings, self._embedder, self._tokenizer, scan=scan)
             self.rebase(self._load_current())
+            # The build before holds the text of deleted and replaced documents: gone now, not a
+            # round later. This process no longer reads it; its maps of it stay valid until dropped.
+            with build_lock(self._settings.index_dir):
+                remove_old_builds(self._settings.index_dir, keep={folder.name})
             log.info("compacted %d pending documents in %.2f s", len(scan.documents), time.perf_counter() - started)
             return True
 

@@ -1,0 +1,148 @@
+"""The write routes over HTTP: keys, uploads raw and multipart, what each answer says, bad input,
+metrics, and a write surviving `kill -9` of a real server process."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+
+from rag.embedding import SentenceTransformerEmbedder
+from rag.http.app import create_app
+from rag.service import QAService
+from rag.settings import Settings
+from tests.conftest import live_copy
+from tests.index.test_live import DESIGNER_QUESTION, HARBOUR
+from tests.serving import serve_process
+
+WRITE_KEY = "write-key-0123456789abcdef"
+READ_KEY = "read-key-0123456789abcdef"
+WRITE = {"X-API-Key": WRITE_KEY}
+CAPTIONS = b"""WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Minister Alvarez>The ferry terminal reopens on 2 June with four new berths.
+
+00:00:05.000 --> 00:00:08.000
+<v Reporter>How many berths?
+"""
+
+
+@pytest.fixture
+def client(settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder,
+           tmp_path: Path) -> Iterator[TestClient]:
+    live = live_copy(settings, service, embedder, tmp_path, max_upload_bytes=4096)
+    keyed = live.settings.with_overrides(api_keys=(READ_KEY,), write_api_keys=(WRITE_KEY,))
+    with TestClient(app=create_app(keyed, live)) as test_client:
+        yield test_client
+
+
+def test_put_creates_then_replaces_then_reports_unchanged(client: TestClient) -> None:
+    created = client.put("/documents/news/harbour.txt", content=HARBOUR,
+                         headers={**WRITE, "Content-Type": "text/plain; charset=utf-8"})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["outcome"] == "created" and body["passages_added"] > 0
+    assert created.headers["location"] == "/documents/news/harbour.txt"
+    again = client.put("/documents/news/harbour.txt", content=HARBOUR, headers={**WRITE, "Content-Type": "text/plain"})
+    assert again.status_code == 200 and again.json()["outcome"] == "unchanged"
+    assert again.json()["version"] == body["version"]
+    answer = client.post("/ask", json={"question": DESIGNER_QUESTION}, headers=WRITE).json()
+    assert answer["extracts"][0]["citation"]["doc_id"] == "news/harbour.txt"
+    document = client.get("/documents/news/harbour.txt", headers=WRITE).json()
+    for extract in answer["extracts"]:
+        citation = extract["citation"]
+        if citation["doc_id"] == "news/harbour.txt":
+            assert document["text"][citation["start"] : citation["end"]] == extract["text"]
+    assert client.get("/health").json()["version"] == body["version"]
+
+
+def test_multipart_upload_takes_its_id_from_the_file_name(client: TestClient) -> None:
+    response = client.post("/documents", files={"file": ("ferry.vtt", CAPTIONS, "text/vtt")}, headers=WRITE)
+    assert response.status_code == 201, response.text
+    answer = client.post("/ask", json={"question": "How many new berths will the ferry terminal have?"},
+                         headers=WRITE).json()
+    top = answer["extracts"][0]["citation"]
+    assert top["doc_id"] == "ferry.vtt" and top["start_time"] == 1.0
+    raw = client.post("/documents?doc_id=ferry2.vtt", content=CAPTIONS,
+                      headers={**WRITE, "Content-Type": "application/octet-stream"})
+    assert raw.status_code == 201, raw.text
+
+
+def test_a_declared_charset_is_decoded_and_stored_as_utf8(client: TestClient) -> None:
+    text = "Caf\u00e9 briefing\n\nMAYOR LIND: The caf\u00e9 on the square reopens in May.\n"
+    response = client.put("/documents/cafe.txt", content=text.encode("latin-1"),
+                          headers={**WRITE, "Content-Type": "text/plain; charset=iso-8859-1"})
+    assert response.status_code == 201, response.text
+    assert client.get("/documents/cafe.txt", headers=WRITE).json()["text"] == text
+
+
+@pytest.mark.parametrize(("method", "url", "content", "content_type", "status"), [
+    ("PUT", "/documents/empty.txt", b"", "text/plain", 400),
+    ("PUT", "/documents/notes.pdf", HARBOUR, "application/pdf", 400),
+    ("PUT", "/documents/harbour.txt", HARBOUR, "text/vtt", 415),
+    ("PUT", "/documents/harbour.txt", HARBOUR, "", 415),
+    ("PUT", "/documents/harbour.txt", HARBOUR, "text/plain; charset=klingon", 415),
+    ("PUT", "/documents/harbour.txt", "Caf\u00e9".encode("latin-1"), "text/plain", 422),
+    ("PUT", "/documents/harbour.txt", "\u00e9".encode("utf-16"), "text/plain; charset=ascii", 400),
+    ("PUT", "/documents/captions.vtt", b"not captions", "text/vtt", 422),
+    ("PUT", "/documents/big.txt", b"x" * 5000, "text/plain", 413),
+    ("PUT", "/documents/..%2Fescape.txt", HARBOUR, "text/plain", 400),
+    ("PUT", "/documents/.hidden.txt", HARBOUR, "text/plain", 400),
+    ("POST", "/documents", HARBOUR, "text/plain", 400),
+    ("POST", "/documents?doc_id=/etc/x.txt", HARBOUR, "text/plain", 400),
+    ("DELETE", "/documents/never-there.txt", b"", "", 404),
+])
+def test_bad_writes_get_a_problem_and_change_nothing(
+    client: TestClient, method: str, url: str, content: bytes, content_type: str, status: int
+) -> None:
+    before = client.get("/health").json()
+    headers = {**WRITE, **({"Content-Type": content_type} if content_type else {})}
+    response = client.request(method, url, content=content or None, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["detail"]
+    assert client.get("/health").json() == before
+
+
+def test_writes_need_a_write_key(client: TestClient) -> None:
+    assert client.put("/documents/harbour.txt", content=HARBOUR, headers={"Content-Type": "text/plain"}).status_code == 401
+    read_only = client.put("/documents/harbour.txt", content=HARBOUR,
+                           headers={"X-API-Key": READ_KEY, "Content-Type": "text/plain"})
+    assert read_only.status_code == 403
+    assert client.delete("/documents/001_0c22fd98c8d2c594.txt", headers={"X-API-Key": READ_KEY}).status_code == 403
+    # The write key reads too.
+    assert client.get("/documents", headers=WRITE).status_code == 200
+
+
+def test_delete_answers_what_it_removed_and_metrics_follow(client: TestClient) -> None:
+    documents = client.get("/metrics", headers=WRITE).text
+    assert "rag_index_documents 5.0" in documents
+    response = client.delete("/documents/001_0c22fd98c8d2c594.txt", headers=WRITE)
+    assert response.status_code == 200 and response.json()["outcome"] == "deleted"
+    assert response.json()["passages_removed"] > 0
+    assert client.get("/documents/001_0c22fd98c8d2c594.txt", headers=WRITE).status_code == 404
+    metrics = client.get("/metrics", headers=WRITE).text
+    assert "rag_index_documents 4.0" in metrics
+    assert 'rag_document_writes_total{kind="delete",outcome="deleted"} 1.0' in metrics
+
+
+def test_an_acknowledged_write_survives_kill_9(
+    settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    live = live_copy(settings, service, embedder, tmp_path)
+    env = {"RAG_INDEX_DIR": str(live.settings.index_dir), "RAG_DOCS_DIR": str(live.settings.docs_dir),
+           "RAG_WRITE_API_KEYS": WRITE_KEY}
+    with serve_process(env, tmp_path / "first.log") as (base, pid):
+        response = httpx.put(f"{base}/documents/harbour.txt", content=HARBOUR,
+                             headers={**WRITE, "Content-Type": "text/plain"}, timeout=120)
+        assert response.status_code == 201, response.text
+        os.kill(pid, signal.SIGKILL)
+    with serve_process(env, tmp_path / "second.log") as (base, _):
+        answer = httpx.post(f"{base}/ask", json={"question": DESIGNER_QUESTION}, timeout=30).json()
+        assert answer["extracts"][0]["citation"]["doc_id"] == "harbour.txt"
