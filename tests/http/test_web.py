@@ -285,3 +285,38 @@ def test_a_timed_extract_shows_when_it_was_said_and_links_to_that_moment(
     expect(mark).to_be_visible()
     assert mark.text_content() == extract.locator(".extract-text").text_content()
     watched.assert_clean()
+
+
+WRITE_KEY = "web-write-key-0123456789"
+FERRY_CAPTIONS = b"""WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Minister Alvarez>The ferry terminal reopens on 2 June with four new berths.
+"""
+
+
+@pytest.fixture(scope="module")
+def writable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`rag serve` taking writes with `WRITE_KEY`, over a one-file corpus."""
+    folder = tmp_path_factory.mktemp("web-writable")
+    docs = folder / "docs"
+    docs.mkdir()
+    (docs / HOSTILE_DOC).write_bytes(HOSTILE_TEXT.encode("utf-8"))
+    with live_server(folder / "index", docs, folder / "serve.log", env={"RAG_WRITE_API_KEYS": WRITE_KEY}) as base:
+        yield base
+
+
+def test_a_transcript_uploaded_from_the_page_is_answerable_at_once(watched: Watched, writable_server: str) -> None:
+    page = watched.open(writable_server)
+    page.click("#upload-box summary")
+    page.set_input_files("#upload-file", files=[{"name": "ferry.vtt", "mimeType": "text/vtt", "buffer": FERRY_CAPTIONS}])
+    page.click("#upload-button")
+    expect(page.locator("#upload-status")).to_have_text(re.compile("write key"))  # no key yet: refused
+    set_key(page, WRITE_KEY)
+    page.click("#upload-button")
+    expect(page.locator("#upload-status")).to_have_text(re.compile(r"ferry\.vtt: added"), timeout=60_000)
+    expect(page.locator("#document-options input")).to_have_count(2)  # the new document is a filter choice
+    ask(page, "How many new berths will the ferry terminal have?")
+    first = page.locator(".extract").first
+    expect(first).to_contain_text("four new berths")
+    watched.assert_clean(refused=True)

@@ -336,6 +336,34 @@ function clearFilters() {
   updateFilterCount();
 }
 
+// --- adding a transcript ------------------------------------------------------------------
+
+async function upload(event) {
+  event.preventDefault();
+  const file = $("upload-file").files[0];
+  const status = $("upload-status");
+  if (!file) return;
+  const form = new FormData();
+  // Sent as a generic file: the service reads the format from the name.
+  form.append("file", new Blob([await file.arrayBuffer()], { type: "application/octet-stream" }), file.name);
+  $("upload-button").disabled = true;
+  status.className = "";
+  status.textContent = `Adding ${file.name}…`;
+  try {
+    const result = await api("/documents", { method: "POST", body: form });
+    const words = { created: "added", replaced: "replaced", unchanged: "already there, unchanged" };
+    status.textContent = `${result.doc_id}: ${words[result.outcome] || result.outcome}` +
+      (result.passages_added ? ` (${result.passages_added} passages); ask about it now.` : ".");
+    loadFilters();
+  } catch (error) {
+    status.className = "error";
+    status.textContent = [401, 403].includes(error.status) ? "Adding transcripts needs a write key in the API key box."
+      : error.message;
+  } finally {
+    $("upload-button").disabled = false;
+  }
+}
+
 function updateKeyState() {
   $("api-key-state").textContent = apiKey() ? "(set)" : "";
 }
@@ -349,6 +377,7 @@ function start() {
     loadFilters(); // they may have been refused without a key
   });
   $("ask-form").addEventListener("submit", ask);
+  $("upload-form").addEventListener("submit", upload);
   $("filters").addEventListener("change", updateFilterCount);
   $("clear-filters").addEventListener("click", clearFilters);
   loadFilters();
