@@ -25,6 +25,7 @@ from rag.settings import Settings
 from rag.ingest.corpus import read_corpus
 from rag.embedding import Embedder, ResolvedModel, Span, SpanVectors, load_sentence_transformer
 from rag.index import build_index, read_manifest
+from rag.index.document_cache import clear_document_cache
 from rag.chunking.tokens import TokenCounter
 from rag.ingest.readers import parse_document
 
@@ -112,6 +113,8 @@ def bench_build(
     sample: list[str] = []
     manifest = None
     for _ in range(repeats):
+        # A cold build each time: with the document cache, a rebuild would parse and embed nothing.
+        clear_document_cache(settings.index_dir)
         timed = TimedEmbedder(embedder)
         started = time.perf_counter()
         folder = build_index(settings, timed, tokenizer, progress=False)

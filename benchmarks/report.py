@@ -32,7 +32,7 @@ def render_markdown(result: BenchResult) -> str:
     """The whole report as Markdown."""
     sections = [_header(result), _targets(result), _parsing(result), _builds(result), _http(result), _throughput_profile(result),
                 _profiles(result),
-                _scale(result), _large(result), _peers(result), _findings(result)]
+                _writes(result), _scale(result), _large(result), _peers(result), _findings(result)]
     return "\n\n".join(s for s in sections if s) + "\n"
 
 
@@ -112,6 +112,31 @@ def _builds(result: BenchResult) -> str:
         + table(["corpus", "docs", "passages", "sentences", "build s", "passages/s end to end",
                  "raw encode passages/s", "efficiency", "parse + chunk s"], rows)
         + "\n\n" + table(["corpus", "where one build's time went"], stages)
+    )
+
+
+def _writes(result: BenchResult) -> str:
+    if not result.writes:
+        return ""
+    costs = [(w.corpus, w.documents, w.passages, f"{latency_cell(w.write)} (n={w.writes})", f"{w.compaction_seconds:.2f}",
+              f"{w.cold_passages_per_second:.1f} / {w.encoder_passages_per_second:.1f} (n={w.cold_passages})",
+              f"{w.cold_passages_per_second / w.encoder_passages_per_second:.2f}" if w.encoder_passages_per_second else "-",
+              latency_cell(w.ask_fresh), latency_cell(w.ask_after_writes),
+              f"{w.ask_after_writes.p50_ms / w.ask_fresh.p50_ms:.2f}" if w.ask_fresh.p50_ms else "-")
+             for w in result.writes]
+    evals = [(w.corpus, e.label, *(f"{v:.3f}" if v is not None else "-" for v in
+                                   (e.hit_5, e.mrr_10, e.cov_300, e.containment, e.citation_exactness)))
+             for w in result.writes for e in w.evals]
+    return (
+        "## Writes while serving\n\nIn process, through `QAService` (the code path of the write routes and of "
+        "`POST /ask`). Each document of the corpus is written, one at a time, onto a build of its first document; "
+        "the write is timed from the call to the published index that answers with it (parse and vectors from the "
+        "document cache: everything but the model). Cold writes parse and embed; the bare encoder encodes the "
+        "same passage texts. `ask` p50 is timed with every written document still in the in-memory segment, next "
+        "to a fresh build of the same corpus, no question cache.\n\n"
+        + table(["corpus", "docs", "passages", "write ms", "compaction s", "cold write / bare encoder passages/s",
+                 "ratio", "ask ms, fresh build", "ask ms, after the writes", "ask p50 ratio"], costs)
+        + "\n\n" + table(["corpus", "index", "Hit@5", "MRR@10", "Cov@300", "containment", "citations exact"], evals)
     )
 
 

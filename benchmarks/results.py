@@ -287,6 +287,40 @@ class ParseResult:
 
 
 @dataclass(frozen=True)
+class WriteEval:
+    """Eval numbers of one state of a written-to index."""
+
+    label: str
+    hit_5: float | None
+    mrr_10: float | None
+    cov_300: float | None
+    containment: float | None
+    citation_exactness: float | None
+
+
+@dataclass(frozen=True)
+class WritesResult:
+    """Writes while serving on one corpus (benchmarks/writes.py)."""
+
+    corpus: str
+    documents: int
+    passages: int
+    writes: int
+    write: LatencySummary
+    """Each document written onto the build, from the upload to the index that serves it (parse
+    and vectors from the document cache)."""
+    compaction_seconds: float
+    evals: list[WriteEval]
+    ask_fresh: LatencySummary
+    ask_after_writes: LatencySummary
+    """`ask` with every written document still in the in-memory segment."""
+    cold_documents: int
+    cold_passages: int
+    cold_passages_per_second: float
+    encoder_passages_per_second: float
+
+
+@dataclass(frozen=True)
 class BenchResult:
     """Everything one `rag bench` run measured."""
 
@@ -307,5 +341,6 @@ class BenchResult:
     large: LargeResult | None = None
     peers: list[PeerResult] = field(default_factory=list)
     parsing: list[ParseResult] = field(default_factory=list)
+    writes: list[WritesResult] = field(default_factory=list)
     estimates: dict[str, float] = field(default_factory=dict)
     targets: list[TargetCheck] = field(default_factory=list)

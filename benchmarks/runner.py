@@ -1,7 +1,7 @@
 """`rag bench`: every stage in order, each bounded, then BENCH.md and BENCH.json.
 
 Stages: build (index build against the raw encoder), http (a real server on 127.0.0.1),
-profile (the same questions in process), scale (synthetic corpora up to 1M passages),
+profile (the same questions in process), writes (documents written while serving), scale (synthetic corpora up to 1M passages),
 large (a real server over the benchmark copied to about 100k passages: memory per passage),
 peers (the peer scripts, when PEER_VENVS names their venvs).
 """
@@ -42,6 +42,7 @@ from benchmarks.results import (
 from benchmarks.scale import ScalePlan, bench_indexes, bench_lexical
 from benchmarks.scale_data import load_pool, pool_texts, synthesise
 from benchmarks.server import serve
+from benchmarks.writes import bench_writes
 from benchmarks.stats import load_sample, machine
 from benchmarks.targets import check_targets, estimates
 from rag.settings import Settings
@@ -54,7 +55,7 @@ from rag.chunking.tokens import load_encoding
 
 log = logging.getLogger(__name__)
 
-STAGES = ("parse", "build", "http", "profile", "scale", "large", "peers")
+STAGES = ("parse", "build", "http", "profile", "writes", "scale", "large", "peers")
 _SMALL_CORPUS_BYTES = 1 << 20
 
 
@@ -104,7 +105,7 @@ def quick_options(**changes: object) -> BenchOptions:
         profile_requests=20, profiled_asks=10,
         scale=ScalePlan(sizes=(10_000,), queries=40, pool_size=1000, latency_seconds=1.0),
         large=LargePlan(target_passages=2_000, requests=20, repeats=1),
-        stages=("parse", "build", "http", "profile", "scale"),
+        stages=("parse", "build", "http", "profile", "writes", "scale"),
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
@@ -161,6 +162,12 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
                                         profiled=options.profiled_asks))
             del service
             loads.append(load_sample(f"profile {corpus.name} done"))
+    writes = []
+    if "writes" in options.stages:
+        for corpus in corpora:
+            writes.append(bench_writes(corpus, index_settings(corpus), embedder, encoder,
+                                       options.cache_dir / "writes" / corpus.name))
+            loads.append(load_sample(f"writes {corpus.name} done"))
     scale = None
     if "scale" in options.stages:
         scale = _scale(corpora, questions, builds, encoder, embedder.model.weights_sha256, settings, options)
@@ -186,7 +193,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
             f"FAISS {settings.index.faiss_threads} thread(s) answering"),
         wall_seconds=round(time.perf_counter() - started, 1), corpora=corpora, load=loads, notes=notes,
         builds=builds, http=http, throughput_profile=throughput_profile, profiles=profiles, scale=scale, large=large, peers=peers,
-        parsing=parsing,
+        parsing=parsing, writes=writes,
     )
     projected = estimates(result)
     result = dataclasses.replace(result, estimates=projected, targets=check_targets(result, projected))

@@ -14,7 +14,7 @@ from rag.chunking import TokenCounter, load_encoding
 from rag.embedding import SentenceTransformerEmbedder, load_embedder
 from rag.settings import Settings
 from rag.index import load_index
-from rag.index.vector_cache import CACHE_FILE
+from rag.index.document_cache import CACHE_FILE
 from rag.service import QAService, ensure_index, open_service
 
 REPO = Path(__file__).resolve().parents[1]

@@ -27,7 +27,10 @@ from litestar.testing import TestClient
 from rag.http.app import create_app
 from rag.embedding import SentenceTransformerEmbedder
 from rag.settings import Settings
-from rag.index import BUILDS_DIR, CURRENT_LINK, build_index, load_index
+from rag.index import BUILDS_DIR, CURRENT_LINK, build_index, load_index, read_manifest
+from rag.index.document_cache import document_cache
+from rag.index.pieces import prepare_documents
+from rag.ingest.corpus import read_document
 from rag.service import QAService
 from rag.chunking.tokens import load_encoding
 from tests.conftest import REPO, SEEDS
@@ -273,18 +276,25 @@ _RAISES_ON_WRITE = "import sys\nfrom rag.cli import main\nsys.exit(main(sys.argv
 def _limit_file_size() -> None:
     import resource
 
-    # Any file over 4 KiB (the first index file is far larger) cannot be written; no core dumps.
-    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+    # Any file over 64 KiB (the first index file is larger; SQLite's 32 KiB shared-memory file of
+    # the document cache is not) cannot be written; no core dumps.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-@pytest.mark.parametrize("how", ["killed mid-write", "write error"])
+@pytest.mark.parametrize("how", ["killed mid-write", "killed while caching", "write error"])
 def test_a_build_that_dies_while_writing_leaves_the_previous_index_serving(
-    site: Deployment, service: QAService, tmp_path: Path, how: str
+    site: Deployment, service: QAService, embedder: SentenceTransformerEmbedder, tmp_path: Path, how: str
 ) -> None:
     shutil.copy(SEEDS / ADDED_DOCUMENT, site.settings.docs_dir / ADDED_DOCUMENT)
     before = (site.index_dir / CURRENT_LINK).resolve()
-    script = _KILLED_BY_KERNEL if how == "killed mid-write" else _RAISES_ON_WRITE
+    tokenizer = load_encoding(site.settings.chunk.encoding, site.settings.tiktoken_cache_dir)
+    if how != "killed while caching":
+        # With the added document already in the document cache, the first large write is the build's.
+        added = read_document(site.settings.docs_dir / ADDED_DOCUMENT, ADDED_DOCUMENT)
+        prepare_documents([added], tokenizer, site.settings.chunk, embedder, document_cache(site.settings, embedder),
+                          batch_size=site.settings.embed.batch_size)
+    script = _RAISES_ON_WRITE if how == "write error" else _KILLED_BY_KERNEL
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(REPO)}
     result = subprocess.run(
         [sys.executable, "-c", script, "index", "--force", "--docs", str(site.settings.docs_dir),
@@ -295,6 +305,11 @@ def test_a_build_that_dies_while_writing_leaves_the_previous_index_serving(
     if how == "killed mid-write":
         assert result.returncode == -signal.SIGXFSZ, result.stderr[-2000:]
         assert leftovers, "the process should have died inside the partial build folder"
+    elif how == "killed while caching":
+        # Killed inside SQLite's write of the new document: nothing of the build was begun,
+        # and the cache, transactional, still opens and takes the entry on the next build.
+        assert result.returncode == -signal.SIGXFSZ, result.stderr[-2000:]
+        assert leftovers == []
     else:
         assert result.returncode not in (0, -signal.SIGXFSZ), result.stderr[-2000:]
         assert leftovers == [], "a failed build cleans up after itself"
@@ -306,6 +321,8 @@ def test_a_build_that_dies_while_writing_leaves_the_previous_index_serving(
         answer = client.post("/ask", json={"question": QUESTIONS[1]})
         assert answer.status_code == 200
         assert_citations_exact(answer.json(), site.settings.docs_dir)
+    rebuilt = build_index(site.settings, embedder, tokenizer)
+    assert ADDED_DOCUMENT in {d.doc_id for d in read_manifest(rebuilt / "manifest.json").documents}
 
 
 # ---------------------------------------------------------------- starting over a damaged index

@@ -51,7 +51,7 @@ def index(args: argparse.Namespace, settings: Settings) -> int:
     if problem is None and not args.force:
         print(f"index in {settings.index_dir} is up to date with {settings.docs_dir} (use --force to rebuild)")
         return 0
-    # Loaded only if some document has no cached vectors.
+    # Loaded only if some document is not in the document cache.
     embedder = LazyEmbedder(settings, model)
     tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
     build = build_index(settings, embedder, tokenizer, progress=True)

@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--benchmark-dir", type=Path, default=Path("../shared/bench"),
                        help="public benchmarks; the one with the most document bytes is used (default ../shared/bench)")
     bench.add_argument("--benchmark", default=None, help="use this benchmark folder name instead of the largest")
-    bench.add_argument("--skip", action="append", default=[], choices=["parse", "build", "http", "profile", "scale", "large", "peers"],
+    bench.add_argument("--skip", action="append", default=[], choices=["parse", "build", "http", "profile", "writes", "scale", "large", "peers"],
                        help="leave a stage out (repeatable)")
     bench.add_argument("--requests", type=int, default=None, help="sequential one-client requests per corpus")
     bench.add_argument("--concurrent-requests", type=int, default=None, help="requests per concurrency level")

@@ -30,9 +30,9 @@ from rag.index.layout import (
 from rag.index.lexical import LexicalIndex
 from rag.index.manifest import FORMAT_VERSION, PIPELINE_VERSION, DocumentInfo, Manifest, ModelInfo, UnreadableInfo
 from rag.index.pieces import assemble, prepare_documents
-from rag.index.vector_cache import vector_cache
+from rag.index.document_cache import document_cache
 from rag.index.store import write_store
-from rag.ingest.corpus import CorpusScan, file_sha256, fingerprint, parse_corpus
+from rag.ingest.corpus import CorpusScan, file_sha256, fingerprint, scan_corpus
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,15 +45,19 @@ def build_index(
     """Parse, chunk and embed `settings.docs_dir`, write a new build and swap it in. Returns its folder.
 
     Documents embedded before (same bytes, model, chunking and pipeline) take their vectors from
-    the index folder's vector cache: only new and changed documents are embedded. `scan` is the
+    the index folder's document cache: only new and changed documents are parsed and embedded. `scan` is the
     corpus as already read (compaction reads it while holding the write lock).
     """
-    documents, transcripts, unreadable = parse_corpus(settings.docs_dir, scan)
-    cache = vector_cache(settings, embedder)
-    pieces = prepare_documents(
-        [(d.sha256, t) for d, t in zip(documents, transcripts, strict=True)], tokenizer, settings.chunk, embedder,
-        cache, batch_size=settings.embed.batch_size, progress=progress,
+    scan = scan or scan_corpus(settings.docs_dir)
+    cache = document_cache(settings, embedder)
+    pieces, unparseable = prepare_documents(
+        scan.documents, tokenizer, settings.chunk, embedder, cache, batch_size=settings.embed.batch_size,
+        progress=progress,
     )
+    unreadable = sorted([*scan.unreadable, *unparseable], key=lambda u: u.doc_id)
+    for problem in unreadable:
+        log.warning("not indexed: %s", problem.reason)
+    transcripts = [p.transcript for p in pieces]
     table = assemble(pieces)
     if not table.passages:
         reasons = "".join(f"\n  {u.reason}" for u in unreadable)
@@ -91,9 +95,9 @@ def build_index(
                 model=ModelInfo(embedder.model.name, embedder.model.weights_sha256, passage_vectors.shape[1]),
                 chunking=settings.chunk,
                 corpus_fingerprint=fingerprint(
-                    [(d.doc_id, d.sha256) for d in documents] + [(u.doc_id, u.sha256) for u in unreadable]
+                    [(p.doc_id, p.sha256) for p in pieces] + [(u.doc_id, u.sha256) for u in unreadable]
                 ),
-                documents=[DocumentInfo(d.doc_id, d.sha256, len(d.text)) for d in documents],
+                documents=[DocumentInfo(p.doc_id, p.sha256, len(p.transcript.text)) for p in pieces],
                 unreadable=[UnreadableInfo(u.doc_id, u.sha256, u.reason) for u in unreadable],
                 n_passages=len(passages),
                 n_sentences=len(sentence_keys),
@@ -113,5 +117,5 @@ def build_index(
         # the swap may still be reading it.
         remove_old_builds(settings.index_dir, keep={final.name, previous or ""})
         cache.retain(cache.key(p.doc_id, p.sha256) for p in pieces)
-    log.info("index %s: %d documents, %d passages", build_id, len(documents), len(passages))
+    log.info("index %s: %d documents, %d passages", build_id, len(pieces), len(passages))
     return final

@@ -1,7 +1,7 @@
 """Writes while serving: add, replace and delete documents without a rebuild.
 
 `IndexWriter` owns the served index's write side. A write parses and embeds only its own
-document (vectors found in the vector cache are not embedded again), commits the file to the
+document (one found in the document cache is not parsed or embedded again), commits the file to the
 corpus folder (the commit point: `rag.ingest.uploads`), then publishes a new `LiveIndex`, the
 last build plus the documents written since. Readers keep the index they started with, so none
 sees half a write. Writes run one at a time. Compaction builds the corpus anew from cached
@@ -25,9 +25,8 @@ from rag.index.layout import build_lock, remove_old_builds
 from rag.index.live import LiveIndex, live_index
 from rag.index.load import LoadedIndex, load_index
 from rag.index.pieces import DocumentPieces, prepare_documents
-from rag.index.vector_cache import vector_cache
-from rag.ingest.corpus import read_document, scan_corpus, sidecar_bytes, source_document
-from rag.ingest.readers import parse_document
+from rag.index.document_cache import document_cache
+from rag.ingest.corpus import SourceDocument, read_document, scan_corpus, sidecar_bytes, source_document
 from rag.ingest.uploads import check_write_id, remove_file, write_file
 from rag.settings import Settings
 
@@ -66,7 +65,7 @@ class IndexWriter:
         self._settings = settings
         self._embedder = embedder
         self._publish = publish
-        self._cache = vector_cache(settings, embedder)
+        self._cache = document_cache(settings, embedder)
         self._tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
         self._lock = threading.Lock()
         self._compacting = threading.Lock()
@@ -102,15 +101,8 @@ class IndexWriter:
             raise UnprocessableError(str(exc)) from None
         if self._live_sha.get(doc_id) == document.sha256:
             return self._unchanged(doc_id, document.sha256)
-        try:
-            transcript = parse_document(doc_id, document.text, document.metadata)
-        except CorpusError as exc:
-            raise UnprocessableError(str(exc)) from None
-        # Embedding runs before the lock: other writes and every answer go on meanwhile.
-        (pieces,) = prepare_documents(
-            [(document.sha256, transcript)], self._tokenizer, self._settings.chunk, self._embedder, self._cache,
-            batch_size=self._settings.embed.batch_size,
-        )
+        # Parsing and embedding run before the lock: other writes and every answer go on meanwhile.
+        pieces = self._prepare(document)
         if not pieces.passages:
             raise UnprocessableError(f"{doc_id}: no transcript text found in it")
         with self._lock:
@@ -150,11 +142,6 @@ class IndexWriter:
         """The content hash of the version of `doc_id` being served (None: not served)."""
         return self._live_sha.get(doc_id)
 
-    def served_ids(self) -> set[str]:
-        """Every document id being served."""
-        with self._lock:
-            return set(self._live_sha)
-
     def compact(self) -> bool:
         """Build the corpus anew (vectors from the cache) and rebase later writes onto the build.
 
@@ -189,20 +176,25 @@ class IndexWriter:
             self._publish_state()
 
     def _read_from_folder(self, doc_id: str) -> None:
-        """Prepare a served document the new base lacks from its file (vectors from the cache)."""
+        """Prepare a served document the new base lacks from its file (from the cache, normally)."""
         try:
-            document = read_document(self._settings.docs_dir / doc_id, doc_id)
-            transcript = parse_document(doc_id, document.text, document.metadata)
-        except (OSError, CorpusError) as exc:
+            pieces = self._prepare(read_document(self._settings.docs_dir / doc_id, doc_id))
+        except (OSError, CorpusError, UnprocessableError) as exc:
             log.warning("%s is no longer readable, no longer served: %s", doc_id, exc)
             del self._live_sha[doc_id]
             return
-        (pieces,) = prepare_documents(
-            [(document.sha256, transcript)], self._tokenizer, self._settings.chunk, self._embedder, self._cache,
+        self._live_sha[doc_id] = pieces.sha256
+        self._pieces[doc_id] = pieces
+
+    def _prepare(self, document: SourceDocument) -> DocumentPieces:
+        """One document's pieces (UnprocessableError when no reader can parse it)."""
+        prepared, unparseable = prepare_documents(
+            [document], self._tokenizer, self._settings.chunk, self._embedder, self._cache,
             batch_size=self._settings.embed.batch_size,
         )
-        self._live_sha[doc_id] = document.sha256
-        self._pieces[doc_id] = pieces
+        if unparseable:
+            raise UnprocessableError(unparseable[0].reason)
+        return prepared[0]
 
     def _load_current(self) -> LoadedIndex:
         return load_index(

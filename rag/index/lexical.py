@@ -151,7 +151,7 @@ class SegmentLexical:
     A word's idf counts the build's rows and these together, and lengths are normalised by the
     build's mean, with the build's k1 and b (bm25s' Lucene variant): a new passage scores as it
     would have in the build, up to the statistics the build would have updated. Compaction
-    (a full build from cached vectors) makes them exact again.
+    (a full build from the document cache) makes them exact again.
     """
 
     def __init__(self, base: LexicalIndex, rows: list[list[str]]) -> None:

@@ -4,7 +4,7 @@ A build on disk is immutable. Documents added or replaced since it was made live
 in-memory `Segment` whose positions follow the build's; documents deleted or replaced are
 hidden from the build (never searched, never cited). `LiveIndex` joins the two behind the same
 `ReadIndex` protocol the query layer reads, so answering does not know which part a passage
-came from. Compaction (a full build from cached vectors) folds the segment back into a build.
+came from. Compaction (a full build from the document cache) folds the segment back into a build.
 """
 
 from __future__ import annotations
@@ -100,9 +100,7 @@ class LiveIndex:
 
     def positions(self, where: Where) -> np.ndarray:
         """Ascending positions of the passages `where` allows, hidden ones never among them."""
-        base = self.base.positions(where)
-        if self._n_hidden:
-            base = base[~self._hidden_mask[base]]
+        base = self.without_hidden(self.base.positions(where))
         segment = self.segment
         wanted = [
             e for e in segment.entries if where.documents is None or e.doc_id in where.documents
@@ -123,6 +121,10 @@ class LiveIndex:
     def is_hidden(self, position: int) -> bool:
         """Whether a position of the build belongs to a hidden document."""
         return bool(self._hidden_mask[position])
+
+    def without_hidden(self, positions: np.ndarray) -> np.ndarray:
+        """`positions` of the build, those of hidden documents left out (order kept)."""
+        return positions[~self._hidden_mask[positions]] if self._n_hidden else positions
 
     @property
     def n_hidden(self) -> int:
@@ -221,8 +223,7 @@ class _Dense:
             found = base.search(query, min(depth, len(live.base.passages)))
         elif live.n_hidden <= _OVERFETCH_LIMIT:
             found = base.search(query, min(depth + live.n_hidden, len(live.base.passages)))
-            found = found[found >= 0]
-            found = found[~live._hidden_mask[found]][:depth]
+            found = live.without_hidden(found[found >= 0])[:depth]
         else:
             visible = live.visible_base()
             if visible is None or not len(visible):

@@ -41,7 +41,7 @@ class ModelInfo(msgspec.Struct, frozen=True):
 
 
 class DocumentInfo(msgspec.Struct, frozen=True):
-    """One source file of a build: its id, content hash and length in characters."""
+    """One source file of a build: its id, content hash and the length of its canonical text."""
 
     doc_id: str
     sha256: str

@@ -1,8 +1,8 @@
 """A document made ready to index: its passages, the texts embedded, its sentences and their vectors.
 
 Everything an index holds is per document and concatenated in document order, so the full
-build and a live write prepare documents the same way; vectors come from the `VectorCache`
-when the document was embedded before and are computed (in shared batches) otherwise.
+build and a live write prepare documents the same way; a document prepared before comes whole
+from the `DocumentCache`, the others are parsed, chunked and embedded (in shared batches).
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ import numpy as np
 
 from rag.chunking import TokenCounter, chunk_transcript, embedding_text, sentence_spans_in
 from rag.embedding import Embedder, SpanVectors
-from rag.index.vector_cache import DocumentVectors, VectorCache
+from rag.errors import CorpusError
+from rag.index.document_cache import CachedDocument, DocumentVectors, DocumentCache
+from rag.ingest.corpus import SourceDocument, Unreadable
+from rag.ingest.readers import parse_document
 from rag.settings import ChunkSettings
 from rag.types import Passage, Transcript
 
@@ -54,31 +57,48 @@ class _Chunked:
 
 
 def prepare_documents(
-    documents: Sequence[tuple[str, Transcript]], tokenizer: TokenCounter, chunk: ChunkSettings,
-    embedder: Embedder, cache: VectorCache, *, batch_size: int, progress: bool = False,
-) -> list[DocumentPieces]:
-    """Chunk each `(content sha256, transcript)` and find its vectors: from the cache, or embedded
-    now (all missing documents' passages in shared batches) and then stored in the cache."""
-    chunked = [_chunk(sha, transcript, tokenizer, chunk) for sha, transcript in documents]
-    keys = [cache.key(c.transcript.doc_id, c.sha256) for c in chunked]
-    known = cache.get_many(keys)
-    missing = [(key, c) for key, c in zip(keys, chunked) if key not in known]
+    documents: Sequence[SourceDocument], tokenizer: TokenCounter, chunk: ChunkSettings,
+    embedder: Embedder, cache: DocumentCache, *, batch_size: int, progress: bool = False,
+) -> tuple[list[DocumentPieces], list[Unreadable]]:
+    """Each document's pieces, in the order given, and the documents no reader could parse.
+
+    A document prepared before (same bytes, model, chunking and pipeline) comes from the cache
+    whole; the others are parsed, chunked and embedded (all their passages in shared batches),
+    then cached.
+    """
+    keys = [cache.key(d.doc_id, d.sha256) for d in documents]
+    cached = cache.get_many(keys)
+    chunked: dict[str, _Chunked] = {}
+    unparseable: list[Unreadable] = []
+    for key, document in zip(keys, documents):
+        entry = cached.get(key)
+        if entry is not None:
+            chunked[key] = _chunked(document.sha256, entry.transcript, entry.passages)
+            continue
+        try:
+            transcript = parse_document(document.doc_id, document.text, document.metadata)
+        except CorpusError as exc:
+            unparseable.append(Unreadable(document.doc_id, document.sha256, str(exc)))
+            continue
+        chunked[key] = _chunked(document.sha256, transcript, chunk_transcript(transcript, tokenizer, chunk))
+    missing = [key for key in chunked if key not in cached]
+    vectors = {key: entry.vectors for key, entry in cached.items()}
     if missing:
-        fresh = _embed(
-            [c for _, c in missing], embedder, batch_size=batch_size, progress=progress
-        )
-        cache.put_many({key: (c.transcript.doc_id, vectors) for (key, c), vectors in zip(missing, fresh)})
-        known.update({key: vectors for (key, _), vectors in zip(missing, fresh)})
-    log.info("%d documents: %d embedded now, %d from the vector cache", len(chunked), len(missing),
+        fresh = _embed([chunked[key] for key in missing], embedder, batch_size=batch_size, progress=progress)
+        vectors.update(zip(missing, fresh))
+        cache.put_many({
+            key: CachedDocument(chunked[key].transcript, chunked[key].passages, vectors[key]) for key in missing
+        })
+    log.info("%d documents: %d prepared now, %d from the document cache", len(chunked), len(missing),
              len(chunked) - len(missing))
-    return [
-        DocumentPieces(c.sha256, c.transcript, c.passages, c.texts, c.keys, c.rows, known[key])
-        for key, c in zip(keys, chunked)
+    pieces = [
+        DocumentPieces(c.sha256, c.transcript, c.passages, c.texts, c.keys, c.rows, vectors[key])
+        for key, c in chunked.items()
     ]
+    return pieces, unparseable
 
 
-def _chunk(sha256: str, transcript: Transcript, tokenizer: TokenCounter, chunk: ChunkSettings) -> _Chunked:
-    passages = chunk_transcript(transcript, tokenizer, chunk)
+def _chunked(sha256: str, transcript: Transcript, passages: list[Passage]) -> _Chunked:
     table: dict[tuple[str, int, int], int] = {}
     rows = [
         [table.setdefault((p.doc_id, s.start, s.end), len(table)) for s in p.sentences] for p in passages

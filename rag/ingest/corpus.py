@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import CorpusError
-from rag.ingest.readers import SUFFIXES, parse_document
+from rag.ingest.readers import SUFFIXES
 from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_name, sidecar_path
 from rag.ingest.timed import Metadata
-from rag.types import Transcript
 
 log = logging.getLogger(__name__)
 
@@ -73,24 +72,6 @@ def scan_corpus(docs_dir: Path) -> CorpusScan:
         except CorpusError as exc:
             unreadable.append(Unreadable(doc_id, content_sha256(path), str(exc)))
     return CorpusScan(documents, unreadable)
-
-
-def parse_corpus(
-    docs_dir: Path, scan: CorpusScan | None = None
-) -> tuple[list[SourceDocument], list[Transcript], list[Unreadable]]:
-    """Read (unless `scan` holds what was read) and parse every document; one that cannot be read
-    or parsed is set aside, logged with its reason, and the rest are returned with their transcripts."""
-    scan = scan or scan_corpus(docs_dir)
-    documents, transcripts, unreadable = [], [], list(scan.unreadable)
-    for document in scan.documents:
-        try:
-            transcripts.append(parse_document(document.doc_id, document.text, document.metadata))
-            documents.append(document)
-        except CorpusError as exc:
-            unreadable.append(Unreadable(document.doc_id, document.sha256, str(exc)))
-    for problem in unreadable:
-        log.warning("not indexed: %s", problem.reason)
-    return documents, transcripts, sorted(unreadable, key=lambda u: u.doc_id)
 
 
 def read_corpus(docs_dir: Path) -> list[SourceDocument]:

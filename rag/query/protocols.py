@@ -1,6 +1,7 @@
 """What the query layer needs from an index, as protocols: it never sees FAISS, bm25s or the files.
 
-`rag.index.LoadedIndex` satisfies `ReadIndex` today; an external vector store would implement
+`rag.index.LoadedIndex` (a build) and `rag.index.live.LiveIndex` (a build plus the documents
+written since) satisfy `ReadIndex`; an external vector store would implement
 `DenseStore` (search with an allowed set, and the vectors of given positions) and be wired in
 by the service. Positions are the one id space every part shares: row i of the dense store,
 of the lexical scorer and of the passage table is the same passage.
@@ -37,6 +38,14 @@ class LexicalScorer(Protocol):
 
     def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:
         """The scores of `rows` only, equal to `scores(question)[rows]`."""
+        ...
+
+
+class RowVectors(Protocol):
+    """Vectors by row, read a few rows at a time: an ndarray, or rows spread over several stores."""
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors of `rows`, one row each, in that order."""
         ...
 
 
@@ -102,7 +111,7 @@ class ReadIndex(Protocol):
         ...
 
     @property
-    def sentence_vectors(self) -> np.ndarray:
+    def sentence_vectors(self) -> RowVectors:
         """One unit vector per distinct sentence (rows as `PassageSource.sentence_rows` give)."""
         ...
 

@@ -15,7 +15,9 @@ from benchmarks import BenchOptions, LoadPlan, ScalePlan, run_bench, write_repor
 from benchmarks.build import FALLBACK_PASS, OTHER_STAGES, PASSAGE_PASS, EmbedCall, stage_seconds
 from benchmarks.large import LargePlan, ServedCorpus, bench_large, replicate_corpus
 from benchmarks.peers import read_meta, run_peers
-from benchmarks.report import read_result
+from benchmarks.report import read_result, render_markdown
+from benchmarks.build import load_raw_encoder
+from benchmarks.writes import bench_writes
 from benchmarks.results import (
     ParseResult,
     BenchResult,
@@ -33,16 +35,16 @@ from benchmarks.results import (
 )
 from benchmarks.scale import bench_indexes, index_specs, nlist_for
 from benchmarks.scale_data import SentencePool, mixture_vectors, random_mix, synthesise
-from benchmarks.stats import summarize
+from benchmarks.stats import machine, summarize
 from rag.index.dense import recall_at_k
 from benchmarks.standin import StandInEmbedder
 from benchmarks.targets import check_targets, estimates
 from rag.cli.parser import build_parser
 from rag.settings import Settings
-from rag.embedding import load_embedder, resolve_model
+from rag.embedding import SentenceTransformerEmbedder, load_embedder, resolve_model
 from rag.index import build_index, read_manifest
 from rag.chunking.tokens import load_encoding
-from tests.conftest import SEEDS
+from tests.conftest import REPO, SEEDS
 
 MIB = 2**20
 
@@ -368,3 +370,23 @@ def test_a_tiny_real_large_stage(tmp_path: Path) -> None:
     assert result.dense_search.n == 3 and result.dense_search.p50_ms > 0
     again = bench_large(served[0], served[1], embedder.model, settings, plan, tmp_path / "large", vectors)
     assert again.build_cached and again.build_seconds == result.build_seconds
+
+
+def test_a_real_writes_stage_on_the_seeds(settings: Settings, embedder: SentenceTransformerEmbedder,
+                                          tmp_path: Path) -> None:
+    """Real writes, compaction and eval: the compacted index answers exactly as the full build."""
+    corpus = Corpus(name="seeds", role="seeds", docs_dir=str(SEEDS), gold=str(REPO / "eval" / "gold.jsonl"),
+                    documents=5, bytes=0)
+    corpus_settings = settings.with_overrides(index_dir=tmp_path / "index")
+    encoder = load_raw_encoder(settings, embedder.model)
+    result = bench_writes(corpus, corpus_settings, embedder, encoder, tmp_path / "writes", ask_repeats=1)
+    assert result.documents == 5 and result.writes == 4 and result.write.n == 4
+    full, written, compacted, readded = result.evals
+    for state in (written, compacted, readded):
+        assert state.citation_exactness == 1.0
+    assert (compacted.hit_5, compacted.mrr_10, compacted.cov_300) == (full.hit_5, full.mrr_10, full.cov_300)
+    assert result.cold_passages > 0 and result.cold_passages_per_second > 0 and result.encoder_passages_per_second > 0
+    assert result.ask_fresh.n == result.ask_after_writes.n > 0
+    assert "## Writes while serving" in render_markdown(
+        BenchResult(created_at="", command="", git_commit=None, git_dirty=None, machine=machine(""), wall_seconds=0,
+                    corpora=[corpus], load=[], notes=[], writes=[result]))

@@ -1,10 +1,11 @@
-"""Embeddings kept per document in SQLite, so a rebuild or a write embeds only what changed.
+"""Prepared documents kept in SQLite, so a rebuild or a write parses, chunks and embeds only what changed.
 
-A document's entry is keyed by everything its vectors depend on: the pipeline version, the
-model's weights, the chunk settings, the document id (its suffix picks the reader) and the
-content hash of its bytes. Any change to one of them is a different key, so an entry is never
-stale; entries no build uses any more are dropped by `retain`, with SQLite's `secure_delete`
-so a deleted document's vectors do not linger in free pages.
+A document's entry (its parsed transcript, its passages and their vectors) is keyed by
+everything those depend on: the pipeline version, the model's weights, the chunk settings, the
+document id (its suffix picks the reader) and the content hash of its bytes. Any change to one
+of them is a different key, so an entry is never stale; entries no build uses any more are
+dropped by `retain`, with SQLite's `secure_delete` so a deleted document's text and vectors do
+not linger in free pages.
 """
 
 from __future__ import annotations
@@ -24,14 +25,19 @@ import numpy as np
 from rag.embedding import Embedder
 from rag.index.manifest import PIPELINE_VERSION
 from rag.settings import ChunkSettings, Settings
+from rag.types import Passage, Transcript
 
-CACHE_FILE = "vectors.sqlite"
+CACHE_FILE = "documents.sqlite"
+_TRANSCRIPT = msgspec.msgpack.Decoder(Transcript)
+_PASSAGES = msgspec.msgpack.Decoder(list[Passage])
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS document_vectors (
     key TEXT PRIMARY KEY,
     doc_id TEXT NOT NULL,
     dimension INTEGER NOT NULL,
+    transcript BLOB NOT NULL,
+    chunks BLOB NOT NULL,
     passages BLOB NOT NULL,
     sentences BLOB NOT NULL,
     stored_at REAL NOT NULL
@@ -47,8 +53,17 @@ class DocumentVectors:
     sentences: np.ndarray
 
 
-class VectorCache:
-    """Per-document vectors in `index_dir/vectors.sqlite` (WAL: readers never wait on a writer)."""
+@dataclass(frozen=True)
+class CachedDocument:
+    """What a build keeps of one document: the transcript, its passages, their vectors."""
+
+    transcript: Transcript
+    passages: list[Passage]
+    vectors: DocumentVectors
+
+
+class DocumentCache:
+    """Prepared documents in `index_dir/documents.sqlite` (WAL: readers never wait on a writer)."""
 
     def __init__(self, path: Path, *, pipeline_version: int, weights_sha256: str, chunk: ChunkSettings) -> None:
         self.path = path
@@ -63,30 +78,35 @@ class VectorCache:
         digest.update(f"\x00{doc_id}\x00{sha256}".encode())
         return digest.hexdigest()
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, DocumentVectors]:
+    def get_many(self, keys: Iterable[str]) -> dict[str, CachedDocument]:
         """The stored entries among `keys` (missing ones are absent from the result)."""
         wanted = list(keys)
-        found: dict[str, DocumentVectors] = {}
+        found: dict[str, CachedDocument] = {}
         with self._connect() as db:
             for first in range(0, len(wanted), 500):
                 chunk = wanted[first : first + 500]
                 rows = db.execute(
-                    f"SELECT key, dimension, passages, sentences FROM document_vectors "
+                    f"SELECT key, dimension, transcript, chunks, passages, sentences FROM document_vectors "
                     f"WHERE key IN ({','.join('?' * len(chunk))})", chunk,
                 )
-                for key, dimension, passages, sentences in rows:
-                    found[key] = DocumentVectors(_matrix(passages, dimension), _matrix(sentences, dimension))
+                for key, dimension, transcript, chunks, passages, sentences in rows:
+                    found[key] = CachedDocument(
+                        _TRANSCRIPT.decode(transcript), _PASSAGES.decode(chunks),
+                        DocumentVectors(_matrix(passages, dimension), _matrix(sentences, dimension)),
+                    )
         return found
 
-    def put_many(self, entries: dict[str, tuple[str, DocumentVectors]]) -> None:
-        """Store entries given as `key -> (doc_id, vectors)`, in one transaction."""
+    def put_many(self, entries: dict[str, CachedDocument]) -> None:
+        """Store entries, in one transaction."""
         now = time.time()
+        encode = msgspec.msgpack.encode
         with self._connect() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO document_vectors VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO document_vectors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (key, doc_id, vectors.passages.shape[1], _blob(vectors.passages), _blob(vectors.sentences), now)
-                    for key, (doc_id, vectors) in entries.items()
+                    (key, entry.transcript.doc_id, entry.vectors.passages.shape[1], encode(entry.transcript),
+                     encode(entry.passages), _blob(entry.vectors.passages), _blob(entry.vectors.sentences), now)
+                    for key, entry in entries.items()
                 ],
             )
 
@@ -118,10 +138,16 @@ def _matrix(blob: bytes, dimension: int) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f4").reshape(-1, dimension)
 
 
-def vector_cache(settings: Settings, embedder: Embedder) -> VectorCache:
-    """The vector cache of `settings.index_dir` for this embedder's model and the chunk settings."""
+def document_cache(settings: Settings, embedder: Embedder) -> DocumentCache:
+    """The document cache of `settings.index_dir` for this embedder's model and the chunk settings."""
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return VectorCache(
+    return DocumentCache(
         settings.index_dir / CACHE_FILE, pipeline_version=PIPELINE_VERSION,
         weights_sha256=embedder.model.weights_sha256, chunk=settings.chunk,
     )
+
+
+def clear_document_cache(index_dir: Path) -> None:
+    """Delete the document cache of `index_dir` (benchmarks time cold builds)."""
+    for suffix in ("", "-wal", "-shm"):
+        (index_dir / f"{CACHE_FILE}{suffix}").unlink(missing_ok=True)
