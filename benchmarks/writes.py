@@ -32,7 +32,7 @@ from rag.evaluation import load_gold
 from rag.evaluation.runner import run_eval
 from rag.evaluation.types import Metrics
 from rag.index import load_index
-from rag.index.document_cache import CACHE_FILE
+from rag.index.document_cache import CACHE_FILE, document_cache
 from rag.service import QAService, ensure_index, open_service
 from rag.settings import Settings
 
@@ -100,9 +100,13 @@ def _copy(settings: Settings, reference: QAService, embedder: Embedder, root: Pa
         shutil.copy(settings.docs_dir / name, docs / name)
     local = settings.with_overrides(docs_dir=docs, index_dir=root / "index")
     local.index_dir.mkdir(parents=True)
+    reference_cache = document_cache(settings, embedder)
     if cache:
-        shutil.copy(settings.index_dir / CACHE_FILE, local.index_dir / CACHE_FILE)
+        reference_cache.copy_to(local.index_dir / CACHE_FILE)
     ensure_index(local, embedder)
+    if cache:
+        # Again after the build, which keeps only the entries of the documents it holds.
+        reference_cache.copy_to(local.index_dir / CACHE_FILE)
     index = load_index(local.index_dir, reference.embedder.model, local.chunk)
     return QAService(local, reference.embedder, index, document_embedder=embedder), docs
 

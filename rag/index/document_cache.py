@@ -118,6 +118,15 @@ class DocumentCache:
             db.executemany("DELETE FROM document_vectors WHERE key = ?", [(key,) for key in stale])
         return len(stale)
 
+    def copy_to(self, path: Path) -> None:
+        """Write a consistent copy of the whole cache to `path` (SQLite's online backup)."""
+        with self._connect() as db:
+            target = sqlite3.connect(path)
+            try:
+                db.backup(target)
+            finally:
+                target.close()
+
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # A connection per use: callers come from any thread, and opening one costs microseconds.
