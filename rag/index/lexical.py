@@ -168,11 +168,6 @@ class SegmentLexical:
             for token, counts in postings.items()
         }
 
-    @classmethod
-    def of_texts(cls, base: LexicalIndex, texts: list[str]) -> SegmentLexical:
-        """Index `texts`, tokenized as the build tokenizes."""
-        return cls(base, [tokenize(t) for t in texts])
-
     def __len__(self) -> int:
         return self._n
 

@@ -49,9 +49,9 @@ class Segment:
             ))
             first += len(piece.passages)
         self.position_of = {p.id: self.first_position + i for i, p in enumerate(self.passages)}
-        self.lexical = SegmentLexical.of_texts(base.lexical, table.passage_texts)
-        self.sentence_lexical = SegmentLexical.of_texts(
-            base.sentence_lexical, [self.transcripts[doc].text[start:end] for doc, start, end in table.sentence_keys]
+        self.lexical = SegmentLexical(base.lexical, [tokens for p in pieces for tokens in p.passage_tokens])
+        self.sentence_lexical = SegmentLexical(
+            base.sentence_lexical, [tokens for p in pieces for tokens in p.sentence_tokens]
         )
 
     def __len__(self) -> int:

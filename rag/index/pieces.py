@@ -7,6 +7,7 @@ from the `DocumentCache`, the others are parsed, chunked and embedded (in shared
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import numpy as np
 from rag.chunking import TokenCounter, chunk_transcript, embedding_text, sentence_spans_in
 from rag.embedding import Embedder, SpanVectors
 from rag.errors import CorpusError
+from rag.index.lexical import tokenize
 from rag.index.document_cache import CachedDocument, DocumentVectors, DocumentCache
 from rag.ingest.corpus import SourceDocument, Unreadable
 from rag.ingest.readers import parse_document
@@ -44,6 +46,17 @@ class DocumentPieces:
     def doc_id(self) -> str:
         """The document's id."""
         return self.transcript.doc_id
+
+    @functools.cached_property
+    def passage_tokens(self) -> list[list[str]]:
+        """BM25's words of each passage text, made once: a live segment is re-made at every write."""
+        return [tokenize(text) for text in self.passage_texts]
+
+    @functools.cached_property
+    def sentence_tokens(self) -> list[list[str]]:
+        """BM25's words of each distinct sentence, made once."""
+        text = self.transcript.text
+        return [tokenize(text[start:end]) for _, start, end in self.sentence_keys]
 
 
 @dataclass(frozen=True)

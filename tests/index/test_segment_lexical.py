@@ -1,0 +1,29 @@
+"""BM25 of a live segment: written passages scored on the build's scale (exact arithmetic)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rag.index.lexical import LexicalIndex, SegmentLexical, tokenize
+
+
+def test_segment_rows_score_with_the_builds_statistics_and_their_own_counts() -> None:
+    base = LexicalIndex.build(["apple banana", "banana cherry", "cherry date"])  # 3 rows, 2 words each
+    segment = SegmentLexical(base, [tokenize("apple apple cherry"), tokenize("date")])
+    k1, b = base.parameters
+    assert (k1, b, base.avg_doc_len, base.num_docs) == (1.5, 0.75, 2.0, 3)
+
+    def expected(tf: int, length: int, df: int) -> float:
+        idf = math.log(1 + (5 - df + 0.5) / (df + 0.5))  # 3 build rows + 2 segment rows
+        return idf * tf / (tf + k1 * (1 - b + b * length / 2.0))
+
+    # "apple": once in the build, in the first segment row twice (3 words long).
+    assert segment.scores("apple") == pytest.approx([expected(2, 3, 2), 0.0], rel=1e-6)
+    # Words add up; a word no row has adds nothing.
+    both = expected(2, 3, 2) + expected(1, 3, 3)
+    assert segment.scores("apple cherry zebra") == pytest.approx([both, 0.0], rel=1e-6)
+    assert segment.scores_at("date", np.array([1, 0])) == pytest.approx([expected(1, 1, 2), 0.0], rel=1e-6)
+    assert segment.scores("the of").tolist() == [0.0, 0.0]
