@@ -314,6 +314,7 @@ class WritesResult:
     ask_fresh: LatencySummary
     ask_after_writes: LatencySummary
     """`ask` with every written document still in the in-memory segment."""
+    ask_after_compaction: LatencySummary
     cold_documents: int
     cold_passages: int
     cold_passages_per_second: float

@@ -9,7 +9,8 @@ routes and of `POST /ask`):
   parse and vectors taken from the reference's document cache, so this measures everything but
   the model), eval before and after compaction, and again after deleting half the documents and
   writing them back;
-* `ask` latency with every written document still in the in-memory segment, next to the fresh build;
+* `ask` latency with every written document still in the in-memory segment, and after compaction,
+  next to the fresh build;
 * a few documents written cold (parsed and embedded), against the bare encoder on the same
   passage texts: the write's throughput as a ratio.
 """
@@ -68,11 +69,14 @@ def bench_writes(corpus: Corpus, settings: Settings, embedder: Embedder, encoder
     live.compact()
     compaction_seconds = time.perf_counter() - started
     compacted = run_eval(live, gold).report.overall
+    compacted_ask = _ask_latency(live, questions, ask_repeats)
     for name in names[::2]:
         live.delete_document(name)
     for name in names[::2]:
         live.put_document(name, (Path(corpus.docs_dir) / name).read_bytes())
     readded = run_eval(live, gold).report.overall
+    live.compact()
+    readded_compacted = run_eval(live, gold).report.overall
 
     cold_seconds, cold_passages, encode_seconds = _cold_writes(settings, full_service, embedder, encoder,
                                                                work_dir / "cold", names)
@@ -81,8 +85,10 @@ def bench_writes(corpus: Corpus, settings: Settings, embedder: Embedder, encoder
         writes=len(write_seconds), write=summarize(write_seconds),
         compaction_seconds=round(compaction_seconds, 2),
         evals=[_eval("full build", full), _eval("written one at a time", incremental),
-               _eval("... then compacted", compacted), _eval("half deleted and written back", readded)],
+               _eval("... then compacted", compacted), _eval("half deleted and written back", readded),
+               _eval("... then compacted", readded_compacted)],
         ask_fresh=summarize(fresh_ask), ask_after_writes=summarize(segment_ask),
+        ask_after_compaction=summarize(compacted_ask),
         cold_documents=_COLD_DOCUMENTS, cold_passages=cold_passages,
         cold_passages_per_second=round(rate(cold_passages, cold_seconds), 2),
         encoder_passages_per_second=round(rate(cold_passages, encode_seconds), 2),

@@ -105,6 +105,7 @@ class IndexWriter:
         pieces = self._prepare(document)
         if not pieces.passages:
             raise UnprocessableError(f"{doc_id}: no transcript text found in it")
+        pieces.count_words()
         with self._lock:
             previous = self._live_sha.get(doc_id)
             if previous == document.sha256:

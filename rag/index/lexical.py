@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -145,8 +146,29 @@ def _check_postings_sorted(indices: np.ndarray, indptr: np.ndarray) -> None:
         raise RuntimeError("bm25s returned postings out of row order; sentence scoring needs them sorted")
 
 
+class Postings:
+    """BM25's counts over some rows (one document's passages, say): each word's rows and counts,
+    and every row's length in words. Made once per document; a segment combines them as they are."""
+
+    def __init__(self, rows: list[list[str]]) -> None:
+        counts: dict[str, dict[int, int]] = {}
+        for row, tokens in enumerate(rows):
+            for token in tokens:
+                per_row = counts.setdefault(token, {})
+                per_row[row] = per_row.get(row, 0) + 1
+        self.words = {
+            token: (np.fromiter(per_row, dtype=np.int64), np.fromiter(per_row.values(), dtype=np.float32))
+            for token, per_row in counts.items()
+        }
+        self.lengths = np.array([len(r) for r in rows], dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
 class SegmentLexical:
-    """BM25 over a few rows added after a build, scored on that build's scale.
+    """BM25 over rows added after a build (several documents' `Postings`, in order), scored on
+    that build's scale.
 
     A word's idf counts the build's rows and these together, and lengths are normalised by the
     build's mean, with the build's k1 and b (bm25s' Lucene variant): a new passage scores as it
@@ -154,19 +176,11 @@ class SegmentLexical:
     (a full build from the document cache) makes them exact again.
     """
 
-    def __init__(self, base: LexicalIndex, rows: list[list[str]]) -> None:
+    def __init__(self, base: LexicalIndex, parts: Sequence[Postings]) -> None:
         self._base = base
-        self._n = len(rows)
-        self._lengths = np.array([len(r) for r in rows], dtype=np.float32)
-        postings: dict[str, dict[int, int]] = {}
-        for row, tokens in enumerate(rows):
-            for token in tokens:
-                counts = postings.setdefault(token, {})
-                counts[row] = counts.get(row, 0) + 1
-        self._postings = {
-            token: (np.fromiter(counts, dtype=np.int64), np.fromiter(counts.values(), dtype=np.float32))
-            for token, counts in postings.items()
-        }
+        self._parts = list(parts)
+        self._firsts = np.cumsum([0] + [len(p) for p in self._parts])
+        self._n = int(self._firsts[-1])
 
     def __len__(self) -> int:
         return self._n
@@ -177,14 +191,15 @@ class SegmentLexical:
         k1, b = self._base.parameters
         total = self._base.num_docs + self._n
         for token in tokenize(question):
-            found = self._postings.get(token)
-            if found is None:
+            found = [(int(first), part, part.words[token])
+                     for first, part in zip(self._firsts, self._parts) if token in part.words]
+            if not found:
                 continue
-            rows, tf = found
-            df = self._base.document_frequency(token) + len(rows)
+            df = self._base.document_frequency(token) + sum(len(rows) for _, _, (rows, _) in found)
             idf = np.log(1 + (total - df + 0.5) / (df + 0.5))
-            norm = k1 * ((1 - b) + b * self._lengths[rows] / self._base.avg_doc_len)
-            out[rows] += (idf * tf / (tf + norm)).astype(np.float32)
+            for first, part, (rows, tf) in found:
+                norm = k1 * ((1 - b) + b * part.lengths[rows] / self._base.avg_doc_len)
+                out[first + rows] += (idf * tf / (tf + norm)).astype(np.float32)
         return out
 
     def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:

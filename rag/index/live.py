@@ -49,10 +49,8 @@ class Segment:
             ))
             first += len(piece.passages)
         self.position_of = {p.id: self.first_position + i for i, p in enumerate(self.passages)}
-        self.lexical = SegmentLexical(base.lexical, [tokens for p in pieces for tokens in p.passage_tokens])
-        self.sentence_lexical = SegmentLexical(
-            base.sentence_lexical, [tokens for p in pieces for tokens in p.sentence_tokens]
-        )
+        self.lexical = SegmentLexical(base.lexical, [p.passage_postings for p in pieces])
+        self.sentence_lexical = SegmentLexical(base.sentence_lexical, [p.sentence_postings for p in pieces])
 
     def __len__(self) -> int:
         return len(self.passages)

@@ -17,7 +17,7 @@ import numpy as np
 from rag.chunking import TokenCounter, chunk_transcript, embedding_text, sentence_spans_in
 from rag.embedding import Embedder, SpanVectors
 from rag.errors import CorpusError
-from rag.index.lexical import tokenize
+from rag.index.lexical import Postings, tokenize
 from rag.index.document_cache import CachedDocument, DocumentVectors, DocumentCache
 from rag.ingest.corpus import SourceDocument, Unreadable
 from rag.ingest.readers import parse_document
@@ -47,16 +47,20 @@ class DocumentPieces:
         """The document's id."""
         return self.transcript.doc_id
 
-    @functools.cached_property
-    def passage_tokens(self) -> list[list[str]]:
-        """BM25's words of each passage text, made once: a live segment is re-made at every write."""
-        return [tokenize(text) for text in self.passage_texts]
+    def count_words(self) -> None:
+        """Make the BM25 counts now (a writer does it before taking its lock)."""
+        self.passage_postings, self.sentence_postings  # noqa: B018 - cached on first access
 
     @functools.cached_property
-    def sentence_tokens(self) -> list[list[str]]:
-        """BM25's words of each distinct sentence, made once."""
+    def passage_postings(self) -> Postings:
+        """BM25's counts of the passage texts, made once: a live segment is re-made at every write."""
+        return Postings([tokenize(text) for text in self.passage_texts])
+
+    @functools.cached_property
+    def sentence_postings(self) -> Postings:
+        """BM25's counts of the distinct sentences, made once."""
         text = self.transcript.text
-        return [tokenize(text[start:end]) for _, start, end in self.sentence_keys]
+        return Postings([tokenize(text[start:end]) for _, start, end in self.sentence_keys])
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from rag.index.lexical import LexicalIndex, SegmentLexical, tokenize
+from rag.index.lexical import LexicalIndex, Postings, SegmentLexical, tokenize
 
 
 def test_segment_rows_score_with_the_builds_statistics_and_their_own_counts() -> None:
     base = LexicalIndex.build(["apple banana", "banana cherry", "cherry date"])  # 3 rows, 2 words each
-    segment = SegmentLexical(base, [tokenize("apple apple cherry"), tokenize("date")])
+    # Two documents' rows: the first has one row, the second one.
+    segment = SegmentLexical(base, [Postings([tokenize("apple apple cherry")]), Postings([tokenize("date")])])
     k1, b = base.parameters
     assert (k1, b, base.avg_doc_len, base.num_docs) == (1.5, 0.75, 2.0, 3)
 
