@@ -156,11 +156,12 @@ class Postings:
             for token in tokens:
                 per_row = counts.setdefault(token, {})
                 per_row[row] = per_row.get(row, 0) + 1
-        self.words = {
-            token: (np.fromiter(per_row, dtype=np.int64), np.fromiter(per_row.values(), dtype=np.float32))
-            for token, per_row in counts.items()
-        }
         self.lengths = np.array([len(r) for r in rows], dtype=np.float32)
+        self.words: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        """Each word's rows, its count in each, and those rows' lengths."""
+        for token, per_row in counts.items():
+            found = np.fromiter(per_row, dtype=np.int64)
+            self.words[token] = (found, np.fromiter(per_row.values(), dtype=np.float32), self.lengths[found])
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -179,8 +180,9 @@ class SegmentLexical:
     def __init__(self, base: LexicalIndex, parts: Sequence[Postings]) -> None:
         self._base = base
         self._parts = list(parts)
-        self._firsts = np.cumsum([0] + [len(p) for p in self._parts])
-        self._n = int(self._firsts[-1])
+        firsts = np.cumsum([0] + [len(p) for p in self._parts])
+        self._firsts = [int(first) for first in firsts[:-1]]
+        self._n = int(firsts[-1])
 
     def __len__(self) -> int:
         return self._n
@@ -191,15 +193,16 @@ class SegmentLexical:
         k1, b = self._base.parameters
         total = self._base.num_docs + self._n
         for token in tokenize(question):
-            found = [(int(first), part, part.words[token])
-                     for first, part in zip(self._firsts, self._parts) if token in part.words]
+            found = [(first, part.words[token]) for first, part in zip(self._firsts, self._parts) if token in part.words]
             if not found:
                 continue
-            df = self._base.document_frequency(token) + sum(len(rows) for _, _, (rows, _) in found)
+            rows = np.concatenate([first + found_rows for first, (found_rows, _, _) in found])
+            tf = np.concatenate([counts for _, (_, counts, _) in found])
+            lengths = np.concatenate([row_lengths for _, (_, _, row_lengths) in found])
+            df = self._base.document_frequency(token) + len(rows)
             idf = np.log(1 + (total - df + 0.5) / (df + 0.5))
-            for first, part, (rows, tf) in found:
-                norm = k1 * ((1 - b) + b * part.lengths[rows] / self._base.avg_doc_len)
-                out[first + rows] += (idf * tf / (tf + norm)).astype(np.float32)
+            norm = k1 * ((1 - b) + b * lengths / self._base.avg_doc_len)
+            out[rows] += (idf * tf / (tf + norm)).astype(np.float32)
         return out
 
     def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:

@@ -49,6 +49,12 @@ class Segment:
             ))
             first += len(piece.passages)
         self.position_of = {p.id: self.first_position + i for i, p in enumerate(self.passages)}
+        spoken: dict[tuple[str, str], list[int]] = {}
+        for i, passage in enumerate(self.passages):
+            for name in set(passage.speakers):
+                spoken.setdefault((passage.doc_id, speaker_key(name)), []).append(self.first_position + i)
+        self.spoken_by = {key: np.asarray(rows, dtype=np.int64) for key, rows in spoken.items()}
+        """Positions of each (document, speaker key)'s passages: speaker filters and boosts."""
         self.lexical = SegmentLexical(base.lexical, [p.passage_postings for p in pieces])
         self.sentence_lexical = SegmentLexical(base.sentence_lexical, [p.sentence_postings for p in pieces])
 
@@ -103,14 +109,13 @@ class LiveIndex:
         wanted = [
             e for e in segment.entries if where.documents is None or e.doc_id in where.documents
         ]
-        extra = [
-            position
-            for e in wanted
-            for position in range(e.first_passage, e.end_passage)
-            if where.speakers is None
-            or any(speaker_key(s) in where.speakers for s in segment.passages[position - segment.first_position].speakers)
-        ]
-        return np.concatenate([base, np.asarray(extra, dtype=np.int64)])
+        if where.speakers is None:
+            extra = [np.arange(e.first_passage, e.end_passage, dtype=np.int64) for e in wanted]
+        else:
+            extra = [segment.spoken_by[(e.doc_id, key)] for e in wanted for key in where.speakers
+                     if (e.doc_id, key) in segment.spoken_by]
+        found = np.unique(np.concatenate(extra)) if extra else np.zeros(0, dtype=np.int64)
+        return np.concatenate([base, found])
 
     def visible_base(self) -> np.ndarray | None:
         """Positions of the build's passages still served (None: all of them)."""
@@ -198,14 +203,15 @@ class _Dense:
         live = self._live
         segment = live.segment
         base_positions = self._search_base(query, depth, allowed)
+        base_similarity = live.base.dense.vectors(base_positions) @ query if len(base_positions) else np.zeros(0)
         if allowed is None:
             segment_rows = np.arange(len(segment), dtype=np.int64)
+            segment_similarity = segment.vectors @ query
         else:
             segment_rows = allowed[allowed >= segment.first_position] - segment.first_position
+            segment_similarity = segment.vectors[segment_rows] @ query
         positions = np.concatenate([base_positions, segment_rows + segment.first_position])
-        if not len(positions):
-            return positions
-        similarity = self.vectors(positions) @ query
+        similarity = np.concatenate([base_similarity, segment_similarity])
         best = np.argsort(-similarity, kind="stable")[:depth]
         return positions[best]
 
