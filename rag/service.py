@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 import msgspec
 
-from rag.query.answer import build_answer
+import numpy as np
+
+from rag.query.answer import answer_signals, build_answer
+from rag.query.answerability import CONFIDENCE_SCALE, AnswerabilityModel, Signals, load_model
 from rag.index.calibration import load_calibration
-from rag.settings import DEFAULT_MIN_SCORE, Settings
+from rag.settings import Settings
 from rag.embedding import Embedder, LazyEmbedder, QuestionEncoder, load_question_encoder, resolve_model
 from rag.errors import InputError, NotFoundError, RagError
 from rag.ingest.uploads import remove_staged
@@ -21,7 +24,7 @@ from rag.query.filters import allowed_positions
 from rag.index import LoadedIndex, build_index, index_problem, load_index
 from rag.embedding.batching import QuestionVectors
 from rag.types import Answer, DocumentSummary, Filters, Speaker, Turn, TurnKind
-from rag.query.retrieval import search
+from rag.query.retrieval import ScoredPassage, search
 from rag.query.speakers import SpeakerDirectory
 from rag.chunking.tokens import load_encoding
 
@@ -90,19 +93,20 @@ class _Served:
     """The abstention threshold in force for this index."""
 
     @classmethod
-    def of(cls, index: ServedIndex, settings: Settings) -> _Served:
+    def of(cls, index: ServedIndex, settings: Settings, model: AnswerabilityModel) -> _Served:
         speakers = SpeakerDirectory(index.transcripts.entries, index.positions, len(index.passages))
-        return cls(index, speakers, _min_score(index, settings))
+        return cls(index, speakers, _min_score(index, settings, model))
 
 
-def _min_score(index: ServedIndex, settings: Settings) -> float:
-    """A configured threshold wins; else one calibrated for this model and chunking; else the default."""
+def _min_score(index: ServedIndex, settings: Settings, model: AnswerabilityModel) -> float:
+    """A configured threshold wins; else one calibrated for this index; else the model's own."""
     if settings.answer.min_score is not None:
         return settings.answer.min_score
     calibration = load_calibration(
-        settings.index_dir, weights_sha256=index.manifest.model.weights_sha256, chunking=index.manifest.chunking
+        settings.index_dir, weights_sha256=index.manifest.model.weights_sha256, chunking=index.manifest.chunking,
+        scale=CONFIDENCE_SCALE,
     )
-    return calibration.min_score if calibration else DEFAULT_MIN_SCORE
+    return calibration.min_score if calibration else model.threshold
 
 
 class QAService:
@@ -119,7 +123,8 @@ class QAService:
         self.questions = QuestionVectors(
             embedder, settings.embed.question_cache_size, settings.embed.query_batch, settings.embed.query_lanes
         )
-        self._served = _Served.of(index, settings)
+        self.answerability = load_model()
+        self._served = _Served.of(index, settings, self.answerability)
         self._lock = threading.Lock()
         self._writer: IndexWriter | None = None
         self._document_embedder = document_embedder or LazyEmbedder(settings, embedder.model)
@@ -185,7 +190,7 @@ class QAService:
             return self._writer
 
     def _publish(self, index: ServedIndex) -> None:
-        self._served = _Served.of(index, self.settings)
+        self._served = _Served.of(index, self.settings, self.answerability)
 
     @property
     def min_score(self) -> float:
@@ -194,6 +199,21 @@ class QAService:
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
         """Answer `question` with up to `k` retrieved passages and the sentences that answer it."""
+        served, question, question_vector, hits = self._retrieve(question, k, filters)
+        return build_answer(
+            served.index, question, question_vector, hits, min_score=served.min_score,
+            settings=self.settings.answer, model=self.answerability,
+        )
+
+    def answer_signals(self, question: str, k: int | None = None) -> Signals | None:
+        """What the answerability model sees for `question` (None when nothing is retrieved):
+        eval/abstention/ trains the model on these."""
+        served, question, question_vector, hits = self._retrieve(question, k, None)
+        return answer_signals(served.index, question, question_vector, hits, self.settings.answer)
+
+    def _retrieve(
+        self, question: str, k: int | None, filters: Filters | None
+    ) -> tuple[_Served, str, np.ndarray, list[ScoredPassage]]:
         question = self._check_question(question)
         k = self._check_k(k)
         # One read: a concurrent reload swaps the index and what is derived from it together.
@@ -204,14 +224,7 @@ class QAService:
         mentioned = speakers.mentioned(question)
         boosted = speakers.passages_of(mentioned) if mentioned else None
         hits = search(index, question, question_vector, k, self.settings.retrieval, allowed=allowed, boosted=boosted)
-        return build_answer(
-            index,
-            question,
-            question_vector,
-            hits,
-            min_score=served.min_score,
-            settings=self.settings.answer,
-        )
+        return served, question, question_vector, hits
 
     def passage(self, passage_id: str) -> PassageView:
         """One passage by id, with its text."""
@@ -274,7 +287,7 @@ class QAService:
         with self._lock:
             writer = self._writer
             if writer is None:
-                self._served = _Served.of(index, self.settings)
+                self._served = _Served.of(index, self.settings, self.answerability)
                 return
         writer.rebase(index)
 

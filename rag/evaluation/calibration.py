@@ -1,7 +1,6 @@
 """Fitting the abstention threshold on a gold set's unanswerable questions.
 
-The eval runs every question with confidence-based abstention switched off (other
-abstention checks stay on), then tries every threshold between the observed
+The eval runs every question with abstention switched off, then tries every threshold between the observed
 confidences: abstaining below it must not refuse more than `max_refused` of the
 answerable questions, and among those thresholds the one with the best F1 on
 "should abstain" wins (ties: the lower threshold, which refuses less).
@@ -14,7 +13,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from rag.query.abstention import low_confidence_reason
+from rag.query.answerability import CONFIDENCE_SCALE, low_confidence_reason
 from rag.index.calibration import Calibration
 from rag.evaluation.types import GoldQuestion, RunRow
 
@@ -64,7 +63,7 @@ def calibration_for(
         n_answerable=n_answerable, n_unanswerable=n_unanswerable,
         abstention_precision=stats["abstention_precision"], abstention_recall=stats["abstention_recall"],  # type: ignore[arg-type]
         wrongly_refused=int(stats["wrongly_refused"] or 0),
-        fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        fitted_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), scale=CONFIDENCE_SCALE,
     )
 
 

@@ -26,6 +26,8 @@ class Calibration(msgspec.Struct, frozen=True):
     abstention_recall: float | None
     wrongly_refused: int
     fitted_at: str
+    scale: str | None = None
+    """What the threshold applies to (`rag.query.answerability.CONFIDENCE_SCALE` when fitted)."""
 
 
 def save_calibration(index_dir: Path, calibration: Calibration) -> Path:
@@ -37,8 +39,11 @@ def save_calibration(index_dir: Path, calibration: Calibration) -> Path:
     return target
 
 
-def load_calibration(index_dir: Path, *, weights_sha256: str, chunking: ChunkSettings) -> Calibration | None:
-    """The stored calibration when it was fitted for this model and chunking; None when there is none."""
+def load_calibration(
+    index_dir: Path, *, weights_sha256: str, chunking: ChunkSettings, scale: str
+) -> Calibration | None:
+    """The stored calibration when it was fitted for this model, chunking and confidence `scale`;
+    None when there is none."""
     path = index_dir / CALIBRATION_FILE
     if not path.is_file():
         return None
@@ -46,6 +51,6 @@ def load_calibration(index_dir: Path, *, weights_sha256: str, chunking: ChunkSet
         calibration = msgspec.json.decode(path.read_bytes(), type=Calibration)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise IndexUnavailableError(f"{path} is unreadable: {exc}; delete it or run `rag eval --calibrate`") from None
-    if calibration.weights_sha256 != weights_sha256 or calibration.chunking != chunking:
+    if calibration.weights_sha256 != weights_sha256 or calibration.chunking != chunking or calibration.scale != scale:
         return None
     return calibration

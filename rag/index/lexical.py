@@ -89,6 +89,10 @@ class LexicalIndex:
         """Rows indexed."""
         return int(self._model.scores["num_docs"])
 
+    def words(self, text: str) -> list[str]:
+        """The words BM25 counts in `text` (stemmed, no stopwords), repeats kept."""
+        return tokenize(text)
+
     @property
     def parameters(self) -> tuple[float, float]:
         """BM25's (k1, b)."""
@@ -186,6 +190,21 @@ class SegmentLexical:
 
     def __len__(self) -> int:
         return self._n
+
+    @property
+    def num_docs(self) -> int:
+        """Rows of the build and of this segment."""
+        return self._base.num_docs + self._n
+
+    def words(self, text: str) -> list[str]:
+        """The words BM25 counts in `text`."""
+        return tokenize(text)
+
+    def document_frequency(self, token: str) -> int:
+        """Rows of the build and of this segment containing `token`."""
+        return self._base.document_frequency(token) + sum(
+            len(part.words[token][0]) for part in self._parts if token in part.words
+        )
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every row for `question`."""

@@ -258,6 +258,17 @@ class _Lexical:
         self._first = first_row
         self._hidden = hidden
 
+    @property
+    def num_docs(self) -> int:
+        return self._segment.num_docs
+
+    def words(self, text: str) -> list[str]:
+        return self._base.words(text)
+
+    def document_frequency(self, token: str) -> int:
+        # Hidden rows still count: statistics follow the build until compaction, as scores do.
+        return self._segment.document_frequency(token)
+
     def scores(self, question: str) -> np.ndarray:
         base = self._base.scores(question)
         if self._hidden is not None:

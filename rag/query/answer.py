@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.query.abstention import abstention_reason
+from rag.query.answerability import AnswerabilityModel, Evidence, Signals, asked_type, has_type, reason, signals
 from rag.query.protocols import ReadIndex
 from rag.settings import AnswerSettings
 from rag.types import Answer, Citation, Extract, Hit, Passage, TurnKind
@@ -22,6 +22,13 @@ class _Candidate:
     start: int
     end: int
     score: float
+    """What ranks the sentence: its `fit` to the question's form included."""
+    similarity: float
+    relevance: float
+    """The score without `fit`: how close the sentence is, the answerability model's input."""
+
+
+_EVIDENCE_SENTENCES = 5
 
 
 def build_answer(
@@ -32,21 +39,62 @@ def build_answer(
     *,
     min_score: float,
     settings: AnswerSettings,
+    model: AnswerabilityModel,
 ) -> Answer:
-    """The cited answer to `question` from ranked `hits`, or an abstention with its reason."""
+    """The cited answer to `question` from ranked `hits`, or an abstention with its reason.
+
+    `confidence` is the model's probability that the best sentences answer the question;
+    below `min_score` the service abstains.
+    """
     retrieved = [_hit(index, hit) for hit in hits]
-    ranked = _rank_sentences(index, question, question_vector, hits, settings) if hits else []
-    confidence = round(ranked[0].score, 4) if ranked else 0.0
-    reason = abstention_reason(question, index, hits, confidence, min_score, settings.candidate_passages)
-    if reason:
+    if not hits:
+        return Answer(question=question, abstained=True, extracts=[], passages=[], confidence=0.0,
+                      abstain_reason="no passage matches the question and filters")
+    ranked, evidence = _evidence(index, question, question_vector, hits, settings)
+    found = signals(evidence, index)
+    confidence = round(model.probability(found), 4)
+    if confidence < min_score:
         return Answer(question=question, abstained=True, extracts=[], passages=retrieved,
-                      confidence=confidence, abstain_reason=reason)
+                      confidence=confidence, abstain_reason=reason(found, confidence, min_score))
     chosen = sorted(
         (c for c in ranked[: settings.max_extract_sentences] if c.score >= ranked[0].score - settings.margin),
         key=lambda c: (c.passage.doc_id, c.start),
     )
     extracts = [_extract(index, group) for group in _merge_adjacent(index, chosen)]
     return Answer(question=question, abstained=False, extracts=extracts, passages=retrieved, confidence=confidence)
+
+
+def answer_signals(
+    index: ReadIndex, question: str, question_vector: np.ndarray, hits: list[ScoredPassage], settings: AnswerSettings,
+) -> Signals | None:
+    """What the answerability model sees for this question (None without hits): for training it."""
+    if not hits:
+        return None
+    return signals(_evidence(index, question, question_vector, hits, settings)[1], index)
+
+
+def _evidence(
+    index: ReadIndex, question: str, question_vector: np.ndarray, hits: list[ScoredPassage], settings: AnswerSettings,
+) -> tuple[list[_Candidate], Evidence]:
+    """The ranked candidate sentences, and the evidence the answerability signals read."""
+    ranked = _rank_sentences(index, question, question_vector, hits, settings)
+    windows = [_window(index, index.passages[hit.position]) for hit in hits[: settings.candidate_passages]]
+    sentences = [
+        (index.transcripts[c.passage.doc_id].text[c.start : c.end], c.relevance, c.similarity)
+        for c in ranked[:_EVIDENCE_SENTENCES]
+    ]
+    if ranked:
+        # The best sentence's own passage leads: the answer is read in its context.
+        windows.insert(0, _window(index, ranked[0].passage))
+    relevance = max((c.relevance for c in ranked), default=0.0)
+    return ranked, Evidence(question, sentences, windows, hits[0].similarity, relevance)
+
+
+def _window(index: ReadIndex, passage: Passage) -> str:
+    """A passage as a reader sees it: the document's title, who speaks, the question it answers, its text."""
+    transcript = index.transcripts[passage.doc_id]
+    parts = (transcript.title, " ".join(passage.speakers), passage.context, transcript.text[passage.start : passage.end])
+    return " ".join(filter(None, parts))
 
 
 def _rank_sentences(
@@ -65,6 +113,7 @@ def _rank_sentences(
     if lexical.max() > 0:
         lexical = lexical / lexical.max()
     candidates: dict[tuple[str, int, int], _Candidate] = {}
+    kind = asked_type(question)
     offset = 0
     for hit in pool:
         passage = index.passages[hit.position]
@@ -76,9 +125,20 @@ def _rank_sentences(
             )
             offset += 1
             key = (passage.doc_id, sentence.start, sentence.end)
-            if key not in candidates or candidates[key].score < score:
-                candidates[key] = _Candidate(passage, sentence.start, sentence.end, score)
+            text = index.transcripts[passage.doc_id].text[sentence.start : sentence.end]
+            ranking = score + _fit(text, kind, question, settings)
+            if key not in candidates or candidates[key].score < ranking:
+                candidates[key] = _Candidate(passage, sentence.start, sentence.end, ranking,
+                                             float(similarities[offset - 1]), score)
     return sorted(candidates.values(), key=lambda c: -c.score)
+
+
+def _fit(text: str, kind: str | None, question: str, settings: AnswerSettings) -> float:
+    """How a sentence's form suits an answer: it holds the kind of answer asked for ("how many":
+    a number), and it is not itself a question (a journalist's question repeats the words
+    asked about and answers nothing)."""
+    bonus = settings.type_bonus if kind is not None and has_type(text, kind, question) else 0.0
+    return bonus - (settings.question_penalty if text.rstrip().endswith("?") else 0.0)
 
 
 def _merge_adjacent(index: ReadIndex, chosen: list[_Candidate]) -> list[list[_Candidate]]:

@@ -30,7 +30,20 @@ class DenseStore(Protocol):
 
 
 class LexicalScorer(Protocol):
-    """BM25 scores of a text against every row, or against chosen rows only."""
+    """BM25 scores of a text against every row, or against chosen rows only, and its statistics."""
+
+    @property
+    def num_docs(self) -> int:
+        """Rows counted."""
+        ...
+
+    def words(self, text: str) -> list[str]:
+        """The words the scorer counts in `text` (normalised as it indexes them)."""
+        ...
+
+    def document_frequency(self, token: str) -> int:
+        """Rows containing the word `token` (one of `words`' results)."""
+        ...
 
     def scores(self, question: str) -> np.ndarray:
         """One score per row (0 where no word of the question occurs)."""

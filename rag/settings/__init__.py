@@ -3,7 +3,6 @@
 from rag.settings.choices import (
     DEFAULT_ANN_THRESHOLD,
     DEFAULT_FAISS_THREADS,
-    DEFAULT_MIN_SCORE,
     DEFAULT_MODEL,
     DENSE_DEPTH,
     MIN_KEY_CHARS,
@@ -23,7 +22,7 @@ from rag.settings.sections import (
 from rag.settings.environment import Settings, environment_variables, parse_value
 
 __all__ = [
-    "DEFAULT_ANN_THRESHOLD", "DEFAULT_FAISS_THREADS", "DEFAULT_MIN_SCORE", "DEFAULT_MODEL", "DENSE_DEPTH",
+    "DEFAULT_ANN_THRESHOLD", "DEFAULT_FAISS_THREADS", "DEFAULT_MODEL", "DENSE_DEPTH",
     "MIN_KEY_CHARS", "AnswerSettings", "ChunkSettings", "EmbedBackend", "EmbedSettings", "Fusion", "HttpSettings",
     "IndexSettings", "LogFormat", "RetrievalMode", "RetrievalSettings", "Settings", "environment_variables",
     "parse_value",

@@ -5,9 +5,6 @@ from __future__ import annotations
 import enum
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
-DEFAULT_MIN_SCORE = 0.33
-"""Abstention threshold when none is configured or calibrated: fitted on eval/gold.jsonl
-with `rag eval --calibrate` (see eval/REPORT.md)."""
 DEFAULT_ANN_THRESHOLD = 20_000
 """Exact search over 20,000 passages takes ~3 ms per question (0.148 µs per passage, eval/BENCH.md
 "Scale"); from there on an approximate index is faster at the required recall."""

@@ -204,8 +204,9 @@ class AnswerSettings:
     """Which questions are taken, how answer sentences are scored and chosen, and when to abstain."""
 
     min_score: float | None = setting(None, "RAG_MIN_SCORE")
-    """Abstain when the answer's confidence (its best sentence's score) is below this. Unset:
-    the threshold `rag eval --calibrate` stored beside the index, else `DEFAULT_MIN_SCORE`."""
+    """Abstain when the answer's confidence (the answerability model's probability that its best
+    sentences answer the question) is below this. Unset: the threshold `rag eval --calibrate`
+    stored beside the index, else the model's own (rag/query/answerability.json)."""
     max_extract_sentences: int = setting(3, "RAG_MAX_EXTRACT_SENTENCES")
     """Sentences in one answer, at most."""
     max_question_chars: int = setting(2000, "RAG_MAX_QUESTION_CHARS")
@@ -220,6 +221,11 @@ class AnswerSettings:
     """Weight of the sentence's BM25 score, scaled to the best candidate: exact names and numbers."""
     margin: float = 0.1
     """Sentences this close to the best one join the answer."""
+    type_bonus: float = 0.05
+    """Added to a sentence holding the kind of answer the question asks for (a number for "how
+    many", a date for "when", a name for "who" and "where")."""
+    question_penalty: float = 0.05
+    """Taken from a sentence that is itself a question: it repeats what is asked and answers nothing."""
 
     def __post_init__(self) -> None:
         _at_least(self, 1, "max_extract_sentences", "max_question_chars", "candidate_passages")

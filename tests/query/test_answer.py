@@ -9,7 +9,8 @@ import pytest
 
 from rag.chunking import TokenCounter
 from rag.index import LoadedIndex, build_index, load_index
-from rag.query.answer import build_answer
+from rag.query.answer import answer_signals, build_answer
+from rag.query.answerability import FEATURES, AnswerabilityModel, asked_type, has_type
 from rag.query.filters import allowed_positions
 from rag.query.retrieval import search
 from rag.settings import AnswerSettings, ChunkSettings, Settings
@@ -26,7 +27,21 @@ Rice prices rose this year. Farmers planted rice early.
 """
 KEYWORDS = ["port", "containers", "opened", "rice", "prices", "farmers"]
 # No BM25 share, so a sentence's score is exactly 0.8 x its cosine + 0.2 x its passage's.
-EXACT = AnswerSettings(sentence_weight=0.8, passage_weight=0.2, lexical_weight=0.0, min_score=0.5)
+EXACT = AnswerSettings(sentence_weight=0.8, passage_weight=0.2, lexical_weight=0.0, min_score=0.5, type_bonus=0.0,
+                       question_penalty=0.0)
+
+
+def only(**weights: float) -> AnswerabilityModel:
+    """A model reading only the named signals, unscaled, so its probability is exact arithmetic."""
+    return AnswerabilityModel(
+        features=list(FEATURES), mean=[0.0] * len(FEATURES), scale=[1.0] * len(FEATURES),
+        weights=[weights.get(name, 0.0) for name in FEATURES], bias=weights.pop("bias", 0.0) if "bias" in weights
+        else 0.0, threshold=0.5, trained_on="test",
+    )
+
+
+# Answers unless a number of the question is missing (p = 1/(1+e^-4) = 0.982 or 1/(1+e^4) = 0.018).
+NUMBERS = only(numbers_missing=-8.0, bias=4.0)
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +56,19 @@ def tiny(tmp_path_factory: pytest.TempPathFactory, tokenizer: TokenCounter) -> t
     return settings, load_index(settings.index_dir, embedder.model, settings.chunk)
 
 
-def ask(tiny: tuple[Settings, LoadedIndex], question: str, answer: AnswerSettings = EXACT, filters: Filters | None = None):
+def ask(tiny: tuple[Settings, LoadedIndex], question: str, answer: AnswerSettings = EXACT, filters: Filters | None = None,
+        model: AnswerabilityModel = NUMBERS):
     settings, index = tiny
     vector = KeywordEmbedder(KEYWORDS).vector(question)
     hits = search(index, question, vector, 5, settings.retrieval, allowed=allowed_positions(index, filters))
-    return build_answer(index, question, vector, hits, min_score=answer.min_score or 0.0, settings=answer)
+    return build_answer(index, question, vector, hits, min_score=answer.min_score or 0.0, settings=answer, model=model)
+
+
+def signals_of(tiny: tuple[Settings, LoadedIndex], question: str):
+    settings, index = tiny
+    vector = KeywordEmbedder(KEYWORDS).vector(question)
+    hits = search(index, question, vector, 5, settings.retrieval)
+    return answer_signals(index, question, vector, hits, EXACT)
 
 
 def cosine(a: list[float], b: list[float]) -> float:
@@ -65,7 +88,17 @@ def test_the_sentence_that_answers_is_quoted_with_its_exact_score(tiny: tuple[Se
     citation = answer.extracts[0].citation
     assert (citation.speaker, citation.doc_id) == ("Alice Chen", "briefing.txt")
     assert BRIEFING[citation.start : citation.end] == "The port opened in 1990."
-    assert answer.confidence == pytest.approx(round(expected, 4))
+    assert citation.score == pytest.approx(round(expected, 4))
+    assert answer.confidence == pytest.approx(round(1 / (1 + np.exp(-4.0)), 4))
+
+
+def test_a_sentence_holding_the_kind_of_answer_asked_for_gains_the_type_bonus(tiny: tuple[Settings, LoadedIndex]) -> None:
+    plain = ask(tiny, "When was the port opened?").extracts[0].citation.score
+    typed = AnswerSettings(sentence_weight=0.8, passage_weight=0.2, lexical_weight=0.0, min_score=0.5, type_bonus=0.05)
+    assert ask(tiny, "When was the port opened?", typed).extracts[0].citation.score == pytest.approx(plain + 0.05)
+    # "What happened at the port?" asks for no kind of answer: no bonus.
+    assert ask(tiny, "What happened at the port opened?", typed).extracts[0].citation.score == pytest.approx(
+        ask(tiny, "What happened at the port opened?").extracts[0].citation.score)
 
 
 def test_sentences_within_the_margin_join_the_answer_in_source_order(tiny: tuple[Settings, LoadedIndex]) -> None:
@@ -79,15 +112,51 @@ def test_sentences_within_the_margin_join_the_answer_in_source_order(tiny: tuple
 def test_a_number_no_passage_mentions_is_a_reason_to_abstain(tiny: tuple[Settings, LoadedIndex]) -> None:
     answer = ask(tiny, "Was the port opened in 2031?")
     assert answer.abstained and not answer.extracts
-    assert answer.abstain_reason == "no passage close to the question mentions 2031"
+    assert answer.confidence == pytest.approx(round(1 / (1 + np.exp(4.0)), 4))
+    assert answer.abstain_reason == "the transcripts near this question never mention 2031"
     assert not ask(tiny, "Was the port opened in 1990?").abstained
 
 
 def test_low_confidence_abstains_and_says_by_how_much(tiny: tuple[Settings, LoadedIndex]) -> None:
-    strict = AnswerSettings(sentence_weight=0.8, passage_weight=0.2, lexical_weight=0.0, min_score=0.99)
+    strict = AnswerSettings(sentence_weight=0.8, passage_weight=0.2, lexical_weight=0.0, min_score=0.99, type_bonus=0.0)
     answer = ask(tiny, "When was the port opened?", strict)
     assert answer.abstained
-    assert answer.abstain_reason == f"no passage is close enough to the question (confidence {answer.confidence:.3f} < 0.990)"
+    assert answer.abstain_reason == f"no sentence answers the question closely enough (confidence {answer.confidence:.2f} < 0.99)"
+
+
+def test_signals_measure_what_the_question_asks_and_the_passages_lack(tiny: tuple[Settings, LoadedIndex]) -> None:
+    opened = signals_of(tiny, "When was the port opened?")
+    assert opened.values["asks_type"] == 1.0 and opened.values["type_missing_sentence"] == 0.0  # "in 1990"
+    assert opened.values["coverage_sentence"] == pytest.approx(1.0) and opened.missing_words == []
+    ships = signals_of(tiny, "How many ships does the port handle?")
+    assert ships.values["asks_type"] == 1.0 and ships.values["type_missing_sentence"] == 1.0  # no number near "port"
+    assert ships.missing_words == ["ships"] and ships.values["missing_rare"] == pytest.approx(1.0)
+    assert 0 < ships.values["coverage_top"] < 1
+    named = signals_of(tiny, "What did Alice Chen say about rice?")
+    assert named.values["names_missing"] == 0.0
+    stranger = signals_of(tiny, "What did Carol Wu say about rice?")
+    assert stranger.values["names_missing"] == 1.0
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How many ships docked?", "a number"), ("What percentage of trade grew?", "a number"),
+    ("When did the port open?", "a date or time"), ("In what year was it built?", "a date or time"),
+    ("Who designed the bridge?", "a person or organisation"), ("Where is the new airport?", "a place"),
+    ("What did the minister say about rice?", None),
+])
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert asked_type(question) == kind
+
+
+def test_whether_a_sentence_holds_that_kind_of_answer() -> None:
+    assert has_type("It has four berths.", "a number", "How many berths?")
+    assert has_type("Trade grew 12%.", "a number", "How much did trade grow?")
+    assert not has_type("Trade grew strongly.", "a number", "How much did trade grow?")
+    assert has_type("It opened in March.", "a date or time", "When did it open?")
+    assert has_type("It opened in 1987.", "a date or time", "When did it open?")
+    assert not has_type("It opened recently.", "a date or time", "When did it open?")
+    assert has_type("It was designed by Nordvik and Partners.", "a person or organisation", "Who designed it?")
+    assert not has_type("It was designed by the bridge office.", "a person or organisation", "Who designed the Bridge?")
 
 
 def test_filters_that_leave_nothing_abstain_with_that_reason(tiny: tuple[Settings, LoadedIndex]) -> None:
