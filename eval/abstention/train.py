@@ -32,8 +32,10 @@ SHARED = REPO.parent / "shared" / "bench"
 CACHE = REPO / ".cache" / "abstention"
 MODEL = REPO / "rag" / "query" / "answerability.json"
 REPORT = Path(__file__).with_name("REPORT.md")
-MAX_REFUSED = 0.05
-"""Refusals of answerable questions the threshold may cost on any training set (targets: 5% on the seeds, 10% elsewhere)."""
+MAX_REFUSED = 0.01
+"""Refusals of answerable questions the threshold may cost on any training set. The targets allow
+5-10%, but a refusal is the costlier error, and the held-back briefings showed that a threshold
+refusing little on one corpus refuses much more on another: 1% leaves room for that."""
 L2 = 1.0
 
 

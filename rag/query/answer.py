@@ -91,9 +91,11 @@ def _evidence(
 
 
 def _window(index: ReadIndex, passage: Passage) -> str:
-    """A passage as a reader sees it: the document's title, who speaks, the question it answers, its text."""
+    """A passage as a reader sees it: the document's title and date, who speaks, the question it
+    answers, its text ("in 2024" is answered by a briefing dated 2024 that never says the year)."""
     transcript = index.transcripts[passage.doc_id]
-    parts = (transcript.title, " ".join(passage.speakers), passage.context, transcript.text[passage.start : passage.end])
+    parts = (transcript.title, transcript.date, transcript.date_text, " ".join(passage.speakers), passage.context,
+             transcript.text[passage.start : passage.end])
     return " ".join(filter(None, parts))
 
 

@@ -28,7 +28,7 @@ FEATURES = (
     "coverage_passage", "coverage_top", "missing_rare", "type_missing_sentence", "type_missing_passage",
     "numbers_missing", "names_missing", "asks_type",
 )
-"""The model's inputs, in order (eval/abstention/README.md describes each)."""
+"""Every signal, in order (eval/abstention/README.md describes each); a model reads some of them."""
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
@@ -164,7 +164,7 @@ class AnswerabilityModel(msgspec.Struct, frozen=True):
     weights: list[float]
     bias: float
     threshold: float
-    """Abstain below this probability (eval/abstention/README.md: how it was chosen)."""
+    """Abstain below this probability (eval/abstention/REPORT.md: how it was chosen)."""
     trained_on: str
 
     def probability(self, found: Signals) -> float:

@@ -224,3 +224,12 @@ def test_the_watcher_applies_a_file_only_once_it_has_settled(live: QAService) ->
     live.maintain(watcher)
     live.maintain(watcher)
     assert "harbour.txt" not in {d.doc_id for d in live.documents()}
+
+
+def test_a_reload_keeps_the_writes_its_build_does_not_hold(live: QAService) -> None:
+    live.put_document("harbour.txt", HARBOUR)
+    live.delete_document("001_0c22fd98c8d2c594.txt")
+    live.reload()  # the build on disk has neither write
+    served = {d.doc_id for d in live.documents()}
+    assert "harbour.txt" in served and "001_0c22fd98c8d2c594.txt" not in served
+    assert any("Nordvik" in e.text for e in live.ask(DESIGNER_QUESTION).extracts)
