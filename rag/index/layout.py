@@ -27,6 +27,7 @@ from pathlib import Path
 
 from rag.index.lexical import BM25_FILES
 from rag.index.store import DOCUMENT_FILES, PASSAGE_FILES
+from rag.ingest.uploads import fsync_dir
 
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
@@ -69,12 +70,3 @@ def remove_old_builds(index_dir: Path, keep: set[str]) -> None:
     for build in (index_dir / BUILDS_DIR).iterdir():
         if build.name not in keep:
             shutil.rmtree(build, ignore_errors=True)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a folder's entries (new files, renames) durable."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

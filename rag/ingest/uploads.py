@@ -60,7 +60,7 @@ def write_file(docs_dir: Path, doc_id: str, data: bytes) -> None:
         os.replace(staged, target)
     finally:
         staged.unlink(missing_ok=True)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def remove_file(docs_dir: Path, doc_id: str) -> None:
@@ -68,7 +68,7 @@ def remove_file(docs_dir: Path, doc_id: str) -> None:
     target = docs_dir / doc_id
     sidecar_path(target).unlink(missing_ok=True)
     target.unlink(missing_ok=True)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def remove_staged(docs_dir: Path) -> int:
@@ -79,7 +79,8 @@ def remove_staged(docs_dir: Path) -> int:
     return len(staged)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a folder's entries (new files, renames, removals) durable."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
