@@ -51,11 +51,12 @@ def build_answer(
         return Answer(question=question, abstained=True, extracts=[], passages=[], confidence=0.0,
                       abstain_reason="no passage matches the question and filters")
     ranked, evidence = _evidence(index, question, question_vector, hits, settings)
-    found = signals(evidence, index)
-    confidence = round(model.probability(found), 4)
+    confidence = round(model.probability(signals(evidence, index, only=model.features)), 4)
     if confidence < min_score:
+        # Every signal, for a reason that says what is missing: only when abstaining.
+        why = reason(signals(evidence, index), confidence, min_score)
         return Answer(question=question, abstained=True, extracts=[], passages=retrieved,
-                      confidence=confidence, abstain_reason=reason(found, confidence, min_score))
+                      confidence=confidence, abstain_reason=why)
     chosen = sorted(
         (c for c in ranked[: settings.max_extract_sentences] if c.score >= ranked[0].score - settings.margin),
         key=lambda c: (c.passage.doc_id, c.start),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -113,43 +113,49 @@ class Signals:
     missing_numbers: list[str]
 
     def vector(self) -> np.ndarray:
-        """The values in `FEATURES` order."""
+        """The values in `FEATURES` order (all of them measured)."""
         return np.array([self.values[name] for name in FEATURES], dtype=np.float64)
 
 
-def signals(evidence: Evidence, index: ReadIndex) -> Signals:
-    """Measure how well the evidence covers what the question asks."""
-    scorer = index.sentence_lexical
+def signals(evidence: Evidence, index: ReadIndex, only: Collection[str] | None = None) -> Signals:
+    """Measure how well the evidence covers what the question asks: every signal, or `only` those
+    (a model reading two signals need not tokenise the passages; the reasons need them all)."""
     question = evidence.question
-    words = sorted(set(scorer.words(question)))
-    rarity = {w: _idf(scorer.document_frequency(w), scorer.num_docs) for w in words}
-    top_sentence = evidence.sentences[0][0] if evidence.sentences else ""
-    first_passage = evidence.passages[0] if evidence.passages else ""
     everything = " ".join(evidence.passages)
-    in_top = set(scorer.words(everything))
-    ceiling = _idf(0, scorer.num_docs)
-    missing = [w for w in words if w not in in_top]
-    kind = asked_type(question)
-    specifics = _specifics(question)
-    missing_numbers = [n for n in specifics if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", everything)]
-    names = _names(question)
-    names_missing = [n for n in names if n.lower() not in everything.lower()]
+    missing_numbers = [n for n in _specifics(question)
+                       if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", everything)]
     scores = [score for _, score, _ in evidence.sentences]
     values = {
         "sentence_score": evidence.relevance,
         "sentence_similarity": evidence.sentences[0][2] if evidence.sentences else 0.0,
         "passage_similarity": evidence.passage_similarity,
         "margin": scores[0] - scores[1] if len(scores) > 1 else 0.0,
+        "numbers_missing": float(bool(missing_numbers)),
+    }
+    wanted = set(FEATURES if only is None else only)
+    if wanted <= values.keys():
+        return Signals(values, [], None, missing_numbers)
+    scorer = index.sentence_lexical
+    words = sorted(set(scorer.words(question)))
+    rarity = {w: _idf(scorer.document_frequency(w), scorer.num_docs) for w in words}
+    top_sentence = evidence.sentences[0][0] if evidence.sentences else ""
+    first_passage = evidence.passages[0] if evidence.passages else ""
+    in_top = set(scorer.words(everything))
+    ceiling = _idf(0, scorer.num_docs)
+    missing = [w for w in words if w not in in_top]
+    kind = asked_type(question)
+    names = _names(question)
+    names_missing = [n for n in names if n.lower() not in everything.lower()]
+    values.update({
         "coverage_sentence": _coverage(rarity, set(scorer.words(top_sentence))),
         "coverage_passage": _coverage(rarity, set(scorer.words(first_passage))),
         "coverage_top": _coverage(rarity, in_top),
         "missing_rare": max((rarity[w] for w in missing), default=0.0) / ceiling if ceiling else 0.0,
         "type_missing_sentence": float(not has_type(top_sentence, kind, question)),
         "type_missing_passage": float(not has_type(first_passage, kind, question)),
-        "numbers_missing": float(bool(missing_numbers)),
         "names_missing": len(names_missing) / len(names) if names else 0.0,
         "asks_type": float(kind is not None),
-    }
+    })
     shown = _as_written(question, [w for w in missing if rarity[w] >= 0.5 * ceiling], scorer)
     missing_type = kind if values["type_missing_passage"] and values["type_missing_sentence"] else None
     return Signals(values, shown, missing_type, missing_numbers)
