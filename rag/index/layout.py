@@ -3,6 +3,9 @@
 Layout of `index_dir`::
 
     current -> builds/<build id>     symlink, replaced atomically by os.replace
+    documents.sqlite                 each document's transcript, passages and vectors, by content
+                                     (rag.index.document_cache; shared by every build)
+    calibration.json                 a threshold fitted by `rag eval --calibrate` (optional)
     builds/<build id>/manifest.json  settings, model hash, corpus fingerprint, file checksums
                      /passages.faiss FAISS inner-product index of passage vectors (flat or HNSW: rag/ann.py)
                      /passages/      passage table: one memory-mapped .npy column per field,
