@@ -161,7 +161,8 @@ class IndexWriter:
             # round later. This process no longer reads it; its maps of it stay valid until dropped.
             with build_lock(self._settings.index_dir):
                 remove_old_builds(self._settings.index_dir, keep={folder.name})
-            log.info("compacted %d pending documents in %.2f s", len(scan.documents), time.perf_counter() - started)
+            log.info("compacted: %d documents built from the document cache in %.2f s", len(scan.documents),
+                     time.perf_counter() - started)
             return True
 
     def rebase(self, base: LoadedIndex) -> None:
