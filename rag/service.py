@@ -76,7 +76,8 @@ class Health(msgspec.Struct, frozen=True):
     build_id: str
     """The build on disk underneath."""
     version: str
-    """Changes with every write: the build id, then `+` and the writes applied since it."""
+    """What is served: the build id, then `+N` after N writes applied to it (the build id alone
+    when what is served is exactly the build)."""
     documents: int
     passages: int
     pending_documents: int = 0
