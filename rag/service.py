@@ -161,11 +161,13 @@ class QAService:
         return results
 
     def compact_if_due(self) -> bool:
-        """Fold written documents into a new build once writes have been quiet long enough."""
+        """Fold written documents into a new build once writes have been quiet long enough, or,
+        while they go on, once the written documents hold enough passages to slow answers."""
         writer = self._writer
         if writer is None or not writer.pending:
             return False
-        if time.monotonic() - writer.last_write < self.settings.index.compact_after_seconds:
+        quiet = time.monotonic() - writer.last_write >= self.settings.index.compact_after_seconds
+        if not quiet and writer.pending_passages < self.settings.index.compact_segment_passages:
             return False
         return writer.compact()
 

@@ -65,7 +65,7 @@ def live_copy(settings: Settings, service: QAService, embedder: SentenceTransfor
     index folder, taking writes, with `overrides` of the settings. The session's document cache
     is copied in: neither the copy's build nor writing a seed embeds anything."""
     docs = root / "docs"
-    docs.mkdir()
+    docs.mkdir(parents=True)
     for path in sorted(SEEDS.iterdir()):
         if documents is None or path.name in documents:
             shutil.copy(path, docs / path.name)

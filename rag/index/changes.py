@@ -85,6 +85,12 @@ class IndexWriter:
         with self._lock:
             return len(self._pieces.keys() | self._hidden)
 
+    @property
+    def pending_passages(self) -> int:
+        """Passages of the documents written since the build (the in-memory segment's size)."""
+        with self._lock:
+            return sum(len(p.passages) for p in self._pieces.values())
+
     def put(self, doc_id: str, data: bytes, *, commit_file: bool = True) -> WriteResult:
         """Create or replace document `doc_id` with the file bytes `data`.
 

@@ -233,3 +233,16 @@ def test_a_reload_keeps_the_writes_its_build_does_not_hold(live: QAService) -> N
     served = {d.doc_id for d in live.documents()}
     assert "harbour.txt" in served and "001_0c22fd98c8d2c594.txt" not in served
     assert any("Nordvik" in e.text for e in live.ask(DESIGNER_QUESTION).extracts)
+
+
+def test_compaction_waits_for_quiet_unless_the_written_documents_grow_large(
+    settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    patient = live_copy(settings, service, embedder, tmp_path / "patient", compact_after_seconds=3600)
+    patient.put_document("harbour.txt", HARBOUR)
+    assert patient.compact_if_due() is False and patient.health().pending_documents == 1
+    eager = live_copy(settings, service, embedder, tmp_path / "eager", compact_after_seconds=3600,
+                      compact_segment_passages=1)
+    eager.put_document("harbour.txt", HARBOUR)
+    assert eager.compact_if_due() is True and eager.health().pending_documents == 0
+    assert "harbour.txt" in {d.doc_id for d in eager.documents()}
