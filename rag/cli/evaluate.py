@@ -43,6 +43,8 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         args.report.write_bytes(evaluation.report_to_json(report))
 
     print(evaluation.format_metrics_table(report))
+    if report.reliability:
+        print("\n" + evaluation.format_reliability(report))
     overall = report.overall
     unquoted = f" ({overall.n_unquoted_answers} more whose answers are not quotes of the evidence)" \
         if overall.n_unquoted_answers else ""

@@ -36,7 +36,7 @@ from rag.evaluation.relevance import (
     relevant_spans,
 )
 from rag.evaluation.runner import run_eval, run_questions
-from rag.evaluation.text import format_deltas, format_failure, format_metrics_table
+from rag.evaluation.text import format_deltas, format_failure, format_metrics_table, format_reliability
 from rag.evaluation.types import (
     BUDGETS,
     EXTRACT_PREVIEW,
@@ -60,7 +60,7 @@ __all__ = [
     "EvidenceSpan", "Failure", "GoldQuestion", "Metrics", "Report", "RunExtract", "RunHit", "RunRow", "Sources",
     "Violation", "answer_contained", "answer_is_quoted", "check_thresholds", "citation_exact", "compare",
     "compute_metrics", "coverage", "evaluate", "find_failures", "first_relevant_rank", "flatten_metrics",
-    "format_deltas", "format_failure", "format_metrics_table", "hit_at", "is_relevant", "load_gold",
+    "format_deltas", "format_failure", "format_metrics_table", "format_reliability", "hit_at", "is_relevant", "load_gold",
     "load_report", "load_thresholds", "ndcg", "normalise", "overlap", "percentile", "read_run", "reciprocal_rank",
     "relevant_spans", "report_to_json", "run_eval", "run_questions", "validate_gold", "write_run",
 ]

@@ -28,6 +28,7 @@ from rag.evaluation.types import (
     Failure,
     GoldQuestion,
     Metrics,
+    ReliabilityBin,
     Report,
     RunExtract,
     RunRow,
@@ -177,7 +178,39 @@ def evaluate(
         overall=compute_metrics(gold, by_id, sources),
         by_kind={kind: compute_metrics([q for q in gold if q.kind == kind], by_id, sources) for kind in kinds},
         failures=find_failures(gold, by_id, sources),
+        reliability=reliability(gold, by_id, sources),
     )
+
+
+RELIABILITY_EDGES = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def reliability(gold: Sequence[GoldQuestion], rows: Mapping[str, RunRow], sources: Sources) -> list[ReliabilityBin]:
+    """The share of right answers per confidence bin (`RELIABILITY_EDGES`; the last bin includes 1.0).
+
+    Right: an answerable question with quoted answers, not abstained on, a gold answer in its
+    extracts; an unanswerable question abstained on. Other questions cannot be judged and are left out.
+    """
+    judged: list[tuple[float, bool, bool]] = []
+    for q in gold:
+        row = rows.get(q.id)
+        if row is None or row.confidence is None:
+            continue
+        if not q.answerable:
+            judged.append((row.confidence, row.abstained, True))
+        elif q.answers and answer_is_quoted(q, sources):
+            right = not row.abstained and answer_contained(q.answers, [x.as_read() for x in row.extracts])
+            judged.append((row.confidence, right, False))
+    bins = []
+    for low, high in zip(RELIABILITY_EDGES, RELIABILITY_EDGES[1:]):
+        last = high == RELIABILITY_EDGES[-1]
+        inside = [(right, unanswerable) for c, right, unanswerable in judged if low <= c < high or (last and c == high)]
+        if inside:
+            bins.append(ReliabilityBin(
+                low=low, high=high, n=len(inside), n_unanswerable=sum(u for _, u in inside),
+                correct=sum(r for r, _ in inside) / len(inside),
+            ))
+    return bins
 
 
 def validate_gold(gold: Sequence[GoldQuestion], sources: Sources, *, check_answers: bool = True) -> list[str]:

@@ -72,3 +72,14 @@ def format_deltas(deltas: Sequence[Delta], *, only_changed: bool = True) -> str:
         change = "" if d.delta is None else f" ({d.delta:+.4f})"
         lines.append(f"  {d.metric:<40} {_fmt(d.old):>8} -> {_fmt(d.new):>8}{change}")
     return "\n".join(lines) if lines else "  (no metric changed)"
+
+
+def format_reliability(report: Report) -> str:
+    """The reliability table: per confidence bin, how many questions and the share answered right."""
+    if not report.reliability:
+        return ""
+    lines = ["confidence     n  unanswerable  right"]
+    for b in report.reliability:
+        right = "-" if b.correct is None else f"{b.correct:.3f}"
+        lines.append(f"{b.low:.1f}-{b.high:.1f}  {b.n:>6}  {b.n_unanswerable:>12}  {right:>5}")
+    return "\n".join(lines)

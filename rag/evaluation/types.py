@@ -131,6 +131,19 @@ class Failure(msgspec.Struct, frozen=True):
 EXTRACT_PREVIEW = 160
 
 
+class ReliabilityBin(msgspec.Struct, frozen=True):
+    """Questions whose answer's confidence lies in `[low, high)`, and how often the service was right."""
+
+    low: float
+    high: float
+    n: int
+    """Questions in the bin that can be judged: answerable with quoted answers, or unanswerable."""
+    n_unanswerable: int
+    correct: float | None
+    """Share right: an answerable question answered with a gold answer in its extracts, or an
+    unanswerable one abstained on."""
+
+
 class Report(msgspec.Struct, frozen=True):
     """The outcome of scoring a run: overall and per-kind metrics, and the failed questions."""
 
@@ -141,6 +154,8 @@ class Report(msgspec.Struct, frozen=True):
     by_kind: dict[str, Metrics]
     """Only questions that have a `kind`; empty when the gold file has none."""
     failures: list[Failure]
+    reliability: list[ReliabilityBin] = []
+    """The share of right answers at each confidence level (empty when the run has no confidences)."""
 
 
 class EvalOutcome(msgspec.Struct, frozen=True):

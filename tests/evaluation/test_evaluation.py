@@ -18,6 +18,7 @@ from rag.cli import main
 from rag.settings import Settings
 from rag.errors import InputError
 from rag.evaluation import EvidenceSpan, GoldQuestion, RunExtract, RunHit, RunRow
+from rag.evaluation.metrics import reliability
 
 if TYPE_CHECKING:
     from rag.service import QAService
@@ -474,3 +475,26 @@ def test_checked_in_thresholds_name_known_metrics() -> None:
     assert all(0 < value <= 1 for value in thresholds.values())
     known = {f"overall.{name}" for name in ev.Metrics.__struct_encode_fields__}
     assert set(thresholds) <= known
+
+
+def test_reliability_is_the_share_answered_right_per_confidence_bin() -> None:
+    quoted = [span(0, 20)]  # "w000 w001 w002 w003 "
+    gold = [
+        question("a", evidence=quoted, answers=["w001"]), question("b", evidence=quoted, answers=["w002"]),
+        question("c", evidence=quoted, answers=["w003"]), question("u", answerable=False),
+        question("v", answerable=False), question("s", evidence=quoted, answers=["not in the text"]),
+    ]
+    right = RunExtract(doc="a.txt", start=5, end=9, text="w001")
+    rows = {
+        "a": RunRow(id="a", hits=[], abstained=False, extracts=[right], latency_ms=1, confidence=0.95),
+        "b": RunRow(id="b", hits=[], abstained=False, extracts=[right], latency_ms=1, confidence=0.91),  # wrong
+        "c": RunRow(id="c", hits=[], abstained=True, extracts=[], latency_ms=1, confidence=0.3),  # refused
+        "u": RunRow(id="u", hits=[], abstained=True, extracts=[], latency_ms=1, confidence=0.35),  # right
+        "v": RunRow(id="v", hits=[], abstained=False, extracts=[right], latency_ms=1, confidence=1.0),  # wrong
+        "s": RunRow(id="s", hits=[], abstained=False, extracts=[right], latency_ms=1, confidence=0.5),  # not judged
+    }
+    bins = {(b.low, b.high): b for b in reliability(gold, rows, SOURCES)}
+    assert set(bins) == {(0.2, 0.4), (0.9, 1.0)}
+    assert (bins[(0.2, 0.4)].n, bins[(0.2, 0.4)].n_unanswerable, bins[(0.2, 0.4)].correct) == (2, 1, 0.5)
+    assert (bins[(0.9, 1.0)].n, bins[(0.9, 1.0)].n_unanswerable) == (3, 1)
+    assert bins[(0.9, 1.0)].correct == pytest.approx(1 / 3)
