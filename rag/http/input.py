@@ -20,13 +20,13 @@ from litestar.typing import FieldDefinition
 
 from rag.settings import Settings
 from rag.errors import InputError
+from rag.ingest.uploads import MAX_ID_CHARS, check_relative_id
 from rag.types import Filters
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.openapi.spec import Schema
 
-MAX_ID_CHARS = 512
 _JSON_TYPES = ("application/json",)
 # A passage id is a short token (a content hash today); anything else cannot name one.
 PASSAGE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -120,18 +120,7 @@ def check_document_id(raw: str) -> str:
     doc_id = raw[1:] if raw.startswith("/") else raw
     if not doc_id:
         raise InputError("a document id is required: GET /documents/{doc_id}")
-    if len(doc_id) > MAX_ID_CHARS:
-        raise InputError(f"document id is {len(doc_id)} characters; the limit is {MAX_ID_CHARS}")
-    if any(ord(char) < 32 or ord(char) == 127 for char in doc_id):
-        raise InputError("document id contains control characters")
-    if "\\" in doc_id:
-        raise InputError(f"document id {doc_id!r} contains a backslash; ids use '/' between folders")
-    if doc_id.startswith("/"):
-        raise InputError(f"document id {doc_id!r} is an absolute path; ids are relative to the corpus folder")
-    if any(part in ("", ".", "..") for part in doc_id.split("/")):
-        raise InputError(
-            f"document id {doc_id!r} is not a plain relative path ('.', '..' and empty segments are not allowed)"
-        )
+    check_relative_id(doc_id)
     # The rules above, as the schema states them: what passes them matches this too.
     if not re.fullmatch(DOCUMENT_ID_PATTERN, doc_id):
         raise InputError(f"document id {doc_id!r} does not match {DOCUMENT_ID_PATTERN}")

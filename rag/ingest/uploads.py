@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from rag.errors import CorpusError, InputError
 from rag.ingest.readers import reader_for
@@ -19,21 +19,33 @@ MAX_ID_CHARS = 512
 _STAGING_PREFIX = ".upload-"
 
 
-def check_write_id(doc_id: str) -> str:
-    """`doc_id` if a write may create it: a relative path inside the corpus folder, no hidden or
-    climbing parts, with a suffix some reader takes. InputError says what is wrong otherwise."""
-    if not doc_id or not doc_id.strip():
+def check_relative_id(doc_id: str) -> str:
+    """`doc_id` if it is a plain path relative to the corpus folder: not absolute, no '.', '..' or
+    empty segments, no control characters or backslashes, at most `MAX_ID_CHARS` characters.
+    An id that tries to leave the folder is an invalid id (InputError), never an unknown one."""
+    if not doc_id:
         raise InputError("a document id is required")
     if len(doc_id) > MAX_ID_CHARS:
         raise InputError(f"document id is {len(doc_id)} characters; the limit is {MAX_ID_CHARS}")
-    if any(ord(char) < 32 or ord(char) == 127 for char in doc_id) or "\\" in doc_id:
-        raise InputError("document id contains control characters or a backslash; ids use '/' between folders")
-    path = PurePosixPath(doc_id)
-    if path.is_absolute() or doc_id.startswith("/"):
-        raise InputError(f"document id {doc_id!r} is absolute; ids are paths inside the corpus folder")
-    parts = doc_id.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise InputError(f"document id {doc_id!r} has an empty, '.' or '..' part; ids stay inside the corpus folder")
+    if any(ord(char) < 32 or ord(char) == 127 for char in doc_id):
+        raise InputError("document id contains control characters")
+    if "\\" in doc_id:
+        raise InputError(f"document id {doc_id!r} contains a backslash; ids use '/' between folders")
+    if doc_id.startswith("/"):
+        raise InputError(f"document id {doc_id!r} is an absolute path; ids are relative to the corpus folder")
+    if any(part in ("", ".", "..") for part in doc_id.split("/")):
+        raise InputError(
+            f"document id {doc_id!r} is not a plain relative path ('.', '..' and empty segments are not allowed)"
+        )
+    return doc_id
+
+
+def check_write_id(doc_id: str) -> str:
+    """`doc_id` if a write may create it: a plain relative path (`check_relative_id`) with no
+    hidden parts, naming no sidecar, with a suffix some reader takes. InputError says what is wrong."""
+    if not doc_id.strip():
+        raise InputError("a document id is required")
+    parts = check_relative_id(doc_id).split("/")
     if any(part.startswith(".") for part in parts):
         raise InputError(f"document id {doc_id!r} has a hidden part (starting with '.'); the corpus skips those")
     if any(len(part.encode()) > 255 for part in parts):
