@@ -120,19 +120,19 @@ def _rank_sentences(
     offset = 0
     for hit in pool:
         passage = index.passages[hit.position]
+        source = index.transcripts[passage.doc_id].text
         for sentence in passage.sentences:
+            similarity = float(similarities[offset])
             score = (
-                settings.sentence_weight * float(similarities[offset])
+                settings.sentence_weight * similarity
                 + settings.passage_weight * hit.similarity
                 + settings.lexical_weight * float(lexical[offset])
             )
             offset += 1
             key = (passage.doc_id, sentence.start, sentence.end)
-            text = index.transcripts[passage.doc_id].text[sentence.start : sentence.end]
-            ranking = score + _fit(text, kind, question, settings)
+            ranking = score + _fit(source[sentence.start : sentence.end], kind, question, settings)
             if key not in candidates or candidates[key].score < ranking:
-                candidates[key] = _Candidate(passage, sentence.start, sentence.end, ranking,
-                                             float(similarities[offset - 1]), score)
+                candidates[key] = _Candidate(passage, sentence.start, sentence.end, ranking, similarity, score)
     return sorted(candidates.values(), key=lambda c: -c.score)
 
 

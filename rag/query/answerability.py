@@ -39,6 +39,9 @@ _MONTHS = (
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec spring summer autumn fall winter century decade"
 ).split()
+# One alternation each, compiled once: `has_type` runs on every candidate sentence of a question.
+_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\b")
+_MONTH_WORD = re.compile(rf"\b(?:{'|'.join(_MONTHS)})\b")
 _QUANTITY = re.compile(
     r"\bhow (many|much|long|old|far|large|big|high|tall|often|fast|deep|wide|heavy)\b|"
     r"\bwhat (percentage|percent|proportion|share|number|amount|size|rate|price|cost)\b", re.IGNORECASE)
@@ -78,9 +81,9 @@ def has_type(text: str, kind: str | None, question: str) -> bool:
         return True
     lower = text.lower()
     if kind == AnswerType.QUANTITY:
-        return bool(_DIGITS.search(text)) or any(re.search(rf"\b{w}\b", lower) for w in _NUMBER_WORDS)
+        return bool(_DIGITS.search(text) or _NUMBER_WORD.search(lower))
     if kind == AnswerType.TIME:
-        return bool(_YEARISH.search(text)) or any(re.search(rf"\b{w}\b", lower) for w in _MONTHS)
+        return bool(_YEARISH.search(text) or _MONTH_WORD.search(lower))
     asked = {w.lower() for w in _WORD.findall(question)}
     # A person or place: a capitalised word the question does not already say.
     return any(m.group().lower() not in asked for m in _CAPITALISED.finditer(text))
