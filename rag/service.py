@@ -94,9 +94,9 @@ class _Served:
     """The abstention threshold in force for this index."""
 
     @classmethod
-    def of(cls, index: ServedIndex, settings: Settings, model: AnswerabilityModel) -> _Served:
+    def of(cls, index: ServedIndex, min_score: float) -> _Served:
         speakers = SpeakerDirectory(index.transcripts.entries, index.positions, len(index.passages))
-        return cls(index, speakers, _min_score(index, settings, model))
+        return cls(index, speakers, min_score)
 
 
 def _min_score(index: ServedIndex, settings: Settings, model: AnswerabilityModel) -> float:
@@ -125,7 +125,10 @@ class QAService:
             embedder, settings.embed.question_cache_size, settings.embed.query_batch, settings.embed.query_lanes
         )
         self.answerability = load_model()
-        self._served = _Served.of(index, settings, self.answerability)
+        # Read at start and at each reload, not at each write: a write changes neither the
+        # model nor the chunking a calibration is for.
+        self._min_score = _min_score(index, settings, self.answerability)
+        self._served = _Served.of(index, self._min_score)
         self._lock = threading.Lock()
         self._writer: IndexWriter | None = None
         self._document_embedder = document_embedder or LazyEmbedder(settings, embedder.model)
@@ -193,7 +196,7 @@ class QAService:
             return self._writer
 
     def _publish(self, index: ServedIndex) -> None:
-        self._served = _Served.of(index, self.settings, self.answerability)
+        self._served = _Served.of(index, self._min_score)
 
     @property
     def min_score(self) -> float:
@@ -287,10 +290,11 @@ class QAService:
             self.settings.index_dir, self.embedder.model, self.settings.chunk,
             faiss_threads=self.settings.index.faiss_threads,
         )
+        self._min_score = _min_score(index, self.settings, self.answerability)
         with self._lock:
             writer = self._writer
             if writer is None:
-                self._served = _Served.of(index, self.settings, self.answerability)
+                self._served = _Served.of(index, self._min_score)
                 return
         writer.rebase(index)
 
