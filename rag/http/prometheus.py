@@ -71,21 +71,22 @@ class _IndexCollector(Collector):
         yield loaded
         if service is None:
             return
-        index = service.index
-        manifest = index.manifest
+        # The counts the health route reports, from one read of the served index.
+        health = service.health()
+        manifest = service.index.manifest
         for name, documentation, value in (
-            ("rag_index_documents", "Documents in the served index", len(index.transcripts)),
-            ("rag_index_passages", "Passages in the served index", len(index.passages) - index.n_hidden),
+            ("rag_index_documents", "Documents in the served index", health.documents),
+            ("rag_index_passages", "Passages in the served index", health.passages),
             ("rag_index_sentences", "Distinct sentences with vectors in the build underneath", manifest.n_sentences),
             ("rag_index_pending_documents", "Documents written since the build, not yet compacted into one",
-             service.health().pending_documents),
+             health.pending_documents),
         ):
             gauge = GaugeMetricFamily(name, documentation)
             gauge.add_metric([], value)
             yield gauge
         info = InfoMetricFamily("rag_index", "The served index build and the embedding model it was built with")
         info.add_metric([], {
-            "build_id": manifest.build_id, "version": index.version, "model": manifest.model.name,
+            "build_id": manifest.build_id, "version": health.version, "model": manifest.model.name,
             "model_sha256": manifest.model.weights_sha256[:16], "dimension": str(manifest.model.dimension),
         })
         yield info
