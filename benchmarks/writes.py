@@ -56,7 +56,7 @@ def bench_writes(corpus: Corpus, settings: Settings, embedder: Embedder, encoder
     fresh_ask = _ask_latency(full_service, questions, ask_repeats)
 
     names = sorted(d.doc_id for d in full_service.documents())
-    live, docs = _copy(settings, full_service, embedder, work_dir / "incremental", names[:1])
+    live = corpus_copy(settings, full_service, embedder, work_dir / "incremental", names[:1])
     write_seconds = []
     for name in names[1:]:
         data = (Path(corpus.docs_dir) / name).read_bytes()
@@ -95,16 +95,19 @@ def bench_writes(corpus: Corpus, settings: Settings, embedder: Embedder, encoder
     )
 
 
-def _copy(settings: Settings, reference: QAService, embedder: Embedder, root: Path,
-          names: Sequence[str], cache: bool = True) -> tuple[QAService, Path]:
-    """A service over `names` of the corpus in `root`, with the reference's document cache when `cache`."""
+def corpus_copy(settings: Settings, reference: QAService, embedder: Embedder, root: Path, names: Sequence[str],
+                *, cache: bool = True, **overrides: object) -> QAService:
+    """A service taking writes over the documents `names` of `settings.docs_dir`, copied into `root`
+    with an index folder of their own and `overrides` of the settings. With `cache`, the
+    reference's document cache comes along, so neither the copy's build nor writing one of the
+    reference's documents parses or embeds anything."""
     shutil.rmtree(root, ignore_errors=True)
     docs = root / "docs"
     docs.mkdir(parents=True)
     for name in names:
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(settings.docs_dir / name, docs / name)
-    local = settings.with_overrides(docs_dir=docs, index_dir=root / "index")
+    local = settings.with_overrides(docs_dir=docs, index_dir=root / "index", **overrides)
     local.index_dir.mkdir(parents=True)
     reference_cache = document_cache(settings, embedder)
     if cache:
@@ -114,14 +117,14 @@ def _copy(settings: Settings, reference: QAService, embedder: Embedder, root: Pa
         # Again after the build, which keeps only the entries of the documents it holds.
         reference_cache.copy_to(local.index_dir / CACHE_FILE)
     index = load_index(local.index_dir, reference.embedder.model, local.chunk)
-    return QAService(local, reference.embedder, index, document_embedder=embedder), docs
+    return QAService(local, reference.embedder, index, document_embedder=embedder)
 
 
 def _cold_writes(settings: Settings, reference: QAService, embedder: Embedder, encoder: Any, root: Path,
                  names: Sequence[str]) -> tuple[float, int, float]:
     """Seconds to write the last `_COLD_DOCUMENTS` documents with nothing cached, their passages,
     and the bare encoder's seconds on the same passage texts."""
-    live, _ = _copy(settings, reference, embedder, root, names[:1], cache=False)
+    live = corpus_copy(settings, reference, embedder, root, names[:1], cache=False)
     chosen = names[-_COLD_DOCUMENTS:]
     seconds, passages = 0.0, 0
     texts: list[str] = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +12,8 @@ from rag.http.app import create_app
 from rag.chunking import TokenCounter, load_encoding
 from rag.embedding import SentenceTransformerEmbedder, load_embedder
 from rag.settings import Settings
-from rag.index import load_index
-from rag.index.document_cache import CACHE_FILE, document_cache
-from rag.service import QAService, ensure_index, open_service
+from benchmarks.writes import corpus_copy
+from rag.service import QAService, open_service
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
@@ -61,20 +59,7 @@ def client(settings: Settings, service: QAService) -> Iterator[TestClient]:
 
 def live_copy(settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder, root: Path,
               documents: list[str] | None = None, **overrides: object) -> QAService:
-    """A service over a copy of the seeds (or of the `documents` named) in `root`, with its own
-    index folder, taking writes, with `overrides` of the settings. The session's document cache
-    is copied in: neither the copy's build nor writing a seed embeds anything."""
-    docs = root / "docs"
-    docs.mkdir(parents=True)
-    for path in sorted(SEEDS.iterdir()):
-        if documents is None or path.name in documents:
-            shutil.copy(path, docs / path.name)
-    local = settings.with_overrides(docs_dir=docs, index_dir=root / "index", **overrides)
-    local.index_dir.mkdir()
-    session_cache = document_cache(settings, embedder)
-    session_cache.copy_to(local.index_dir / CACHE_FILE)
-    ensure_index(local, embedder)
-    # Copied again after the build, which keeps only the entries of the documents it holds.
-    session_cache.copy_to(local.index_dir / CACHE_FILE)
-    index = load_index(local.index_dir, service.embedder.model, local.chunk)
-    return QAService(local, service.embedder, index, document_embedder=embedder)
+    """A service over a copy of the seeds (or of the `documents` named) in `root`, taking writes,
+    with `overrides` of the settings; the session's document cache comes along (`corpus_copy`)."""
+    names = [path.name for path in sorted(SEEDS.iterdir()) if documents is None or path.name in documents]
+    return corpus_copy(settings, service, embedder, root, names, **overrides)
