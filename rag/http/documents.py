@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
 import anyio
@@ -25,6 +26,7 @@ from rag.http.input import DocumentId, check_document_id
 from rag.http.problems import problem_responses
 from rag.http.security import SECURITY
 from rag.index.changes import WriteOutcome, WriteResult
+from rag.ingest.readers import reader_for
 from rag.ingest.uploads import check_write_id
 from rag.service import QAService
 from rag.settings import Settings
@@ -32,16 +34,6 @@ from rag.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# The media types that may carry each suffix; application/octet-stream may carry any.
-_MEDIA_TYPES = {
-    ".txt": {"text/plain"},
-    ".md": {"text/markdown", "text/plain", "text/x-markdown"},
-    ".vtt": {"text/vtt", "text/plain"},
-    ".srt": {"application/x-subrip", "text/srt", "text/plain"},
-    ".json": {"application/json"},
-    ".html": {"text/html", "application/xhtml+xml"},
-    ".htm": {"text/html", "application/xhtml+xml"},
-}
 _ANY_FORMAT = "application/octet-stream"
 _MULTIPART = "multipart/form-data"
 _WRITE_ERRORS = problem_responses(400, 401, 403, 413, 415, 422, 429, 503)
@@ -142,8 +134,9 @@ def _content_type(header: str) -> tuple[str, str | None]:
 
 
 def _check_media_type(doc_id: str, media_type: str) -> None:
-    suffix = "." + doc_id.rsplit(".", 1)[-1].lower()
-    allowed = _MEDIA_TYPES.get(suffix, set())
+    """415 unless `media_type` fits the id's suffix (its reader says which do; the id was checked)."""
+    suffix = PurePosixPath(doc_id).suffix.lower()
+    allowed = set(reader_for(doc_id).media_types[suffix])
     if media_type != _ANY_FORMAT and media_type not in allowed:
         accepted = ", ".join(sorted(allowed | {_ANY_FORMAT}))
         raise HTTPException(status_code=415, detail=f"{doc_id}: a {suffix} file cannot be sent as {media_type!r}; "

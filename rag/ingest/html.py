@@ -33,7 +33,8 @@ class HtmlReader:
     """HTML pages (`.html`, `.htm`)."""
 
     name = "html"
-    suffixes = (".html", ".htm")
+    media_types = {".html": ("text/html", "application/xhtml+xml"), ".htm": ("text/html", "application/xhtml+xml")}
+    suffixes = tuple(media_types)
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The page's main text as a transcript; `<title>`, `<time>`, `<meta>` and media give metadata."""

@@ -30,6 +30,9 @@ class Reader(Protocol):
     """The format's name, as error messages and the API give it."""
     suffixes: tuple[str, ...]
     """File name suffixes (lower case, with the dot) this reader takes."""
+    media_types: dict[str, tuple[str, ...]]
+    """For each suffix, the content types an upload of such a file may declare (besides
+    application/octet-stream, which any may)."""
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript in `text` (the whole file, decoded). `metadata` (from a sidecar) overrides
@@ -41,7 +44,8 @@ class PlainTextReader:
     """Plain text and Markdown: speaker labels, roles, narration and page clutter (`rag.ingest.text`)."""
 
     name = "text"
-    suffixes = (".txt", ".md")
+    media_types = {".txt": ("text/plain",), ".md": ("text/markdown", "text/plain", "text/x-markdown")}
+    suffixes = tuple(media_types)
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript, with spans into `text` itself."""

@@ -15,7 +15,8 @@ class SrtReader:
     """SubRip files (`.srt`)."""
 
     name = "srt"
-    suffixes = (".srt",)
+    media_types = {".srt": ("application/x-subrip", "text/srt", "text/plain")}
+    suffixes = tuple(media_types)
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript of the cues (SRT has no metadata of its own: the sidecar's is used)."""

@@ -20,7 +20,8 @@ class SpeechJsonReader:
     """Speech-to-text output as JSON (`.json`)."""
 
     name = "json"
-    suffixes = (".json",)
+    media_types = {".json": ("application/json",)}
+    suffixes = tuple(media_types)
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript of whichever shape the JSON has; CorpusError names the shapes understood."""

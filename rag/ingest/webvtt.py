@@ -22,7 +22,8 @@ class WebVttReader:
     """WebVTT files (`.vtt`)."""
 
     name = "webvtt"
-    suffixes = (".vtt",)
+    media_types = {".vtt": ("text/vtt", "text/plain")}
+    suffixes = tuple(media_types)
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript of the cues; the file's `NOTE` metadata fills what `metadata` leaves open."""
