@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from rag.ingest.readers import SUFFIXES
 from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_name, sidecar_path
 from rag.ingest.timed import Metadata
 
-log = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 

@@ -79,14 +79,14 @@ def _evidence(
 ) -> tuple[list[_Candidate], Evidence]:
     """The ranked candidate sentences, and the evidence the answerability signals read."""
     ranked = _rank_sentences(index, question, question_vector, hits, settings)
-    windows = [_window(index, index.passages[hit.position]) for hit in hits[: settings.candidate_passages]]
+    # The best sentence's own passage leads (the answer is read in its context), then the top
+    # passages; each passage once (the best sentence's is usually among them).
+    passages = [c.passage for c in ranked[:1]] + [index.passages[h.position] for h in hits[: settings.candidate_passages]]
+    windows = [_window(index, passage) for passage in {p.id: p for p in passages}.values()]
     sentences = [
         (index.transcripts[c.passage.doc_id].text[c.start : c.end], c.relevance, c.similarity)
         for c in ranked[:_EVIDENCE_SENTENCES]
     ]
-    if ranked:
-        # The best sentence's own passage leads: the answer is read in its context.
-        windows.insert(0, _window(index, ranked[0].passage))
     relevance = max((c.relevance for c in ranked), default=0.0)
     return ranked, Evidence(question, sentences, windows, hits[0].similarity, relevance)
 

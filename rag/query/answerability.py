@@ -97,7 +97,7 @@ class Evidence:
     sentences: Sequence[tuple[str, float, float]]
     """The best candidate sentences, best first: (text, combined relevance score, cosine similarity)."""
     passages: Sequence[str]
-    """The top passages' texts with their document titles and the questions they answer."""
+    """The passages read: the best sentence's first, then the top ones, each once, with title, date, speakers and question."""
     passage_similarity: float
     relevance: float
     """The best relevance score of any candidate sentence (the best-ranked one may score less:
