@@ -16,7 +16,7 @@ from rag.http.app import create_app
 from rag.service import QAService, open_service
 from rag.settings import Settings
 from tests.conftest import SEEDS
-from tests.ingest.test_formats import PAGE, SAMPLES, ZOOM, resolve
+from tests.ingest.test_formats import DEPOSITION, PAGE, SAMPLES, ZOOM, resolve
 
 SIDECAR = {"title": "Port operations call", "date": "2024-03-05", "media_url": "https://media.example.org/call.mp4"}
 
@@ -33,6 +33,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[QAService, Path]:
     shutil.copy(SAMPLES / "srt-speakers" / "dosparlants.srt", docs / "interview.srt")
     (docs / "interview.speakers.json").write_text(json.dumps({"speakers": {"SPEAKER_00": "Carme"}}), encoding="utf-8")
     (docs / "briefing.html").write_text(PAGE, encoding="utf-8")
+    (docs / "deposition.txt").write_text(DEPOSITION, encoding="utf-8")
     (docs / "broken.vtt").write_text("WEBVTT\n\n00:00:01.000 => 00:00:02.000\nhello\n", encoding="utf-8")
     (docs / "broken.json").write_text('{"segments": [', encoding="utf-8")
     settings = Settings.from_env(docs_dir=docs, index_dir=root / "index")
@@ -43,7 +44,7 @@ def test_malformed_files_are_set_aside_with_their_reason_and_the_rest_is_indexed
     service, _ = mixed
     manifest = service.index.manifest
     assert sorted(d.doc_id for d in manifest.documents) == [
-        "briefing.html", "briefing.txt", "call.vtt", "interview.srt", "jfk.json"]
+        "briefing.html", "briefing.txt", "call.vtt", "deposition.txt", "interview.srt", "jfk.json"]
     reasons = {u.doc_id: u.reason for u in manifest.unreadable}
     assert set(reasons) == {"broken.json", "broken.vtt"}
     assert "broken.vtt: line 3: expected a cue timing" in reasons["broken.vtt"]
@@ -66,7 +67,8 @@ def test_answers_cite_speaker_time_and_a_link_to_the_moment(mixed) -> None:
     "question",
     ["What did the speaker ask fellow Americans to do for their country?", "Where is Carme from?",
      "How much foreign capital did the pilot free trade zones use?",
-     "How many routes did the port add, according to the press briefing on ports?"],
+     "How many routes did the port add, according to the press briefing on ports?",
+     "How long did the neighbour stay, according to the witness?"],
 )
 def test_every_extract_is_exact_in_the_canonical_text_and_found_in_the_file(mixed, question: str) -> None:
     service, docs = mixed

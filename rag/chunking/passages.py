@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from rag.settings import ChunkSettings
 from rag.types import Passage, Sentence, Transcript, Turn, TurnKind
-from rag.chunking.sentences import sentence_spans
+from rag.chunking.sentences import sentence_spans, wrap_column
 from rag.chunking.tokens import TokenCounter
 
 _WORD = re.compile(r"\S+")
@@ -43,10 +43,11 @@ def chunk_transcript(transcript: Transcript, tokenizer: TokenCounter, settings: 
     group: list[Turn] = []
     group_context: str | None = None
     text = transcript.text
+    column = wrap_column(text)
 
     def flush() -> None:
         if group:
-            passages.append(_group_passage(transcript, group, group_context, tokenizer, settings))
+            passages.append(_group_passage(transcript, group, group_context, column, tokenizer, settings))
             group.clear()
 
     for turn in transcript.turns:
@@ -60,7 +61,7 @@ def chunk_transcript(transcript: Transcript, tokenizer: TokenCounter, settings: 
         else:
             flush()
             own_context = None if turn.kind in (TurnKind.QUESTION, TurnKind.HEADER) else context
-            passages.extend(_chunk_turn(transcript, turn, own_context, tokenizer, settings))
+            passages.extend(_chunk_turn(transcript, turn, own_context, column, tokenizer, settings))
         if turn.kind is TurnKind.QUESTION:
             context = _truncate(text[turn.start : turn.end], settings.context_tokens, tokenizer)
     flush()
@@ -102,11 +103,12 @@ def _groupable(turn: Turn, tokens: int, settings: ChunkSettings) -> bool:
 
 
 def _group_passage(
-    transcript: Transcript, turns: list[Turn], context: str | None, tokenizer: TokenCounter, settings: ChunkSettings
+    transcript: Transcript, turns: list[Turn], context: str | None, column: int | None, tokenizer: TokenCounter,
+    settings: ChunkSettings,
 ) -> Passage:
     if len(turns) == 1:
         # A short turn alone is an ordinary one-turn passage.
-        return _chunk_turn(transcript, turns[0], context, tokenizer, settings)[0]
+        return _chunk_turn(transcript, turns[0], context, column, tokenizer, settings)[0]
     start, end = turns[0].start, turns[-1].end
     speakers = list(dict.fromkeys(t.speaker for t in turns if t.speaker))
     kinds = {t.kind for t in turns}
@@ -121,19 +123,20 @@ def _group_passage(
         role=only.role if only else None,
         start=start,
         end=end,
-        sentences=[Sentence(s, e) for t in turns for s, e in sentence_spans(transcript.text, t.start, t.end)],
+        sentences=[Sentence(s, e) for t in turns for s, e in sentence_spans(transcript.text, t.start, t.end, column)],
         speakers=speakers,
         context=context,
     )
 
 
 def _chunk_turn(
-    transcript: Transcript, turn: Turn, context: str | None, tokenizer: TokenCounter, settings: ChunkSettings
+    transcript: Transcript, turn: Turn, context: str | None, column: int | None, tokenizer: TokenCounter,
+    settings: ChunkSettings,
 ) -> list[Passage]:
     text = transcript.text
     pieces = [
         piece
-        for start, end in sentence_spans(text, turn.start, turn.end)
+        for start, end in sentence_spans(text, turn.start, turn.end, column)
         for piece in _fit(text, start, end, tokenizer, settings.max_tokens)
     ]
     passages = []

@@ -11,6 +11,7 @@ from rag.errors import CorpusError, InputError
 from rag.evaluation.types import GoldQuestion, RunRow
 from rag.ingest.corpus import read_document
 from rag.ingest.readers import reader_for
+from rag.ingest.timed import Metadata
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:
@@ -49,7 +50,7 @@ class DocsFolder:
     """Texts of a corpus folder, in the coordinates citations use, read lazily.
 
     Plain text is read as score.py reads it (UTF-8, no newline translation): the file is its
-    own canonical text. Captions, speech-to-text JSON and HTML give their canonical text, as
+    own canonical text, unless its lines are numbered. Captions, speech-to-text JSON and HTML give their canonical text, as
     their reader makes it (docs/formats.md), so gold spans and citations share coordinates.
     """
 
@@ -74,9 +75,11 @@ class DocsFolder:
         if reader is None or reader.name == "text":
             data = path.read_bytes()
             try:
-                return data.decode("utf-8")
+                text = data.decode("utf-8")
             except UnicodeDecodeError:
-                return data.decode("utf-8", errors="replace")
+                text = data.decode("utf-8", errors="replace")
+            # The file itself, unless its lines are numbered (docs/formats.md).
+            return reader.parse(doc, text, Metadata()).text if reader else text
         try:
             document = read_document(path, doc)
             return reader.parse(doc, document.text, document.metadata).text

@@ -109,7 +109,9 @@ ANSWER_PARAGRAPH = re.compile(r"^A\.\s+(?=[\w\"“‘(])")
 HEARING_LABEL = re.compile(
     r"^(?P<label>(?:(?:The\s+)?(?:Mr\.|Mrs\.|Ms\.|Dr\.|Senator|Chairman|Chairwoman|Chair|Representative|"
     r"Secretary|Ambassador|Madam\s+Chair(?:man|woman)?)\s+[A-Z][A-Za-z'’\-]+(?:\s+(?:of\s+)?[A-Z][A-Za-z'’\-]+){0,2})"
-    r"|The\s+[A-Z]{2,}(?:\s+[A-Z]{2,}){0,2})\.\s+(?=[\w\"“‘(])"
+    r"|The\s+[A-Z]{2,}(?:\s+[A-Z]{2,}){0,2})"
+    # Who holds the chair just now: `The PRESIDING OFFICER (Mr. Kyl).`
+    r"(?:\s+\([^()\n]{1,40}\))?\.\s+(?=[\w\"“‘(])"
 )
 
 

@@ -15,6 +15,7 @@ import msgspec
 
 from rag.errors import CorpusError
 from rag.ingest.html import HtmlReader
+from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.srt import SrtReader
 from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.text import parse_transcript
@@ -48,8 +49,14 @@ class PlainTextReader:
     suffixes = tuple(media_types)
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
-        """The transcript, with spans into `text` itself."""
-        transcript = parse_transcript(doc_id, text)
+        """The transcript, with spans into `text` itself; into `text` without its line numbers,
+        mapped back by segments, when every line of it is numbered (`rag.ingest.line_numbers`)."""
+        numbered = strip_line_numbers(text)
+        if numbered is None:
+            transcript = parse_transcript(doc_id, text)
+        else:
+            canonical, segments = numbered
+            transcript = msgspec.structs.replace(parse_transcript(doc_id, canonical), segments=segments)
         if not (metadata.title or metadata.date or metadata.media_url):
             return transcript
         return msgspec.structs.replace(

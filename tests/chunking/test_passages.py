@@ -9,7 +9,7 @@ import pytest
 from rag.chunking import chunk_transcript, chunk_transcripts, embedding_text, sentence_spans_in
 from rag.settings import ChunkSettings
 from rag.types import Passage, Transcript, TurnKind
-from rag.chunking.sentences import sentence_spans
+from rag.chunking.sentences import sentence_spans, wrap_column
 from rag.service import QAService
 from rag.chunking.tokens import TokenCounter
 from rag.ingest.text import parse_transcript
@@ -74,7 +74,7 @@ def test_every_sentence_of_every_turn_is_in_some_passage(tokenizer: TokenCounter
             (s.start, s.end) for p in chunk_transcript(transcript, tokenizer, ChunkSettings()) for s in p.sentences
         }
         for turn in transcript.turns:
-            for span in sentence_spans(transcript.text, turn.start, turn.end):
+            for span in sentence_spans(transcript.text, turn.start, turn.end, wrap_column(transcript.text)):
                 assert span in covered or any(s <= span[0] and span[1] <= e for s, e in covered), span
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from rag.chunking import TokenCounter, chunk_transcript
 from rag.errors import CorpusError
 from rag.ingest.captions import plain
 from rag.ingest.readers import parse_document
 from rag.ingest.timed import Metadata
+from rag.settings import ChunkSettings
 from rag.types import Speaker, Transcript
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -53,6 +55,9 @@ def assert_segments_check_out(transcript: Transcript, file_text: str) -> None:
     ("relative", "speakers", "turns", "first", "last"),
     [
         ("teams-vtt/teams_timeframe.vtt", ["Yuri Bakulin", "Adrian Petrescu"], 2, (0.0, 0.57), (0.21, 1.13)),
+        ("zoom-vtt/meeting003_transcript.trimmed.vtt",
+         ["Andrew Knight", "Paul McCartney", "George Harrison", "Ringo Starr", "John Lennon"], 22, (4.859, 21.24),
+         (3303.36, 3341.97)),
         ("youtube-auto-vtt/youtube_dl.vtt", [], 1, (286.07, 305.069), (286.07, 305.069)),
         ("srt-speakers/dosparlants.srt", ["SPEAKER_01", "SPEAKER_00"], 11, (0.0, 2.0), (32.0, 34.0)),
         ("whisper-json/jfk.json", [], 1, (0.0, 11.0), (0.0, 11.0)),
@@ -299,10 +304,93 @@ def test_text_conventions_of_briefings_depositions_and_hearings(doc_id: str, con
 def test_a_real_floor_debate_gives_each_senator_their_turns() -> None:
     transcript, text = parsed("plaintext-transcripts/CREC-1997-01-28-pt1-PgS697.lines6-8_10-105.txt")
     speakers = [t.speaker for t in transcript.turns if t.speaker]
-    assert speakers[:4] == ["Mr. GORTON", "Mr. BOND", "The PRESIDING OFFICER", "Mr. BOND"]
+    # `The PRESIDING OFFICER (Mr. Kyl).` takes the floor between the senators.
+    assert speakers[:5] == ["Mr. GORTON", "The PRESIDING OFFICER", "Mr. BOND", "The PRESIDING OFFICER", "Mr. BOND"]
     assert set(speakers) == {"Mr. GORTON", "Mr. BOND", "The PRESIDING OFFICER", "Mr. MURKOWSKI", "Mr. HELMS"}
     for turn in transcript.turns:
         assert not text[turn.start : turn.end].startswith(("Mr. GORTON.", "Mr. BOND.", "The PRESIDING"))
+
+
+def test_sentences_of_a_hard_wrapped_record_run_across_its_line_ends(tokenizer: TokenCounter) -> None:
+    transcript, text = parsed("plaintext-transcripts/CREC-1997-01-28-pt1-PgS697.lines6-8_10-105.txt")
+    sentences = [text[s.start : s.end] for p in chunk_transcript(transcript, tokenizer, ChunkSettings()) for s in p.sentences]
+    assert "Mr. President, this is to express my deep concern over a\ndecision President Clinton made last year " \
+           "concerning the Anti-Terrorism\nand Effective Death Penalty Act of 1996, but it has only recently come\n" \
+           "to light." in sentences
+    # A bill's number after `S.` does not end the sentence.
+    assert any(s.startswith("(The remarks of Mr. Bond pertaining to the introduction of S. 208 are\nlocated") for s in sentences)
+    # Wrapped lines join, paragraphs do not: no sentence runs on past a full stop at a line's end.
+    assert not any(re.search(r"[.?!]\n\s*[A-Z]", s) for s in sentences)
+
+
+DEPOSITION = """\
+                                                  Page 14
+ 1             UNITED STATES DISTRICT COURT
+ 2             DISTRICT OF COLUMBIA
+ 3
+ 4          Q.   Where were you on the evening of March 3rd, 2019?
+ 5          A.   I was at home with my family the whole evening,
+ 6     from about six o'clock until the next morning.
+ 7          Q.   Did anyone else see you there?
+ 8          A.   My neighbour, Mr. Alvarez, came over to return a
+ 9     ladder he had borrowed from us in the spring.
+10               MS. GRANT:  Objection. Form.
+11               THE WITNESS:  He stayed for maybe twenty minutes,
+12     and then he went back home to watch the game.
+13          Q.   What time did he leave?
+14          A.   Around eight.
+15               SENATOR MURPHY:  I would like the record to show
+16     that the witness answered without hesitation and that
+17     counsel's objection was noted for the file.
+18
+19
+20
+21
+22
+23
+24
+25
+                                                  Page 15
+ 1          Q.   Thank you. Nothing further.
+"""
+
+
+def test_a_line_numbered_transcript_reads_without_its_numbers(tokenizer: TokenCounter) -> None:
+    transcript = parse_document("deposition.txt", DEPOSITION)
+    turns = [(t.kind.value, t.speaker) for t in transcript.turns if t.kind.value != "header"]
+    assert turns == [
+        ("narration", None), ("question", None), ("speech", "A"), ("question", None), ("speech", "A"),
+        ("speech", "MS. GRANT"), ("speech", "THE WITNESS"), ("question", None), ("speech", "A"),
+        ("speech", "SENATOR MURPHY"), ("question", None),
+    ]
+    # The page furniture is not read, so the last answer is not glued to `Page 15`.
+    assert "Page" not in transcript.text and not re.search(r"^\s*\d", transcript.text, re.MULTILINE)
+    sentences = [transcript.text[s.start : s.end]
+                 for p in chunk_transcript(transcript, tokenizer, ChunkSettings()) for s in p.sentences]
+    assert "He stayed for maybe twenty minutes,\n     and then he went back home to watch the game." in sentences
+    # Each line maps back to its characters in the file, without the number.
+    for segment in transcript.segments:
+        start, end = (int(x) for x in segment.source[5:].split(","))
+        assert DEPOSITION[start:end] == transcript.text[segment.start : segment.end]
+        assert not DEPOSITION[start].isdigit()
+    murphy = next(t for t in transcript.turns if t.speaker == "SENATOR MURPHY")
+    sources, _, _ = transcript.locate(murphy.start, murphy.end)
+    said = " ".join(" ".join(DEPOSITION[int(a) : int(b)].split()) for a, b in (s[5:].split(",") for s in sources))
+    assert said == "SENATOR MURPHY: I would like the record to show that the witness answered without hesitation " \
+                   "and that counsel's objection was noted for the file."
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "1 apple\n2 pears\nWe bought fruit.\n",  # a short list
+        "\n".join(f"{n} percent of {n * 3} cases were closed in the year" for n in (5, 12, 40, 7, 33, 18, 2, 90, 61, 4, 23))
+        + "\n",  # numbers out of sequence: figures, not line numbers
+    ],
+)
+def test_numbers_at_line_starts_that_are_not_line_numbers_stay(content: str) -> None:
+    transcript = parse_document("notes.txt", content)
+    assert transcript.text == content and not transcript.segments
 
 
 def test_a_block_left_open_at_the_end_of_a_page_points_at_its_own_characters() -> None:
