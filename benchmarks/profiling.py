@@ -14,14 +14,18 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.results import FunctionShare, ProfileResult
+from benchmarks.results import FunctionShare, ModelCost, ProfileResult
 from benchmarks.stats import summarize
 import rag
+from rag.embedding import load_question_encoder
 from rag.service import QAService
+from rag.settings import Settings
 
 _PACKAGE = str(Path(rag.__file__).resolve().parent)
 _BENCH = str(Path(__file__).resolve().parent)
 _WARMUP = 10
+_COST_QUESTIONS = 400
+_COST_BATCH = 8
 
 
 def profile_ask(
@@ -41,7 +45,34 @@ def profile_ask(
         corpus=corpus, embed=embed, ask=ask, embed_worker_thread=summarize(worker_embeds),
         ask_worker_thread=summarize(worker_asks), rest_p50_ms=round(ask.p50_ms - embed.p50_ms, 3),
         profiled_asks=profiled, top_functions=_profiled_shares(service, questions, profiled, top),
+        model_cpu_ms=model_costs(service.settings, questions, count=min(requests, _COST_QUESTIONS)),
     )
+
+
+def model_costs(settings: Settings, questions: Sequence[str], *, count: int) -> list[ModelCost]:
+    """CPU-ms per question of the question encoder alone: one thread, one thread over batches,
+    and the serving setting. The cheapest is the floor any server's CPU per answer is judged against.
+
+    Process CPU time over the calls (this process does nothing else meanwhile); each setting
+    gets its own ONNX Runtime session, as a server with that setting would.
+    """
+    served = settings.embed.query_threads
+    tried = [("1 thread, one question per call", 1, 1), (f"1 thread, batches of {_COST_BATCH}", 1, _COST_BATCH)]
+    if served != 1:
+        tried.append((f"{served} threads (serving), one question per call", served, 1))
+    costs = []
+    for label, threads, batch in tried:
+        encoder = load_question_encoder(settings.with_overrides(query_threads=threads))
+        calls = [[questions[(i * batch + j) % len(questions)] for j in range(batch)] for i in range(max(1, count // batch))]
+        for call in calls[:_WARMUP]:
+            encoder.embed(call)
+        cpu, wall = time.process_time(), time.perf_counter()
+        for call in calls:
+            encoder.embed(call)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        costs.append(ModelCost(label, threads, batch, len(calls) * batch, round(1000 * cpu / (len(calls) * batch), 3),
+                               round(1000 * wall / len(calls), 3)))
+    return costs
 
 
 def _timed_asks(

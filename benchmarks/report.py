@@ -200,6 +200,13 @@ def _profiles(result: BenchResult) -> str:
         + table(["corpus", "called from", "embed p50 / p95 / p99 ms", "ask p50 / p95 / p99 ms",
                  "ask − embed p50 ms"], rows)
     ]
+    costs = [(p.corpus, c.setting, c.questions, f"{c.cpu_ms_per_question:.2f}", f"{c.wall_ms_per_call:.2f}")
+             for p in result.profiles for c in p.model_cpu_ms]
+    if costs:
+        parts.append("The bare model's cost per question (the question encoder alone, in process; CPU time of the "
+                     "process over the calls, so threads that spin count): the cheapest row sets the model-bound "
+                     "limit the 8-client target is judged against.\n\n"
+                     + table(["corpus", "setting", "questions", "CPU-ms per question", "wall ms per call"], costs))
     for p in result.profiles:
         if p.top_functions:
             parts.append(f"cProfile over {p.profiled_asks} asks on {p.corpus} (cumulative; profiler overhead "

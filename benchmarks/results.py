@@ -199,6 +199,20 @@ class ProfileResult:
     """ask p50 minus embed p50: retrieval, sentence scoring and answer assembly."""
     profiled_asks: int
     top_functions: list[FunctionShare]
+    model_cpu_ms: list[ModelCost] = field(default_factory=list)
+    """The bare model's CPU time per question at each setting tried (the floor of an answer's cost)."""
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    """CPU time the question encoder alone spends per question at one setting, in process."""
+
+    setting: str
+    threads: int
+    batch: int
+    questions: int
+    cpu_ms_per_question: float
+    wall_ms_per_call: float
 
 
 @dataclass(frozen=True)

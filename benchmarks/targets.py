@@ -87,8 +87,13 @@ def estimates(result: BenchResult) -> dict[str, float]:
 
 
 def check_targets(result: BenchResult, projected: dict[str, float]) -> list[TargetCheck]:
-    """Every target of the issue, judged on this run's figures (None: not measured in this run)."""
-    seeds, bench = _http(result, "seeds"), _http(result, "benchmark")
+    """Every target, judged on this run's figures (None: not measured in this run).
+
+    Speed targets are ratios to what the same run measured on the same machine (the bare
+    model, the peers), so they hold on any machine: the same commit runs 2-3x faster on one
+    2-core machine than on another.
+    """
+    seeds_name = corpus_named(result, "seeds") or "seeds"
     bench_name = corpus_named(result, "benchmark") or "largest benchmark"
     slowest = max(result.parsing, key=lambda p: p.median_ms * 1e6 / p.bytes, default=None)
     checks = [
@@ -96,10 +101,21 @@ def check_targets(result: BenchResult, projected: dict[str, float]) -> list[Targ
                     f"slowest {slowest.format}: {slowest.median_ms:.0f} ms for {slowest.bytes / 1e6:.2f} MB",
                     slowest.median_ms * 1e6 / slowest.bytes < 500.0, "median of repeats; judged at half a second per MB")
         if slowest else TargetCheck("parsing 1 MB of WebVTT, SRT or JSON well under 1 s", "not measured", None, ""),
-        _latency_check("`/ask` one client p50 ≤ 6 ms (seeds)", seeds, "p50", 6.0),
-        _latency_check("`/ask` one client p99 ≤ 20 ms (seeds)", seeds, "p99", 20.0),
-        _latency_check(f"`/ask` one client p50 ≤ 8 ms ({bench_name})", bench, "p50", 8.0),
     ]
+    for name in (seeds_name, bench_name):
+        checks.append(_against_model(result, name))
+    checks.append(_throughput(result, seeds_name))
+    for name in (seeds_name, bench_name):
+        checks.extend(_against_peers(result, name))
+    checks.extend(_start_and_memory(result, seeds_name))
+    build = _build(result.builds, bench_name) or (result.builds[-1] if result.builds else None)
+    checks.append(
+        TargetCheck("index build ≥ 95% of the bare encoder's rate",
+                    f"{100 * build.efficiency:.0f}% ({build.corpus}: {build.passages_per_second:.1f} against "
+                    f"{build.encode_passages_per_second:.1f} passages/s)",
+                    build.efficiency >= 0.95, f"{build.passages} passages, median of {build.repeats} build(s)")
+        if build else TargetCheck("index build ≥ 95% of the bare encoder's rate", "not measured", None, "")
+    )
     flat = projected.get(f"ask_p50_ms_at_{MILLION}_flat")
     service = projected.get(f"ask_p50_ms_at_{MILLION}_service")
     from_large = projected.get(f"ask_p50_ms_at_{MILLION}_from_large")
@@ -114,27 +130,6 @@ def check_targets(result: BenchResult, projected: dict[str, float]) -> list[Targ
                     "(the first figure is judged)")
         if judged is not None else TargetCheck("`/ask` p50 ≤ 25 ms at 1M passages", "not measured", None,
                                                "needs the scale stage"))
-    eight = next((c for c in seeds.concurrent if c.clients == 8), None) if seeds else None
-    profile = result.throughput_profile
-    profile_eight = next((c for c in profile.concurrent if c.clients == 8), None) if profile else None
-    profile_note = (f"; throughput profile ({' '.join(f'{k}={v}' for k, v in profile.settings.items())}): "
-                    f"{profile_eight.throughput_qps:.0f}/s, one client p50 {profile.single.p50_ms:.2f} ms"
-                    if profile and profile_eight else "")
-    checks.append(
-        TargetCheck("≥ 250 answered questions/s, 8 concurrent clients (seeds)",
-                    f"{eight.throughput_qps:.0f}/s ({eight.answered} answered, {eight.errors} errors){profile_note}",
-                    eight.throughput_qps >= 250 and eight.errors == 0,
-                    f"{eight.requests} requests over HTTP; judged on the default settings")
-        if eight else TargetCheck("≥ 250 answered questions/s, 8 concurrent clients (seeds)", "not measured", None, "")
-    )
-    build = _build(result.builds, bench_name) or (result.builds[-1] if result.builds else None)
-    checks.append(
-        TargetCheck("index build ≥ 90% of raw encoder speed",
-                    f"{100 * build.efficiency:.0f}% ({build.corpus}: {build.passages_per_second:.1f} vs "
-                    f"{build.encode_passages_per_second:.1f} passages/s)",
-                    build.efficiency >= 0.9, f"{build.passages} passages, median of {build.repeats} build(s)")
-        if build else TargetCheck("index build ≥ 90% of raw encoder speed", "not measured", None, "")
-    )
     rss, vmrss = projected.get(f"rss_at_{MILLION}_bytes"), projected.get(f"vmrss_at_{MILLION}_bytes")
     checks.append(
         TargetCheck("resident memory < 4 GB at 1M passages",
@@ -146,6 +141,81 @@ def check_targets(result: BenchResult, projected: dict[str, float]) -> list[Targ
         else TargetCheck("resident memory < 4 GB at 1M passages", "not measured", None, "needs the large stage")
     )
     return checks
+
+
+_HTTP_OVER_MODEL = 1.3
+_MODEL_BOUND_SHARE = 0.8
+_FASTER_THAN = {"llamaindex": 3.0, "haystack": 10.0}
+_START_SECONDS = 2.0
+_IDLE_RSS_MIB = 250
+
+
+def _against_model(result: BenchResult, corpus: str) -> TargetCheck:
+    """One client over HTTP against the bare model embedding one question, same corpus's questions."""
+    target = f"`/ask` one client p50 over HTTP ≤ {_HTTP_OVER_MODEL}x the bare model's time for one question ({corpus})"
+    http = next((h for h in result.http if h.corpus == corpus), None)
+    profile = next((p for p in result.profiles if p.corpus == corpus), None)
+    if http is None or profile is None or profile.embed.p50_ms <= 0:
+        return TargetCheck(target, "not measured", None, "needs the http and profile stages")
+    ratio = http.single.p50_ms / profile.embed.p50_ms
+    return TargetCheck(
+        target, f"{ratio:.2f}x: {http.single.p50_ms:.2f} ms against {profile.embed.p50_ms:.2f} ms",
+        ratio <= _HTTP_OVER_MODEL,
+        f"{http.single.n} sequential requests ({http.single_errors} errors); the model: the service's encoder "
+        f"alone, in process, {profile.embed.n} questions")
+
+
+def _throughput(result: BenchResult, corpus: str) -> TargetCheck:
+    """8 clients against the model-bound limit: cores / the model's cheapest CPU-ms per question."""
+    target = f"8 clients: ≥ {100 * _MODEL_BOUND_SHARE:.0f}% of the model-bound limit ({corpus})"
+    http = next((h for h in result.http if h.corpus == corpus), None)
+    eight = next((c for c in http.concurrent if c.clients == 8), None) if http else None
+    costs = [c for p in result.profiles if p.corpus == corpus for c in p.model_cpu_ms]
+    if eight is None or not costs:
+        return TargetCheck(target, "not measured", None, "needs the http and profile stages")
+    cheapest = min(costs, key=lambda c: c.cpu_ms_per_question)
+    limit = result.machine.cores * 1000 / cheapest.cpu_ms_per_question
+    share = eight.throughput_qps / limit
+    return TargetCheck(
+        target, f"{100 * share:.0f}%: {eight.throughput_qps:.0f}/s against {limit:.0f}/s ({result.machine.cores} "
+        f"cores / {cheapest.cpu_ms_per_question:.2f} CPU-ms per question, {cheapest.setting})",
+        share >= _MODEL_BOUND_SHARE and eight.errors == 0,
+        f"{eight.requests} requests over HTTP, {eight.errors} errors, default settings; the load generator "
+        f"shares the cores ({eight.client_cpu_ms_per_request:.2f} CPU-ms per request)")
+
+
+def _against_peers(result: BenchResult, corpus: str) -> list[TargetCheck]:
+    """In-process `ask` (retrieval and answer) against each peer's in-process retrieval."""
+    profile = next((p for p in result.profiles if p.corpus == corpus), None)
+    checks = []
+    for peer, factor in _FASTER_THAN.items():
+        target = f"in process ≥ {factor:g}x faster than {_PEER_NAMES[peer]} ({corpus})"
+        run = next((r for r in result.peers if r.peer == peer and r.corpus == corpus and r.query_p50_ms), None)
+        if profile is None or run is None or run.query_p50_ms is None:
+            checks.append(TargetCheck(target, "not measured", None, "needs the profile and peers stages"))
+            continue
+        ratio = run.query_p50_ms / profile.ask.p50_ms
+        checks.append(TargetCheck(
+            target, f"{ratio:.1f}x: `ask` {profile.ask.p50_ms:.2f} ms against {run.query_p50_ms:.2f} ms p50",
+            ratio >= factor, f"ours: retrieval and answer; the peer: retrieval only; {profile.ask.n} questions"))
+    return checks
+
+
+def _start_and_memory(result: BenchResult, corpus: str) -> list[TargetCheck]:
+    http = next((h for h in result.http if h.corpus == corpus), None)
+    start_target = f"serving process starts in < {_START_SECONDS:g} s ({corpus})"
+    memory_target = f"serving process idle RSS < {_IDLE_RSS_MIB} MiB ({corpus})"
+    if http is None:
+        return [TargetCheck(start_target, "not measured", None, ""), TargetCheck(memory_target, "not measured", None, "")]
+    idle = http.rss_idle_bytes / 2**20
+    return [
+        TargetCheck(start_target, f"{http.server_start_seconds:.2f} s", http.server_start_seconds < _START_SECONDS,
+                    "from launching `rag serve` to its first `/health` answer, index already built"),
+        TargetCheck(memory_target, f"{idle:.0f} MiB", idle < _IDLE_RSS_MIB, "VmRSS before the first question"),
+    ]
+
+
+_PEER_NAMES = {"llamaindex": "LlamaIndex", "haystack": "Haystack hybrid"}
 
 
 def findings(result: BenchResult, projected: dict[str, float]) -> list[str]:

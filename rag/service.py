@@ -14,7 +14,7 @@ import numpy as np
 from rag.query.answer import answer_signals, build_answer
 from rag.query.answerability import CONFIDENCE_SCALE, AnswerabilityModel, Signals, load_model
 from rag.index.calibration import load_calibration
-from rag.settings import Settings
+from rag.settings import Settings, usable_cores
 from rag.embedding import Embedder, LazyEmbedder, QuestionEncoder, load_question_encoder, resolve_model
 from rag.errors import InputError, NotFoundError, RagError
 from rag.ingest.uploads import remove_staged
@@ -325,6 +325,10 @@ def open_service(settings: Settings, *, build_if_needed: bool = True, progress: 
     if build_if_needed and index_problem(settings, model) is not None:
         # Builds embed in large batches with all the threads; answering gets its own session below.
         ensure_index(settings, LazyEmbedder(settings, model), progress=progress)
+    embed = settings.embed
+    log.info("threads: %d per question, %d question lanes, %d for indexing, FAISS %d (%d usable CPUs; "
+             "RAG_QUERY_THREADS, RAG_QUERY_LANES, RAG_THREADS and RAG_FAISS_THREADS override)",
+             embed.query_threads, embed.query_lanes, embed.threads, settings.index.faiss_threads, usable_cores())
     embedder = load_question_encoder(settings, model)
     index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.index.faiss_threads)
     return QAService(settings, embedder, index)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 from rag.errors import ConfigError
-from rag.settings import ChunkSettings, EmbedBackend, Settings, environment_variables, parse_value
+from rag.settings import (
+    ChunkSettings, EmbedBackend, Settings, environment_variables, parse_value, thread_plan, usable_cores,
+)
 from tests.conftest import REPO
 
 
@@ -91,4 +94,23 @@ def test_readme_defaults_match_the_code() -> None:
         if isinstance(value, Path):
             # Home-relative defaults are written with ~ in the README.
             value = "~/" + str(value.relative_to(Path.home())) if value.is_relative_to(Path.home()) else value
+        if defaults[variable] == "auto":
+            # Chosen for the machine: the README says how, the plan says what.
+            plan = thread_plan()
+            assert value == {"RAG_THREADS": plan.build_threads, "RAG_QUERY_THREADS": plan.query_threads,
+                             "RAG_QUERY_LANES": plan.query_lanes}[variable], variable
+            continue
         assert defaults[variable] == ("unset" if value is None else str(value)), variable
+
+
+@pytest.mark.parametrize(
+    ("cores", "build", "query", "lanes"), [(1, 1, 1, 1), (2, 2, 2, 1), (3, 3, 2, 1), (4, 4, 2, 2), (16, 16, 2, 8)]
+)
+def test_thread_defaults_follow_the_cores(cores: int, build: int, query: int, lanes: int) -> None:
+    plan = thread_plan(cores)
+    assert (plan.build_threads, plan.query_threads, plan.query_lanes) == (build, query, lanes)
+
+
+def test_the_cores_a_process_may_use_bound_the_thread_defaults() -> None:
+    assert 1 <= usable_cores() <= len(os.sched_getaffinity(0))
+    assert Settings().embed.threads == usable_cores()

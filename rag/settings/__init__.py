@@ -20,10 +20,11 @@ from rag.settings.sections import (
     RetrievalSettings,
 )
 from rag.settings.environment import Settings, environment_variables, parse_value
+from rag.settings.machine import ThreadPlan, thread_plan, usable_cores
 
 __all__ = [
     "DEFAULT_ANN_THRESHOLD", "DEFAULT_FAISS_THREADS", "DEFAULT_MODEL", "DENSE_DEPTH",
     "MIN_KEY_CHARS", "AnswerSettings", "ChunkSettings", "EmbedBackend", "EmbedSettings", "Fusion", "HttpSettings",
-    "IndexSettings", "LogFormat", "RetrievalMode", "RetrievalSettings", "Settings", "environment_variables",
-    "parse_value",
+    "IndexSettings", "LogFormat", "RetrievalMode", "RetrievalSettings", "Settings", "ThreadPlan", "environment_variables",
+    "parse_value", "thread_plan", "usable_cores",
 ]

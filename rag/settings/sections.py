@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError
+from rag.settings.machine import thread_plan
 from rag.settings.choices import (
     DEFAULT_ANN_THRESHOLD,
     DEFAULT_FAISS_THREADS,
@@ -111,22 +112,23 @@ class EmbedSettings:
     """`onnx` (default), `torch` or `onnx-int8`; see README "Speed"."""
     batch_size: int = setting(64, "RAG_BATCH_SIZE")
     """Texts per embedding batch while indexing."""
-    threads: int = setting(2, "RAG_THREADS")
-    """CPU threads of the embedding runtime (torch or ONNX Runtime) while indexing; the default
-    matches the 2-core target machine."""
-    query_threads: int = setting(2, "RAG_QUERY_THREADS")
-    """CPU threads of the embedding runtime while answering. Measured on 2 idle cores (README
-    "Speed"): a question takes 3.0 ms with two threads, 5.1 ms with one, and since concurrent
-    questions share one model call (`query_batch`), a single thread would leave a core idle."""
+    threads: int = setting(env="RAG_THREADS", factory=lambda: thread_plan().build_threads)
+    """CPU threads of the embedding runtime (torch or ONNX Runtime) while indexing. Default: the
+    CPUs this process may use (affinity, capped by a cgroup quota; `rag.settings.machine`)."""
+    query_threads: int = setting(env="RAG_QUERY_THREADS", factory=lambda: thread_plan().query_threads)
+    """CPU threads of the embedding runtime per model call while answering. Default: 2, or 1 on
+    a single CPU. Measured on 2 idle cores (README "Speed"): a question takes 3.0 ms with two
+    threads, 5.1 ms with one, and since concurrent questions share one model call
+    (`query_batch`), a single thread would leave a core idle."""
     question_cache_size: int = setting(1024, "RAG_QUESTION_CACHE_SIZE")
     """Question vectors remembered (least recently used dropped first); 0 turns the cache off."""
     query_batch: int = setting(16, "RAG_QUERY_BATCH")
     """Most questions embedded together when they arrive while the model is busy; 1: each alone."""
-    query_lanes: int = setting(1, "RAG_QUERY_LANES")
-    """Model calls that may run at once while answering. The default (one call over a batch,
-    `query_threads` wide) answers a lone question fastest; `query_lanes=2` with
-    `query_threads=1` runs two narrow calls side by side, which spends less CPU per
-    question under concurrent load (README "Speed")."""
+    query_lanes: int = setting(env="RAG_QUERY_LANES", factory=lambda: thread_plan().query_lanes)
+    """Model calls that may run at once while answering. Default: the usable CPUs divided by
+    `query_threads` (1 on 2 CPUs: one call over a batch answers a lone question fastest; 4 on
+    8 CPUs). `query_lanes=2` with `query_threads=1` runs two narrow calls side by side, which
+    spends less CPU per question under concurrent load (README "Speed")."""
 
     def __post_init__(self) -> None:
         _choice(self, "backend", EmbedBackend)

@@ -30,6 +30,9 @@ from benchmarks.results import (
     LexicalScaleResult,
     LargeResult,
     Machine,
+    ModelCost,
+    PeerResult,
+    ProfileResult,
     ScaleResult,
     ServerMemory,
 )
@@ -123,10 +126,21 @@ def _result() -> BenchResult:
         large=[server("bench x25", 100_100, 500 * MIB + 100_000 * 4096, 800 * MIB + 100_000 * 8192)],
         dense_search=_latency(2.0),
     )
+    def profile(corpus: str, embed: float, ask: float) -> ProfileResult:
+        # The cheapest model setting costs 3.2 CPU-ms per question: 625/s on 2 cores.
+        costs = [ModelCost("1 thread, one question per call", 1, 1, 100, 4.0, 4.0),
+                 ModelCost("1 thread, batches of 8", 1, 8, 96, 3.2, 25.6)]
+        return ProfileResult(corpus=corpus, embed=_latency(embed), ask=_latency(ask), embed_worker_thread=_latency(embed),
+                             ask_worker_thread=_latency(ask), rest_p50_ms=ask - embed, profiled_asks=0,
+                             top_functions=[], model_cpu_ms=costs)
+
     return BenchResult(
         created_at="2026-01-01T00:00:00+00:00", command="rag bench", git_commit="abc", git_dirty=False,
         machine=machine, wall_seconds=600.0, corpora=corpora, load=[], notes=["a note"], builds=[build],
         http=[_http("seeds", 100, 5.0, 25.0, 500, 300.0), _http("bench", 4_100, 9.0, 30.0, 600, 100.0)],
+        profiles=[profile("seeds", 4.0, 5.0), profile("bench", 4.0, 6.0)],
+        peers=[PeerResult("llamaindex", "seeds", "ok", query_p50_ms=20.0, query_p95_ms=30.0),
+               PeerResult("haystack", "seeds", "ok", query_p50_ms=40.0, query_p95_ms=60.0)],
         scale=scale, large=large,
     )
 
@@ -149,15 +163,25 @@ def test_targets_are_judged_on_the_right_figures() -> None:
     result = _result()
     verdicts = {check.target: check.met for check in check_targets(result, estimates(result))}
     assert verdicts == {
-        "`/ask` one client p50 ≤ 6 ms (seeds)": True,
-        "`/ask` one client p99 ≤ 20 ms (seeds)": False,
-        "`/ask` one client p50 ≤ 8 ms (bench)": False,
+        # HTTP 5.0 ms against the model's 4.0 ms: 1.25x; the benchmark's 9.0 ms: 2.25x.
+        "`/ask` one client p50 over HTTP ≤ 1.3x the bare model's time for one question (seeds)": True,
+        "`/ask` one client p50 over HTTP ≤ 1.3x the bare model's time for one question (bench)": False,
+        # 300/s against 2 cores / 3.2 CPU-ms = 625/s: 48%.
+        "8 clients: ≥ 80% of the model-bound limit (seeds)": False,
+        # `ask` 5.0 ms against LlamaIndex's 20 ms (4x) and Haystack's 40 ms (8x); no peers on the benchmark.
+        "in process ≥ 3x faster than LlamaIndex (seeds)": True,
+        "in process ≥ 10x faster than Haystack hybrid (seeds)": False,
+        "in process ≥ 3x faster than LlamaIndex (bench)": None,
+        "in process ≥ 10x faster than Haystack hybrid (bench)": None,
+        "serving process starts in < 2 s (seeds)": False,
+        "serving process idle RSS < 250 MiB (seeds)": False,
         "`/ask` p50 ≤ 25 ms at 1M passages": False,
-        "≥ 250 answered questions/s, 8 concurrent clients (seeds)": True,
-        "index build ≥ 90% of raw encoder speed": False,
+        "index build ≥ 95% of the bare encoder's rate": False,
         "resident memory < 4 GB at 1M passages": False,
         "parsing 1 MB of WebVTT, SRT or JSON well under 1 s": None,
     }
+    throughput = next(c for c in check_targets(result, {}) if c.target.startswith("8 clients"))
+    assert throughput.measured.startswith("48%: 300/s against 625/s")
 
 
 def test_parsing_is_judged_on_the_slowest_format_per_megabyte() -> None:
@@ -310,6 +334,9 @@ def test_a_tiny_real_run_on_two_seed_files(tmp_path: Path) -> None:
     assert http.single.n == 6 and http.single_errors == 0 and http.rss_idle_bytes > 0
     assert http.concurrent[0].answered == 8 and http.concurrent[0].throughput_qps > 0
     assert profile.ask.n == 4 and profile.embed.p50_ms > 0 and profile.ask_worker_thread.n == 4
+    # The bare model's cost at one thread, one thread over batches, and the serving threads.
+    assert [(c.threads, c.batch) for c in profile.model_cpu_ms][:2] == [(1, 1), (1, 8)]
+    assert all(c.cpu_ms_per_question > 0 and c.questions > 0 for c in profile.model_cpu_ms)
     assert http.single_server_mean_ms is not None and 0 < http.single_server_mean_ms < http.single.max_ms
     profile_run = result.throughput_profile
     assert profile_run is not None and profile_run.settings == {"RAG_QUERY_LANES": "2", "RAG_QUERY_THREADS": "1"}

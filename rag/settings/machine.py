@@ -1,0 +1,66 @@
+"""Thread defaults that fit the machine the process runs on.
+
+A count tuned on one CPU is wrong on another, and a container may get fewer cores than the host
+shows. So the defaults come from the CPUs this process may use (its affinity mask, capped by a
+cgroup CPU quota), read when settings are made; a `RAG_*` variable still overrides each one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# A question is a few dozen wordpieces: a forward pass gains from a second thread (3.0 against
+# 5.1 ms on 2 cores, README "Speed") but each further thread mostly waits. More cores serve
+# more questions at once instead, as lanes.
+_QUESTION_THREADS = 2
+_CGROUP_V2 = Path("/sys/fs/cgroup/cpu.max")
+_CGROUP_V1 = (Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """How many threads each kind of work gets on a machine of `cores` usable CPUs."""
+
+    cores: int
+    build_threads: int
+    """Embedding runtime threads while indexing: every core (one large batch at a time)."""
+    query_threads: int
+    """Embedding runtime threads per model call while answering."""
+    query_lanes: int
+    """Model calls that may run at once while answering: the cores the calls leave free."""
+
+
+def usable_cores() -> int:
+    """CPUs this process may run on: its affinity mask, capped by a cgroup CPU quota (rounded up)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 1
+    quota = _cgroup_quota()
+    return max(1, min(cores, math.ceil(quota)) if quota else cores)
+
+
+def thread_plan(cores: int | None = None) -> ThreadPlan:
+    """The default threads for `cores` usable CPUs (this machine's when None)."""
+    cores = usable_cores() if cores is None else max(1, cores)
+    query_threads = min(cores, _QUESTION_THREADS)
+    return ThreadPlan(cores=cores, build_threads=cores, query_threads=query_threads,
+                      query_lanes=max(1, cores // query_threads))
+
+
+def _cgroup_quota() -> float | None:
+    """CPUs a cgroup quota allows (`quota / period`), None when there is none or it cannot be read."""
+    try:
+        if _CGROUP_V2.is_file():
+            quota, period = _CGROUP_V2.read_text().split()[:2]
+            return None if quota == "max" else int(quota) / int(period)
+        quota_file, period_file = _CGROUP_V1
+        if quota_file.is_file():
+            quota_us = int(quota_file.read_text())
+            return None if quota_us <= 0 else quota_us / int(period_file.read_text())
+    except (OSError, ValueError):
+        return None
+    return None
