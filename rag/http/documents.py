@@ -13,11 +13,15 @@ from collections.abc import Awaitable
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
 
+from dataclasses import dataclass
+
 import anyio
 from litestar import Request, Response, delete, post, put
 from litestar.datastructures import State, UploadFile
+
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
 
 from rag.errors import InputError, RagError
@@ -26,7 +30,7 @@ from rag.http.input import DocumentId, check_document_id
 from rag.http.problems import problem_responses
 from rag.http.security import SECURITY
 from rag.index.changes import WriteOutcome, WriteResult
-from rag.ingest.readers import reader_for
+from rag.ingest.readers import READERS, reader_for
 from rag.ingest.uploads import check_write_id
 from rag.service import QAService
 from rag.settings import Settings
@@ -39,14 +43,40 @@ _MULTIPART = "multipart/form-data"
 _WRITE_ERRORS = problem_responses(400, 401, 403, 413, 415, 422, 429, 503)
 
 
+def _transcript_body() -> RequestBody:
+    """The upload body as the schema shows it: the raw file in any content type a reader takes,
+    or a multipart form. The handlers read the body themselves (its type decides how)."""
+    raw = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format="binary"))
+    media_types = sorted({t for reader in READERS for types in reader.media_types.values() for t in types} | {_ANY_FORMAT})
+    form = OpenAPIMediaType(schema=Schema(
+        type=OpenAPIType.OBJECT, required=["file"],
+        properties={"file": Schema(type=OpenAPIType.STRING, format="binary",
+                                   description="The transcript; its file name is the id unless `doc_id` is given."),
+                    "doc_id": Schema(type=OpenAPIType.STRING,
+                                     description="POST: the id to store it under. PUT takes the path's.")}))
+    return RequestBody(
+        required=True, content={**{t: raw for t in media_types}, _MULTIPART: form},
+        description="One transcript: the raw file with its Content-Type (which must fit the id's suffix; "
+                    "`application/octet-stream` always does; a `charset` other than UTF-8 is decoded), or "
+                    "a multipart form with a `file` part.")
+
+
+@dataclass
+class _UploadOperation(Operation):
+    """The OpenAPI operation of an upload route, with its request body filled in."""
+
+    def __post_init__(self) -> None:
+        self.request_body = _transcript_body()
+
+
 def write_routes(settings: Settings, service: Any, guard: Any) -> list[HTTPRouteHandler]:
     """The three write routes, with this app's upload size limit, behind `guard` (write keys);
     `service(state)` gives the service."""
     limit = settings.index.max_upload_bytes + 64 * 1024  # room for a multipart envelope
     guarded: dict[str, Any] = {"guards": [guard], "security": SECURITY}
+    uploads: dict[str, Any] = {"request_max_body_size": limit, "operation_class": _UploadOperation, **guarded}
 
-    @post("/documents", request_max_body_size=limit, summary="Upload a transcript", responses=_WRITE_ERRORS,
-          **guarded)
+    @post("/documents", summary="Upload a transcript", responses=_WRITE_ERRORS, **uploads)
     async def upload(
         request: Request[Any, Any, Any], state: State,
         doc_id: str | None = Parameter(query="doc_id", default=None, max_length=512,
@@ -56,8 +86,7 @@ def write_routes(settings: Settings, service: Any, guard: Any) -> list[HTTPRoute
         name, data = await _counted(state, "put", _transcript(request, doc_id))
         return await _apply(state, service(state), name, data)
 
-    @put("/documents/{doc_id:path}", request_max_body_size=limit, summary="Create or replace a transcript",
-         responses=_WRITE_ERRORS, **guarded)
+    @put("/documents/{doc_id:path}", summary="Create or replace a transcript", responses=_WRITE_ERRORS, **uploads)
     async def replace(request: Request[Any, Any, Any], state: State, doc_id: DocumentId) -> Response[WriteResult]:
         """Make `doc_id` hold this transcript: 201 when created, 200 when replaced or unchanged."""
         name = check_write_id(check_document_id(doc_id))

@@ -74,6 +74,16 @@ def test_multipart_upload_takes_its_id_from_the_file_name(client: TestClient) ->
     assert raw.status_code == 201, raw.text
 
 
+def test_the_schema_shows_the_upload_body_every_reader_takes(client: TestClient) -> None:
+    paths = client.get("/schema/openapi.json", headers=WRITE).json()["paths"]
+    for operation in (paths["/documents"]["post"], paths["/documents/{doc_id}"]["put"]):
+        content = operation["requestBody"]["content"]
+        assert {"text/vtt", "application/x-subrip", "application/json", "text/html", "text/plain",
+                "application/octet-stream"} <= set(content)
+        assert content["text/vtt"]["schema"] == {"type": "string", "format": "binary"}
+        assert content["multipart/form-data"]["schema"]["required"] == ["file"]
+
+
 def test_a_declared_charset_is_decoded_and_stored_as_utf8(client: TestClient) -> None:
     text = "Caf\u00e9 briefing\n\nMAYOR LIND: The caf\u00e9 on the square reopens in May.\n"
     response = client.put("/documents/cafe.txt", content=text.encode("latin-1"),
