@@ -80,8 +80,9 @@ def ask_request_type(settings: Settings) -> type[AskRequest]:
     )
 
 
-def require_json_body(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard: the body must be declared as UTF-8 JSON (415 otherwise), before anything parses it."""
+async def require_json_body(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: the body must be declared as UTF-8 JSON (415 otherwise), before anything parses it.
+    A coroutine, so Litestar runs it on the event loop rather than in a worker thread."""
     declared = connection.headers.get("Content-Type", "")
     media_type, *parameters = (part.strip().lower() for part in declared.split(";"))
     json_like = media_type in _JSON_TYPES or (media_type.startswith("application/") and media_type.endswith("+json"))

@@ -85,8 +85,11 @@ class AccessPolicy:
         client = connection.client
         return "addr:" + (client.host if client else "unknown")
 
-    def require_api_key(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        """Guard: when API keys are configured, the request must carry one of them."""
+    async def require_api_key(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        """Guard: when API keys are configured, the request must carry one of them.
+
+        The guards are coroutines although nothing in them waits: Litestar runs a plain function
+        guard in a worker thread, a thread hop per guard per request for a look at the headers."""
         if not self.api_keys_required or connection.scope.get("method") == "OPTIONS":
             return
         key = presented_key(connection)
@@ -98,7 +101,7 @@ class AccessPolicy:
         if not self.api.accepts(key):
             raise NotAuthorizedException("the API key is not valid", headers=_CHALLENGE)
 
-    def require_admin_key(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def require_admin_key(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         """Guard: admin routes need an admin key, and are off when none is configured."""
         if not self.admin:
             raise PermissionDeniedException("admin routes are disabled; set RAG_ADMIN_API_KEYS to enable them")
@@ -115,7 +118,7 @@ class AccessPolicy:
         raise NotAuthorizedException("the API key is not valid", headers=_CHALLENGE)
 
 
-    def require_write_key(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def require_write_key(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         """Guard: adding, replacing and deleting documents need a write (or admin) key; off when none is set."""
         if connection.scope.get("method") == "OPTIONS":
             return
