@@ -288,7 +288,7 @@ class QAService:
         """Load the current build from disk and swap it in; requests in flight keep the old one."""
         index = load_index(
             self.settings.index_dir, self.embedder.model, self.settings.chunk,
-            faiss_threads=self.settings.index.faiss_threads,
+            precision=self.settings.embed.backend.precision, faiss_threads=self.settings.index.faiss_threads,
         )
         self._min_score = _min_score(index, self.settings, self.answerability)
         with self._lock:
@@ -330,7 +330,8 @@ def open_service(settings: Settings, *, build_if_needed: bool = True, progress: 
              "RAG_QUERY_THREADS, RAG_QUERY_LANES, RAG_THREADS and RAG_FAISS_THREADS override)",
              embed.query_threads, embed.query_lanes, embed.threads, settings.index.faiss_threads, usable_cores())
     embedder = load_question_encoder(settings, model)
-    index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.index.faiss_threads)
+    index = load_index(settings.index_dir, model, settings.chunk, precision=embed.backend.precision,
+                       faiss_threads=settings.index.faiss_threads)
     return QAService(settings, embedder, index)
 
 

@@ -88,8 +88,9 @@ def site(pristine: Deployment, tmp_path: Path) -> Deployment:
 
 def serving(site: Deployment, embedder_of: QAService) -> QAService:
     """A service over the site's current build, sharing the session's loaded model."""
-    return QAService(site.settings, embedder_of.embedder, load_index(site.index_dir, embedder_of.embedder.model,
-                                                                     site.settings.chunk))
+    index = load_index(site.index_dir, embedder_of.embedder.model, site.settings.chunk,
+                       precision=site.settings.embed.backend.precision)
+    return QAService(site.settings, embedder_of.embedder, index)
 
 
 def point_current_at(site: Deployment, build_id: str) -> None:

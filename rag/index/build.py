@@ -92,7 +92,8 @@ def build_index(
                 pipeline_version=PIPELINE_VERSION,
                 build_id=build_id,
                 created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                model=ModelInfo(embedder.model.name, embedder.model.weights_sha256, passage_vectors.shape[1]),
+                model=ModelInfo(embedder.model.name, embedder.model.weights_sha256, passage_vectors.shape[1],
+                                settings.embed.backend.precision),
                 chunking=settings.chunk,
                 corpus_fingerprint=fingerprint(
                     [(p.doc_id, p.sha256) for p in pieces] + [(u.doc_id, u.sha256) for u in unreadable]

@@ -207,7 +207,7 @@ class IndexWriter:
     def _load_current(self) -> LoadedIndex:
         return load_index(
             self._settings.index_dir, self._embedder.model, self._settings.chunk,
-            faiss_threads=self._settings.index.faiss_threads,
+            precision=self._settings.embed.backend.precision, faiss_threads=self._settings.index.faiss_threads,
         )
 
     def _passages_of(self, doc_id: str) -> int:

@@ -65,9 +65,11 @@ class CachedDocument:
 class DocumentCache:
     """Prepared documents in `index_dir/documents.sqlite` (WAL: readers never wait on a writer)."""
 
-    def __init__(self, path: Path, *, pipeline_version: int, weights_sha256: str, chunk: ChunkSettings) -> None:
+    def __init__(
+        self, path: Path, *, pipeline_version: int, weights_sha256: str, precision: str, chunk: ChunkSettings
+    ) -> None:
         self.path = path
-        self._salt = msgspec.json.encode([pipeline_version, weights_sha256, dataclasses.asdict(chunk)])
+        self._salt = msgspec.json.encode([pipeline_version, weights_sha256, precision, dataclasses.asdict(chunk)])
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
@@ -152,7 +154,7 @@ def document_cache(settings: Settings, embedder: Embedder) -> DocumentCache:
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return DocumentCache(
         settings.index_dir / CACHE_FILE, pipeline_version=PIPELINE_VERSION,
-        weights_sha256=embedder.model.weights_sha256, chunk=settings.chunk,
+        weights_sha256=embedder.model.weights_sha256, precision=settings.embed.backend.precision, chunk=settings.chunk,
     )
 
 

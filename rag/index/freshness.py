@@ -24,7 +24,7 @@ def index_problem(settings: Settings, model: ResolvedModel) -> str | None:
         return str(exc)
     except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         return f"unreadable manifest: {exc}"
-    mismatch = manifest_mismatch(manifest, model, settings.chunk) or rebuild_reason(
+    mismatch = manifest_mismatch(manifest, model, settings.chunk, settings.embed.backend.precision) or rebuild_reason(
         manifest.faiss_index, manifest.n_passages, settings.index.ann_threshold, settings.index.ann_min_recall
     )
     if mismatch:

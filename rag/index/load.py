@@ -60,9 +60,11 @@ class LoadedIndex:
 
 
 def load_index(
-    index_dir: Path, model: ResolvedModel, chunk: ChunkSettings, *, faiss_threads: int = DEFAULT_FAISS_THREADS
+    index_dir: Path, model: ResolvedModel, chunk: ChunkSettings, *, precision: str,
+    faiss_threads: int = DEFAULT_FAISS_THREADS,
 ) -> LoadedIndex:
-    """Load the current build, verifying its manifest and the checksum of every file.
+    """Load the current build, verifying its manifest (made with this model at this `precision`,
+    `EmbedBackend.precision`, and this chunking) and the checksum of every file.
 
     Searches use `faiss_threads` OpenMP threads, whichever thread makes them (see `ann.set_threads`).
     """
@@ -75,7 +77,7 @@ def load_index(
         manifest = read_manifest(path / "manifest.json")
     except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise IndexUnavailableError(f"index manifest in {path} is unreadable: {exc}") from None
-    mismatch = manifest_mismatch(manifest, model, chunk)
+    mismatch = manifest_mismatch(manifest, model, chunk, precision)
     if mismatch:
         raise IndexUnavailableError(f"index in {index_dir} does not match the settings: {mismatch}; run `rag index`")
     for name, expected in manifest.files.items():

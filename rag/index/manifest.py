@@ -38,6 +38,8 @@ class ModelInfo(msgspec.Struct, frozen=True):
     name: str
     weights_sha256: str
     dimension: int
+    precision: str = "fp32"
+    """`fp32` or `int8` (`EmbedBackend.precision`): questions must be embedded the same way."""
 
 
 class DocumentInfo(msgspec.Struct, frozen=True):
@@ -78,13 +80,16 @@ class Manifest(msgspec.Struct, frozen=True):
     """sha256 of every data file, checked at load."""
 
 
-def manifest_mismatch(manifest: Manifest, model: ResolvedModel, chunk: ChunkSettings) -> str | None:
-    """Why a build made as `manifest` says cannot serve this model and chunking (None: it can)."""
+def manifest_mismatch(manifest: Manifest, model: ResolvedModel, chunk: ChunkSettings, precision: str) -> str | None:
+    """Why a build made as `manifest` says cannot serve this model, run at this precision, and
+    this chunking (None: it can)."""
     if manifest.pipeline_version != PIPELINE_VERSION:
         return f"index built by pipeline version {manifest.pipeline_version}, this code is version {PIPELINE_VERSION}"
     if manifest.model.name != model.name or manifest.model.weights_sha256 != model.weights_sha256:
         return f"index built with model {manifest.model.name} ({manifest.model.weights_sha256[:12]}), " \
                f"configured {model.name} ({model.weights_sha256[:12]})"
+    if manifest.model.precision != precision:
+        return f"index built with {manifest.model.precision} vectors, configured {precision} (RAG_EMBED_BACKEND)"
     if manifest.chunking != chunk:
         return f"index built with chunking {manifest.chunking}, configured {chunk}"
     return None

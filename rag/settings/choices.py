@@ -42,6 +42,12 @@ class EmbedBackend(enum.StrEnum):
     ONNX_INT8 = "onnx-int8"
     """That export with int8 weights (avx2): faster still, vectors at cosine ~0.99 of torch's."""
 
+    @property
+    def precision(self) -> str:
+        """What the vectors are computed in: `fp32` (torch and ONNX give the same vectors) or
+        `int8`. An index and its document cache are only ever read with vectors of their own."""
+        return "int8" if self is EmbedBackend.ONNX_INT8 else "fp32"
+
 
 class LogFormat(enum.StrEnum):
     """How `rag serve` writes its log lines."""

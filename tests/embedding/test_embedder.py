@@ -215,3 +215,10 @@ def test_a_serving_process_never_imports_the_training_stack(service: QAService, 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+def test_a_question_gets_the_same_vector_alone_or_in_a_batch(settings: Settings) -> None:
+    """Micro-batching must not change answers: with the default backend a text's vector does not
+    depend on the texts embedded with it (int8's dynamic quantisation would: README "Speed")."""
+    encoder = load_question_encoder(settings)
+    alone = np.concatenate([encoder.embed([text]) for text in TEXTS])
+    np.testing.assert_allclose(encoder.embed(TEXTS), alone, atol=1e-5)

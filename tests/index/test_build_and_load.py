@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embedding import SentenceTransformerEmbedder
-from rag.settings import ChunkSettings, Settings
+from rag.embedding import ResolvedModel, SentenceTransformerEmbedder
+from rag.settings import ChunkSettings, EmbedBackend, Settings
 from rag.errors import CorpusError, IndexUnavailableError
-from rag.index import CURRENT_LINK, build_index, index_problem, load_index
+from rag.index import CURRENT_LINK, LoadedIndex, build_index, index_problem, load_index
 from rag.service import QAService, ensure_index
 from rag.chunking import TokenCounter, chunk_transcripts, embedding_text
 from rag.ingest.corpus import read_corpus
@@ -28,13 +28,18 @@ def small_corpus(tmp_path: Path) -> Path:
     return docs
 
 
+def current_build(settings: Settings, model: ResolvedModel) -> LoadedIndex:
+    """The current build of `settings.index_dir`, checked against `model` and the settings."""
+    return load_index(settings.index_dir, model, settings.chunk, precision=settings.embed.backend.precision)
+
+
 def test_what_is_loaded_is_what_the_pipeline_builds(
     service: QAService, settings: Settings, tokenizer: TokenCounter
 ) -> None:
     documents = read_corpus(SEEDS)
     transcripts = [parse_transcript(d.doc_id, d.text) for d in documents]
     passages = chunk_transcripts(transcripts, tokenizer, settings.chunk)
-    loaded = load_index(settings.index_dir, service.embedder.model, settings.chunk)
+    loaded = current_build(settings, service.embedder.model)
     assert list(loaded.passages) == passages
     assert [(d.doc_id, d.sha256) for d in loaded.manifest.documents] == [(d.doc_id, d.sha256) for d in documents]
     assert loaded.manifest.model.weights_sha256 == service.embedder.model.weights_sha256
@@ -64,14 +69,21 @@ def test_stale_index_is_rebuilt_and_fresh_one_is_kept(
     assert ensure_index(local, embedder) is True
     second_build = (local.index_dir / CURRENT_LINK).resolve().name
     assert second_build != first_build
-    reloaded = load_index(local.index_dir, model, local.chunk)
+    reloaded = current_build(local, model)
     assert any("Reuters" in t.text for t in reloaded.transcripts.values())
+
+
+def test_index_built_with_vectors_of_another_precision_is_refused(service: QAService, settings: Settings) -> None:
+    other = EmbedBackend.ONNX if settings.embed.backend is EmbedBackend.ONNX_INT8 else EmbedBackend.ONNX_INT8
+    with pytest.raises(IndexUnavailableError, match="vectors"):
+        load_index(settings.index_dir, service.embedder.model, settings.chunk, precision=other.precision)
+    assert "vectors" in (index_problem(settings.with_overrides(backend=other), service.embedder.model) or "")
 
 
 def test_index_built_with_other_chunking_is_refused(service: QAService, settings: Settings) -> None:
     other = ChunkSettings(max_tokens=settings.chunk.max_tokens + 10)
     with pytest.raises(IndexUnavailableError, match="chunking"):
-        load_index(settings.index_dir, service.embedder.model, other)
+        load_index(settings.index_dir, service.embedder.model, other, precision=settings.embed.backend.precision)
     assert "chunking" in (index_problem(settings.with_overrides(chunk=other), service.embedder.model) or "")
 
 
@@ -90,7 +102,7 @@ def test_damaged_or_missing_file_is_detected(
     else:
         target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
     with pytest.raises(IndexUnavailableError, match="missing or damaged"):
-        load_index(local.index_dir, service.embedder.model, local.chunk)
+        current_build(local, service.embedder.model)
 
 
 def test_failed_build_leaves_the_previous_index_serving(
@@ -105,7 +117,7 @@ def test_failed_build_leaves_the_previous_index_serving(
     with pytest.raises(CorpusError, match=r"no transcript text found .*\n  broken\.txt: not valid UTF-8 \(byte 14"):
         build_index(local, embedder, tokenizer)
     assert (local.index_dir / CURRENT_LINK).resolve() == before
-    assert load_index(local.index_dir, service.embedder.model, local.chunk).manifest.n_passages > 0
+    assert current_build(local, service.embedder.model).manifest.n_passages > 0
     assert [p.name for p in (local.index_dir / "builds").iterdir()] == [before.name]
 
 
@@ -115,7 +127,7 @@ def test_an_unreadable_file_is_set_aside_and_the_rest_indexed(
     local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index")
     (small_corpus / "broken.txt").write_bytes(b"Zhu Bing:\n\nCaf\xe9 prices rose.\n")
     build_index(local, embedder, tokenizer)
-    manifest = load_index(local.index_dir, service.embedder.model, local.chunk).manifest
+    manifest = current_build(local, service.embedder.model).manifest
     assert "broken.txt" not in {d.doc_id for d in manifest.documents} and manifest.documents
     assert [(u.doc_id, u.reason[:38]) for u in manifest.unreadable] == [("broken.txt", "broken.txt: not valid UTF-8 (byte 14: ")]
     # The unreadable file is part of the corpus as it is: the index is fresh, not rebuilt at every start.
@@ -150,7 +162,7 @@ def test_sentences_past_the_models_window_are_embedded_alone(
         docs_dir=small_corpus, index_dir=tmp_path / "index", chunk=ChunkSettings(max_tokens=400, overlap_tokens=0)
     )
     build_index(local, embedder, tokenizer)
-    loaded = load_index(local.index_dir, service.embedder.model, local.chunk)
+    loaded = current_build(local, service.embedder.model)
     vectors = np.asarray(loaded.sentence_vectors)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     last = loaded.passages[max(range(len(loaded.passages)), key=lambda i: loaded.passages[i].end - loaded.passages[i].start)]

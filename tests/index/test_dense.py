@@ -36,7 +36,7 @@ def hnsw_settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
 def hnsw_service(hnsw_settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder) -> QAService:
     """The real service over a real HNSW index of the seeds (built once for this module)."""
     assert ensure_index(hnsw_settings, embedder) is True
-    index = load_index(hnsw_settings.index_dir, service.embedder.model, hnsw_settings.chunk)
+    index = load_index(hnsw_settings.index_dir, service.embedder.model, hnsw_settings.chunk, precision=hnsw_settings.embed.backend.precision)
     return QAService(hnsw_settings, service.embedder, index)
 
 
@@ -160,7 +160,7 @@ def test_unknown_index_type_in_the_manifest_is_a_clear_error(
     (build / "manifest.json").write_text(json.dumps(manifest))
     model = hnsw_service.embedder.model
     with pytest.raises(IndexUnavailableError, match=r"manifest .* is unreadable: .*IndexMagicTree"):
-        load_index(tmp_path, model, hnsw_settings.chunk)
+        load_index(tmp_path, model, hnsw_settings.chunk, precision=hnsw_settings.embed.backend.precision)
     assert "unreadable manifest" in (index_problem(hnsw_settings.with_overrides(index_dir=tmp_path), model) or "")
 
 
@@ -173,7 +173,7 @@ def test_manifest_and_faiss_file_of_different_types_are_refused(
     (build / "manifest.json").write_text(json.dumps(manifest))
     message = "passages.faiss holds a IndexHNSWSQ, the manifest says IndexFlatIP"
     with pytest.raises(IndexUnavailableError, match=message):
-        load_index(tmp_path, hnsw_service.embedder.model, hnsw_settings.chunk)
+        load_index(tmp_path, hnsw_service.embedder.model, hnsw_settings.chunk, precision=hnsw_settings.embed.backend.precision)
 
 
 def test_calibration_that_cannot_reach_its_target_says_so(caplog: pytest.LogCaptureFixture) -> None:
@@ -220,7 +220,7 @@ def test_index_settings_from_the_environment() -> None:
 def test_faiss_threads_apply_in_threads_started_after_loading(settings: Settings, service: QAService, threads: int) -> None:
     """OpenMP keeps its thread count per thread: a web server's worker, started later, must not
     search with one OpenMP thread per core."""
-    index = load_index(settings.index_dir, service.embedder.model, settings.chunk, faiss_threads=threads)
+    index = load_index(settings.index_dir, service.embedder.model, settings.chunk, precision=settings.embed.backend.precision, faiss_threads=threads)
     seen: list[int] = []
 
     def search_then_look() -> None:

@@ -21,7 +21,7 @@ def _gold_questions() -> list[str]:
 
 
 def test_scores_at_equals_every_score_taken_at_those_rows(service: QAService, settings: Settings) -> None:
-    loaded = load_index(settings.index_dir, service.embedder.model, settings.chunk)
+    loaded = load_index(settings.index_dir, service.embedder.model, settings.chunk, precision=settings.embed.backend.precision)
     rng = np.random.default_rng(0)
     for lexical in (loaded.sentence_lexical, loaded.lexical):
         every_row = lexical.scores("")
@@ -35,7 +35,7 @@ def test_scores_at_equals_every_score_taken_at_those_rows(service: QAService, se
 
 
 def test_a_repeated_word_counts_as_often_as_in_full_scoring(service: QAService, settings: Settings) -> None:
-    lexical = load_index(settings.index_dir, service.embedder.model, settings.chunk).sentence_lexical
+    lexical = load_index(settings.index_dir, service.embedder.model, settings.chunk, precision=settings.embed.backend.precision).sentence_lexical
     rows = np.arange(len(lexical.scores("")))
     once, twice = lexical.scores_at("capital", rows), lexical.scores_at("capital capital", rows)
     assert once.any()

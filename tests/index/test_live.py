@@ -127,7 +127,7 @@ def test_bad_writes_are_refused_and_change_nothing(live: QAService) -> None:
         with pytest.raises(error):
             live.put_document(doc_id, data)
     big = live.settings.with_overrides(max_upload_bytes=64)
-    small = QAService(big, live.embedder, load_index(big.index_dir, live.embedder.model, big.chunk),
+    small = QAService(big, live.embedder, load_index(big.index_dir, live.embedder.model, big.chunk, precision=big.embed.backend.precision),
                       document_embedder=live._document_embedder)
     with pytest.raises(TooLargeError):
         small.put_document("harbour.txt", HARBOUR)

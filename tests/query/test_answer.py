@@ -53,7 +53,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory, tokenizer: TokenCounter) -> t
     settings = Settings(docs_dir=root / "docs", index_dir=root / "index", chunk=ChunkSettings(group_tokens=0))
     embedder = KeywordEmbedder(KEYWORDS)
     build_index(settings, embedder, tokenizer)
-    return settings, load_index(settings.index_dir, embedder.model, settings.chunk)
+    return settings, load_index(settings.index_dir, embedder.model, settings.chunk, precision=settings.embed.backend.precision)
 
 
 def ask(tiny: tuple[Settings, LoadedIndex], question: str, answer: AnswerSettings = EXACT, filters: Filters | None = None,
