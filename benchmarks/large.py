@@ -153,7 +153,8 @@ def time_dense_search(
     settings: Settings, model: ResolvedModel, question_vectors: np.ndarray, time_limit_seconds: float
 ) -> LatencySummary:
     """One dense search per question over the served index, as `/ask` makes it (depth, threads, efSearch)."""
-    index = load_index(settings.index_dir, model, settings.chunk, faiss_threads=settings.index.faiss_threads)
+    index = load_index(settings.index_dir, model, settings.chunk, precision=settings.embed.backend.precision,
+                       faiss_threads=settings.index.faiss_threads)
     depth = settings.retrieval.candidates
     return summarize(time_each(lambda vector: index.dense.search(vector, depth), question_vectors, time_limit_seconds))
 

@@ -116,7 +116,7 @@ def corpus_copy(settings: Settings, reference: QAService, embedder: Embedder, ro
     if cache:
         # Again after the build, which keeps only the entries of the documents it holds.
         reference_cache.copy_to(local.index_dir / CACHE_FILE)
-    index = load_index(local.index_dir, reference.embedder.model, local.chunk)
+    index = load_index(local.index_dir, reference.embedder.model, local.chunk, precision=local.embed.backend.precision)
     return QAService(local, reference.embedder, index, document_embedder=embedder)
 
 
