@@ -51,3 +51,22 @@ def test_build_checks_postings_are_in_row_order() -> None:
     _check_postings_sorted(np.array([0, 2, 1, 3]), np.array([0, 0, 2, 2, 4]))  # empty postings too
     with pytest.raises(RuntimeError, match="out of row order"):
         _check_postings_sorted(np.array([0, 2, 3, 1]), np.array([0, 2, 4]))
+
+
+def test_the_array_built_index_is_bm25s_own_bit_for_bit(service: QAService, settings: Settings) -> None:
+    """`LexicalIndex` builds bm25s's score matrix without its per-document loop: the same files."""
+    import bm25s
+
+    from rag.index.lexical import tokenize
+
+    texts = [t.text[turn.start : turn.end] for t in service.index.transcripts.values() for turn in t.turns]
+    texts += ["", "the the the", "Port port PORT ports 2,037 2,037", "Xiamen"]  # empty, stopwords only, repeats
+    tokens = [tokenize(text) or ["\x00"] for text in texts]
+    reference = bm25s.BM25()
+    reference.index(tokens, show_progress=False)
+    built = LexicalIndex.from_tokens(tokens)
+    assert built._model.vocab_dict == reference.vocab_dict
+    for name in ("data", "indices", "indptr"):
+        mine, theirs = built._model.scores[name], reference.scores[name]
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), name
+    assert built._model.scores["num_docs"] == reference.scores["num_docs"] == len(texts)
