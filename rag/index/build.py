@@ -64,9 +64,9 @@ def build_index(
         raise CorpusError(f"no transcript text found in {settings.docs_dir}{reasons}")
     passages, passage_vectors, sentence_vectors = table.passages, table.passage_vectors, table.sentence_vectors
     sentence_keys, rows_by_passage = table.sentence_keys, table.sentence_rows
-    lexical = LexicalIndex.build(table.passage_texts)
-    sources = {t.doc_id: t.text for t in transcripts}
-    sentence_lexical = LexicalIndex.build([sources[doc][start:end] for doc, start, end in sentence_keys])
+    # The words were counted when each document was first prepared (and kept in the cache).
+    lexical = LexicalIndex.from_words(table.passage_words)
+    sentence_lexical = LexicalIndex.from_words(table.sentence_words)
     # Building parallelises across vectors and queries, and embedding is done: all threads.
     dense.set_threads(settings.embed.threads)
     try:

@@ -1,6 +1,6 @@
 """Prepared documents kept in SQLite, so a rebuild or a write parses, chunks and embeds only what changed.
 
-A document's entry (its parsed transcript, its passages and their vectors) is keyed by
+A document's entry (its parsed transcript, its passages, their vectors and their words) is keyed by
 everything those depend on: the pipeline version, the model's weights, the chunk settings, the
 document id (its suffix picks the reader) and the content hash of its bytes. Any change to one
 of them is a different key, so an entry is never stale; entries no build uses any more are
@@ -40,9 +40,13 @@ CREATE TABLE IF NOT EXISTS document_vectors (
     chunks BLOB NOT NULL,
     passages BLOB NOT NULL,
     sentences BLOB NOT NULL,
-    stored_at REAL NOT NULL
+    stored_at REAL NOT NULL,
+    words BLOB
 )
 """
+# Caches made before words were kept get the column; their rows read as without words.
+_ADD_WORDS = "ALTER TABLE document_vectors ADD COLUMN words BLOB"
+_WORDS = msgspec.msgpack.Decoder(tuple[list[list[str]], list[list[str]]])
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,23 @@ class DocumentVectors:
 
 
 @dataclass(frozen=True)
+class DocumentWords:
+    """The words BM25 counts (`rag.index.lexical.tokenize`) in each passage text and each
+    distinct sentence of a document: kept, so a rebuild does not tokenise them again."""
+
+    passages: list[list[str]]
+    sentences: list[list[str]]
+
+
+@dataclass(frozen=True)
 class CachedDocument:
-    """What a build keeps of one document: the transcript, its passages, their vectors."""
+    """What a build keeps of one document: the transcript, its passages, their vectors, their words."""
 
     transcript: Transcript
     passages: list[Passage]
     vectors: DocumentVectors
+    words: DocumentWords | None = None
+    """None for an entry stored before words were kept."""
 
 
 class DocumentCache:
@@ -73,6 +88,8 @@ class DocumentCache:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
+            if "words" not in {row[1] for row in db.execute("PRAGMA table_info(document_vectors)")}:
+                db.execute(_ADD_WORDS)
 
     def key(self, doc_id: str, sha256: str) -> str:
         """The entry key of a document with this id and content hash under this cache's settings."""
@@ -88,13 +105,14 @@ class DocumentCache:
             for first in range(0, len(wanted), 500):
                 chunk = wanted[first : first + 500]
                 rows = db.execute(
-                    f"SELECT key, dimension, transcript, chunks, passages, sentences FROM document_vectors "
+                    f"SELECT key, dimension, transcript, chunks, passages, sentences, words FROM document_vectors "
                     f"WHERE key IN ({','.join('?' * len(chunk))})", chunk,
                 )
-                for key, dimension, transcript, chunks, passages, sentences in rows:
+                for key, dimension, transcript, chunks, passages, sentences, words in rows:
                     found[key] = CachedDocument(
                         _TRANSCRIPT.decode(transcript), _PASSAGES.decode(chunks),
                         DocumentVectors(_matrix(passages, dimension), _matrix(sentences, dimension)),
+                        DocumentWords(*_WORDS.decode(words)) if words is not None else None,
                     )
         return found
 
@@ -104,13 +122,23 @@ class DocumentCache:
         encode = msgspec.msgpack.encode
         with self._connect() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO document_vectors VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO document_vectors "
+                "(key, doc_id, dimension, transcript, chunks, passages, sentences, stored_at, words) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (key, entry.transcript.doc_id, entry.vectors.passages.shape[1], encode(entry.transcript),
-                     encode(entry.passages), _blob(entry.vectors.passages), _blob(entry.vectors.sentences), now)
+                     encode(entry.passages), _blob(entry.vectors.passages), _blob(entry.vectors.sentences), now,
+                     encode((entry.words.passages, entry.words.sentences)) if entry.words is not None else None)
                     for key, entry in entries.items()
                 ],
             )
+
+    def add_words(self, words: dict[str, DocumentWords]) -> None:
+        """Store the words of entries kept before words were (their other columns stay)."""
+        encode = msgspec.msgpack.encode
+        with self._connect() as db:
+            db.executemany("UPDATE document_vectors SET words = ? WHERE key = ?",
+                           [(encode((w.passages, w.sentences)), key) for key, w in words.items()])
 
     def retain(self, keys: Iterable[str]) -> int:
         """Drop every entry whose key is not in `keys`; returns how many were dropped."""

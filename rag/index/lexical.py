@@ -95,8 +95,13 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
         """Index `texts` (one per passage, in passage order)."""
+        return cls.from_words([tokenize(t) for t in texts])
+
+    @classmethod
+    def from_words(cls, rows: list[list[str]]) -> LexicalIndex:
+        """Index rows already split into words by `tokenize` (some may have none), in row order."""
         # An empty token list would break bm25s; a placeholder keeps positions aligned.
-        return cls.from_tokens([tokenize(t) or ["\x00"] for t in texts])
+        return cls.from_tokens([words or ["\x00"] for words in rows])
 
     @classmethod
     def from_tokens(cls, documents: list[list[str]]) -> LexicalIndex:

@@ -18,7 +18,7 @@ from rag.chunking import TokenCounter, chunk_transcript, embedding_text, sentenc
 from rag.embedding import Embedder, SpanVectors
 from rag.errors import CorpusError
 from rag.index.lexical import Postings, tokenize
-from rag.index.document_cache import CachedDocument, DocumentVectors, DocumentCache
+from rag.index.document_cache import CachedDocument, DocumentCache, DocumentVectors, DocumentWords
 from rag.ingest.corpus import SourceDocument, Unreadable
 from rag.ingest.readers import parse_document
 from rag.settings import ChunkSettings
@@ -41,6 +41,8 @@ class DocumentPieces:
     sentence_rows: list[list[int]]
     """For each passage, the rows of its sentences in `sentence_keys` (local to the document)."""
     vectors: DocumentVectors
+    words: DocumentWords
+    """The words BM25 counts in each passage text and each sentence."""
 
     @property
     def doc_id(self) -> str:
@@ -54,13 +56,12 @@ class DocumentPieces:
     @functools.cached_property
     def passage_postings(self) -> Postings:
         """BM25's counts of the passage texts, made once: a live segment is re-made at every write."""
-        return Postings([tokenize(text) for text in self.passage_texts])
+        return Postings(self.words.passages)
 
     @functools.cached_property
     def sentence_postings(self) -> Postings:
         """BM25's counts of the distinct sentences, made once."""
-        text = self.transcript.text
-        return Postings([tokenize(text[start:end]) for _, start, end in self.sentence_keys])
+        return Postings(self.words.sentences)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class _Chunked:
     texts: list[str]
     keys: list[tuple[str, int, int]]
     rows: list[list[int]]
+    words: DocumentWords
 
 
 def prepare_documents(
@@ -86,11 +88,15 @@ def prepare_documents(
     keys = [cache.key(d.doc_id, d.sha256) for d in documents]
     cached = cache.get_many(keys)
     chunked: dict[str, _Chunked] = {}
+    counted: dict[str, DocumentWords] = {}
+    """Words counted now for entries cached without them: stored, so it happens once."""
     unparseable: list[Unreadable] = []
     for key, document in zip(keys, documents):
         entry = cached.get(key)
         if entry is not None:
-            chunked[key] = _chunked(document.sha256, entry.transcript, entry.passages)
+            chunked[key] = _chunked(document.sha256, entry.transcript, entry.passages, entry.words)
+            if entry.words is None:
+                counted[key] = chunked[key].words
             continue
         try:
             transcript = parse_document(document.doc_id, document.text, document.metadata)
@@ -98,30 +104,40 @@ def prepare_documents(
             unparseable.append(Unreadable(document.doc_id, document.sha256, str(exc)))
             continue
         chunked[key] = _chunked(document.sha256, transcript, chunk_transcript(transcript, tokenizer, chunk))
+    if counted:
+        cache.add_words(counted)
     missing = [key for key in chunked if key not in cached]
     vectors = {key: entry.vectors for key, entry in cached.items()}
     if missing:
         fresh = _embed([chunked[key] for key in missing], embedder, batch_size=batch_size, progress=progress)
         vectors.update(zip(missing, fresh))
         cache.put_many({
-            key: CachedDocument(chunked[key].transcript, chunked[key].passages, vectors[key]) for key in missing
+            key: CachedDocument(chunked[key].transcript, chunked[key].passages, vectors[key], chunked[key].words)
+            for key in missing
         })
     log.info("%d documents: %d prepared now, %d from the document cache", len(chunked), len(missing),
              len(chunked) - len(missing))
     pieces = [
-        DocumentPieces(c.sha256, c.transcript, c.passages, c.texts, c.keys, c.rows, vectors[key])
+        DocumentPieces(c.sha256, c.transcript, c.passages, c.texts, c.keys, c.rows, vectors[key], c.words)
         for key, c in chunked.items()
     ]
     return pieces, unparseable
 
 
-def _chunked(sha256: str, transcript: Transcript, passages: list[Passage]) -> _Chunked:
+def _chunked(
+    sha256: str, transcript: Transcript, passages: list[Passage], words: DocumentWords | None = None
+) -> _Chunked:
+    """The document's passage texts and distinct sentences; their words as cached, else counted now."""
     table: dict[tuple[str, int, int], int] = {}
     rows = [
         [table.setdefault((p.doc_id, s.start, s.end), len(table)) for s in p.sentences] for p in passages
     ]
     texts = [embedding_text(p, transcript) for p in passages]
-    return _Chunked(sha256, transcript, passages, texts, list(table), rows)
+    keys = list(table)
+    if words is None:
+        words = DocumentWords([tokenize(text) for text in texts],
+                              [tokenize(transcript.text[start:end]) for _, start, end in keys])
+    return _Chunked(sha256, transcript, passages, texts, keys, rows, words)
 
 
 def _embed(documents: list[_Chunked], embedder: Embedder, *, batch_size: int, progress: bool) -> list[DocumentVectors]:
@@ -179,6 +195,10 @@ class IndexTable:
     """For each passage, the rows of its sentences in `sentence_keys`."""
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
+    passage_words: list[list[str]]
+    """The words BM25 counts in each passage text, in passage order."""
+    sentence_words: list[list[str]]
+    """The same for each row of `sentence_keys`."""
 
 
 def assemble(pieces: Sequence[DocumentPieces], dimension: int | None = None) -> IndexTable:
@@ -197,6 +217,8 @@ def assemble(pieces: Sequence[DocumentPieces], dimension: int | None = None) -> 
         sentence_rows=rows,
         passage_vectors=_stack([p.vectors.passages for p in pieces], width),
         sentence_vectors=_stack([p.vectors.sentences for p in pieces], width),
+        passage_words=[words for p in pieces for words in p.words.passages],
+        sentence_words=[words for p in pieces for words in p.words.sentences],
     )
 
 
