@@ -110,3 +110,15 @@ def test_the_eval_harness_reads_every_format_in_citation_coordinates(mixed) -> N
     folder = DocsFolder(docs)
     for entry in service.index.transcripts.entries:
         assert folder.get(entry.doc_id) == service.document(entry.doc_id).text
+
+
+def test_a_question_put_to_the_witness_is_quoted_with_its_reply(mixed) -> None:
+    """Counsel's `Q.` repeats the words asked about and ranks high; the reply after it is the answer."""
+    service, docs = mixed
+    answer = service.ask("What time did the neighbour leave?")
+    texts = [e.text for e in answer.extracts if e.citation.doc_id == "deposition.txt"]
+    assert "What time did he leave?" in texts and "Around eight." in texts
+    assert texts.index("Around eight.") == texts.index("What time did he leave?") + 1
+    reply = next(e for e in answer.extracts if e.text == "Around eight.")
+    assert reply.citation.speaker == "A"
+    assert_checks_out(service, docs, answer)

@@ -57,10 +57,9 @@ def build_answer(
         why = reason(signals(evidence, index), confidence, min_score)
         return Answer(question=question, abstained=True, extracts=[], passages=retrieved,
                       confidence=confidence, abstain_reason=why)
-    chosen = sorted(
-        (c for c in ranked[: settings.max_extract_sentences] if c.score >= ranked[0].score - settings.margin),
-        key=lambda c: (c.passage.doc_id, c.start),
-    )
+    chosen = _with_replies(index, [
+        c for c in ranked[: settings.max_extract_sentences] if c.score >= ranked[0].score - settings.margin
+    ])
     extracts = [_extract(index, group) for group in _merge_adjacent(index, chosen)]
     return Answer(question=question, abstained=False, extracts=extracts, passages=retrieved, confidence=confidence)
 
@@ -142,6 +141,31 @@ def _fit(text: str, kind: str | None, question: str, settings: AnswerSettings) -
     asked about and answers nothing)."""
     bonus = settings.type_bonus if kind is not None and has_type(text, kind, question) else 0.0
     return bonus - (settings.question_penalty if text.rstrip().endswith("?") else 0.0)
+
+
+def _with_replies(index: ReadIndex, chosen: list[_Candidate]) -> list[_Candidate]:
+    """`chosen` in source order, with the first sentence of the reply after any chosen sentence
+    that is itself a question put to the speakers (counsel's `Q.`, a journalist's question).
+
+    Such a sentence repeats the words asked about, so it ranks high, but the answer is what
+    follows it ("What time did he leave?" / "Around eight."). It is kept (asked "which outlet
+    asked ...", the question's own speaker is the answer) and the reply is quoted after it,
+    when the reply's first sentence is in the same passage.
+    """
+    picked = {(c.passage.doc_id, c.start): c for c in chosen}
+    for candidate in chosen:
+        transcript = index.transcripts[candidate.passage.doc_id]
+        turn = transcript.turn_at(candidate.start)
+        if turn is None or turn.kind is not TurnKind.QUESTION or turn.index + 1 >= len(transcript.turns):
+            continue
+        reply = transcript.turns[turn.index + 1]
+        if reply.kind in (TurnKind.QUESTION, TurnKind.HEADER):
+            continue
+        first = next((s for s in candidate.passage.sentences if reply.start <= s.start < reply.end), None)
+        if first is not None:
+            picked.setdefault((candidate.passage.doc_id, first.start), _Candidate(
+                candidate.passage, first.start, first.end, candidate.score, candidate.similarity, candidate.relevance))
+    return sorted(picked.values(), key=lambda c: (c.passage.doc_id, c.start))
 
 
 def _merge_adjacent(index: ReadIndex, chosen: list[_Candidate]) -> list[list[_Candidate]]:
