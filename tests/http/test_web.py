@@ -58,15 +58,20 @@ def seed_server(service: QAService, settings: Settings, tmp_path_factory: pytest
         yield base
 
 
-@pytest.fixture(scope="module")
-def protected_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`rag serve` needing `API_KEY`, over a one-file corpus full of markup it indexes at startup."""
-    folder = tmp_path_factory.mktemp("web-hostile")
+def _one_file_server(tmp_path_factory: pytest.TempPathFactory, name: str, env: dict[str, str]) -> Iterator[str]:
+    """`rag serve` with `env` over a one-file corpus full of markup, which it indexes at startup."""
+    folder = tmp_path_factory.mktemp(name)
     docs = folder / "docs"
     docs.mkdir()
     (docs / HOSTILE_DOC).write_bytes(HOSTILE_TEXT.encode("utf-8"))
-    with live_server(folder / "index", docs, folder / "serve.log", env={"RAG_API_KEYS": API_KEY}) as base:
+    with live_server(folder / "index", docs, folder / "serve.log", env=env) as base:
         yield base
+
+
+@pytest.fixture(scope="module")
+def protected_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`rag serve` needing `API_KEY`, over a one-file corpus full of markup it indexes at startup."""
+    yield from _one_file_server(tmp_path_factory, "web-hostile", {"RAG_API_KEYS": API_KEY})
 
 
 @pytest.fixture(scope="module")
@@ -298,12 +303,7 @@ FERRY_CAPTIONS = b"""WEBVTT
 @pytest.fixture(scope="module")
 def writable_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`rag serve` taking writes with `WRITE_KEY`, over a one-file corpus."""
-    folder = tmp_path_factory.mktemp("web-writable")
-    docs = folder / "docs"
-    docs.mkdir()
-    (docs / HOSTILE_DOC).write_bytes(HOSTILE_TEXT.encode("utf-8"))
-    with live_server(folder / "index", docs, folder / "serve.log", env={"RAG_WRITE_API_KEYS": WRITE_KEY}) as base:
-        yield base
+    yield from _one_file_server(tmp_path_factory, "web-writable", {"RAG_WRITE_API_KEYS": WRITE_KEY})
 
 
 def test_a_transcript_uploaded_from_the_page_is_answerable_at_once(watched: Watched, writable_server: str) -> None:
