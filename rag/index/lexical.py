@@ -73,14 +73,14 @@ class _ArrayBM25(bm25s.BM25):
         idf = np.array([math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0 for df in frequencies],
                        dtype=self.dtype)
         tf = counts.astype(np.float32)
-        average = np.asarray(lengths).mean()
+        average = lengths.mean()
         tfc = tf / (self.k1 * ((1 - self.b) + self.b * lengths[doc_index] / average) + tf)
         scores = (idf[word_index] * tfc).astype(self.dtype)
         data, indices, indptr = self._np_csc(
             data=scores, rows=doc_index.astype(self.int_dtype), cols=word_index.astype(self.int_dtype),
             shape=(n_docs, n_vocab),
         )
-        return {"data": data.astype(self.dtype), "indices": indices, "indptr": indptr, "num_docs": n_docs}
+        return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
 
 
 class LexicalIndex:

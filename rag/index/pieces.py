@@ -88,8 +88,8 @@ def prepare_documents(
     keys = [cache.key(d.doc_id, d.sha256) for d in documents]
     cached = cache.get_many(keys)
     chunked: dict[str, _Chunked] = {}
+    # Words counted now for entries cached without them: stored, so it happens once.
     counted: dict[str, DocumentWords] = {}
-    """Words counted now for entries cached without them: stored, so it happens once."""
     unparseable: list[Unreadable] = []
     for key, document in zip(keys, documents):
         entry = cached.get(key)
@@ -188,7 +188,6 @@ class IndexTable:
 
     transcripts: list[Transcript]
     passages: list[Passage]
-    passage_texts: list[str]
     sentence_keys: list[tuple[str, int, int]]
     """Distinct sentences: row i of `sentence_vectors` is entry i."""
     sentence_rows: list[list[int]]
@@ -212,7 +211,6 @@ def assemble(pieces: Sequence[DocumentPieces], dimension: int | None = None) -> 
     return IndexTable(
         transcripts=[p.transcript for p in pieces],
         passages=[passage for p in pieces for passage in p.passages],
-        passage_texts=[text for p in pieces for text in p.passage_texts],
         sentence_keys=[key for p in pieces for key in p.sentence_keys],
         sentence_rows=rows,
         passage_vectors=_stack([p.vectors.passages for p in pieces], width),
