@@ -46,7 +46,7 @@ from rag.index import (
     CURRENT_LINK,
     build_index,
     index_problem,
-    load_index,
+    load_configured_index,
     read_manifest,
 )
 from rag.chunking.tokens import load_encoding
@@ -153,8 +153,7 @@ def time_dense_search(
     settings: Settings, model: ResolvedModel, question_vectors: np.ndarray, time_limit_seconds: float
 ) -> LatencySummary:
     """One dense search per question over the served index, as `/ask` makes it (depth, threads, efSearch)."""
-    index = load_index(settings.index_dir, model, settings.chunk, precision=settings.embed.backend.precision,
-                       faiss_threads=settings.index.faiss_threads)
+    index = load_configured_index(settings, model)
     depth = settings.retrieval.candidates
     return summarize(time_each(lambda vector: index.dense.search(vector, depth), question_vectors, time_limit_seconds))
 

@@ -32,7 +32,7 @@ from rag.embedding import Embedder
 from rag.evaluation import load_gold
 from rag.evaluation.runner import run_eval
 from rag.evaluation.types import Metrics
-from rag.index import load_index
+from rag.index import load_configured_index
 from rag.index.document_cache import CACHE_FILE, document_cache
 from rag.service import QAService, ensure_index, open_service
 from rag.settings import Settings
@@ -116,7 +116,7 @@ def corpus_copy(settings: Settings, reference: QAService, embedder: Embedder, ro
     if cache:
         # Again after the build, which keeps only the entries of the documents it holds.
         reference_cache.copy_to(local.index_dir / CACHE_FILE)
-    index = load_index(local.index_dir, reference.embedder.model, local.chunk, precision=local.embed.backend.precision)
+    index = load_configured_index(local, reference.embedder.model)
     return QAService(local, reference.embedder, index, document_embedder=embedder)
 
 

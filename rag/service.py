@@ -21,7 +21,7 @@ from rag.ingest.uploads import remove_staged
 from rag.index.changes import IndexWriter, ServedIndex, WriteResult
 from rag.index.watch import FolderWatcher
 from rag.query.filters import allowed_positions
-from rag.index import LoadedIndex, build_index, index_problem, load_index
+from rag.index import LoadedIndex, build_index, index_problem, load_configured_index
 from rag.embedding.batching import QuestionVectors
 from rag.types import Answer, DocumentSummary, Filters, Speaker, Turn, TurnKind
 from rag.query.retrieval import ScoredPassage, search
@@ -286,10 +286,7 @@ class QAService:
 
     def reload(self) -> None:
         """Load the current build from disk and swap it in; requests in flight keep the old one."""
-        index = load_index(
-            self.settings.index_dir, self.embedder.model, self.settings.chunk,
-            precision=self.settings.embed.backend.precision, faiss_threads=self.settings.index.faiss_threads,
-        )
+        index = load_configured_index(self.settings, self.embedder.model)
         self._min_score = _min_score(index, self.settings, self.answerability)
         with self._lock:
             writer = self._writer
@@ -330,8 +327,7 @@ def open_service(settings: Settings, *, build_if_needed: bool = True, progress: 
              "RAG_QUERY_THREADS, RAG_QUERY_LANES, RAG_THREADS and RAG_FAISS_THREADS override)",
              embed.query_threads, embed.query_lanes, embed.threads, settings.index.faiss_threads, usable_cores())
     embedder = load_question_encoder(settings, model)
-    index = load_index(settings.index_dir, model, settings.chunk, precision=embed.backend.precision,
-                       faiss_threads=settings.index.faiss_threads)
+    index = load_configured_index(settings, model)
     return QAService(settings, embedder, index)
 
 

@@ -23,7 +23,7 @@ from rag.errors import CorpusError, NotFoundError, TooLargeError, UnprocessableE
 from rag.index.build import build_index
 from rag.index.layout import build_lock, remove_old_builds
 from rag.index.live import LiveIndex, live_index
-from rag.index.load import LoadedIndex, load_index
+from rag.index.load import LoadedIndex, load_configured_index
 from rag.index.pieces import DocumentPieces, prepare_documents
 from rag.index.document_cache import document_cache
 from rag.ingest.corpus import SourceDocument, read_document, scan_corpus, sidecar_bytes, source_document
@@ -205,10 +205,7 @@ class IndexWriter:
         return prepared[0]
 
     def _load_current(self) -> LoadedIndex:
-        return load_index(
-            self._settings.index_dir, self._embedder.model, self._settings.chunk,
-            precision=self._settings.embed.backend.precision, faiss_threads=self._settings.index.faiss_threads,
-        )
+        return load_configured_index(self._settings, self._embedder.model)
 
     def _passages_of(self, doc_id: str) -> int:
         """How many passages the served version of `doc_id` has (the lock is held)."""

@@ -18,7 +18,7 @@ from rag.index.manifest import Manifest, manifest_mismatch, read_manifest
 from rag.index.store import DOCUMENTS_DIR, PASSAGES_DIR, DocumentStore, PassageTable, map_array
 from rag.index.where import positions_where
 from rag.ingest.corpus import file_sha256
-from rag.settings import DEFAULT_FAISS_THREADS, ChunkSettings
+from rag.settings import DEFAULT_FAISS_THREADS, ChunkSettings, Settings
 from rag.types import Where
 
 
@@ -110,3 +110,10 @@ def load_index(
         sentence_vectors=sentence_vectors,
         sentence_lexical=sentence_lexical,
     )
+
+
+def load_configured_index(settings: Settings, model: ResolvedModel) -> LoadedIndex:
+    """`load_index` of `settings.index_dir`, checked against `model` and the settings' chunking and
+    vector precision, searching with `settings.index.faiss_threads`: how the service loads a build."""
+    return load_index(settings.index_dir, model, settings.chunk, precision=settings.embed.backend.precision,
+                      faiss_threads=settings.index.faiss_threads)
