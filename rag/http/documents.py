@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
-
-from dataclasses import dataclass
 
 import anyio
 from litestar import Request, Response, delete, post, put
 from litestar.datastructures import State, UploadFile
-
 from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
