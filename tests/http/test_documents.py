@@ -156,3 +156,30 @@ def test_an_acknowledged_write_survives_kill_9(
     with serve_process(env, tmp_path / "second.log") as (base, _):
         answer = httpx.post(f"{base}/ask", json={"question": DESIGNER_QUESTION}, timeout=30).json()
         assert answer["extracts"][0]["citation"]["doc_id"] == "harbour.txt"
+
+
+def test_an_acknowledged_replace_and_delete_survive_kill_9(
+    settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    live = live_copy(settings, service, embedder, tmp_path)
+    env = {"RAG_INDEX_DIR": str(live.settings.index_dir), "RAG_DOCS_DIR": str(live.settings.docs_dir),
+           "RAG_WRITE_API_KEYS": WRITE_KEY}
+    replaced, deleted = "002_7ca9be58c1b9d84c.txt", "001_0c22fd98c8d2c594.txt"
+    with serve_process(env, tmp_path / "first.log") as (base, pid):
+        response = httpx.put(f"{base}/documents/{replaced}", content=HARBOUR,
+                             headers={**WRITE, "Content-Type": "text/plain"}, timeout=120)
+        assert response.status_code == 200 and response.json()["outcome"] == "replaced", response.text
+        response = httpx.delete(f"{base}/documents/{deleted}", headers=WRITE, timeout=120)
+        assert response.status_code == 200 and response.json()["outcome"] == "deleted", response.text
+        os.kill(pid, signal.SIGKILL)
+    with serve_process(env, tmp_path / "second.log") as (base, _):
+        listed = {d["doc_id"] for d in httpx.get(f"{base}/documents", timeout=30).json()}
+        assert deleted not in listed and replaced in listed
+        text = httpx.get(f"{base}/documents/{replaced}", timeout=30).json()["text"]
+        assert text == HARBOUR.decode()
+        answer = httpx.post(f"{base}/ask", json={"question": DESIGNER_QUESTION}, timeout=30).json()
+        assert answer["extracts"][0]["citation"]["doc_id"] == replaced
+        foreign = httpx.post(f"{base}/ask", json={"question": "How much foreign capital did the pilot FTZs use?",
+                                                  "k": 50}, timeout=30).json()
+        assert all(e["citation"]["doc_id"] != deleted for e in foreign["extracts"])
+        assert all(p["doc_id"] != deleted for p in foreign["passages"])
