@@ -11,9 +11,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from benchmarks.http_client import AsyncKeepAliveClient, HttpFailure, KeepAliveClient, json_body
 from benchmarks.results import ConcurrentResult, HttpResult, LatencySummary, ProfileRun
 from benchmarks.server import RunningServer
 from benchmarks.stats import (
@@ -57,7 +57,7 @@ def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], pla
     """Warm up, time one client, then each concurrency level; RSS and CPU come from /proc."""
     if not questions:
         raise ValueError(f"no questions to ask the {corpus} server")
-    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+    with KeepAliveClient(server.base_url) as http:
         single_client(http, questions, plan.warmup, plan.time_limit_seconds)
         rss_idle, anon_idle = resident_bytes(server.pid), anonymous_resident_bytes(server.pid)
         observed_before = _observed_ask_seconds(http)
@@ -93,7 +93,7 @@ def bench_profile(
     server: RunningServer, corpus: str, settings: dict[str, str], questions: Sequence[str], plan: LoadPlan
 ) -> ProfileRun:
     """One client, then the first concurrency level only, against a server started with `settings`."""
-    with httpx.Client(base_url=server.base_url, timeout=30) as http:
+    with KeepAliveClient(server.base_url) as http:
         single_client(http, questions, plan.warmup, plan.time_limit_seconds)
         single = single_client(http, questions, plan.single_requests, plan.time_limit_seconds)
     bursts = [concurrent_burst(server, questions, clients, plan.concurrent_requests, plan.time_limit_seconds)
@@ -101,18 +101,24 @@ def bench_profile(
     return ProfileRun(corpus=corpus, settings=settings, single=single.summary(), concurrent=bursts)
 
 
-def single_client(http: httpx.Client, questions: Sequence[str], requests: int, time_limit: float) -> Tally:
+def ask_bodies(questions: Sequence[str]) -> list[bytes]:
+    """The `POST /ask` body of each question, encoded before the clock starts."""
+    return [json_body({"question": question}) for question in questions]
+
+
+def single_client(http: KeepAliveClient, questions: Sequence[str], requests: int, time_limit: float) -> Tally:
     """`requests` questions (cycled) one after another, stopping early at `time_limit` seconds."""
     tally = Tally()
+    bodies = ask_bodies(questions)
     deadline = time.monotonic() + time_limit
     for i in range(requests):
         if time.monotonic() > deadline:
             break
         started = time.perf_counter()
         try:
-            response = http.post("/ask", json={"question": questions[i % len(questions)]})
-            ok = response.status_code == ASK_STATUS
-        except httpx.HTTPError:
+            status, _ = http.request("POST", "/ask", bodies[i % len(bodies)])
+            ok = status == ASK_STATUS
+        except HttpFailure:
             ok = False
         tally.latencies.append(time.perf_counter() - started)
         tally.answered += ok
@@ -120,12 +126,15 @@ def single_client(http: httpx.Client, questions: Sequence[str], requests: int, t
     return tally
 
 
-def _observed_ask_seconds(http: httpx.Client) -> tuple[float, float] | None:
+def _observed_ask_seconds(http: KeepAliveClient) -> tuple[float, float] | None:
     """(sum, count) of the server's own `POST /ask` latency histogram in `/metrics`, if it exposes one."""
     try:
-        text = http.get("/metrics").text
-    except httpx.HTTPError:
+        status, body = http.request("GET", "/metrics")
+    except HttpFailure:
         return None
+    if status != 200:
+        return None
+    text = body.decode()
     total = count = 0.0
     found = False
     for family in text_string_to_metric_families(text):
@@ -145,7 +154,7 @@ def _mean_ms(before: tuple[float, float] | None, after: tuple[float, float] | No
     return round(1000 * (after[0] - before[0]) / (after[1] - before[1]), 3)
 
 
-def _health(http: httpx.Client, requests: int, time_limit: float) -> list[float]:
+def _health(http: KeepAliveClient, requests: int, time_limit: float) -> list[float]:
     """Round trips of `GET /health`: the floor the HTTP stack puts under every request."""
     seconds: list[float] = []
     deadline = time.monotonic() + time_limit
@@ -153,7 +162,7 @@ def _health(http: httpx.Client, requests: int, time_limit: float) -> list[float]
         if time.monotonic() > deadline:
             break
         started = time.perf_counter()
-        http.get("/health")
+        http.request("GET", "/health")
         seconds.append(time.perf_counter() - started)
     return seconds
 
@@ -190,7 +199,9 @@ async def _burst(
     deadline = time.monotonic() + time_limit
     timed_out = False
 
-    async def worker(http: httpx.AsyncClient) -> None:
+    bodies = ask_bodies(questions)
+
+    async def worker(http: AsyncKeepAliveClient) -> None:
         nonlocal timed_out
         for i in next_request:
             if time.monotonic() > deadline:
@@ -198,18 +209,21 @@ async def _burst(
                 return
             started = time.perf_counter()
             try:
-                response = await http.post("/ask", json={"question": questions[i % len(questions)]})
-                ok = response.status_code == ASK_STATUS
-            except httpx.HTTPError:
+                status, _ = await http.request("POST", "/ask", bodies[i % len(bodies)])
+                ok = status == ASK_STATUS
+            except HttpFailure:
                 ok = False
             tally.latencies.append(time.perf_counter() - started)
             tally.answered += ok
             tally.errors += not ok
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
-        # Outer guard: requests in flight at the deadline get the client timeout, then everything stops.
-        await asyncio.wait_for(asyncio.gather(*(worker(http) for _ in range(clients))), time_limit + 60)
+    connections = [AsyncKeepAliveClient(base) for _ in range(clients)]
+    try:
+        # Outer guard: requests in flight at the deadline get a minute more, then everything stops.
+        await asyncio.wait_for(asyncio.gather(*(worker(http) for http in connections)), time_limit + 60)
+    finally:
+        for http in connections:
+            await http.close()
     return tally, timed_out
 
 

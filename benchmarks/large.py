@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 from rag.index.dense import HNSWIndexSpec, IndexSpec
+from benchmarks.http_client import KeepAliveClient
 from benchmarks.http_load import single_client
 from benchmarks.results import LargeResult, LatencySummary, ServerMemory
 from benchmarks.server import serve
@@ -139,7 +139,7 @@ def measure_server(corpus: ServedCorpus, plan: LargePlan, log_path: Path) -> Ser
     with serve(corpus.index_dir, corpus.docs_dir, log_path) as server:
         time.sleep(_SETTLE_SECONDS)
         rss_idle, anon_idle = resident_bytes(server.pid), anonymous_resident_bytes(server.pid)
-        with httpx.Client(base_url=server.base_url, timeout=30) as http:
+        with KeepAliveClient(server.base_url) as http:
             tally = single_client(http, corpus.questions, plan.requests, plan.time_limit_seconds)
         return ServerMemory(
             corpus=corpus.name, passages=server.passages, start_seconds=round(server.start_seconds, 2),

@@ -158,7 +158,7 @@ def _http(result: BenchResult) -> str:
     return (
         "## Query latency over HTTP\n\n`POST /ask {\"question\": ...}` (default k) against `rag serve` on "
         "127.0.0.1, a separate process; questions cycle through the corpus's gold file. Latency is measured by the "
-        "client (httpx, keep-alive), after a warm-up. Server CPU comes from /proc/<pid>/stat, RSS from "
+        "client (keep-alive connections: `http.client` for one client, asyncio streams for many; `benchmarks/http_client.py`), after a warm-up. Server CPU comes from /proc/<pid>/stat, RSS from "
         "/proc/<pid>/status; server-side mean is the server's own `/metrics` histogram over the same requests.\n\n"
         + table(["corpus", "passages", "one client `/ask` p50 / p95 / p99 ms", "server-side mean ms",
                  "`GET /health` p50 / p95 / p99 ms",
