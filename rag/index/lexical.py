@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,11 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords(words) if words else []
 
 
+def bm25_idf(df: int, n: int) -> float:
+    """Lucene's idf of a word in `df` of `n` rows, as bm25s computes it (0 for a word in none)."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+
+
 class _ArrayBM25(bm25s.BM25):
     """bm25s's BM25 whose index is built by array operations instead of a Python loop per
     document: the hook bm25s offers for building "in a different way". For its default
@@ -70,8 +75,7 @@ class _ArrayBM25(bm25s.BM25):
         frequencies = np.bincount(word_index, minlength=n_vocab).tolist()
         # As bm25s computes them: idf in double precision, stored as float32; the term
         # frequency part in double precision from float32 counts; the product stored as float32.
-        idf = np.array([math.log(1 + (n_docs - df + 0.5) / (df + 0.5)) if df else 0.0 for df in frequencies],
-                       dtype=self.dtype)
+        idf = np.array([bm25_idf(df, n_docs) for df in frequencies], dtype=self.dtype)
         tf = counts.astype(np.float32)
         average = lengths.mean()
         tfc = tf / (self.k1 * ((1 - self.b) + self.b * lengths[doc_index] / average) + tf)
@@ -151,14 +155,36 @@ class LexicalIndex:
         indptr = self._model.scores["indptr"]
         return int(indptr[token_id + 1] - indptr[token_id])
 
-    def scores(self, question: str) -> np.ndarray:
-        """BM25 score of every passage for `question` (zeros when no word is known)."""
-        ids = self._token_ids(question)
-        if not ids:
-            return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
-        return self._model.get_scores_from_ids(ids).astype(np.float32, copy=False)
+    def rows_with(self, token: str) -> np.ndarray:
+        """The rows containing the (tokenized) word `token`, ascending (a view of the postings)."""
+        token_id = self._vocab.get(token)
+        if token_id is None:
+            return np.zeros(0, dtype=np.int64)
+        indices, indptr = self._model.scores["indices"], self._model.scores["indptr"]
+        return indices[indptr[token_id] : indptr[token_id + 1]]
 
-    def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:
+    def scores(self, question: str, weights: Mapping[str, float] | None = None) -> np.ndarray:
+        """BM25 score of every passage for `question` (zeros when no word is known).
+
+        `weights` scales each word's part (a word absent from it keeps weight 1): a live index
+        rescales the build's idf to the statistics of the rows it serves now.
+        """
+        if weights is None:
+            ids = self._token_ids(question)
+            if not ids:
+                return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
+            return self._model.get_scores_from_ids(ids).astype(np.float32, copy=False)
+        data, indices, indptr = (self._model.scores[name] for name in ("data", "indices", "indptr"))
+        out = np.zeros(self._model.scores["num_docs"], dtype=np.float32)
+        for token in tokenize(question):
+            token_id = self._vocab.get(token)
+            if token_id is not None:
+                start, end = int(indptr[token_id]), int(indptr[token_id + 1])
+                # A word's postings name each row once, so a plain fancy-index add is exact.
+                out[indices[start:end]] += data[start:end] * np.float32(weights.get(token, 1.0))
+        return out
+
+    def scores_at(self, question: str, rows: np.ndarray, weights: Mapping[str, float] | None = None) -> np.ndarray:
         """`scores(question)[rows]`, computed for those rows only.
 
         Answering scores the few dozen sentences of the top passages; scoring all of them
@@ -170,14 +196,18 @@ class LexicalIndex:
         # every word's whole postings list before searching it.
         rows = np.asarray(rows).astype(indices.dtype, copy=False)
         out = np.zeros(len(rows), dtype=np.float32)
-        for token_id in self._token_ids(question):
+        for token in tokenize(question):
+            token_id = self._vocab.get(token)
+            if token_id is None:
+                continue
             start, end = int(indptr[token_id]), int(indptr[token_id + 1])
             if start == end:
                 continue
             postings = indices[start:end]
             at = np.minimum(np.searchsorted(postings, rows), end - start - 1)
             present = postings[at] == rows
-            out[present] += data[start:end][at[present]]
+            found = data[start:end][at[present]]
+            out[present] += found if weights is None else found * np.float32(weights.get(token, 1.0))
         return out
 
     def _token_ids(self, question: str) -> list[int]:
@@ -245,14 +275,17 @@ class SegmentLexical:
         """The words BM25 counts in `text`."""
         return tokenize(text)
 
+    def own_frequency(self, token: str) -> int:
+        """Rows of this segment containing `token`."""
+        return sum(len(part.words[token][0]) for part in self._parts if token in part.words)
+
     def document_frequency(self, token: str) -> int:
         """Rows of the build and of this segment containing `token`."""
-        return self._base.document_frequency(token) + sum(
-            len(part.words[token][0]) for part in self._parts if token in part.words
-        )
+        return self._base.document_frequency(token) + self.own_frequency(token)
 
-    def scores(self, question: str) -> np.ndarray:
-        """BM25 score of every row for `question`."""
+    def scores(self, question: str, idf: Mapping[str, float] | None = None) -> np.ndarray:
+        """BM25 score of every row for `question`; each word's idf from `idf` when given, else
+        from the build's rows and these together."""
         out = np.zeros(self._n, dtype=np.float32)
         k1, b = self._base.parameters
         total = self._base.num_docs + self._n
@@ -264,11 +297,11 @@ class SegmentLexical:
             tf = np.concatenate([counts for _, (_, counts, _) in found])
             lengths = np.concatenate([row_lengths for _, (_, _, row_lengths) in found])
             df = self._base.document_frequency(token) + len(rows)
-            idf = np.log(1 + (total - df + 0.5) / (df + 0.5))
+            weight = idf[token] if idf is not None else bm25_idf(df, total)
             norm = k1 * ((1 - b) + b * lengths / self._base.avg_doc_len)
-            out[rows] += (idf * tf / (tf + norm)).astype(np.float32)
+            out[rows] += (weight * tf / (tf + norm)).astype(np.float32)
         return out
 
-    def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:
-        """`scores(question)[rows]`."""
-        return self.scores(question)[rows]
+    def scores_at(self, question: str, rows: np.ndarray, idf: Mapping[str, float] | None = None) -> np.ndarray:
+        """`scores(question, idf)[rows]`."""
+        return self.scores(question, idf)[rows]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.index.lexical import LexicalIndex, SegmentLexical
+from rag.index.lexical import LexicalIndex, SegmentLexical, bm25_idf
 from rag.index.load import LoadedIndex
 from rag.index.manifest import Manifest
 from rag.index.pieces import DocumentPieces, assemble
@@ -72,10 +72,14 @@ class LiveIndex:
         self.version = version
         """Changes with every write: the build id, then the number of writes applied to it."""
         mask = np.zeros(len(base.passages), dtype=bool)
+        sentence_mask = np.zeros(base.sentence_vectors.shape[0], dtype=bool)
+        sentence_rows = base.passages.sentence_rows
         for doc_id in hidden:
             entry = base.transcripts.entry(doc_id)
             if entry is not None:
                 mask[entry.first_passage : entry.end_passage] = True
+                offsets = sentence_rows.offsets
+                sentence_mask[sentence_rows.values[offsets[entry.first_passage] : offsets[entry.end_passage]]] = True
         self._hidden_mask = mask
         self._n_hidden = int(mask.sum())
         self._visible = np.flatnonzero(~mask).astype(np.int64) if self._n_hidden else None
@@ -84,7 +88,8 @@ class LiveIndex:
         self.dense = _Dense(self)
         n_base = len(base.passages)
         self.lexical = _Lexical(base.lexical, segment.lexical, n_base, mask if self._n_hidden else None)
-        self.sentence_lexical = _Lexical(base.sentence_lexical, segment.sentence_lexical, segment.first_sentence, None)
+        self.sentence_lexical = _Lexical(base.sentence_lexical, segment.sentence_lexical, segment.first_sentence,
+                                         sentence_mask if self._n_hidden else None)
         self.sentence_vectors = _Rows(base.sentence_vectors, segment.sentence_vectors)
 
     @property
@@ -250,39 +255,63 @@ class _Dense:
 
 
 class _Lexical:
-    """The build's BM25 rows then the segment's; hidden rows of the build score 0."""
+    """The build's BM25 rows then the segment's; hidden rows of the build score 0.
+
+    Scores follow the rows served now: a word's idf counts the build's rows less the hidden
+    ones plus the segment's, and the build's precomputed scores are rescaled by the ratio of
+    that idf to the one they were built with (a word's score is its idf times a part that
+    does not depend on other rows). Only the mean row length stays the build's until
+    compaction, so a write moves every other row's score as a full build would, up to that.
+    """
 
     def __init__(self, base: LexicalIndex, segment: SegmentLexical, first_row: int, hidden: np.ndarray | None) -> None:
         self._base = base
         self._segment = segment
         self._first = first_row
         self._hidden = hidden
+        self._n_rows = base.num_docs - (int(hidden.sum()) if hidden is not None else 0) + len(segment)
 
     @property
     def num_docs(self) -> int:
-        return self._segment.num_docs
+        """Rows served: the build's visible rows and the segment's."""
+        return self._n_rows
 
     def words(self, text: str) -> list[str]:
         return self._base.words(text)
 
     def document_frequency(self, token: str) -> int:
-        # Hidden rows still count: statistics follow the build until compaction, as scores do.
-        return self._segment.document_frequency(token)
+        """Rows served that contain `token`."""
+        in_base = self._base.rows_with(token)
+        hidden = int(self._hidden[in_base].sum()) if self._hidden is not None and len(in_base) else 0
+        return len(in_base) - hidden + self._segment.own_frequency(token)
+
+    def _idf(self, question: str) -> tuple[dict[str, float], dict[str, float]]:
+        """Each question word's idf over the rows served now, and the factor that takes the
+        build's scores of the word there."""
+        idf: dict[str, float] = {}
+        rescale: dict[str, float] = {}
+        for token in set(self._base.words(question)):
+            idf[token] = now = bm25_idf(self.document_frequency(token), self._n_rows)
+            built = bm25_idf(self._base.document_frequency(token), self._base.num_docs)
+            rescale[token] = now / built if built else 1.0
+        return idf, rescale
 
     def scores(self, question: str) -> np.ndarray:
-        base = self._base.scores(question)
+        idf, rescale = self._idf(question)
+        base = self._base.scores(question, rescale)
         if self._hidden is not None:
             base = np.where(self._hidden, np.float32(0), base)
-        return np.concatenate([base, self._segment.scores(question)])
+        return np.concatenate([base, self._segment.scores(question, idf)])
 
     def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:
+        idf, rescale = self._idf(question)
         rows = np.asarray(rows, dtype=np.int64)
         in_segment = rows >= self._first
         out = np.zeros(len(rows), dtype=np.float32)
         if (~in_segment).any():
-            out[~in_segment] = self._base.scores_at(question, rows[~in_segment])
+            out[~in_segment] = self._base.scores_at(question, rows[~in_segment], rescale)
         if in_segment.any():
-            out[in_segment] = self._segment.scores_at(question, rows[in_segment] - self._first)
+            out[in_segment] = self._segment.scores_at(question, rows[in_segment] - self._first, idf)
         return out
 
 

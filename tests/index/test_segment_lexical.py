@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from rag.index.lexical import LexicalIndex, Postings, SegmentLexical, tokenize
+from rag.index.live import _Lexical
 
 
 def test_segment_rows_score_with_the_builds_statistics_and_their_own_counts() -> None:
@@ -28,3 +29,23 @@ def test_segment_rows_score_with_the_builds_statistics_and_their_own_counts() ->
     assert segment.scores("apple cherry zebra") == pytest.approx([both, 0.0], rel=1e-6)
     assert segment.scores_at("date", np.array([1, 0])) == pytest.approx([expected(1, 1, 2), 0.0], rel=1e-6)
     assert segment.scores("the of").tolist() == [0.0, 0.0]
+
+
+def test_a_live_index_scores_as_a_full_build_of_the_rows_it_serves() -> None:
+    # Every row two words long, so the mean length (kept from the build until compaction) is
+    # the same before and after; everything else must match a build of the served rows.
+    base = LexicalIndex.build(["apple banana", "banana cherry", "cherry date", "banana banana"])
+    segment = SegmentLexical(base, [Postings([tokenize("apple cherry"), tokenize("elder banana")])])
+    hidden = np.array([False, True, False, False])  # "banana cherry" deleted
+    live = _Lexical(base, segment, 4, hidden)
+    full = LexicalIndex.build(["apple banana", "cherry date", "banana banana", "apple cherry", "elder banana"])
+    served = np.array([0, 2, 3, 4, 5])  # the live rows the full build's rows 0-4 are
+
+    assert live.num_docs == 5
+    for question in ("apple", "banana", "cherry date", "elder apple banana", "banana banana", "zebra"):
+        scores = live.scores(question)
+        assert scores[1] == 0.0
+        assert scores[served] == pytest.approx(full.scores(question), rel=1e-6, abs=1e-7)
+        assert live.scores_at(question, served[::-1]) == pytest.approx(full.scores(question)[::-1], rel=1e-6, abs=1e-7)
+        for word in tokenize(question):
+            assert live.document_frequency(word) == full.document_frequency(word)
