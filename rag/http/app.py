@@ -193,7 +193,9 @@ def create_app(settings: Settings, service: QAService | None = None, *, watch: b
             _ask_route(settings), get_passage, list_documents, get_document, metrics_endpoint,
             *write_routes(settings, _service, policy.require_write_key),
         ],
-        guards=[policy.require_api_key],
+        # Without API keys the guard has nothing to check; Litestar would still copy the route
+        # handler to call it, on the event loop of every request.
+        guards=[policy.require_api_key] if policy.api_keys_required else [],
         security=SECURITY if policy.api_keys_required else None,
     )
     admin = Router(path="/admin", route_handlers=[reload_index], guards=[policy.require_admin_key], security=SECURITY)

@@ -6,6 +6,7 @@ import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,10 @@ BM25_FILES = (
     "vocab.index.json",
     "params.index.json",
     "lengths.json",
+    "row_lengths.npy",
 )
 _LENGTHS = "lengths.json"
+_ROW_LENGTHS = "row_lengths.npy"
 
 
 @lru_cache(maxsize=1)
@@ -87,14 +90,26 @@ class _ArrayBM25(bm25s.BM25):
         return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
 
 
+@dataclass(frozen=True)
+class Statistics:
+    """The corpus-wide figures BM25 scores a row with, when they are not the ones it was built with."""
+
+    idf: Mapping[str, float]
+    """Each question word's idf."""
+    avg_doc_len: float
+    """The mean row length in words."""
+
+
 class LexicalIndex:
     """BM25 scores for every passage; saved as plain .npy/.json files (no pickle), read memory-mapped."""
 
-    def __init__(self, model: bm25s.BM25, avg_doc_len: float) -> None:
+    def __init__(self, model: bm25s.BM25, avg_doc_len: float, row_lengths: np.ndarray) -> None:
         self._model = model
         self._vocab: dict[str, int] = model.vocab_dict
         self.avg_doc_len = avg_doc_len
         """Mean number of tokens per row: live segments score their rows against it."""
+        self.row_lengths = row_lengths
+        """Each row's length in words (an empty row counts 1, its placeholder)."""
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -113,12 +128,14 @@ class LexicalIndex:
         model = _ArrayBM25()
         model.index(documents, show_progress=False)
         _check_postings_sorted(model.scores["indices"], model.scores["indptr"])
-        return cls(model, float(np.mean([len(d) for d in documents])) if documents else 1.0)
+        lengths = np.fromiter(map(len, documents), dtype=np.int32, count=len(documents))
+        return cls(model, float(lengths.mean()) if len(lengths) else 1.0, lengths)
 
     def save(self, folder: Path) -> None:
         """Write the index files into `folder`."""
         self._model.save(str(folder), show_progress=False)
         (folder / _LENGTHS).write_bytes(msgspec.json.encode({"avg_doc_len": self.avg_doc_len}))
+        np.save(folder / _ROW_LENGTHS, np.asarray(self.row_lengths, dtype=np.int32), allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
@@ -131,7 +148,7 @@ class LexicalIndex:
         for name in ("data", "indices", "indptr"):
             model.scores[name] = model.scores[name].view(np.ndarray)
         lengths = msgspec.json.decode((folder / _LENGTHS).read_bytes(), type=dict[str, float])
-        return cls(model, lengths["avg_doc_len"])
+        return cls(model, lengths["avg_doc_len"], np.load(folder / _ROW_LENGTHS, mmap_mode="r", allow_pickle=False))
 
     @property
     def num_docs(self) -> int:
@@ -163,13 +180,13 @@ class LexicalIndex:
         indices, indptr = self._model.scores["indices"], self._model.scores["indptr"]
         return indices[indptr[token_id] : indptr[token_id + 1]]
 
-    def scores(self, question: str, weights: Mapping[str, float] | None = None) -> np.ndarray:
+    def scores(self, question: str, statistics: Statistics | None = None) -> np.ndarray:
         """BM25 score of every passage for `question` (zeros when no word is known).
 
-        `weights` scales each word's part (a word absent from it keeps weight 1): a live index
-        rescales the build's idf to the statistics of the rows it serves now.
+        With `statistics`, each row is scored with that idf and mean length instead of the
+        ones the index was built with: a live index scores the rows it serves now.
         """
-        if weights is None:
+        if statistics is None:
             ids = self._token_ids(question)
             if not ids:
                 return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
@@ -180,12 +197,13 @@ class LexicalIndex:
             token_id = self._vocab.get(token)
             if token_id is not None:
                 start, end = int(indptr[token_id]), int(indptr[token_id + 1])
+                rows = indices[start:end]
                 # A word's postings name each row once, so a plain fancy-index add is exact.
-                out[indices[start:end]] += data[start:end] * np.float32(weights.get(token, 1.0))
+                out[rows] += self._rescored(token, rows, data[start:end], statistics)
         return out
 
-    def scores_at(self, question: str, rows: np.ndarray, weights: Mapping[str, float] | None = None) -> np.ndarray:
-        """`scores(question)[rows]`, computed for those rows only.
+    def scores_at(self, question: str, rows: np.ndarray, statistics: Statistics | None = None) -> np.ndarray:
+        """`scores(question, statistics)[rows]`, computed for those rows only.
 
         Answering scores the few dozen sentences of the top passages; scoring all of them
         costs a dense array the size of the corpus (6.5M sentences at 1M passages). Each
@@ -207,8 +225,24 @@ class LexicalIndex:
             at = np.minimum(np.searchsorted(postings, rows), end - start - 1)
             present = postings[at] == rows
             found = data[start:end][at[present]]
-            out[present] += found if weights is None else found * np.float32(weights.get(token, 1.0))
+            out[present] += found if statistics is None else self._rescored(token, rows[present], found, statistics)
         return out
+
+    def _rescored(self, token: str, rows: np.ndarray, stored: np.ndarray, statistics: Statistics) -> np.ndarray:
+        """The stored scores of `token` in `rows`, recomputed with `statistics`.
+
+        A stored score is idf × tf / (tf + k1 (1 - b + b len / mean)); with the build's idf and
+        mean, and the row's length, that gives back tf, a whole number, exactly after rounding.
+        The score is then computed as a build would with the new idf and mean.
+        """
+        k1, b = self.parameters
+        built_idf = np.float32(bm25_idf(self.document_frequency(token), self.num_docs))
+        lengths = np.asarray(self.row_lengths[rows], dtype=np.float64)
+        part = stored.astype(np.float64) / float(built_idf)
+        built_norm = k1 * ((1 - b) + b * lengths / self.avg_doc_len)
+        tf = np.rint(part * built_norm / np.maximum(1 - part, 1e-12))
+        norm = k1 * ((1 - b) + b * lengths / statistics.avg_doc_len)
+        return (np.float32(statistics.idf[token]) * (tf / (tf + norm))).astype(np.float32)
 
     def _token_ids(self, question: str) -> list[int]:
         """Vocabulary ids of the question's words, repeats kept (a repeated word counts twice, as in bm25s)."""
@@ -283,9 +317,14 @@ class SegmentLexical:
         """Rows of the build and of this segment containing `token`."""
         return self._base.document_frequency(token) + self.own_frequency(token)
 
-    def scores(self, question: str, idf: Mapping[str, float] | None = None) -> np.ndarray:
-        """BM25 score of every row for `question`; each word's idf from `idf` when given, else
-        from the build's rows and these together."""
+    @property
+    def total_length(self) -> int:
+        """The rows' lengths summed, an empty row counting 1 as in a build."""
+        return int(sum(np.maximum(part.lengths, 1).sum() for part in self._parts))
+
+    def scores(self, question: str, statistics: Statistics | None = None) -> np.ndarray:
+        """BM25 score of every row for `question`, with `statistics` when given, else with the
+        build's mean length and each word's idf over the build's rows and these together."""
         out = np.zeros(self._n, dtype=np.float32)
         k1, b = self._base.parameters
         total = self._base.num_docs + self._n
@@ -296,12 +335,15 @@ class SegmentLexical:
             rows = np.concatenate([first + found_rows for first, (found_rows, _, _) in found])
             tf = np.concatenate([counts for _, (_, counts, _) in found])
             lengths = np.concatenate([row_lengths for _, (_, _, row_lengths) in found])
-            df = self._base.document_frequency(token) + len(rows)
-            weight = idf[token] if idf is not None else bm25_idf(df, total)
-            norm = k1 * ((1 - b) + b * lengths / self._base.avg_doc_len)
-            out[rows] += (weight * tf / (tf + norm)).astype(np.float32)
+            if statistics is None:
+                idf, mean = bm25_idf(self._base.document_frequency(token) + len(rows), total), self._base.avg_doc_len
+            else:
+                idf, mean = np.float32(statistics.idf[token]), statistics.avg_doc_len
+            # As a build computes it: idf as float32, the length part in double precision.
+            norm = k1 * ((1 - b) + b * lengths.astype(np.float64) / mean)
+            out[rows] += (idf * (tf / (tf + norm))).astype(np.float32)
         return out
 
-    def scores_at(self, question: str, rows: np.ndarray, idf: Mapping[str, float] | None = None) -> np.ndarray:
-        """`scores(question, idf)[rows]`."""
-        return self.scores(question, idf)[rows]
+    def scores_at(self, question: str, rows: np.ndarray, statistics: Statistics | None = None) -> np.ndarray:
+        """`scores(question, statistics)[rows]`."""
+        return self.scores(question, statistics)[rows]

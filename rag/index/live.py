@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.index.lexical import LexicalIndex, SegmentLexical, bm25_idf
+from rag.index.lexical import LexicalIndex, SegmentLexical, Statistics, bm25_idf, tokenize
 from rag.index.load import LoadedIndex
 from rag.index.manifest import Manifest
 from rag.index.pieces import DocumentPieces, assemble
@@ -257,11 +257,10 @@ class _Dense:
 class _Lexical:
     """The build's BM25 rows then the segment's; hidden rows of the build score 0.
 
-    Scores follow the rows served now: a word's idf counts the build's rows less the hidden
-    ones plus the segment's, and the build's precomputed scores are rescaled by the ratio of
-    that idf to the one they were built with (a word's score is its idf times a part that
-    does not depend on other rows). Only the mean row length stays the build's until
-    compaction, so a write moves every other row's score as a full build would, up to that.
+    Every row is scored with the statistics of the rows served now, as a full build of them
+    would score it: a word's idf counts the build's rows less the hidden ones plus the
+    segment's, and the mean length is theirs. The build's stored scores are converted (see
+    `LexicalIndex.scores`), so a write moves other rows' scores as it would after compaction.
     """
 
     def __init__(self, base: LexicalIndex, segment: SegmentLexical, first_row: int, hidden: np.ndarray | None) -> None:
@@ -269,7 +268,11 @@ class _Lexical:
         self._segment = segment
         self._first = first_row
         self._hidden = hidden
-        self._n_rows = base.num_docs - (int(hidden.sum()) if hidden is not None else 0) + len(segment)
+        hidden_rows = np.flatnonzero(hidden) if hidden is not None else np.zeros(0, dtype=np.int64)
+        self._n_rows = base.num_docs - len(hidden_rows) + len(segment)
+        total_length = (base.avg_doc_len * base.num_docs - float(np.sum(base.row_lengths[hidden_rows]))
+                        + segment.total_length)
+        self._avg_doc_len = total_length / self._n_rows if self._n_rows else 1.0
 
     @property
     def num_docs(self) -> int:
@@ -285,33 +288,26 @@ class _Lexical:
         hidden = int(self._hidden[in_base].sum()) if self._hidden is not None and len(in_base) else 0
         return len(in_base) - hidden + self._segment.own_frequency(token)
 
-    def _idf(self, question: str) -> tuple[dict[str, float], dict[str, float]]:
-        """Each question word's idf over the rows served now, and the factor that takes the
-        build's scores of the word there."""
-        idf: dict[str, float] = {}
-        rescale: dict[str, float] = {}
-        for token in set(self._base.words(question)):
-            idf[token] = now = bm25_idf(self.document_frequency(token), self._n_rows)
-            built = bm25_idf(self._base.document_frequency(token), self._base.num_docs)
-            rescale[token] = now / built if built else 1.0
-        return idf, rescale
+    def _statistics(self, question: str) -> Statistics:
+        idf = {token: bm25_idf(self.document_frequency(token), self._n_rows) for token in set(tokenize(question))}
+        return Statistics(idf, self._avg_doc_len)
 
     def scores(self, question: str) -> np.ndarray:
-        idf, rescale = self._idf(question)
-        base = self._base.scores(question, rescale)
+        statistics = self._statistics(question)
+        base = self._base.scores(question, statistics)
         if self._hidden is not None:
             base = np.where(self._hidden, np.float32(0), base)
-        return np.concatenate([base, self._segment.scores(question, idf)])
+        return np.concatenate([base, self._segment.scores(question, statistics)])
 
     def scores_at(self, question: str, rows: np.ndarray) -> np.ndarray:
-        idf, rescale = self._idf(question)
+        statistics = self._statistics(question)
         rows = np.asarray(rows, dtype=np.int64)
         in_segment = rows >= self._first
         out = np.zeros(len(rows), dtype=np.float32)
         if (~in_segment).any():
-            out[~in_segment] = self._base.scores_at(question, rows[~in_segment], rescale)
+            out[~in_segment] = self._base.scores_at(question, rows[~in_segment], statistics)
         if in_segment.any():
-            out[in_segment] = self._segment.scores_at(question, rows[in_segment] - self._first, idf)
+            out[in_segment] = self._segment.scores_at(question, rows[in_segment] - self._first, statistics)
         return out
 
 

@@ -11,7 +11,7 @@ from rag.index.dense import IndexSpec
 from rag.embedding import ResolvedModel
 from rag.settings import ChunkSettings
 
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 """The index folder's format; an index of another format is rebuilt."""
 PIPELINE_VERSION = 3
 """Version of what parsing, chunking and indexing make of a corpus. Bump it when their output

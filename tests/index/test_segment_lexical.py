@@ -32,17 +32,17 @@ def test_segment_rows_score_with_the_builds_statistics_and_their_own_counts() ->
 
 
 def test_a_live_index_scores_as_a_full_build_of_the_rows_it_serves() -> None:
-    # Every row two words long, so the mean length (kept from the build until compaction) is
-    # the same before and after; everything else must match a build of the served rows.
-    base = LexicalIndex.build(["apple banana", "banana cherry", "cherry date", "banana banana"])
-    segment = SegmentLexical(base, [Postings([tokenize("apple cherry"), tokenize("elder banana")])])
-    hidden = np.array([False, True, False, False])  # "banana cherry" deleted
-    live = _Lexical(base, segment, 4, hidden)
-    full = LexicalIndex.build(["apple banana", "cherry date", "banana banana", "apple cherry", "elder banana"])
-    served = np.array([0, 2, 3, 4, 5])  # the live rows the full build's rows 0-4 are
+    # Rows of different lengths, one hidden and two written: idf and the mean length change.
+    base = LexicalIndex.build(["apple banana", "banana cherry cherry fig", "cherry date", "banana banana", ""])
+    segment = SegmentLexical(base, [Postings([tokenize("apple cherry"), tokenize("elder banana apple fig grape")])])
+    hidden = np.array([False, True, False, False, False])  # "banana cherry cherry fig" deleted
+    live = _Lexical(base, segment, 5, hidden)
+    full = LexicalIndex.build(["apple banana", "cherry date", "banana banana", "", "apple cherry",
+                               "elder banana apple fig grape"])
+    served = np.array([0, 2, 3, 4, 5, 6])  # the live rows the full build's rows 0-5 are
 
-    assert live.num_docs == 5
-    for question in ("apple", "banana", "cherry date", "elder apple banana", "banana banana", "zebra"):
+    assert live.num_docs == 6
+    for question in ("apple", "banana", "cherry date", "elder apple banana fig", "banana banana", "zebra"):
         scores = live.scores(question)
         assert scores[1] == 0.0
         assert scores[served] == pytest.approx(full.scores(question), rel=1e-6, abs=1e-7)
