@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import logging
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import faiss
@@ -48,7 +51,27 @@ def build_index(
     the index folder's document cache: only new and changed documents are parsed and embedded. `scan` is the
     corpus as already read (compaction reads it while holding the write lock).
     """
-    scan = scan or scan_corpus(settings.docs_dir)
+    with _cyclic_gc_paused():
+        return _build(settings, embedder, tokenizer, scan or scan_corpus(settings.docs_dir), progress)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector off for the duration: a build allocates millions of word lists
+    it keeps, and the collector's full passes over them were a quarter of a 100k-passage
+    rebuild from the document cache (52.8 s with, 38.7 s without). Builds make no cycles
+    worth collecting; reference counting still frees everything else at once. Process-wide,
+    so a server answering during a compaction skips cycle collection for that long too."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(settings: Settings, embedder: Embedder, tokenizer: TokenCounter, scan: CorpusScan, progress: bool) -> Path:
     cache = document_cache(settings, embedder)
     pieces, unparseable = prepare_documents(
         scan.documents, tokenizer, settings.chunk, embedder, cache, batch_size=settings.embed.batch_size,
