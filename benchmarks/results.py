@@ -29,6 +29,9 @@ class LoadSample:
     load1: float
     load5: float
     load15: float
+    cpu_ticks: tuple[int, int] | None = None
+    """The machine's CPU time since boot, (stolen, all), in clock ticks: on a virtual machine,
+    time the hypervisor gave other guests, which no load average shows. None off Linux."""
 
 
 @dataclass(frozen=True)

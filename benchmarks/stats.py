@@ -58,9 +58,34 @@ def rate(count: float, seconds: float) -> float:
 
 
 def load_sample(stage: str) -> LoadSample:
-    """The 1, 5 and 15-minute load averages now, labelled with the stage."""
+    """The 1, 5 and 15-minute load averages and the CPU ticks so far, labelled with the stage."""
     one, five, fifteen = os.getloadavg()
-    return LoadSample(stage=stage, load1=round(one, 2), load5=round(five, 2), load15=round(fifteen, 2))
+    return LoadSample(stage=stage, load1=round(one, 2), load5=round(five, 2), load15=round(fifteen, 2),
+                      cpu_ticks=_cpu_ticks())
+
+
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(stolen, all) CPU ticks of the machine since boot, from /proc/stat's `cpu` line."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    # user nice system idle iowait irq softirq steal [guest guest_nice]: guest time is
+    # already counted in user and nice.
+    if len(fields) < 9 or fields[0] != "cpu":
+        return None
+    ticks = [int(value) for value in fields[1:9]]
+    return ticks[7], sum(ticks)
+
+
+def steal_share(before: LoadSample, after: LoadSample) -> float | None:
+    """The share of CPU time stolen by the hypervisor between two samples (None when unknown)."""
+    if before.cpu_ticks is None or after.cpu_ticks is None:
+        return None
+    stolen = after.cpu_ticks[0] - before.cpu_ticks[0]
+    total = after.cpu_ticks[1] - before.cpu_ticks[1]
+    return stolen / total if total > 0 else None
 
 
 def machine(runtime: str) -> Machine:

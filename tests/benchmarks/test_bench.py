@@ -28,6 +28,7 @@ from benchmarks.results import (
     IndexTypeResult,
     LatencySummary,
     LexicalScaleResult,
+    LoadSample,
     LargeResult,
     Machine,
     ModelCost,
@@ -136,7 +137,9 @@ def _result() -> BenchResult:
 
     return BenchResult(
         created_at="2026-01-01T00:00:00+00:00", command="rag bench", git_commit="abc", git_dirty=False,
-        machine=machine, wall_seconds=600.0, corpora=corpora, load=[], notes=["a note"], builds=[build],
+        machine=machine, wall_seconds=600.0, corpora=corpora, notes=["a note"], builds=[build],
+        load=[LoadSample("start", 1.5, 1.0, 0.5, (100, 10_000)), LoadSample("build done", 2.0, 1.2, 0.6, (400, 11_000)),
+              LoadSample("off Linux", 1.0, 1.0, 1.0)],
         http=[_http("seeds", 100, 5.0, 25.0, 500, 300.0), _http("bench", 4_100, 9.0, 30.0, 600, 100.0)],
         profiles=[profile("seeds", 4.0, 5.0), profile("bench", 4.0, 6.0)],
         peers=[PeerResult("llamaindex", "seeds", "ok", query_p50_ms=20.0, query_p95_ms=30.0),
@@ -201,6 +204,9 @@ def test_report_is_written_as_markdown_and_json(tmp_path: Path) -> None:
     assert "## A real server at 100k passages" in text and "| bench x25 | 100,100 |" in text
     assert "## Targets" in text and "| bench | 35 | 4000 | 30000 |" in text and "a note" in text
     assert "| 1,000,000 | HNSW32 |" in text
+    # 300 of the 1,000 ticks between the first two samples went to other guests.
+    assert "| start | 1.5 | 1.0 | 0.5 |  |" in text and "| build done | 2.0 | 1.2 | 0.6 | 30% |" in text
+    assert "| off Linux | 1.0 | 1.0 | 1.0 |  |" in text
     data = json.loads(twin.read_text())
     assert data["http"][0]["single"]["p50_ms"] == 5.0 and data["builds"][0]["efficiency"] == 0.5
     assert read_result(twin) == result
