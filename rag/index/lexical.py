@@ -1,17 +1,17 @@
-"""Lexical retrieval: BM25 over passages (bm25s), with a tokenizer shared by indexing and querying."""
+"""Lexical retrieval: BM25 over passages, with a tokenizer shared by indexing and querying.
+
+The score matrix is built by bm25s (`rag.index.bm25_build`) and read back with numpy alone.
+"""
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-import bm25s
 import msgspec
 import numpy as np
 
@@ -23,6 +23,8 @@ STOPWORDS = frozenset(
     where which who whom why will with would you your about can could should shall may might must also just
     said say says tell told think thought many much""".split()
 )
+_VOCAB = "vocab.index.json"
+_PARAMS = "params.index.json"
 BM25_FILES = (
     "data.csc.index.npy",
     "indices.csc.index.npy",
@@ -54,40 +56,20 @@ def bm25_idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
 
-class _ArrayBM25(bm25s.BM25):
-    """bm25s's BM25 whose index is built by array operations instead of a Python loop per
-    document: the hook bm25s offers for building "in a different way". For its default
-    (Lucene) scoring the scores are bm25s's own, bit for bit (a test compares the arrays), made
-    about 10x faster, which is most of what a build spends outside the model."""
+@dataclass(frozen=True)
+class ScoreMatrix:
+    """BM25's precomputed scores in bm25s's layout: CSC, one column of postings per word, rows
+    ascending in each; the word ids; the parameters they were computed with."""
 
-    def build_index_from_ids(
-        self, unique_token_ids: list[int], corpus_token_ids: list[list[int]], show_progress: bool = True,
-        leave_progress: bool = False,
-    ) -> dict[str, Any]:
-        """The score matrix (CSC: postings by word, rows ascending) of `corpus_token_ids`."""
-        if self.method != "lucene" or self.idf_method != "lucene":
-            return super().build_index_from_ids(unique_token_ids, corpus_token_ids, show_progress, leave_progress)
-        self.nonoccurrence_array = None  # Lucene scoring has none; saving reads the attribute
-        n_docs, n_vocab = len(corpus_token_ids), len(unique_token_ids)
-        lengths = np.fromiter(map(len, corpus_token_ids), dtype=np.int64, count=n_docs)
-        tokens = np.fromiter(itertools.chain.from_iterable(corpus_token_ids), dtype=np.int64, count=int(lengths.sum()))
-        rows = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-        # One entry per (document, word) with the word's count in the document.
-        pairs, counts = np.unique(rows * n_vocab + tokens, return_counts=True)
-        doc_index, word_index = np.divmod(pairs, n_vocab)
-        frequencies = np.bincount(word_index, minlength=n_vocab).tolist()
-        # As bm25s computes them: idf in double precision, stored as float32; the term
-        # frequency part in double precision from float32 counts; the product stored as float32.
-        idf = np.array([bm25_idf(df, n_docs) for df in frequencies], dtype=self.dtype)
-        tf = counts.astype(np.float32)
-        average = lengths.mean()
-        tfc = tf / (self.k1 * ((1 - self.b) + self.b * lengths[doc_index] / average) + tf)
-        scores = (idf[word_index] * tfc).astype(self.dtype)
-        data, indices, indptr = self._np_csc(
-            data=scores, rows=doc_index.astype(self.int_dtype), cols=word_index.astype(self.int_dtype),
-            shape=(n_docs, n_vocab),
-        )
-        return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n_docs}
+    data: np.ndarray
+    """float32 score of each (row, word) posting."""
+    indices: np.ndarray
+    """int32 row of each posting."""
+    indptr: np.ndarray
+    """Word i's postings are `[indptr[i], indptr[i + 1])`."""
+    vocab: dict[str, int]
+    k1: float
+    b: float
 
 
 @dataclass(frozen=True)
@@ -103,9 +85,10 @@ class Statistics:
 class LexicalIndex:
     """BM25 scores for every passage; saved as plain .npy/.json files (no pickle), read memory-mapped."""
 
-    def __init__(self, model: bm25s.BM25, avg_doc_len: float, row_lengths: np.ndarray) -> None:
-        self._model = model
-        self._vocab: dict[str, int] = model.vocab_dict
+    def __init__(self, matrix: ScoreMatrix, avg_doc_len: float, row_lengths: np.ndarray) -> None:
+        self.matrix = matrix
+        self._data, self._indices, self._indptr = matrix.data, matrix.indices, matrix.indptr
+        self._vocab = matrix.vocab
         self.avg_doc_len = avg_doc_len
         """Mean number of tokens per row: live segments score their rows against it."""
         self.row_lengths = row_lengths
@@ -125,15 +108,22 @@ class LexicalIndex:
     @classmethod
     def from_tokens(cls, documents: list[list[str]]) -> LexicalIndex:
         """Index documents already tokenised (none empty), in row order."""
-        model = _ArrayBM25()
-        model.index(documents, show_progress=False)
-        _check_postings_sorted(model.scores["indices"], model.scores["indptr"])
+        from rag.index.bm25_build import score_matrix  # bm25s (and scipy) only where an index is built
+
+        matrix = score_matrix(documents)
+        _check_postings_sorted(matrix.indices, matrix.indptr)
         lengths = np.fromiter(map(len, documents), dtype=np.int32, count=len(documents))
-        return cls(model, float(lengths.mean()) if len(lengths) else 1.0, lengths)
+        return cls(matrix, float(lengths.mean()) if len(lengths) else 1.0, lengths)
 
     def save(self, folder: Path) -> None:
-        """Write the index files into `folder`."""
-        self._model.save(str(folder), show_progress=False)
+        """Write the index files into `folder` (the score matrix in bm25s's file layout)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, array in (("data", self._data), ("indices", self._indices), ("indptr", self._indptr)):
+            np.save(folder / f"{name}.csc.index.npy", array, allow_pickle=False)
+        (folder / _VOCAB).write_bytes(msgspec.json.encode(self._vocab))
+        params = {"k1": self.matrix.k1, "b": self.matrix.b, "method": "lucene", "idf_method": "lucene",
+                  "dtype": str(self._data.dtype), "int_dtype": str(self._indices.dtype), "num_docs": self.num_docs}
+        (folder / _PARAMS).write_bytes(msgspec.json.encode(params))
         (folder / _LENGTHS).write_bytes(msgspec.json.encode({"avg_doc_len": self.avg_doc_len}))
         np.save(folder / _ROW_LENGTHS, np.asarray(self.row_lengths, dtype=np.int32), allow_pickle=False)
 
@@ -141,19 +131,22 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         """Read an index written by `save`."""
         # Memory-mapped: a question reads the postings of its few words, not the whole matrix,
-        # so a large index costs page cache instead of resident memory.
-        model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0)
-        # Plain ndarray views of the same mapped pages: np.memmap's Python-level slicing costs
-        # more than scoring a short question's postings.
-        for name in ("data", "indices", "indptr"):
-            model.scores[name] = model.scores[name].view(np.ndarray)
+        # so a large index costs page cache instead of resident memory. Plain ndarray views of
+        # the mapped pages: np.memmap's Python-level slicing costs more than scoring a short
+        # question's postings. Read with numpy alone: bm25s would bring scipy into every
+        # serving process (0.2 s of its start).
+        data, indices, indptr = (np.load(folder / f"{name}.csc.index.npy", mmap_mode="r", allow_pickle=False)
+                                 .view(np.ndarray) for name in ("data", "indices", "indptr"))
+        params = msgspec.json.decode((folder / _PARAMS).read_bytes(), type=dict[str, object])
+        vocab = msgspec.json.decode((folder / _VOCAB).read_bytes(), type=dict[str, int])
         lengths = msgspec.json.decode((folder / _LENGTHS).read_bytes(), type=dict[str, float])
-        return cls(model, lengths["avg_doc_len"], np.load(folder / _ROW_LENGTHS, mmap_mode="r", allow_pickle=False))
+        matrix = ScoreMatrix(data, indices, indptr, vocab, float(params["k1"]), float(params["b"]))  # type: ignore[arg-type]
+        return cls(matrix, lengths["avg_doc_len"], np.load(folder / _ROW_LENGTHS, mmap_mode="r", allow_pickle=False))
 
     @property
     def num_docs(self) -> int:
         """Rows indexed."""
-        return int(self._model.scores["num_docs"])
+        return len(self.row_lengths)
 
     def words(self, text: str) -> list[str]:
         """The words BM25 counts in `text` (stemmed, no stopwords), repeats kept."""
@@ -162,23 +155,21 @@ class LexicalIndex:
     @property
     def parameters(self) -> tuple[float, float]:
         """BM25's (k1, b)."""
-        return float(self._model.k1), float(self._model.b)
+        return self.matrix.k1, self.matrix.b
 
     def document_frequency(self, token: str) -> int:
         """Rows containing the (tokenized) word `token`; 0 for a word the index does not know."""
         token_id = self._vocab.get(token)
         if token_id is None:
             return 0
-        indptr = self._model.scores["indptr"]
-        return int(indptr[token_id + 1] - indptr[token_id])
+        return int(self._indptr[token_id + 1] - self._indptr[token_id])
 
     def rows_with(self, token: str) -> np.ndarray:
         """The rows containing the (tokenized) word `token`, ascending (a view of the postings)."""
         token_id = self._vocab.get(token)
         if token_id is None:
             return np.zeros(0, dtype=np.int64)
-        indices, indptr = self._model.scores["indices"], self._model.scores["indptr"]
-        return indices[indptr[token_id] : indptr[token_id + 1]]
+        return self._indices[self._indptr[token_id] : self._indptr[token_id + 1]]
 
     def scores(self, question: str, statistics: Statistics | None = None) -> np.ndarray:
         """BM25 score of every passage for `question` (zeros when no word is known).
@@ -186,20 +177,16 @@ class LexicalIndex:
         With `statistics`, each row is scored with that idf and mean length instead of the
         ones the index was built with: a live index scores the rows it serves now.
         """
-        if statistics is None:
-            ids = self._token_ids(question)
-            if not ids:
-                return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
-            return self._model.get_scores_from_ids(ids).astype(np.float32, copy=False)
-        data, indices, indptr = (self._model.scores[name] for name in ("data", "indices", "indptr"))
-        out = np.zeros(self._model.scores["num_docs"], dtype=np.float32)
+        data, indices, indptr = self._data, self._indices, self._indptr
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        # Word by word in the question's order, repeats counted, as bm25s sums them.
         for token in tokenize(question):
             token_id = self._vocab.get(token)
             if token_id is not None:
                 start, end = int(indptr[token_id]), int(indptr[token_id + 1])
-                rows = indices[start:end]
+                rows, stored = indices[start:end], data[start:end]
                 # A word's postings name each row once, so a plain fancy-index add is exact.
-                out[rows] += self._rescored(token, rows, data[start:end], statistics)
+                out[rows] += stored if statistics is None else self._rescored(token, rows, stored, statistics)
         return out
 
     def scores_at(self, question: str, rows: np.ndarray, statistics: Statistics | None = None) -> np.ndarray:
@@ -209,7 +196,7 @@ class LexicalIndex:
         costs a dense array the size of the corpus (6.5M sentences at 1M passages). Each
         word's postings are sorted by row (checked at build), so a binary search finds the rows.
         """
-        data, indices, indptr = (self._model.scores[name] for name in ("data", "indices", "indptr"))
+        data, indices, indptr = self._data, self._indices, self._indptr
         # Rows in the postings' own integer type: with another, numpy would convert (copy)
         # every word's whole postings list before searching it.
         rows = np.asarray(rows).astype(indices.dtype, copy=False)
@@ -244,9 +231,6 @@ class LexicalIndex:
         norm = k1 * ((1 - b) + b * lengths / statistics.avg_doc_len)
         return (np.float32(statistics.idf[token]) * (tf / (tf + norm))).astype(np.float32)
 
-    def _token_ids(self, question: str) -> list[int]:
-        """Vocabulary ids of the question's words, repeats kept (a repeated word counts twice, as in bm25s)."""
-        return [self._vocab[t] for t in tokenize(question) if t in self._vocab]
 
 
 def _check_postings_sorted(indices: np.ndarray, indptr: np.ndarray) -> None:

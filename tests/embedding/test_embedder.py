@@ -210,7 +210,8 @@ def test_a_serving_process_never_imports_the_training_stack(service: QAService, 
         f"service = open_service(Settings.from_env(docs_dir=Path({str(settings.docs_dir)!r}), "
         f"index_dir=Path({str(settings.index_dir)!r})), build_if_needed=False)\n"
         "assert service.ask('How much foreign capital did the pilot FTZs use?').extracts\n"
-        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'optimum') if m in sys.modules))\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'optimum', 'bm25s', 'scipy')\n"
+        "             if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -47,9 +47,9 @@ def test_the_cache_keeps_each_documents_words_and_a_rebuild_indexes_them_as_coun
     passages = list(rebuilt.passages)
     texts = [embedding_text(p, rebuilt.transcripts[p.doc_id]) for p in passages]
     counted_anew = LexicalIndex.build(texts)
-    assert rebuilt.lexical._model.vocab_dict == counted_anew._model.vocab_dict
+    assert rebuilt.lexical.matrix.vocab == counted_anew.matrix.vocab
     for name in ("data", "indices", "indptr"):
-        assert np.array_equal(rebuilt.lexical._model.scores[name], counted_anew._model.scores[name]), name
+        assert np.array_equal(getattr(rebuilt.lexical.matrix, name), getattr(counted_anew.matrix, name)), name
 
 
 def test_a_cache_from_before_words_were_kept_still_serves(

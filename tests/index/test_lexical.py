@@ -53,7 +53,7 @@ def test_build_checks_postings_are_in_row_order() -> None:
         _check_postings_sorted(np.array([0, 2, 3, 1]), np.array([0, 2, 4]))
 
 
-def test_the_array_built_index_is_bm25s_own_bit_for_bit(service: QAService, settings: Settings) -> None:
+def test_the_array_built_index_is_bm25s_own_bit_for_bit(service: QAService, settings: Settings, tmp_path: Path) -> None:
     """`LexicalIndex` builds bm25s's score matrix without its per-document loop: the same files."""
     import bm25s
 
@@ -65,8 +65,15 @@ def test_the_array_built_index_is_bm25s_own_bit_for_bit(service: QAService, sett
     reference = bm25s.BM25()
     reference.index(tokens, show_progress=False)
     built = LexicalIndex.from_tokens(tokens)
-    assert built._model.vocab_dict == reference.vocab_dict
+    assert built.matrix.vocab == reference.vocab_dict
     for name in ("data", "indices", "indptr"):
-        mine, theirs = built._model.scores[name], reference.scores[name]
+        mine, theirs = getattr(built.matrix, name), reference.scores[name]
         assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), name
-    assert built._model.scores["num_docs"] == reference.scores["num_docs"] == len(texts)
+    assert built.num_docs == reference.scores["num_docs"] == len(texts)
+    # Scores summed as bm25s sums them, and the files read back without bm25s give the same.
+    built.save(tmp_path / "bm25")
+    loaded = LexicalIndex.load(tmp_path / "bm25")
+    for question in ("port containers Xiamen", "port port", "2,037 ports", "nothing known here"):
+        ids = [reference.vocab_dict[t] for t in tokenize(question) if t in reference.vocab_dict]
+        theirs = reference.get_scores_from_ids(ids) if ids else np.zeros(len(texts), dtype=np.float32)
+        assert np.array_equal(built.scores(question), theirs) and np.array_equal(loaded.scores(question), theirs)
