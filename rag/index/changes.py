@@ -233,7 +233,10 @@ class IndexWriter:
         """The build with `hidden` documents taken out and the `written` ones added."""
         if not (written or hidden):
             return self._base
-        return live_index(self._base, list(written.values()), frozenset(hidden), writes)
+        # The served segment's merged BM25 postings are extended, not redone, when documents
+        # were only added after it (the common write).
+        previous = self._served.segment if isinstance(self._served, LiveIndex) else None
+        return live_index(self._base, list(written.values()), frozenset(hidden), writes, previous)
 
     def _unchanged(self, doc_id: str, sha256: str) -> WriteResult:
         return WriteResult(doc_id, WriteOutcome.UNCHANGED, 0, 0, self._served.version, sha256)

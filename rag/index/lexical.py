@@ -274,12 +274,20 @@ class SegmentLexical:
     (a full build from the document cache) makes them exact again.
     """
 
-    def __init__(self, base: LexicalIndex, parts: Sequence[Postings]) -> None:
+    def __init__(self, base: LexicalIndex, parts: Sequence[Postings], previous: SegmentLexical | None = None) -> None:
         self._base = base
-        self._parts = list(parts)
-        firsts = np.cumsum([0] + [len(p) for p in self._parts])
-        self._firsts = [int(first) for first in firsts[:-1]]
-        self._n = int(firsts[-1])
+        self._parts = tuple(parts)
+        self._n = sum(len(part) for part in parts)
+        self._total_length = int(sum(np.maximum(part.lengths, 1).sum() for part in parts))
+        kept = previous._parts if previous is not None and previous._base is base else ()
+        if kept and len(kept) <= len(self._parts) and all(a is b for a, b in zip(kept, self._parts)):
+            assert previous is not None
+            self._words = _merged(self._parts[len(kept):], previous._words, previous._n)
+        else:
+            self._words = _merged(self._parts)
+        """Each word's rows in the segment, its counts there and those rows' lengths: merged at
+        the write (extending the previous segment's when the write only added documents), so a
+        question looks each word up once instead of once per written document."""
 
     def __len__(self) -> int:
         return self._n
@@ -295,7 +303,8 @@ class SegmentLexical:
 
     def own_frequency(self, token: str) -> int:
         """Rows of this segment containing `token`."""
-        return sum(len(part.words[token][0]) for part in self._parts if token in part.words)
+        found = self._words.get(token)
+        return 0 if found is None else len(found[0])
 
     def document_frequency(self, token: str) -> int:
         """Rows of the build and of this segment containing `token`."""
@@ -304,7 +313,7 @@ class SegmentLexical:
     @property
     def total_length(self) -> int:
         """The rows' lengths summed, an empty row counting 1 as in a build."""
-        return int(sum(np.maximum(part.lengths, 1).sum() for part in self._parts))
+        return self._total_length
 
     def scores(self, question: str, statistics: Statistics | None = None) -> np.ndarray:
         """BM25 score of every row for `question`, with `statistics` when given, else with the
@@ -313,12 +322,10 @@ class SegmentLexical:
         k1, b = self._base.parameters
         total = self._base.num_docs + self._n
         for token in tokenize(question):
-            found = [(first, part.words[token]) for first, part in zip(self._firsts, self._parts) if token in part.words]
-            if not found:
+            found = self._words.get(token)
+            if found is None:
                 continue
-            rows = np.concatenate([first + found_rows for first, (found_rows, _, _) in found])
-            tf = np.concatenate([counts for _, (_, counts, _) in found])
-            lengths = np.concatenate([row_lengths for _, (_, _, row_lengths) in found])
+            rows, tf, lengths = found
             if statistics is None:
                 idf, mean = bm25_idf(self._base.document_frequency(token) + len(rows), total), self._base.avg_doc_len
             else:
@@ -331,3 +338,27 @@ class SegmentLexical:
     def scores_at(self, question: str, rows: np.ndarray, statistics: Statistics | None = None) -> np.ndarray:
         """`scores(question, statistics)[rows]`."""
         return self.scores(question, statistics)[rows]
+
+
+def _merged(
+    parts: Sequence[Postings], into: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+    first: int = 0,
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The postings of consecutive parts as one, rows renumbered from `first` on, added after
+    the merged postings `into` (left unchanged: a reader may still be using them)."""
+    pieces: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+    for part in parts:
+        for token, (rows, counts, lengths) in part.words.items():
+            pieces.setdefault(token, []).append((rows + first, counts, lengths))
+        first += len(part)
+    merged = dict(into) if into else {}
+    for token, found in pieces.items():
+        earlier = merged.get(token)
+        if earlier is not None:
+            found.insert(0, earlier)
+        # Concatenated once per word: appending part by part would copy a common word's rows
+        # once per part.
+        merged[token] = found[0] if len(found) == 1 else (
+            np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found]),
+            np.concatenate([f[2] for f in found]))
+    return merged

@@ -29,7 +29,7 @@ _OVERFETCH_LIMIT = 256
 class Segment:
     """Documents written since the build, in memory, at positions from `first_position` on."""
 
-    def __init__(self, pieces: Sequence[DocumentPieces], base: LoadedIndex) -> None:
+    def __init__(self, pieces: Sequence[DocumentPieces], base: LoadedIndex, previous: Segment | None = None) -> None:
         dimension = base.manifest.model.dimension
         table = assemble(pieces, dimension)
         self.first_position = len(base.passages)
@@ -55,8 +55,12 @@ class Segment:
                 spoken.setdefault((passage.doc_id, speaker_key(name)), []).append(self.first_position + i)
         self.spoken_by = {key: np.asarray(rows, dtype=np.int64) for key, rows in spoken.items()}
         """Positions of each (document, speaker key)'s passages: speaker filters and boosts."""
-        self.lexical = SegmentLexical(base.lexical, [p.passage_postings for p in pieces])
-        self.sentence_lexical = SegmentLexical(base.sentence_lexical, [p.sentence_postings for p in pieces])
+        earlier = previous if previous is not None and previous.base is base else None
+        self.base = base
+        self.lexical = SegmentLexical(base.lexical, [p.passage_postings for p in pieces],
+                                      earlier.lexical if earlier else None)
+        self.sentence_lexical = SegmentLexical(base.sentence_lexical, [p.sentence_postings for p in pieces],
+                                               earlier.sentence_lexical if earlier else None)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -331,6 +335,10 @@ class _Rows:
         return out
 
 
-def live_index(base: LoadedIndex, pieces: Sequence[DocumentPieces], hidden: frozenset[str], writes: int) -> LiveIndex:
-    """The build with `hidden` documents removed and `pieces` added, as one index."""
-    return LiveIndex(base, Segment(pieces, base), hidden, f"{base.manifest.build_id}+{writes}")
+def live_index(
+    base: LoadedIndex, pieces: Sequence[DocumentPieces], hidden: frozenset[str], writes: int,
+    previous: Segment | None = None,
+) -> LiveIndex:
+    """The build with `hidden` documents removed and `pieces` added, as one index; `previous`,
+    the segment served before, lends what it merged of the same leading pieces."""
+    return LiveIndex(base, Segment(pieces, base, previous), hidden, f"{base.manifest.build_id}+{writes}")

@@ -49,3 +49,22 @@ def test_a_live_index_scores_as_a_full_build_of_the_rows_it_serves() -> None:
         assert live.scores_at(question, served[::-1]) == pytest.approx(full.scores(question)[::-1], rel=1e-6, abs=1e-7)
         for word in tokenize(question):
             assert live.document_frequency(word) == full.document_frequency(word)
+
+
+def test_a_segment_extends_the_previous_ones_merge_and_gives_the_same_scores() -> None:
+    base = LexicalIndex.build(["apple banana", "banana cherry", "cherry date"])
+    first, second, third = (Postings([tokenize(t) for t in texts]) for texts in (
+        ["apple apple cherry", "date"], ["banana date date", "elder"], ["apple elder fig", "cherry"]))
+    before = SegmentLexical(base, [first, second])
+    questions = ("apple", "date elder", "cherry fig banana", "zebra")
+    scores_before = [before.scores(q) for q in questions]
+    extended = SegmentLexical(base, [first, second, third], previous=before)
+    other_order = SegmentLexical(base, [second, first, third], previous=before)  # not a prefix: merged anew
+    for question, earlier in zip(questions, scores_before):
+        fresh = SegmentLexical(base, [first, second, third]).scores(question)
+        np.testing.assert_array_equal(extended.scores(question), fresh)
+        np.testing.assert_array_equal(other_order.scores(question),
+                                      SegmentLexical(base, [second, first, third]).scores(question))
+        np.testing.assert_array_equal(before.scores(question), earlier)  # the served segment is untouched
+        for word in tokenize(question):
+            assert extended.own_frequency(word) == SegmentLexical(base, [first, second, third]).own_frequency(word)
