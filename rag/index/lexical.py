@@ -265,13 +265,12 @@ class Postings:
 
 
 class SegmentLexical:
-    """BM25 over rows added after a build (several documents' `Postings`, in order), scored on
-    that build's scale.
+    """BM25 over rows added after a build (several documents' `Postings`, in order), with the
+    build's k1 and b (bm25s' Lucene variant).
 
-    A word's idf counts the build's rows and these together, and lengths are normalised by the
-    build's mean, with the build's k1 and b (bm25s' Lucene variant): a new passage scores as it
-    would have in the build, up to the statistics the build would have updated. Compaction
-    (a full build from the document cache) makes them exact again.
+    A live index passes the statistics of every row it serves (`Statistics`), so a new passage
+    scores as a full build of those rows would score it. Without them, a word's idf counts the
+    build's rows and these together and lengths are normalised by the build's mean.
     """
 
     def __init__(self, base: LexicalIndex, parts: Sequence[Postings], previous: SegmentLexical | None = None) -> None:
