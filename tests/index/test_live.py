@@ -235,6 +235,37 @@ def test_a_reload_keeps_the_writes_its_build_does_not_hold(live: QAService) -> N
     assert any("Nordvik" in e.text for e in live.ask(DESIGNER_QUESTION).extracts)
 
 
+def test_writes_and_reloads_at_the_same_time_lose_no_write(live: QAService) -> None:
+    failures: list[BaseException] = []
+
+    def run(work) -> None:  # type: ignore[no-untyped-def]
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            failures.append(exc)
+
+    def write() -> None:
+        for i in range(5):
+            live.put_document(f"stream/harbour-{i}.txt", HARBOUR.replace(b"harbour bridge", f"pier {i} bridge".encode()))
+
+    def reload() -> None:
+        for _ in range(5):
+            live.reload()  # each reload rebases the writes made so far onto the build on disk
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in (write, reload)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    written = {f"stream/harbour-{i}.txt" for i in range(5)}
+    assert written <= {d.doc_id for d in live.documents()}
+    live.reload()
+    assert written <= {d.doc_id for d in live.documents()}
+    cited = {e.citation.doc_id for e in live.ask("Which engineering firm designed the pier 3 bridge?").extracts}
+    assert "stream/harbour-3.txt" in cited
+
+
 def test_compaction_waits_for_quiet_unless_the_written_documents_grow_large(
     settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
