@@ -23,19 +23,12 @@ STOPWORDS = frozenset(
     where which who whom why will with would you your about can could should shall may might must also just
     said say says tell told think thought many much""".split()
 )
+_MATRIX_FILES = {name: f"{name}.csc.index.npy" for name in ("data", "indices", "indptr")}
 _VOCAB = "vocab.index.json"
 _PARAMS = "params.index.json"
-BM25_FILES = (
-    "data.csc.index.npy",
-    "indices.csc.index.npy",
-    "indptr.csc.index.npy",
-    "vocab.index.json",
-    "params.index.json",
-    "lengths.json",
-    "row_lengths.npy",
-)
 _LENGTHS = "lengths.json"
 _ROW_LENGTHS = "row_lengths.npy"
+BM25_FILES = (*_MATRIX_FILES.values(), _VOCAB, _PARAMS, _LENGTHS, _ROW_LENGTHS)
 
 
 @lru_cache(maxsize=1)
@@ -87,8 +80,6 @@ class LexicalIndex:
 
     def __init__(self, matrix: ScoreMatrix, avg_doc_len: float, row_lengths: np.ndarray) -> None:
         self.matrix = matrix
-        self._data, self._indices, self._indptr = matrix.data, matrix.indices, matrix.indptr
-        self._vocab = matrix.vocab
         self.avg_doc_len = avg_doc_len
         """Mean number of tokens per row: live segments score their rows against it."""
         self.row_lengths = row_lengths
@@ -118,11 +109,12 @@ class LexicalIndex:
     def save(self, folder: Path) -> None:
         """Write the index files into `folder` (the score matrix in bm25s's file layout)."""
         folder.mkdir(parents=True, exist_ok=True)
-        for name, array in (("data", self._data), ("indices", self._indices), ("indptr", self._indptr)):
-            np.save(folder / f"{name}.csc.index.npy", array, allow_pickle=False)
-        (folder / _VOCAB).write_bytes(msgspec.json.encode(self._vocab))
-        params = {"k1": self.matrix.k1, "b": self.matrix.b, "method": "lucene", "idf_method": "lucene",
-                  "dtype": str(self._data.dtype), "int_dtype": str(self._indices.dtype), "num_docs": self.num_docs}
+        matrix = self.matrix
+        for name, file in _MATRIX_FILES.items():
+            np.save(folder / file, getattr(matrix, name), allow_pickle=False)
+        (folder / _VOCAB).write_bytes(msgspec.json.encode(matrix.vocab))
+        params = {"k1": matrix.k1, "b": matrix.b, "method": "lucene", "idf_method": "lucene",
+                  "dtype": str(matrix.data.dtype), "int_dtype": str(matrix.indices.dtype), "num_docs": self.num_docs}
         (folder / _PARAMS).write_bytes(msgspec.json.encode(params))
         (folder / _LENGTHS).write_bytes(msgspec.json.encode({"avg_doc_len": self.avg_doc_len}))
         np.save(folder / _ROW_LENGTHS, np.asarray(self.row_lengths, dtype=np.int32), allow_pickle=False)
@@ -135,8 +127,8 @@ class LexicalIndex:
         # the mapped pages: np.memmap's Python-level slicing costs more than scoring a short
         # question's postings. Read with numpy alone: bm25s would bring scipy into every
         # serving process (0.2 s of its start).
-        data, indices, indptr = (np.load(folder / f"{name}.csc.index.npy", mmap_mode="r", allow_pickle=False)
-                                 .view(np.ndarray) for name in ("data", "indices", "indptr"))
+        data, indices, indptr = (np.load(folder / file, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+                                 for file in _MATRIX_FILES.values())
         params = msgspec.json.decode((folder / _PARAMS).read_bytes(), type=dict[str, object])
         vocab = msgspec.json.decode((folder / _VOCAB).read_bytes(), type=dict[str, int])
         lengths = msgspec.json.decode((folder / _LENGTHS).read_bytes(), type=dict[str, float])
@@ -159,17 +151,15 @@ class LexicalIndex:
 
     def document_frequency(self, token: str) -> int:
         """Rows containing the (tokenized) word `token`; 0 for a word the index does not know."""
-        token_id = self._vocab.get(token)
-        if token_id is None:
-            return 0
-        return int(self._indptr[token_id + 1] - self._indptr[token_id])
+        return len(self.rows_with(token))
 
     def rows_with(self, token: str) -> np.ndarray:
         """The rows containing the (tokenized) word `token`, ascending (a view of the postings)."""
-        token_id = self._vocab.get(token)
+        token_id = self.matrix.vocab.get(token)
         if token_id is None:
             return np.zeros(0, dtype=np.int64)
-        return self._indices[self._indptr[token_id] : self._indptr[token_id + 1]]
+        indptr = self.matrix.indptr
+        return self.matrix.indices[indptr[token_id] : indptr[token_id + 1]]
 
     def scores(self, question: str, statistics: Statistics | None = None) -> np.ndarray:
         """BM25 score of every passage for `question` (zeros when no word is known).
@@ -177,11 +167,11 @@ class LexicalIndex:
         With `statistics`, each row is scored with that idf and mean length instead of the
         ones the index was built with: a live index scores the rows it serves now.
         """
-        data, indices, indptr = self._data, self._indices, self._indptr
+        data, indices, indptr, vocab = self.matrix.data, self.matrix.indices, self.matrix.indptr, self.matrix.vocab
         out = np.zeros(self.num_docs, dtype=np.float32)
         # Word by word in the question's order, repeats counted, as bm25s sums them.
         for token in tokenize(question):
-            token_id = self._vocab.get(token)
+            token_id = vocab.get(token)
             if token_id is not None:
                 start, end = int(indptr[token_id]), int(indptr[token_id + 1])
                 rows, stored = indices[start:end], data[start:end]
@@ -196,13 +186,13 @@ class LexicalIndex:
         costs a dense array the size of the corpus (6.5M sentences at 1M passages). Each
         word's postings are sorted by row (checked at build), so a binary search finds the rows.
         """
-        data, indices, indptr = self._data, self._indices, self._indptr
+        data, indices, indptr, vocab = self.matrix.data, self.matrix.indices, self.matrix.indptr, self.matrix.vocab
         # Rows in the postings' own integer type: with another, numpy would convert (copy)
         # every word's whole postings list before searching it.
         rows = np.asarray(rows).astype(indices.dtype, copy=False)
         out = np.zeros(len(rows), dtype=np.float32)
         for token in tokenize(question):
-            token_id = self._vocab.get(token)
+            token_id = vocab.get(token)
             if token_id is None:
                 continue
             start, end = int(indptr[token_id]), int(indptr[token_id + 1])
