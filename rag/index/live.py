@@ -55,12 +55,11 @@ class Segment:
                 spoken.setdefault((passage.doc_id, speaker_key(name)), []).append(self.first_position + i)
         self.spoken_by = {key: np.asarray(rows, dtype=np.int64) for key, rows in spoken.items()}
         """Positions of each (document, speaker key)'s passages: speaker filters and boosts."""
-        earlier = previous if previous is not None and previous.base is base else None
-        self.base = base
+        # SegmentLexical checks that `previous` scored over the same build and pieces.
         self.lexical = SegmentLexical(base.lexical, [p.passage_postings for p in pieces],
-                                      earlier.lexical if earlier else None)
+                                      previous.lexical if previous else None)
         self.sentence_lexical = SegmentLexical(base.sentence_lexical, [p.sentence_postings for p in pieces],
-                                               earlier.sentence_lexical if earlier else None)
+                                               previous.sentence_lexical if previous else None)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -78,11 +77,11 @@ class LiveIndex:
         mask = np.zeros(len(base.passages), dtype=bool)
         sentence_mask = np.zeros(base.sentence_vectors.shape[0], dtype=bool)
         sentence_rows = base.passages.sentence_rows
+        offsets = sentence_rows.offsets
         for doc_id in hidden:
             entry = base.transcripts.entry(doc_id)
             if entry is not None:
                 mask[entry.first_passage : entry.end_passage] = True
-                offsets = sentence_rows.offsets
                 sentence_mask[sentence_rows.values[offsets[entry.first_passage] : offsets[entry.end_passage]]] = True
         self._hidden_mask = mask
         self._n_hidden = int(mask.sum())
