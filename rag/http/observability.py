@@ -120,7 +120,8 @@ _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), No
 
 
 # msgspec, not json.dumps: every answered request writes a line on the event loop, and
-# json.dumps was a sixth of that line's cost (py-spy, 8 clients); msgspec takes 1 µs, not 10. Values JSON has no type for are logged as their str().
+# json.dumps was a sixth of that line's cost (py-spy, 8 clients); msgspec takes 1 µs, not 10.
+# Values JSON has no type for are logged as their str().
 _LOG_LINE = msgspec.json.Encoder(enc_hook=str)
 
 
