@@ -142,12 +142,19 @@ def test_delete_answers_what_it_removed_and_metrics_follow(client: TestClient) -
     assert 'rag_document_writes_total{kind="delete",outcome="deleted"} 1.0' in metrics
 
 
+def _writable_server_env(
+    settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> dict[str, str]:
+    """The environment of a `rag serve` over a copy of the seeds that takes writes with `WRITE_KEY`."""
+    live = live_copy(settings, service, embedder, tmp_path)
+    return {"RAG_INDEX_DIR": str(live.settings.index_dir), "RAG_DOCS_DIR": str(live.settings.docs_dir),
+            "RAG_WRITE_API_KEYS": WRITE_KEY}
+
+
 def test_an_acknowledged_write_survives_kill_9(
     settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
-    live = live_copy(settings, service, embedder, tmp_path)
-    env = {"RAG_INDEX_DIR": str(live.settings.index_dir), "RAG_DOCS_DIR": str(live.settings.docs_dir),
-           "RAG_WRITE_API_KEYS": WRITE_KEY}
+    env = _writable_server_env(settings, service, embedder, tmp_path)
     with serve_process(env, tmp_path / "first.log") as (base, pid):
         response = httpx.put(f"{base}/documents/harbour.txt", content=HARBOUR,
                              headers={**WRITE, "Content-Type": "text/plain"}, timeout=120)
@@ -161,9 +168,7 @@ def test_an_acknowledged_write_survives_kill_9(
 def test_an_acknowledged_replace_and_delete_survive_kill_9(
     settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
-    live = live_copy(settings, service, embedder, tmp_path)
-    env = {"RAG_INDEX_DIR": str(live.settings.index_dir), "RAG_DOCS_DIR": str(live.settings.docs_dir),
-           "RAG_WRITE_API_KEYS": WRITE_KEY}
+    env = _writable_server_env(settings, service, embedder, tmp_path)
     replaced, deleted = "002_7ca9be58c1b9d84c.txt", "001_0c22fd98c8d2c594.txt"
     with serve_process(env, tmp_path / "first.log") as (base, pid):
         response = httpx.put(f"{base}/documents/{replaced}", content=HARBOUR,
