@@ -112,8 +112,9 @@ class EmbedSettings:
     """`onnx` (default), `torch` or `onnx-int8`. int8 keeps retrieval and answers within noise on
     every public set and is faster, but its dynamic quantisation makes a text's vector depend on
     the texts batched with it, so answers would change with concurrent traffic (README "Speed")."""
-    batch_size: int = setting(64, "RAG_BATCH_SIZE")
-    """Texts per embedding batch while indexing."""
+    batch_size: int = setting(16, "RAG_BATCH_SIZE")
+    """Texts per embedding batch while indexing. Small on purpose: at 64 passages a batch's
+    attention scores outgrow the CPU caches and a build runs about a fifth slower (README "Speed")."""
     threads: int = setting(env="RAG_THREADS", factory=lambda: thread_plan().build_threads)
     """CPU threads of the embedding runtime (torch or ONNX Runtime) while indexing. Default: the
     CPUs this process may use (affinity, capped by a cgroup quota; `rag.settings.machine`)."""
