@@ -57,9 +57,7 @@ def build_answer(
         why = reason(signals(evidence, index), confidence, min_score)
         return Answer(question=question, abstained=True, extracts=[], passages=retrieved,
                       confidence=confidence, abstain_reason=why)
-    chosen = _with_replies(index, [
-        c for c in ranked[: settings.max_extract_sentences] if c.score >= ranked[0].score - settings.margin
-    ])
+    chosen = _with_replies(index, _quoted(index, ranked, settings))
     extracts = [_extract(index, group) for group in _merge_adjacent(index, chosen)]
     return Answer(question=question, abstained=False, extracts=extracts, passages=retrieved, confidence=confidence)
 
@@ -141,6 +139,35 @@ def _fit(text: str, kind: str | None, question: str, settings: AnswerSettings) -
     asked about and answers nothing)."""
     bonus = settings.type_bonus if kind is not None and has_type(text, kind, question) else 0.0
     return bonus - (settings.question_penalty if text.rstrip().endswith("?") else 0.0)
+
+
+def _quoted(index: ReadIndex, ranked: list[_Candidate], settings: AnswerSettings) -> list[_Candidate]:
+    """The sentences to quote: those within `margin` of the best, and the one right after the
+    best in its turn when within `next_sentence_margin` of it.
+
+    An answer often completes the sentence closest to the question ("Ningbo Zhoushan Port is the
+    port with the most super-large ships ..." / "It has more than 300 international and domestic
+    routes."), and the follower, about "it", is less similar to the question than it is relevant.
+    """
+    best = ranked[0]
+    quoted = [c for c in ranked[: settings.max_extract_sentences] if c.score >= best.score - settings.margin]
+    follower = _next_in_turn(index, best, ranked)
+    if (follower is not None and follower not in quoted
+            and follower.score >= best.score - settings.next_sentence_margin):
+        quoted = sorted([*quoted, follower], key=lambda c: -c.score)[: settings.max_extract_sentences]
+    return quoted
+
+
+def _next_in_turn(index: ReadIndex, sentence: _Candidate, ranked: list[_Candidate]) -> _Candidate | None:
+    """The candidate for the sentence right after `sentence` in its passage, if the same turn goes on."""
+    sentences = sentence.passage.sentences
+    following = next((b for a, b in zip(sentences, sentences[1:]) if a.start == sentence.start), None)
+    if following is None:
+        return None
+    transcript = index.transcripts[sentence.passage.doc_id]
+    if transcript.turn_at(following.start) != transcript.turn_at(sentence.start):
+        return None
+    return next((c for c in ranked if c.passage.doc_id == sentence.passage.doc_id and c.start == following.start), None)
 
 
 def _with_replies(index: ReadIndex, chosen: list[_Candidate]) -> list[_Candidate]:

@@ -109,6 +109,23 @@ def test_sentences_within_the_margin_join_the_answer_in_source_order(tiny: tuple
     assert answer.extracts[0].citation.speaker == "Bob Li"
 
 
+def test_the_sentence_after_the_best_joins_it_within_the_next_sentence_margin(
+    tiny: tuple[Settings, LoadedIndex],
+) -> None:
+    # "The port handles containers." has cosine 1 with the question, the next sentence of Alice's
+    # turn ("The port opened in 1990.") 0.5; both share their passage's score, so the follower
+    # scores 0.8 x 0.5 = 0.4 below the best: past `margin` (0.1), within a next-sentence margin of 0.45.
+    def quoted(next_sentence_margin: float, question: str = "Which containers does the port handle?") -> list[str]:
+        settings = AnswerSettings(sentence_weight=0.8, passage_weight=0.2, lexical_weight=0.0, min_score=0.5,
+                                  type_bonus=0.0, question_penalty=0.0, next_sentence_margin=next_sentence_margin)
+        return [e.text for e in ask(tiny, question, settings).extracts]
+
+    assert quoted(0.45) == ["The port handles containers. The port opened in 1990."]
+    assert quoted(0.35) == ["The port handles containers."]
+    # Only the sentence after the best one: the sentence before it is not pulled in.
+    assert quoted(0.45, "When was the port opened?") == ["The port opened in 1990."]
+
+
 def test_a_number_no_passage_mentions_is_a_reason_to_abstain(tiny: tuple[Settings, LoadedIndex]) -> None:
     answer = ask(tiny, "Was the port opened in 2031?")
     assert answer.abstained and not answer.extracts
