@@ -99,7 +99,9 @@ def bench_build(
 ) -> BuildResult:
     """Build the index of `corpus` into `settings.index_dir` `repeats` times, alternating with raw encodes.
 
-    Alternating keeps a drift in machine load (the cores are shared) from favouring either side.
+    Alternating keeps a drift in machine load (the cores are shared) from favouring either side:
+    odd repeats encode first and then build (build, encode, encode, build, ...), so a load that
+    rises or falls through the run weighs on both sides alike.
     `encode_sample` bounds the raw encode to a seeded sample of the passage texts (0: all).
     """
     docs = Path(corpus.docs_dir)
@@ -112,7 +114,9 @@ def bench_build(
     encodes: list[float] = []
     sample: list[str] = []
     manifest = None
-    for _ in range(repeats):
+    for repeat in range(repeats):
+        if repeat % 2:
+            encodes.append(raw_encode_seconds(encoder, sample, settings.embed.batch_size))
         # A cold build each time: with the document cache, a rebuild would parse and embed nothing.
         clear_document_cache(settings.index_dir)
         timed = TimedEmbedder(embedder)
@@ -121,9 +125,11 @@ def bench_build(
         builds.append((time.perf_counter() - started, timed.calls))
         manifest = read_manifest(folder / "manifest.json")
         if not sample:
+            # The first build says which texts the encoder is given.
             passage_texts = _passage_call(timed.calls, manifest.n_passages).texts
             sample = _sample(passage_texts, encode_sample, seed)
-        encodes.append(raw_encode_seconds(encoder, sample, settings.embed.batch_size))
+        if not repeat % 2:
+            encodes.append(raw_encode_seconds(encoder, sample, settings.embed.batch_size))
     assert manifest is not None  # repeats >= 1 is checked by the options
 
     build_seconds = statistics.median(seconds for seconds, _ in builds)

@@ -330,13 +330,14 @@ def test_a_tiny_real_run_on_two_seed_files(tmp_path: Path) -> None:
         ["How many countries and regions does Xi'an trade with?", "Who answered the questions?"])))
     options = BenchOptions(
         out=tmp_path / "BENCH.md", cache_dir=tmp_path / "cache", seeds_gold=gold, benchmark_dir=None,
-        stages=("build", "http", "profile"), build_repeats=1, encode_sample=0,
+        stages=("build", "http", "profile"), build_repeats=2, encode_sample=0,
         load=LoadPlan(warmup=2, single_requests=6, concurrent_requests=8, clients=(4,), time_limit_seconds=30),
         profile_requests=4, profiled_asks=2,
     )
     result = run_bench(Settings.from_env(docs_dir=docs, index_dir=tmp_path / "unused"), options)
     (build,), (http,), (profile,) = result.builds, result.http, result.profiles
-    assert build.passages > 0 and build.encode_texts == build.passages and 0 < build.efficiency
+    # Two repeats: build then encode, then encode (the first build's texts) then build.
+    assert build.repeats == 2 and build.passages > 0 and build.encode_texts == build.passages and 0 < build.efficiency
     assert http.single.n == 6 and http.single_errors == 0 and http.rss_idle_bytes > 0
     assert http.concurrent[0].answered == 8 and http.concurrent[0].throughput_qps > 0
     assert profile.ask.n == 4 and profile.embed.p50_ms > 0 and profile.ask_worker_thread.n == 4
