@@ -323,9 +323,10 @@ def open_service(settings: Settings, *, build_if_needed: bool = True, progress: 
         # Builds embed in large batches with all the threads; answering gets its own session below.
         ensure_index(settings, LazyEmbedder(settings, model), progress=progress)
     embed = settings.embed
-    log.info("threads: %d per question, %d question lanes, %d for indexing, FAISS %d (%d usable CPUs; "
-             "RAG_QUERY_THREADS, RAG_QUERY_LANES, RAG_THREADS and RAG_FAISS_THREADS override)",
-             embed.query_threads, embed.query_lanes, embed.threads, settings.index.faiss_threads, usable_cores())
+    log.info("threads: %d per question (%s), %d question lanes, %d for indexing, FAISS %d (%d usable CPUs; "
+             "RAG_QUERY_THREADS, RAG_QUERY_SPINNING, RAG_QUERY_LANES, RAG_THREADS and RAG_FAISS_THREADS override)",
+             embed.query_threads, "spinning" if embed.query_spinning else "not spinning", embed.query_lanes,
+             embed.threads, settings.index.faiss_threads, usable_cores())
     embedder = load_question_encoder(settings, model)
     index = load_configured_index(settings, model)
     return QAService(settings, embedder, index)

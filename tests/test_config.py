@@ -98,17 +98,21 @@ def test_readme_defaults_match_the_code() -> None:
             # Chosen for the machine: the README says how, the plan says what.
             plan = thread_plan()
             assert value == {"RAG_THREADS": plan.build_threads, "RAG_QUERY_THREADS": plan.query_threads,
-                             "RAG_QUERY_LANES": plan.query_lanes}[variable], variable
+                             "RAG_QUERY_LANES": plan.query_lanes, "RAG_QUERY_SPINNING": plan.query_spinning}[variable], variable
             continue
         assert defaults[variable] == ("unset" if value is None else str(value)), variable
 
 
 @pytest.mark.parametrize(
-    ("cores", "build", "query", "lanes"), [(1, 1, 1, 1), (2, 2, 2, 1), (3, 3, 2, 1), (4, 4, 2, 2), (16, 16, 2, 8)]
+    ("cores", "build", "query", "lanes", "spinning"),
+    [(1, 1, 1, 1, False), (2, 2, 2, 1, False), (3, 3, 2, 1, True), (4, 4, 2, 2, False), (5, 5, 2, 2, True),
+     (16, 16, 2, 8, False)],
 )
-def test_thread_defaults_follow_the_cores(cores: int, build: int, query: int, lanes: int) -> None:
+def test_thread_defaults_follow_the_cores(cores: int, build: int, query: int, lanes: int, spinning: bool) -> None:
     plan = thread_plan(cores)
-    assert (plan.build_threads, plan.query_threads, plan.query_lanes) == (build, query, lanes)
+    # Spinning only where the model's threads leave a core over for the server's own work.
+    assert (plan.build_threads, plan.query_threads, plan.query_lanes, plan.query_spinning) == (
+        build, query, lanes, spinning)
 
 
 def test_the_cores_a_process_may_use_bound_the_thread_defaults() -> None:

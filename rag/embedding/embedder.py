@@ -64,7 +64,7 @@ def load_question_encoder(settings: Settings, model: ResolvedModel | None = None
     if embed.backend is EmbedBackend.TORCH:
         return SentenceTransformerEmbedder(model, embed.query_threads, embed.backend, embed.model_cache_dir)
     export = export_onnx(model, embed.model_cache_dir)
-    return OnnxQuestionEncoder(model, export, embed.backend, embed.query_threads)
+    return OnnxQuestionEncoder(model, export, embed.backend, embed.query_threads, spinning=embed.query_spinning)
 
 
 class LazyEmbedder:

@@ -28,7 +28,9 @@ _LONGEST = 512
 class OnnxQuestionEncoder:
     """Unit vectors of short texts from an ONNX export: tokenizer, forward pass, mean pooling."""
 
-    def __init__(self, model: ResolvedModel, export_dir: Path, backend: EmbedBackend, threads: int) -> None:
+    def __init__(
+        self, model: ResolvedModel, export_dir: Path, backend: EmbedBackend, threads: int, *, spinning: bool = True,
+    ) -> None:
         disable_onnxruntime_telemetry()  # before the import: the library reads it when it loads
         import onnxruntime
         from tokenizers import Tokenizer
@@ -39,7 +41,7 @@ class OnnxQuestionEncoder:
             self._tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
             config = json.loads((export_dir / "tokenizer_config.json").read_text(encoding="utf-8"))
             self._session = onnxruntime.InferenceSession(
-                str(export_dir / ONNX_FILES[backend]), session_options(threads), providers=["CPUExecutionProvider"]
+                str(export_dir / ONNX_FILES[backend]), session_options(threads, spinning=spinning), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:
             raise ModelError(f"cannot load the ONNX export in {export_dir} ({backend}): {exc}") from exc

@@ -68,8 +68,9 @@ def disable_onnxruntime_telemetry() -> None:
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 
-def session_options(threads: int) -> Any:
-    """ONNX Runtime session options with `threads` for one call and no parallel graph branches.
+def session_options(threads: int, *, spinning: bool = True) -> Any:
+    """ONNX Runtime session options with `threads` for one call and no parallel graph branches;
+    without `spinning`, the call's worker threads sleep instead of busy-waiting for work.
 
     Deliberate, as for torch: ONNX Runtime's default is one thread per core for each session,
     and the service's worker threads would oversubscribe the machine.
@@ -80,6 +81,8 @@ def session_options(threads: int) -> Any:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 

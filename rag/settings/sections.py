@@ -123,6 +123,10 @@ class EmbedSettings:
     a single CPU. Measured on 2 idle cores (README "Speed"): a question takes 3.0 ms with two
     threads, 5.1 ms with one, and since concurrent questions share one model call
     (`query_batch`), a single thread would leave a core idle."""
+    query_spinning: bool = setting(env="RAG_QUERY_SPINNING", factory=lambda: thread_plan().query_spinning)
+    """Whether ONNX Runtime's idle threads busy-wait for work while answering. Default: only when
+    the usable CPUs outnumber `query_threads` x `query_lanes` (off on 2 CPUs, where a spinning
+    thread takes the core the server's own work needs)."""
     question_cache_size: int = setting(1024, "RAG_QUESTION_CACHE_SIZE")
     """Question vectors remembered (least recently used dropped first); 0 turns the cache off."""
     query_batch: int = setting(16, "RAG_QUERY_BATCH")

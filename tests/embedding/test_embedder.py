@@ -201,6 +201,24 @@ def test_questions_are_embedded_without_the_training_stack_to_the_same_vectors(s
     np.testing.assert_allclose(one_by_one, encoder.embed(texts), atol=1e-6)
 
 
+def test_the_answering_model_spins_only_when_told_and_gives_the_same_vectors(settings: Settings) -> None:
+    vectors = {}
+    for spinning in (False, True):
+        encoder = load_question_encoder(settings.with_overrides(query_threads=2, query_spinning=spinning))
+        options = encoder._session.get_session_options()  # type: ignore[attr-defined]
+        # ONNX Runtime spins unless told not to: the entry is written only to turn it off.
+        assert _config_entry(options, "session.intra_op.allow_spinning") == (None if spinning else "0")
+        vectors[spinning] = encoder.embed(TEXTS)
+    np.testing.assert_allclose(vectors[False], vectors[True], atol=1e-6)
+
+
+def _config_entry(options: object, key: str) -> str | None:
+    try:
+        return options.get_session_config_entry(key)  # type: ignore[attr-defined]
+    except RuntimeError:  # ONNX Runtime raises when the entry was never set
+        return None
+
+
 def test_a_serving_process_never_imports_the_training_stack(service: QAService, settings: Settings) -> None:
     code = (
         "import sys\n"
