@@ -98,7 +98,8 @@ def test_readme_defaults_match_the_code() -> None:
             # Chosen for the machine: the README says how, the plan says what.
             plan = thread_plan()
             assert value == {"RAG_THREADS": plan.build_threads, "RAG_QUERY_THREADS": plan.query_threads,
-                             "RAG_QUERY_LANES": plan.query_lanes, "RAG_QUERY_SPINNING": plan.query_spinning}[variable], variable
+                             "RAG_QUERY_LANES": plan.query_lanes,
+                             "RAG_QUERY_SPINNING": plan.query_spinning}[variable], variable
             continue
         assert defaults[variable] == ("unset" if value is None else str(value)), variable
 

@@ -41,7 +41,8 @@ class OnnxQuestionEncoder:
             self._tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
             config = json.loads((export_dir / "tokenizer_config.json").read_text(encoding="utf-8"))
             self._session = onnxruntime.InferenceSession(
-                str(export_dir / ONNX_FILES[backend]), session_options(threads, spinning=spinning), providers=["CPUExecutionProvider"]
+                str(export_dir / ONNX_FILES[backend]), session_options(threads, spinning=spinning),
+                providers=["CPUExecutionProvider"],
             )
         except Exception as exc:
             raise ModelError(f"cannot load the ONNX export in {export_dir} ({backend}): {exc}") from exc

@@ -167,7 +167,8 @@ def _next_in_turn(index: ReadIndex, sentence: _Candidate, ranked: list[_Candidat
     transcript = index.transcripts[sentence.passage.doc_id]
     if transcript.turn_at(following.start) != transcript.turn_at(sentence.start):
         return None
-    return next((c for c in ranked if c.passage.doc_id == sentence.passage.doc_id and c.start == following.start), None)
+    doc_id = sentence.passage.doc_id
+    return next((c for c in ranked if c.passage.doc_id == doc_id and c.start == following.start), None)
 
 
 def _with_replies(index: ReadIndex, chosen: list[_Candidate]) -> list[_Candidate]:
