@@ -49,6 +49,22 @@ def is_name_like(name: str) -> bool:
     return all(w.lower() in _CONNECTORS or any(c.isupper() for c in w) or w.isdigit() for w in words)
 
 
+_ROLE_WORD = re.compile(r"^[^\W\d_][^\W\d_'’\-]*$")
+
+
+def is_role_like(name: str) -> bool:
+    """A role written in sentence case, as a name would not be: `Harbour master`, `Audience member`,
+    `Unidentified speaker`. Taken as a label only where it recurs (`Transcript.recurring_labels`):
+    alone, "Key point: ..." reads the same way."""
+    words = name.split()
+    if not 2 <= len(words) <= 3 or not words[0][:1].isupper():
+        return False
+    first = words[0].lower()
+    if first in _NOT_A_NAME or first in _NOT_PERSON or first in METADATA_LABELS:
+        return False
+    return all(_ROLE_WORD.match(w) for w in words) and all(w.islower() for w in words[1:])
+
+
 def is_bare_label(label: str) -> bool:
     """A label with no comma-separated role (a role in parentheses is fine)."""
     return "," not in label.split("(", 1)[0]

@@ -121,7 +121,7 @@ class _Parser:
             if consumed:
                 return index + consumed
             name, role = labels.split_name_role(alone.group("label"))
-            if labels.is_name_like(name):
+            if labels.is_name_like(name) or self._recurring_role(name):
                 self._open(labels.turn_kind(name), name, role)
                 return index + 1
         if self._inline_turn(line) or self._asked_turn(line) or self._convention_turn(line):
@@ -170,7 +170,7 @@ class _Parser:
         name, role = labels.split_name_role(match.group("label"))
         rest = line.text[match.end() :]
         quoted = rest[0] in _OPEN_QUOTES
-        if not labels.is_name_like(name):
+        if not (labels.is_name_like(name) or self._recurring_role(name)):
             return False
         # Unquoted, "Mr. Chair, I want to be clear: ..." is a sentence, not a label with a role.
         if not quoted and not labels.is_bare_label(match.group("label")):
@@ -276,15 +276,21 @@ class _Parser:
 
     # -- document-level facts -------------------------------------------------------------
     def _recurring_inline_labels(self) -> set[str]:
-        """Names used as `Name: text` on two or more lines: a consistent inline-label format."""
+        """Names used as `Name: text` on two or more lines: a consistent inline-label format.
+        A sentence-case role (`Harbour master:`) counts on a line of its own as well."""
         counts: dict[str, int] = {}
         for line in self.lines:
-            match = labels.INLINE_LABEL.match(line.text)
+            match = labels.INLINE_LABEL.match(line.text) or labels.ALONE_LABEL.match(line.text)
             if match and labels.is_bare_label(match.group("label")):
                 name, _ = labels.split_name_role(match.group("label"))
-                if labels.is_name_like(name):
+                inline = match.re is labels.INLINE_LABEL
+                if (inline and labels.is_name_like(name)) or labels.is_role_like(name):
                     counts[speaker_key(name)] = counts.get(speaker_key(name), 0) + 1
         return {name for name, count in counts.items() if count >= 2}
+
+    def _recurring_role(self, name: str) -> bool:
+        """A sentence-case role label that the document uses on two or more lines."""
+        return labels.is_role_like(name) and speaker_key(name) in self.recurring_labels
 
     def _recurring_hearing_labels(self) -> set[str]:
         """`Senator Smith.` labels used on two or more lines: a hearing's consistent format."""

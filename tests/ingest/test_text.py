@@ -175,6 +175,33 @@ def test_recurring_inline_names_form_a_chat_transcript_but_sentences_with_colons
     assert text[last.start : last.end] == "Here is the plan: we finish in May.\r\nThe reason is simple: nobody objected."
 
 
+def test_recurring_sentence_case_roles_are_speakers_and_a_lone_one_is_not() -> None:
+    text = (
+        "Moderator: Welcome. Today, the ferry.\n\n"
+        "Reporter: What about the new route?\n\n"
+        "Harbour master: It opens in March.\n\n"
+        "Reporter: How many passengers?\n\n"
+        "Harbour master: About 400 a day.\n\n"
+        "Audience member:\nWill it run in winter?\n\n"
+        "Audience member:\nAnd on Sundays?\n\n"
+        "Key point: fares stay low.\n\n"
+        "Moderator: Thank you both.\n"
+    )
+    transcript = parse_transcript("ferry.txt", text)
+    # Before, "Harbour master" was no name, so its answers were glued to the reporter's questions.
+    assert [(t.speaker, t.kind.value, text[t.start : t.end]) for t in transcript.turns] == [
+        ("Moderator", "speech", "Welcome. Today, the ferry."),
+        ("Reporter", "question", "What about the new route?"),
+        ("Harbour master", "speech", "It opens in March."),
+        ("Reporter", "question", "How many passengers?"),
+        ("Harbour master", "speech", "About 400 a day."),
+        ("Audience member", "question", "Will it run in winter?"),
+        # Used once, "Key point:" is read as the audience member's words, not as a speaker.
+        ("Audience member", "question", "And on Sundays?\n\nKey point: fares stay low."),
+        ("Moderator", "speech", "Thank you both."),
+    ]
+
+
 def test_labels_with_roles_in_parentheses_and_honorifics() -> None:
     text = (
         "The Chair (Hon. Anthony Rota (Nipissing, Lib.)):\n\nOrder. We resume.\n\n"
