@@ -54,8 +54,8 @@ _ROLE_WORD = re.compile(r"^[^\W\d_][^\W\d_'’\-]*$")
 
 def is_role_like(name: str) -> bool:
     """A role written in sentence case, as a name would not be: `Harbour master`, `Audience member`,
-    `Unidentified speaker`. Taken as a label only where it recurs (`Transcript.recurring_labels`):
-    alone, "Key point: ..." reads the same way."""
+    `Unidentified speaker`. The parser takes it as a label only where the file uses it on two or
+    more lines (`rag/ingest/text.py`): once, "Key point: ..." reads the same way."""
     words = name.split()
     if not 2 <= len(words) <= 3 or not words[0][:1].isupper():
         return False
