@@ -30,6 +30,17 @@ def weighted_fusion(
     return dict(zip(candidates.tolist(), mixed.tolist(), strict=True))
 
 
+def found_in(candidates: np.ndarray, ranking: np.ndarray) -> np.ndarray:
+    """Which of the sorted, distinct `candidates` are in `ranking` (a subset of them), as a mask.
+
+    One binary search per ranked item: `np.isin` sorts both arrays again, which cost 80 us of
+    the 1 ms a question takes outside the model, twice per question.
+    """
+    found = np.zeros(len(candidates), dtype=bool)
+    found[np.searchsorted(candidates, ranking)] = True
+    return found
+
+
 def _scaled(values: np.ndarray, floor: float, best: float) -> np.ndarray:
     if best <= floor:
         return (values >= best).astype(np.float64)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.query.fusion import reciprocal_rank_fusion, weighted_fusion
+from rag.query.fusion import found_in, reciprocal_rank_fusion, weighted_fusion
 from rag.query.protocols import ReadIndex
 from rag.settings import Fusion, RetrievalMode, RetrievalSettings
 
@@ -45,7 +45,7 @@ def search(
         # Read from the index's own storage: no second copy of the vectors in memory.
         cosine = index.dense.vectors(candidates) @ question_vector
         fused = weighted_fusion(
-            candidates, cosine, np.isin(candidates, dense), lexical_scores[candidates], np.isin(candidates, lexical),
+            candidates, cosine, found_in(candidates, dense), lexical_scores[candidates], found_in(candidates, lexical),
             settings.dense_weight,
         )
     else:

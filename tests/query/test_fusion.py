@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.query.fusion import reciprocal_rank_fusion, weighted_fusion
+from rag.query.fusion import found_in, reciprocal_rank_fusion, weighted_fusion
 
 
 def test_weighted_fusion_scales_each_retriever_to_its_own_candidates() -> None:
@@ -41,3 +41,10 @@ def test_reciprocal_rank_fusion_sums_one_over_k_plus_rank() -> None:
     fused = reciprocal_rank_fusion([np.array([10, 20, 30]), np.array([30, 10])], k=60)
     assert fused == pytest.approx({10: 1 / 61 + 1 / 62, 20: 1 / 62, 30: 1 / 63 + 1 / 61})
     assert reciprocal_rank_fusion([], k=60) == {}
+
+
+def test_found_in_marks_the_candidates_a_retriever_returned() -> None:
+    candidates = np.array([2, 4, 8, 16, 32])
+    assert found_in(candidates, np.array([32, 4])).tolist() == [False, True, False, False, True]
+    assert found_in(candidates, np.array([], dtype=np.int64)).tolist() == [False] * 5
+    assert found_in(candidates, candidates[::-1]).all()
