@@ -87,6 +87,11 @@ class SpeakerDirectory:
         keys_by_document: dict[str, set[str]] = defaultdict(set)
         for doc_id, key in speakers:
             keys_by_document[doc_id].add(key)
+        # One lookup per set of names, over every document using it: "the project manager" is
+        # the same speaker key in each of a series' meetings (one lookup instead of 15).
+        documents_by_keys: dict[frozenset[str], set[str]] = defaultdict(set)
         for doc_id, keys in keys_by_document.items():
-            mask[self._positions(Where(documents=frozenset({doc_id}), speakers=frozenset(keys)))] = True
+            documents_by_keys[frozenset(keys)].add(doc_id)
+        for keys, documents in documents_by_keys.items():
+            mask[self._positions(Where(documents=frozenset(documents), speakers=keys))] = True
         return mask
