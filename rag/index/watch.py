@@ -1,8 +1,9 @@
 """Following the corpus folder: which files changed and have stopped changing.
 
-A file is reported once its size and modification time have stayed the same across two looks,
-one interval apart, so a file still being copied or written is never read half-way. Hidden
-files (editors' and our own staging files start with '.') are never looked at.
+A file is reported once its size and modification time, and its speakers sidecar's, have stayed
+the same across two looks, one interval apart, so a file still being copied or written is never
+read half-way, and a sidecar written, changed or removed on its own re-reads its transcript.
+Hidden files (editors' and our own staging files start with '.') are never looked at.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from pathlib import Path
 
 from rag.errors import CorpusError
 from rag.ingest.corpus import discover
+from rag.ingest.sidecar import sidecar_path
 
-Signature = tuple[int, int]
-"""A file's (size, modification time in ns)."""
+Signature = tuple[int, int, int, int]
+"""A file's (size, modification time in ns), then its sidecar's ((-1, -1) when it has none)."""
+_NO_SIDECAR = (-1, -1)
 
 
 @dataclass
@@ -55,5 +58,13 @@ class FolderWatcher:
                 stat = path.stat()
             except OSError:
                 continue  # removed between listing and looking
-            found[path.relative_to(self.docs_dir).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+            found[path.relative_to(self.docs_dir).as_posix()] = (stat.st_size, stat.st_mtime_ns, *_sidecar_of(path))
         return found
+
+
+def _sidecar_of(path: Path) -> tuple[int, int]:
+    try:
+        stat = sidecar_path(path).stat()
+    except OSError:
+        return _NO_SIDECAR
+    return stat.st_size, stat.st_mtime_ns

@@ -226,6 +226,25 @@ def test_the_watcher_applies_a_file_only_once_it_has_settled(live: QAService) ->
     assert "harbour.txt" not in {d.doc_id for d in live.documents()}
 
 
+def test_the_watcher_rereads_a_transcript_when_its_sidecar_alone_changes(live: QAService) -> None:
+    watcher = FolderWatcher(live.settings.docs_dir)
+    live.maintain(watcher)
+    (live.settings.docs_dir / "harbour.txt").write_bytes(HARBOUR)
+    live.maintain(watcher)
+    live.maintain(watcher)
+    assert live.document("harbour.txt").title == "Press briefing on the harbour bridge"
+    sidecar = live.settings.docs_dir / "harbour.speakers.json"
+    sidecar.write_text('{"title": "Harbour bridge briefing, 3 May", "date": "2024-05-03"}', encoding="utf-8")
+    live.maintain(watcher)
+    live.maintain(watcher)
+    document = live.document("harbour.txt")
+    assert (document.title, document.date) == ("Harbour bridge briefing, 3 May", "2024-05-03")
+    sidecar.unlink()
+    live.maintain(watcher)
+    live.maintain(watcher)
+    assert live.document("harbour.txt").title == "Press briefing on the harbour bridge"
+
+
 def test_a_reload_keeps_the_writes_its_build_does_not_hold(live: QAService) -> None:
     live.put_document("harbour.txt", HARBOUR)
     live.delete_document("001_0c22fd98c8d2c594.txt")
