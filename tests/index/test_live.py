@@ -245,6 +245,18 @@ def test_the_watcher_rereads_a_transcript_when_its_sidecar_alone_changes(live: Q
     assert live.document("harbour.txt").title == "Press briefing on the harbour bridge"
 
 
+def test_deleting_every_document_leaves_compaction_waiting_for_one(live: QAService) -> None:
+    for document in live.documents():
+        live.delete_document(document.doc_id)
+    assert live.compact() is False  # no document to build an index from: the deletes stay served
+    assert live.documents() == [] and live.ask(DESIGNER_QUESTION).abstained
+    assert live.compact() is False
+    live.put_document("harbour.txt", HARBOUR)
+    assert live.compact() is True
+    assert [d.doc_id for d in live.documents()] == ["harbour.txt"]
+    assert any("Nordvik" in e.text for e in live.ask(DESIGNER_QUESTION).extracts)
+
+
 def test_a_reload_keeps_the_writes_its_build_does_not_hold(live: QAService) -> None:
     live.put_document("harbour.txt", HARBOUR)
     live.delete_document("001_0c22fd98c8d2c594.txt")
