@@ -18,6 +18,9 @@ from rag.index.lexical import ScoreMatrix, bm25_idf
 def score_matrix(documents: list[list[str]]) -> ScoreMatrix:
     """BM25 (Lucene variant, bm25s's defaults) of documents already tokenised, none empty, in row order."""
     model = _ArrayBM25()
+    if not documents:  # bm25s cannot index nothing; an empty matrix is what it would mean
+        return ScoreMatrix(np.zeros(0, dtype=model.dtype), np.zeros(0, dtype=model.int_dtype),
+                           np.zeros(1, dtype=model.int_dtype), {}, float(model.k1), float(model.b))
     model.index(documents, show_progress=False)
     scores = model.scores
     return ScoreMatrix(scores["data"], scores["indices"], scores["indptr"], dict(model.vocab_dict),

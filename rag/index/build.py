@@ -81,10 +81,14 @@ def _build(settings: Settings, embedder: Embedder, tokenizer: TokenCounter, scan
     for problem in unreadable:
         log.warning("not indexed: %s", problem.reason)
     transcripts = [p.transcript for p in pieces]
-    table = assemble(pieces)
-    if not table.passages:
+    if unreadable and not any(p.passages for p in pieces):
         reasons = "".join(f"\n  {u.reason}" for u in unreadable)
         raise CorpusError(f"no transcript text found in {settings.docs_dir}{reasons}")
+    if not pieces:
+        # An empty index, not an error: a server starts on it and takes writes, and deleting every
+        # document while serving compacts to it. The vectors' width comes from the model then.
+        log.warning("no transcript in %s: the index is empty until documents are added", settings.docs_dir)
+    table = assemble(pieces, None if pieces else embedder.dimension)
     passages, passage_vectors, sentence_vectors = table.passages, table.passage_vectors, table.sentence_vectors
     sentence_keys, rows_by_passage = table.sentence_keys, table.sentence_rows
     # The words were counted when each document was first prepared (and kept in the cache).

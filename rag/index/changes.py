@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from enum import StrEnum
 
 from rag.chunking import load_encoding
@@ -27,7 +26,7 @@ from rag.index.live import LiveIndex, live_index
 from rag.index.load import LoadedIndex, load_configured_index
 from rag.index.pieces import DocumentPieces, prepare_documents
 from rag.index.document_cache import document_cache
-from rag.ingest.corpus import CorpusScan, SourceDocument, read_document, scan_corpus, sidecar_bytes, source_document
+from rag.ingest.corpus import SourceDocument, read_document, scan_corpus, sidecar_bytes, source_document
 from rag.ingest.uploads import check_write_id, remove_file, write_file
 from rag.settings import Settings
 
@@ -79,8 +78,6 @@ class IndexWriter:
         self._served: ServedIndex = base
         self.last_write = 0.0
         """`time.monotonic()` of the last write that changed something."""
-        self._said_empty = False
-        """Whether the log already says compaction waits for a document (said once, not every round)."""
 
     @property
     def pending(self) -> int:
@@ -162,15 +159,7 @@ class IndexWriter:
                 if not (self._pieces or self._hidden):
                     return False
                 # Read under the lock: the build sees every committed write and no half of one.
-                scan = _scan_or_none(self._settings.docs_dir)
-            if scan is None:
-                # Every document deleted: an index needs one. The deletes stay served (nothing is
-                # answered) until a document is written, and compaction then builds from it.
-                if not self._said_empty:
-                    log.warning("not compacting: the corpus folder holds no document to build an index from")
-                    self._said_empty = True
-                return False
-            self._said_empty = False
+                scan = scan_corpus(self._settings.docs_dir)
             started = time.perf_counter()
             folder = build_index(self._settings, self._embedder, self._tokenizer, scan=scan)
             self.rebase(self._load_current())
@@ -252,11 +241,3 @@ class IndexWriter:
     def _unchanged(self, doc_id: str, sha256: str) -> WriteResult:
         return WriteResult(doc_id, WriteOutcome.UNCHANGED, 0, 0, self._served.version, sha256)
 
-
-def _scan_or_none(docs_dir: Path) -> CorpusScan | None:
-    """The corpus folder's documents, None when it holds no document a build could index."""
-    try:
-        scan = scan_corpus(docs_dir)
-    except CorpusError:  # no document file at all
-        return None
-    return scan if scan.documents else None

@@ -276,6 +276,8 @@ class DenseIndex:
 
     def search(self, query: np.ndarray, depth: int, allowed: np.ndarray | None = None) -> np.ndarray:
         """Positions of the `depth` passages nearest `query`, best first, among `allowed` when given (-1 pads)."""
+        if depth <= 0 or self.index.ntotal == 0:  # FAISS asserts on k = 0; an empty corpus has nothing near
+            return np.zeros(0, dtype=np.int64)
         set_threads(self.threads)
         query = query.reshape(1, -1)
         selector = None if allowed is None else faiss.IDSelectorBatch(allowed)

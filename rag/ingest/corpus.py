@@ -55,8 +55,6 @@ def discover(docs_dir: Path) -> list[Path]:
         and not is_sidecar(path)
         and not any(part.startswith(".") for part in path.relative_to(docs_dir).parts)
     )
-    if not files:
-        raise CorpusError(f"no {'/'.join(SUFFIXES)} files in {docs_dir}")
     return files
 
 

@@ -34,7 +34,7 @@ def search(
 
     `boosted` marks passages (by position) whose speaker the question names.
     """
-    if allowed is not None and len(allowed) == 0:
+    if len(index.passages) == 0 or (allowed is not None and len(allowed) == 0):
         return []
     depth = max(k, settings.candidates)
     dense = _dense_ranking(index, question_vector, depth, allowed) if settings.mode is not RetrievalMode.LEXICAL else None

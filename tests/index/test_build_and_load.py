@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from rag.embedding import ResolvedModel, SentenceTransformerEmbedder
 from rag.settings import ChunkSettings, EmbedBackend, Settings
 from rag.errors import CorpusError, IndexUnavailableError
 from rag.index import CURRENT_LINK, LoadedIndex, build_index, index_problem, load_index
-from rag.service import QAService, ensure_index
+from rag.service import QAService, ensure_index, open_service
 from rag.chunking import TokenCounter, chunk_transcripts, embedding_text
 from rag.ingest.corpus import read_corpus
 from rag.ingest.text import parse_transcript
@@ -137,7 +138,6 @@ def test_an_unreadable_file_is_set_aside_and_the_rest_indexed(
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        (lambda d: None, r"no \.txt/\.md/.*\.html/\.htm files in"),
         (lambda d: (d / "empty.txt").write_text("  \n"), "empty.txt: the file is empty"),
     ],
 )
@@ -151,6 +151,21 @@ def test_unusable_corpus_gets_a_clear_error(
     with pytest.raises(CorpusError, match=message):
         build_index(local, embedder, tokenizer)
     assert not (local.index_dir / CURRENT_LINK).exists()
+
+
+def test_an_empty_corpus_folder_builds_an_empty_index_that_answers_nothing(
+    service: QAService, settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    local = settings.with_overrides(docs_dir=docs, index_dir=tmp_path / "index")
+    with caplog.at_level(logging.WARNING, logger="rag.index.build"):
+        empty = open_service(local, build_if_needed=True)
+    assert "the index is empty until documents are added" in caplog.text
+    assert (empty.health().documents, empty.health().passages) == (0, 0)
+    answer = empty.ask("What did the spokesperson say about trade?")
+    assert answer.abstained and answer.passages == [] and answer.abstain_reason
+    assert index_problem(local, service.embedder.model) is None  # fresh: not rebuilt at every start
 
 
 def test_sentences_past_the_models_window_are_embedded_alone(

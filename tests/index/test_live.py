@@ -18,7 +18,7 @@ from rag.evaluation.runner import run_eval
 from rag.index import load_index
 from rag.index.changes import WriteOutcome
 from rag.index.watch import FolderWatcher
-from rag.service import QAService
+from rag.service import QAService, open_service
 from rag.settings import Settings
 from rag.types import Filters
 from tests.conftest import REPO, SEEDS, live_copy
@@ -245,16 +245,21 @@ def test_the_watcher_rereads_a_transcript_when_its_sidecar_alone_changes(live: Q
     assert live.document("harbour.txt").title == "Press briefing on the harbour bridge"
 
 
-def test_deleting_every_document_leaves_compaction_waiting_for_one(live: QAService) -> None:
+def test_deleting_every_document_compacts_to_an_empty_index_that_restarts_and_takes_writes(live: QAService) -> None:
     for document in live.documents():
         live.delete_document(document.doc_id)
-    assert live.compact() is False  # no document to build an index from: the deletes stay served
-    assert live.documents() == [] and live.ask(DESIGNER_QUESTION).abstained
-    assert live.compact() is False
-    live.put_document("harbour.txt", HARBOUR)
     assert live.compact() is True
-    assert [d.doc_id for d in live.documents()] == ["harbour.txt"]
-    assert any("Nordvik" in e.text for e in live.ask(DESIGNER_QUESTION).extracts)
+    builds = list((live.settings.index_dir / "builds").iterdir())
+    assert len(builds) == 1  # the deleted documents' text is in no index file any more
+    assert live.documents() == [] and live.health().passages == 0
+    assert live.ask(DESIGNER_QUESTION).abstained
+    restarted = open_service(live.settings, build_if_needed=True)
+    assert restarted.health().build_id == builds[0].name
+    restarted.put_document("harbour.txt", HARBOUR)
+    assert any("Nordvik" in e.text for e in restarted.ask(DESIGNER_QUESTION).extracts)
+    assert restarted.compact() is True
+    assert [d.doc_id for d in restarted.documents()] == ["harbour.txt"]
+    assert any("Nordvik" in e.text for e in restarted.ask(DESIGNER_QUESTION).extracts)
 
 
 def test_a_reload_keeps_the_writes_its_build_does_not_hold(live: QAService) -> None:
