@@ -82,6 +82,7 @@ class _Parser:
         self.current: _OpenTurn | None = None
         self.body_started = False
         self.recurring_labels = self._recurring_inline_labels()
+        self.every_line_labelled = self._every_line_labelled()
         self.hearing_labels = self._recurring_hearing_labels()
         self.marked_answers = sum(bool(labels.QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
 
@@ -176,7 +177,8 @@ class _Parser:
         if not quoted and not labels.is_bare_label(match.group("label")):
             return False
         known = speaker_key(name) in self.speakers
-        if not (quoted or known or labels.is_caps_name(name) or speaker_key(name) in self.recurring_labels):
+        if not (quoted or known or labels.is_caps_name(name) or speaker_key(name) in self.recurring_labels
+                or self.every_line_labelled):
             return False
         self._open(labels.turn_kind(name), name, role, quoted=quoted)
         self._add_text(line.start + match.end(), line.end)
@@ -287,6 +289,21 @@ class _Parser:
                 if (inline and labels.is_name_like(name)) or labels.is_role_like(name):
                     counts[speaker_key(name)] = counts.get(speaker_key(name), 0) + 1
         return {name for name, count in counts.items() if count >= 2}
+
+    def _every_line_labelled(self) -> bool:
+        """Whether every line but a first (title) line opens with a bare `Name: ` label, two or
+        more of them: a short exchange whose labels are each used once ("Moderator: ... /
+        Spokesperson: ...") is as consistent a format as one whose labels recur."""
+        body = self.lines[1:] if self.lines and not labels.INLINE_LABEL.match(self.lines[0].text) else self.lines
+        labelled = 0
+        for line in body:
+            match = labels.INLINE_LABEL.match(line.text)
+            name = labels.split_name_role(match.group("label"))[0] if match else ""
+            if not (match and labels.is_bare_label(match.group("label")) and labels.is_name_like(name)
+                    and name.lower() not in labels.METADATA_LABELS):
+                return False
+            labelled += 1
+        return labelled >= 2
 
     def _recurring_role(self, name: str) -> bool:
         """A sentence-case role label that the document uses on two or more lines."""

@@ -202,6 +202,18 @@ def test_recurring_sentence_case_roles_are_speakers_and_a_lone_one_is_not() -> N
     ]
 
 
+def test_a_short_exchange_whose_every_line_is_labelled_has_speakers_though_no_label_recurs() -> None:
+    text = "Ferry update\n\nModerator: Welcome to the briefing.\n\nSpokesperson: Fares stay low this year.\n"
+    transcript = parse_transcript("short.txt", text)
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns[1:]] == [
+        ("Moderator", "Welcome to the briefing."), ("Spokesperson", "Fares stay low this year."),
+    ]
+    # One unlabelled line, or metadata fields, and one-off labels stay text, as before.
+    for other in ("Moderator: Welcome.\n\nWe begin now.\n\nSpokesperson: Fares stay low.\n",
+                  "Date: 2024-05-03\n\nLocation: Oslo\n"):
+        assert all(t.speaker is None for t in parse_transcript("other.txt", other).turns)
+
+
 def test_labels_with_roles_in_parentheses_and_honorifics() -> None:
     text = (
         "The Chair (Hon. Anthony Rota (Nipissing, Lib.)):\n\nOrder. We resume.\n\n"
