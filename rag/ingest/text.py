@@ -69,6 +69,15 @@ def _iter_lines(text: str) -> Iterator[_Line]:
             yield _Line(start, end, text[start:end])
 
 
+def _opens_with_speaker_label(text: str) -> bool:
+    """Whether the line opens with a bare `Name: ` label that is no metadata field (`Date:`)."""
+    match = labels.INLINE_LABEL.match(text)
+    if match is None or not labels.is_bare_label(match.group("label")):
+        return False
+    name, _ = labels.split_name_role(match.group("label"))
+    return labels.is_name_like(name) and name.lower() not in labels.METADATA_LABELS
+
+
 class _Parser:
     def __init__(self, doc_id: str, text: str) -> None:
         self.doc_id = doc_id
@@ -295,15 +304,7 @@ class _Parser:
         more of them: a short exchange whose labels are each used once ("Moderator: ... /
         Spokesperson: ...") is as consistent a format as one whose labels recur."""
         body = self.lines[1:] if self.lines and not labels.INLINE_LABEL.match(self.lines[0].text) else self.lines
-        labelled = 0
-        for line in body:
-            match = labels.INLINE_LABEL.match(line.text)
-            name = labels.split_name_role(match.group("label"))[0] if match else ""
-            if not (match and labels.is_bare_label(match.group("label")) and labels.is_name_like(name)
-                    and name.lower() not in labels.METADATA_LABELS):
-                return False
-            labelled += 1
-        return labelled >= 2
+        return len(body) >= 2 and all(_opens_with_speaker_label(line.text) for line in body)
 
     def _recurring_role(self, name: str) -> bool:
         """A sentence-case role label that the document uses on two or more lines."""
