@@ -78,7 +78,7 @@ class DocsFolder:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
                 text = data.decode("utf-8", errors="replace")
-            # The file itself, unless its lines are numbered (docs/formats.md).
+            # The file itself, unless its lines are numbered or it is timed (docs/formats.md).
             return reader.parse(doc, text, Metadata()).text if reader else text
         try:
             document = read_document(path, doc)

@@ -14,12 +14,14 @@ from typing import Protocol
 import msgspec
 
 from rag.errors import CorpusError
+from rag.ingest.captions import TIMING
 from rag.ingest.html import HtmlReader
 from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.srt import SrtReader
 from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.text import parse_transcript
-from rag.ingest.timed import Metadata
+from rag.ingest.timed import Metadata, build_transcript
+from rag.ingest.timestamped import read_stamped_text
 from rag.ingest.webvtt import WebVttReader
 from rag.types import Transcript
 
@@ -42,7 +44,8 @@ class Reader(Protocol):
 
 
 class PlainTextReader:
-    """Plain text and Markdown: speaker labels, roles, narration and page clutter (`rag.ingest.text`)."""
+    """Plain text and Markdown: speaker labels, roles, narration and page clutter (`rag.ingest.text`);
+    the timestamped exports of meeting tools (`rag.ingest.timestamped`); captions saved as text."""
 
     name = "text"
     media_types = {".txt": ("text/plain",), ".md": ("text/markdown", "text/plain", "text/x-markdown")}
@@ -50,7 +53,14 @@ class PlainTextReader:
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript, with spans into `text` itself; into `text` without its line numbers,
-        mapped back by segments, when every line of it is numbered (`rag.ingest.line_numbers`)."""
+        mapped back by segments, when every line of it is numbered (`rag.ingest.line_numbers`);
+        as timed pieces when it is a WebVTT or SubRip file or a timestamped export."""
+        captions = _captions_saved_as_text(doc_id, text, metadata)
+        if captions is not None:
+            return captions
+        stamped = read_stamped_text(doc_id, text)
+        if stamped is not None:
+            return build_transcript(doc_id, self.name, stamped.pieces, stamped.metadata.overridden_by(metadata))
         numbered = strip_line_numbers(text)
         if numbered is None:
             transcript = parse_transcript(doc_id, text)
@@ -63,6 +73,21 @@ class PlainTextReader:
             transcript, title=metadata.title or transcript.title, date=metadata.date or transcript.date,
             date_text=metadata.date or transcript.date_text, media_url=metadata.media_url,
         )
+
+
+def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Transcript | None:
+    """A `.txt` that is WebVTT (it says so on its first line) or SubRip (a cue number, then a
+    timing), read as such: users rename caption files to open them in an editor."""
+    head = text.lstrip("\ufeff \t\r\n")
+    if head.startswith("WEBVTT"):
+        return WebVttReader().parse(doc_id, text, metadata)
+    first_lines = head.split("\n", 2)[:2]
+    if len(first_lines) == 2 and first_lines[0].strip().isdigit() and TIMING.match(first_lines[1]):
+        try:
+            return SrtReader().parse(doc_id, text, metadata)
+        except CorpusError:
+            return None  # not SubRip after all: the timestamped reader takes its timings as stamps
+    return None
 
 
 READERS: tuple[Reader, ...] = (PlainTextReader(), WebVttReader(), SrtReader(), SpeechJsonReader(), HtmlReader())

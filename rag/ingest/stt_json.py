@@ -1,11 +1,14 @@
 """Speech-to-text JSON: Whisper and WhisperX `segments`, AssemblyAI `utterances`, Deepgram
-`results.channels[].alternatives[]` (paragraphs, else words), and a plain list of
-`{speaker, start, end, text}`. Each piece points back into the file with a JSON pointer."""
+`results.channels[].alternatives[]` (paragraphs, else words), Amazon Transcribe, Google Cloud
+Speech-to-Text, Speechmatics, Rev.ai, Azure batch transcription, whisper.cpp, a list of timed
+`words` (ElevenLabs), `{"text": ...}` alone, and a plain list of `{speaker, start, end, text}`.
+Each piece points back into the file with a JSON pointer."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +17,7 @@ from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
 _MEDIA_KEYS = ("media_url", "video_url", "audio_url", "url")
+_AWS_KEYS = ("audio_segments", "items", "transcripts")
 
 
 class SpeechJsonReader:
@@ -35,22 +39,45 @@ class SpeechJsonReader:
 
 
 def _pieces(doc_id: str, data: Any) -> list[Piece]:
-    if isinstance(data, dict):
-        if isinstance(data.get("utterances"), list) and data["utterances"]:
-            return list(_assemblyai(data["utterances"]))
-        if isinstance(data.get("segments"), list):
-            return list(_whisper(data["segments"], "/segments"))
-        results = data.get("results")
-        if isinstance(results, dict) and isinstance(results.get("channels"), list):
-            return list(_deepgram(results["channels"]))
-        for key in ("turns", "transcript", "utterances"):
-            if isinstance(data.get(key), list):
-                return list(_generic(data[key], f"/{key}", seconds=1.0))
     if isinstance(data, list):
         return list(_generic(data, "", seconds=1.0))
-    raise CorpusError(
+    if not isinstance(data, dict):
+        raise _unknown_shape(doc_id)
+    results = data.get("results")
+    if isinstance(data.get("utterances"), list) and data["utterances"]:
+        return list(_assemblyai(data["utterances"]))
+    if isinstance(data.get("segments"), list):
+        return list(_whisper(data["segments"], "/segments"))
+    if isinstance(results, dict) and isinstance(results.get("channels"), list):
+        return list(_deepgram(results["channels"]))
+    if isinstance(results, dict) and any(isinstance(results.get(k), list) for k in _AWS_KEYS):
+        return list(_aws_transcribe(results))
+    if isinstance(results, list) and results and isinstance(results[0], dict):
+        # Speechmatics' items are typed words; Google's results are untyped phrases.
+        speechmatics = "type" in results[0] or "alternatives" not in results[0]
+        return list(_speechmatics(results) if speechmatics else _google(results))
+    if isinstance(data.get("monologues"), list):
+        return list(_rev_ai(data["monologues"]))
+    if isinstance(data.get("recognizedPhrases"), list):
+        return list(_azure(data["recognizedPhrases"]))
+    if isinstance(data.get("transcription"), list):
+        return list(_whisper_cpp(data["transcription"]))
+    if isinstance(data.get("words"), list):
+        return list(_words(data["words"], "/words"))
+    for key in ("turns", "transcript", "utterances"):
+        if isinstance(data.get(key), list):
+            return list(_generic(data[key], f"/{key}", seconds=1.0))
+    if isinstance(data.get("text"), str):
+        return [Piece(data["text"], "/text", None, None)]
+    raise _unknown_shape(doc_id)
+
+
+def _unknown_shape(doc_id: str) -> CorpusError:
+    return CorpusError(
         f"{doc_id}: JSON of no known shape: expected Whisper or WhisperX `segments`, AssemblyAI `utterances`, "
-        "Deepgram `results.channels`, or a list of {speaker, start, end, text}"
+        "Deepgram `results.channels`, Amazon Transcribe `results.items`, Google `results[].alternatives`, "
+        "Speechmatics `results[]` words, Rev.ai `monologues`, Azure `recognizedPhrases`, whisper.cpp "
+        "`transcription`, a `words` list, or a list of {speaker, start, end, text}"
     )
 
 
@@ -101,6 +128,130 @@ def _generic(items: list[Any], pointer: str, seconds: float) -> Iterator[Piece]:
                         _time(item.get("end"), seconds), _speaker(item))
 
 
+def _aws_transcribe(results: dict[str, Any]) -> Iterator[Piece]:
+    """Amazon Transcribe: `audio_segments` (speaker turns) when present, else every word and
+    punctuation item, else the whole transcript."""
+    segments = results.get("audio_segments")
+    if isinstance(segments, list) and segments:
+        for i, segment in enumerate(segments):
+            if isinstance(segment, dict) and isinstance(segment.get("transcript"), str):
+                yield Piece(segment["transcript"], f"/results/audio_segments/{i}/transcript",
+                            _time(segment.get("start_time")), _time(segment.get("end_time")),
+                            _label(segment.get("speaker_label")))
+        return
+    items = results.get("items")
+    if isinstance(items, list) and items:
+        speaker_at = _aws_speakers(results.get("speaker_labels"))
+        for i, item in enumerate(items):
+            content = _first_content(item)
+            if content is None:
+                continue
+            start = item.get("start_time")
+            speaker = _label(item.get("speaker_label")) or speaker_at.get(str(start))
+            yield Piece(content, f"/results/items/{i}/alternatives/0/content", _time(start),
+                        _time(item.get("end_time")), speaker, attached=item.get("type") == "punctuation")
+        return
+    for i, transcript in enumerate(results.get("transcripts") or []):
+        if isinstance(transcript, dict) and isinstance(transcript.get("transcript"), str):
+            yield Piece(transcript["transcript"], f"/results/transcripts/{i}/transcript", None, None)
+
+
+def _aws_speakers(speaker_labels: Any) -> dict[str, str]:
+    """Older Transcribe output names speakers apart from the items: start time -> speaker label."""
+    found: dict[str, str] = {}
+    segments = speaker_labels.get("segments") if isinstance(speaker_labels, dict) else None
+    for segment in segments if isinstance(segments, list) else []:
+        for item in segment.get("items") or [] if isinstance(segment, dict) else []:
+            if isinstance(item, dict) and item.get("start_time") is not None and item.get("speaker_label"):
+                found[str(item["start_time"])] = str(item["speaker_label"])
+    return found
+
+
+def _speechmatics(results: list[Any]) -> Iterator[Piece]:
+    """Speechmatics JSON: one item per word or punctuation mark, the speaker on its best alternative."""
+    for i, item in enumerate(results):
+        content = _first_content(item)
+        if content is None:
+            continue
+        speaker = item["alternatives"][0].get("speaker")
+        yield Piece(content, f"/results/{i}/alternatives/0/content", _time(item.get("start_time")),
+                    _time(item.get("end_time")), None if speaker == "UU" else _label(speaker),
+                    attached=item.get("type") == "punctuation" and item.get("attaches_to", "previous") == "previous")
+
+
+def _google(results: list[Any]) -> Iterator[Piece]:
+    """Google Cloud Speech-to-Text: each result's best transcript, timed by its words when it has them."""
+    for i, result in enumerate(results):
+        alternatives = result.get("alternatives") if isinstance(result, dict) else None
+        best = alternatives[0] if isinstance(alternatives, list) and alternatives else None
+        if not isinstance(best, dict) or not isinstance(best.get("transcript"), str):
+            continue
+        words = [w for w in best.get("words") or [] if isinstance(w, dict)]
+        start = _time(words[0].get("startTime", words[0].get("startOffset"))) if words else None
+        last = words[-1].get("endTime", words[-1].get("endOffset")) if words else result.get("resultEndTime")
+        end = _time(last)
+        yield Piece(best["transcript"], f"/results/{i}/alternatives/0/transcript", start, end)
+
+
+def _rev_ai(monologues: list[Any]) -> Iterator[Piece]:
+    """Rev.ai: monologues of one speaker, each a list of text and punctuation elements."""
+    for m, monologue in enumerate(monologues):
+        if not isinstance(monologue, dict):
+            continue
+        speaker = _label(monologue.get("speaker_name")) or _label(monologue.get("speaker"))
+        for e, element in enumerate(monologue.get("elements") or []):
+            if not isinstance(element, dict) or not isinstance(element.get("value"), str):
+                continue
+            kind = element.get("type")
+            if kind in ("text", "punct"):
+                yield Piece(element["value"], f"/monologues/{m}/elements/{e}/value", _time(element.get("ts")),
+                            _time(element.get("end_ts")), speaker, attached=kind == "punct")
+
+
+def _azure(phrases: list[Any]) -> Iterator[Piece]:
+    """Azure batch transcription: each recognised phrase's best display text; times in 100 ns ticks."""
+    for i, phrase in enumerate(phrases):
+        best = phrase.get("nBest") if isinstance(phrase, dict) else None
+        if not isinstance(best, list) or not best or not isinstance(best[0], dict):
+            continue
+        if not isinstance(best[0].get("display"), str):
+            continue
+        start = _time(phrase.get("offsetInTicks"), 1e7)
+        duration = _time(phrase.get("durationInTicks"), 1e7)
+        end = round(start + duration, 3) if start is not None and duration is not None else None
+        yield Piece(best[0]["display"], f"/recognizedPhrases/{i}/nBest/0/display", start, end,
+                    _label(phrase.get("speaker")))
+
+
+def _whisper_cpp(transcription: list[Any]) -> Iterator[Piece]:
+    """whisper.cpp's `--output-json`: segments with `offsets` in milliseconds."""
+    for i, segment in enumerate(transcription):
+        if isinstance(segment, dict) and isinstance(segment.get("text"), str):
+            offsets = segment.get("offsets") if isinstance(segment.get("offsets"), dict) else {}
+            yield Piece(segment["text"], f"/transcription/{i}/text", _time(offsets.get("from"), 1000.0),
+                        _time(offsets.get("to"), 1000.0))
+
+
+def _words(words: list[Any], pointer: str) -> Iterator[Piece]:
+    """A list of timed words (ElevenLabs, OpenAI's word timestamps): `text` or `word` each."""
+    for i, word in enumerate(words):
+        if not isinstance(word, dict):
+            continue
+        key = "text" if isinstance(word.get("text"), str) else "word"
+        if isinstance(word.get(key), str):
+            yield Piece(word[key], f"{pointer}/{i}/{key}", _time(word.get("start")), _time(word.get("end")),
+                        _label(word.get("speaker_id", word.get("speaker"))), attached=word.get("type") == "punctuation")
+
+
+def _first_content(item: Any) -> str | None:
+    """The best alternative's `content` of a word or punctuation item."""
+    alternatives = item.get("alternatives") if isinstance(item, dict) else None
+    if isinstance(alternatives, list) and alternatives and isinstance(alternatives[0], dict):
+        content = alternatives[0].get("content")
+        return content if isinstance(content, str) else None
+    return None
+
+
 def _speaker(segment: dict[str, Any]) -> str | None:
     """A segment's speaker, else the one most of its words have (WhisperX puts it on both)."""
     own = _label(segment.get("speaker"))
@@ -122,7 +273,19 @@ def _label(value: Any) -> str | None:
 
 
 def _time(value: Any, unit: float = 1.0) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """Seconds from a number, a numeric string (Amazon's `"12.5"`), Google's `"12.5s"` or its
+    `{"seconds": ..., "nanos": ...}`; None when the value is none of these."""
+    if isinstance(value, dict):
+        try:
+            value = float(value.get("seconds") or 0) + float(value.get("nanos") or 0) / 1e9
+        except (TypeError, ValueError):
+            return None
+    elif isinstance(value, str):
+        try:
+            value = float(value.strip().removesuffix("s"))
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return round(float(value) / unit, 3)
 

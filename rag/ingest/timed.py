@@ -31,6 +31,9 @@ class Piece:
     """As the file labels it (a name, or a diarization label such as `SPEAKER_00` or `A`)."""
     new_turn: bool = False
     """The file marks a change of speaker here without naming one (`>>` in captions)."""
+    attached: bool = False
+    """Punctuation a recogniser gives as an item of its own (`,` after a word): written onto the
+    word before it, with no space, in the same turn."""
 
 
 @dataclass(frozen=True)
@@ -80,16 +83,17 @@ def build_transcript(doc_id: str, format_name: str, pieces: Iterable[Piece], met
         words = " ".join(piece.text.split())
         if not words:
             continue
-        speaker = _person(piece.speaker, names, speakers)
-        if current is None or piece.new_turn or speaker != current[0]:
-            close_turn()
-            prefix = ("\n\n" if parts else "") + (f"{speaker}: " if speaker else "")
-            parts.append(prefix)
-            length += len(prefix)
-            current = (speaker, len(segments), length)
-        else:
-            parts.append(" ")
-            length += 1
+        separator = ""
+        if not (piece.attached and current is not None):
+            speaker = _person(piece.speaker, names, speakers)
+            if current is None or piece.new_turn or speaker != current[0]:
+                close_turn()
+                separator = ("\n\n" if parts else "") + (f"{speaker}: " if speaker else "")
+                current = (speaker, len(segments), length + len(separator))
+            else:
+                separator = " "
+        parts.append(separator)
+        length += len(separator)
         segments.append(Segment(length, length + len(words), piece.source, piece.start_time, piece.end_time))
         parts.append(words)
         length += len(words)

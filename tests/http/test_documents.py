@@ -18,6 +18,7 @@ from rag.service import QAService
 from rag.settings import Settings
 from tests.conftest import live_copy
 from tests.index.test_live import DESIGNER_QUESTION, HARBOUR
+from tests.ingest.test_exports import OTTER
 from tests.serving import serve_process
 
 WRITE_KEY = "write-key-0123456789abcdef"
@@ -72,6 +73,22 @@ def test_multipart_upload_takes_its_id_from_the_file_name(client: TestClient) ->
     raw = client.post("/documents?doc_id=ferry2.vtt", content=CAPTIONS,
                       headers={**WRITE, "Content-Type": "application/octet-stream"})
     assert raw.status_code == 201, raw.text
+
+
+def test_a_timestamped_text_export_is_cited_with_speaker_and_time(client: TestClient) -> None:
+    export = OTTER.encode()
+    assert client.put("/documents/sync.txt", content=export, headers={**WRITE, "Content-Type": "text/plain"}
+                      ).status_code == 201
+    answer = client.post("/ask", json={"question": "When does construction of the warehouse start?",
+                                       "filters": {"documents": ["sync.txt"]}}, headers=WRITE).json()
+    extract = answer["extracts"][0]
+    citation = extract["citation"]
+    assert extract["text"] == "Construction starts in May and should finish by November."
+    assert (citation["speaker"], citation["start_time"]) == ("Jane Doe", 69)
+    document = client.get("/documents/sync.txt", headers=WRITE).json()
+    assert document["text"][citation["start"] : citation["end"]] == extract["text"]
+    start, end = (int(x) for x in citation["source"][0].removeprefix("char=").split(","))
+    assert export.decode()[start:end] == extract["text"]
 
 
 def test_the_schema_shows_the_upload_body_every_reader_takes(client: TestClient) -> None:

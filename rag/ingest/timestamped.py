@@ -1,0 +1,243 @@
+"""Timestamped text: the plain-text exports of meeting and transcription tools.
+
+Each paragraph opens with a stamp line that gives its time and, usually, its speaker:
+
+* `Jane Doe  0:12` above the words (Otter), `[Alice Wong] 10:02:15` (Zoom's text export);
+* `Speaker 1 (00:05):` (Rev), `Alice [00:00:05]: words`;
+* `[00:00:07] Bob: words` on one line (Descript and many others), `00:00:07 - Bob: words`;
+* `0:0:5.120 --> 0:0:9.800` with the name on the line below (Teams' document export);
+* `0:03` above the words (a copied YouTube transcript), the speaker then carried over or given by
+  a `Name:` label on the first line.
+
+The labelled-text parser would read these as narration with the stamps in it: no speakers, no
+times. Here the file becomes timed pieces, as captions do (`rag.ingest.timed`): the canonical
+text is the spoken words, each line of them a segment pointing at its characters in the file,
+timed from its stamp to the next one. Lines before the first stamp (a title, a date) are kept
+as untimed narration, so no words of the file are lost.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.ingest import boilerplate
+from rag.ingest.captions import TIMING, Line, lines_of, seconds, speaker_mark
+from rag.ingest.labels import is_name_like
+from rag.ingest.timed import Metadata, Piece
+
+_TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
+_STAMP = rf"[\[(]?(?P<time>{_TIME})[\])]?"
+_NAME = r"(?P<name>[^:\[\]()<>\n]{1,60}?)"
+# A stamp line's shapes, tried in order. The first two carry the words on the same line.
+_WITH_WORDS = (
+    re.compile(rf"^{_STAMP}(?:\s*[-–—|]\s*|\s+){_NAME}\s*:\s+(?P<words>\S.*)$"),  # [00:00:07] Bob: words
+    re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*:\s+(?P<words>\S.*)$"),  # Alice [00:05]: words
+)
+# A name with its time and nothing else: taken for a speaker only where the file heads its
+# paragraphs so (`_heading_names`), so a short line that ends in a time ("Final score 3:15") is not.
+_NAME_ONLY = (
+    re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*:?$"),  # Speaker 1 (00:05):
+    re.compile(rf"^\[{_NAME}\]\s*(?P<time>{_TIME})$"),  # [Alice Wong] 10:02:15
+    re.compile(rf"^{_NAME}\s+{_STAMP}$"),  # Jane Doe  0:12
+    re.compile(rf"^{_STAMP}\s+{_NAME}$"),  # 00:00:05 Alice Wong
+)
+_ANY_TIME = re.compile(r"\d:\d")
+_TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s+(?P<words>\S.*))?$")  # 0:03 (words)
+# A label has at most a few words; "Speaker 1" and diarization labels (`SPEAKER_00`) count.
+_MAX_NAME_WORDS = 5
+# How much of a file must be stamps, in order, before it is read this way: an agenda
+# ("10:30 Opening remarks") inside a labelled transcript is not.
+_MIN_STAMPS = 2
+_MIN_STAMP_SHARE = 0.1
+_MIN_IN_ORDER = 0.9
+# Exports open (nearly) every paragraph with a stamp.
+_MIN_STAMPED_PARAGRAPHS = 0.8
+_MAX_FRONT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """A stamp line: when, who (if it says), and the words on the line after the stamp."""
+
+    line: int
+    start_time: float
+    end_time: float | None
+    speaker: str | None
+    words_from: int | None
+    """Where the words start in the file, when the stamp line has any."""
+
+
+@dataclass(frozen=True)
+class StampedText:
+    """A timestamped text file as timed pieces, with the title and date of its front lines."""
+
+    pieces: list[Piece]
+    metadata: Metadata
+
+
+def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
+    """The pieces of `text` when it is a timestamped export; None when it is not (most text)."""
+    if _ANY_TIME.search(text) is None:
+        return None
+    lines = lines_of(text)
+    names = _heading_names(lines)
+    stamps = [stamp for number, line in enumerate(lines) if (stamp := _stamp(number, line, names, doc_id))]
+    if not _is_stamped(lines, stamps):
+        return None
+    front = [line for line in lines[: stamps[0].line] if line.text.strip()]
+    pieces = [Piece(_content(line), _source(line), None, None) for line in front]
+    bounds = [stamp.line for stamp in stamps[1:]] + [len(lines)]
+    speaker: str | None = None
+    for stamp, stop, following in zip(stamps, bounds, [*stamps[1:], None]):
+        # The last stamp's words have no end in the file: they are placed at their start.
+        end_time = stamp.end_time if stamp.end_time is not None else (following or stamp).start_time
+        body = _body_lines(lines, stamp, stop)
+        body_speaker, body = _speaker_of(text, body, names)
+        speaker = stamp.speaker or body_speaker or speaker
+        for index, (start, end) in enumerate(body):
+            words = text[start:end]
+            mark = speaker_mark(words) if index == 0 and stamp.speaker is None and body_speaker is None else None
+            if mark is not None and mark.speaker is not None:
+                speaker = mark.speaker
+                start = end - len(mark.text)
+                words = mark.text
+            pieces.append(Piece(words, f"char={start},{end}", stamp.start_time, end_time, speaker))
+    return StampedText(pieces, _front_metadata(front))
+
+
+def _stamp(number: int, line: Line, names: set[str], doc_id: str) -> _Stamp | None:
+    """The stamp on this line, if it is a stamp line."""
+    content = line.text.strip()
+    if not content or len(content) > 400:
+        return None
+    offset = line.start + line.text.index(content[0])
+    where = f"{doc_id}: line {line.number}"
+    timing = TIMING.match(content)
+    if timing and not timing["settings"].strip():
+        return _Stamp(number, seconds(timing["start"], where), seconds(timing["end"], where), None, None)
+    for pattern in _WITH_WORDS:
+        match = pattern.match(content)
+        if match and _is_speaker(match["name"]):
+            return _Stamp(number, seconds(match["time"], where), None, _clean(match["name"]),
+                          offset + match.start("words"))
+    for pattern in _NAME_ONLY:
+        match = pattern.match(content)
+        if match and _clean(match["name"]) in names:
+            return _Stamp(number, seconds(match["time"], where), None, _clean(match["name"]), None)
+    match = _TIME_ONLY.match(content)
+    if match:
+        words = offset + match.start("words") if match["words"] else None
+        return _Stamp(number, seconds(match["time"], where), None, None, words)
+    return None
+
+
+def _heading_names(lines: list[Line]) -> set[str]:
+    """The names that head paragraphs alone with a time, or alone below a time, in a file that
+    does so as its convention: a shape used two or more times, with some name in it recurring.
+    Then a speaker heard once is as much a speaker as the rest."""
+    by_shape: dict[object, list[str]] = {}
+    for number, line in enumerate(lines):
+        content = line.text.strip()
+        shape: object = next((pattern for pattern in _NAME_ONLY if pattern.match(content)), None)
+        if shape is not None:
+            name = shape.match(content)["name"]  # type: ignore[attr-defined]
+        else:
+            alone = _TIME_ONLY.match(content)
+            if not ((alone and not alone["words"]) or TIMING.match(content)) or number + 2 >= len(lines):
+                continue
+            shape, name = "below", lines[number + 1].text
+            if not lines[number + 2].text.strip():
+                continue
+        if _is_speaker(name):
+            by_shape.setdefault(shape, []).append(_clean(name))
+    names: set[str] = set()
+    for found in by_shape.values():
+        if len(found) >= 2 and len(set(found)) < len(found):
+            names.update(found)
+    return names
+
+
+def _is_stamped(lines: list[Line], stamps: list[_Stamp]) -> bool:
+    """Whether the stamps are the file's structure: enough of them, in time order, from near the top."""
+    if len(stamps) < _MIN_STAMPS:
+        return False
+    filled = [number for number, line in enumerate(lines) if line.text.strip()]
+    front = sum(number < stamps[0].line for number in filled)
+    after = len(filled) - front
+    if front > _MAX_FRONT_SHARE * len(filled) or len(stamps) < _MIN_STAMP_SHARE * after:
+        return False
+    stamped = {stamp.line for stamp in stamps}
+    openers = [number for number in _paragraph_openers(lines) if number >= stamps[0].line]
+    if sum(number in stamped for number in openers) < _MIN_STAMPED_PARAGRAPHS * len(openers):
+        return False
+    in_order = sum(b.start_time >= a.start_time for a, b in zip(stamps, stamps[1:]))
+    return in_order >= _MIN_IN_ORDER * (len(stamps) - 1)
+
+
+def _paragraph_openers(lines: list[Line]) -> list[int]:
+    """The line numbers that open a paragraph (a non-blank line after a blank one, or the first)."""
+    openers, blank_before = [], True
+    for number, line in enumerate(lines):
+        filled = bool(line.text.strip())
+        if filled and blank_before:
+            openers.append(number)
+        blank_before = not filled
+    return openers
+
+
+def _body_lines(lines: list[Line], stamp: _Stamp, stop: int) -> list[tuple[int, int]]:
+    """The character ranges of the words under a stamp: on its own line, then each line below."""
+    ranges = []
+    if stamp.words_from is not None:
+        ranges.append(_trimmed(lines[stamp.line].text, lines[stamp.line].start, stamp.words_from))
+    for line in lines[stamp.line + 1 : stop]:
+        if line.text.strip():
+            ranges.append(_trimmed(line.text, line.start, line.start))
+    return ranges
+
+
+def _speaker_of(text: str, body: list[tuple[int, int]], names: set[str]) -> tuple[str | None, list[tuple[int, int]]]:
+    """A recurring name alone on the first line under a stamp (Teams' export) is the speaker."""
+    if len(body) >= 2:
+        first = _clean(text[body[0][0] : body[0][1]])
+        if first in names:
+            return first, body[1:]
+    return None, body
+
+
+def _trimmed(line_text: str, line_start: int, words_from: int) -> tuple[int, int]:
+    """The range from `words_from` to the line's end, without the blanks around it."""
+    end = line_start + len(line_text.rstrip())
+    start = words_from
+    while start < end and line_text[start - line_start].isspace():
+        start += 1
+    return start, end
+
+
+def _front_metadata(front: list[Line]) -> Metadata:
+    """A title and date from the lines above the first stamp."""
+    if not front:
+        return Metadata()
+    first = front[0].text.strip()
+    title = boilerplate.clean_title(first) if boilerplate.is_title_like(first) else None
+    found = boilerplate.find_full_date("\n".join(line.text for line in front))
+    return Metadata(title=title, date=found[0] if found else None)
+
+
+def _content(line: Line) -> str:
+    return line.text.strip()
+
+
+def _source(line: Line) -> str:
+    start, end = _trimmed(line.text, line.start, line.start)
+    return f"char={start},{end}"
+
+
+def _is_speaker(name: str) -> bool:
+    name = _clean(name)
+    return is_name_like(name.replace("_", " ")) and len(name.split()) <= _MAX_NAME_WORDS
+
+
+def _clean(name: str) -> str:
+    return " ".join(name.split())

@@ -1,0 +1,280 @@
+"""What transcription and meeting tools export besides captions: timestamped text (Otter, Rev,
+Descript, Zoom, Teams, a copied YouTube transcript), captions saved as `.txt`, Markdown
+transcripts, and the speech-to-text JSON of Amazon, Google, Speechmatics, Rev.ai, Azure,
+whisper.cpp and ElevenLabs. Small files written here after each tool's documented shape."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rag.ingest.readers import parse_document
+from rag.types import Transcript
+from tests.ingest.test_formats import assert_segments_check_out
+
+OTTER = """Weekly sync - March 3, 2025
+
+John Smith  0:00
+Okay, so let's get started. The first item is the budget
+for the new warehouse.
+
+Jane Doe  0:12
+We came in at 2.4 million, which is under the estimate.
+
+Sam Ortiz  0:58
+Quick question from facilities: who signs off?
+
+John Smith  1:05
+I do. And the timeline?
+
+Jane Doe  1:09
+Construction starts in May and should finish by November.
+"""
+REV = """Speaker 1 (00:00):
+Welcome to the show. Today we talk about coral reefs.
+
+Speaker 2 (00:05):
+Reefs cover less than one percent of the ocean floor.
+
+Speaker 1 (01:15):
+And yet they hold a quarter of marine species?
+"""
+DESCRIPT = """[00:00:00] Alice: Thanks for joining the quarterly review.
+[00:00:07] Bob: Sales rose eight percent over the quarter.
+[00:00:15] Alice: What drove that growth?
+[00:00:18] Bob: Mostly the new subscription plan in Europe.
+"""
+ZOOM_TEXT = """[Alice Wong] 00:02:15
+Let's review the incident from Tuesday.
+
+[Bob Lee] 00:02:31
+The database failover took eleven minutes because the replica was lagging.
+
+[Alice Wong] 00:03:02
+What is the fix?
+"""
+TEAMS_TEXT = """Meeting Transcript
+0:0:0.0 --> 0:0:5.120
+Alice Wong
+Good morning, the launch date moved to June.
+
+0:0:5.120 --> 0:0:9.800
+Bob Lee
+Why did it move?
+
+0:0:9.800 --> 0:0:15.0
+Alice Wong
+The certification lab needs three more weeks.
+"""
+YOUTUBE_TEXT = """0:00
+welcome back to the channel today we're
+0:03
+looking at how solar panels are recycled
+0:07
+most panels last about twenty five years
+"""
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "content", "speakers", "turns", "first_words", "times"),
+    [
+        ("otter.txt", OTTER, ["John Smith", "Jane Doe", "Sam Ortiz"], 6,
+         "Okay, so let's get started. The first item is the budget for the new warehouse.", [0, 12, 58, 65, 69]),
+        ("rev.txt", REV, ["Speaker 1", "Speaker 2"], 3, "Welcome to the show. Today we talk about coral reefs.",
+         [0, 5, 75]),
+        ("descript.txt", DESCRIPT, ["Alice", "Bob"], 4, "Thanks for joining the quarterly review.", [0, 7, 15, 18]),
+        ("zoom.txt", ZOOM_TEXT, ["Alice Wong", "Bob Lee"], 3, "Let's review the incident from Tuesday.",
+         [135, 151, 182]),
+        ("teams.md", TEAMS_TEXT, ["Alice Wong", "Bob Lee"], 4, "Good morning, the launch date moved to June.",
+         [0, 5.12, 9.8]),
+        ("youtube.txt", YOUTUBE_TEXT, [], 1, "welcome back to the channel today we're looking at how solar panels "
+         "are recycled most panels last about twenty five years", [0]),
+    ],
+)
+def test_timestamped_text_gives_speakers_and_times(
+    doc_id: str, content: str, speakers: list[str], turns: int, first_words: str, times: list[float]
+) -> None:
+    transcript = parse_document(doc_id, content)
+    assert [s.name for s in transcript.speakers] == speakers
+    spoken = [t for t in transcript.turns if t.start_time is not None]
+    assert len(transcript.turns) == turns
+    assert transcript.text[spoken[0].start : spoken[0].end] == first_words
+    assert [t.start_time for t in spoken] == times
+    assert_segments_check_out(transcript, content)
+    # No stamp is anyone's words.
+    assert not any(stamp in transcript.text for stamp in ("0:12", "(00:05)", "[00:00:07]", "00:02:31", "-->"))
+
+
+def test_a_stamp_runs_until_the_next_and_lines_above_the_first_give_title_and_date() -> None:
+    transcript = parse_document("otter.txt", OTTER)
+    assert (transcript.title, transcript.date) == ("Weekly sync - March 3, 2025", "2025-03-03")
+    assert transcript.turns[0].speaker is None and "Weekly sync" in transcript.text  # kept, as narration
+    jane = transcript.turns[2]
+    assert (jane.speaker, jane.start_time, jane.end_time) == ("Jane Doe", 12, 58)
+    assert transcript.turns[-1].end_time == 69  # the last stamp has nothing after it
+
+
+def test_a_name_heard_once_in_a_file_that_heads_paragraphs_with_names_is_a_speaker() -> None:
+    speakers = {t.speaker for t in parse_document("otter.txt", OTTER).turns}
+    assert "Sam Ortiz" in speakers
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # An agenda inside a labelled briefing: the labels are the structure, not the times.
+        "Press briefing on the harbour project\n\nAgenda\n10:30 Opening remarks\n10:45 Questions\n\n"
+        "Zhu Bing: The harbour will open in 2026.\n\nZhu Bing: It will cost about 4 billion yuan.\n",
+        # Capitalised words and a time on a line are no speaker's heading unless the file heads
+        # its paragraphs so, some name coming back.
+        "Match report\n\nHalf Time 45:00\n\nThe home side led from the start.\n\nFull Time 90:00\n\nA fair result.\n",
+    ],
+)
+def test_times_in_ordinary_text_leave_it_ordinary_text(content: str) -> None:
+    transcript = parse_document("notes.txt", content)
+    assert transcript.segments == [] and transcript.text == content
+
+
+def test_captions_saved_as_text_are_read_as_captions() -> None:
+    vtt = parse_document("call.txt", "WEBVTT\n\n00:01.000 --> 00:03.000\n<v Alice>The bridge opens in July.\n\n"
+                                     "00:03.000 --> 00:06.000\n<v Bob>Is the toll decided?\n")
+    srt = parse_document("call.txt", "1\n00:00:01,000 --> 00:00:04,000\n[Alice] The bridge opens in July.\n\n"
+                                     "2\n00:00:04,500 --> 00:00:07,000\n[Bob] Is the toll decided?\n")
+    for transcript, kind, times in ((vtt, "webvtt", [1.0, 3.0]), (srt, "srt", [1.0, 4.5])):
+        assert transcript.format == kind
+        assert [(t.speaker, t.start_time) for t in transcript.turns] == list(zip(["Alice", "Bob"], times))
+
+
+@pytest.mark.parametrize(
+    ("content", "speakers", "first_turn"),
+    [
+        ("# Podcast episode 12: City budgets\n\n**Host:** Welcome back.\n\n**Maria Lopez:** The budget grew by 4 "
+         "percent.\n\n**Host:** Where did the money go?\n", ["Host", "Maria Lopez"], "Welcome back."),
+        ("# Interview\n\n**Host**: Welcome back.\n\n**Maria Lopez**: The budget grew.\n\n**Host**: Why?\n",
+         ["Host", "Maria Lopez"], "Welcome back."),
+        ("## Notes\n\n> **Interviewer:** How long have you lived here?\n>\n> **Resident:** Since 1998.\n\n"
+         "- **Interviewer**: What changed?\n- **Resident**: The rents doubled.\n", ["Interviewer", "Resident"],
+         "How long have you lived here?"),
+        (">> ANDERSON COOPER: Good evening.\n>> REPORTER: Winds reached 140 miles per hour.\n"
+         ">> ANDERSON COOPER: How many people left?\n", ["ANDERSON COOPER", "REPORTER"], "Good evening."),
+    ],
+)
+def test_markdown_and_caption_marks_around_labels_are_not_speech(content: str, speakers: list[str],
+                                                                  first_turn: str) -> None:
+    transcript = parse_document("episode.md", content)
+    assert [s.name for s in transcript.speakers] == speakers
+    spoken = [t for t in transcript.turns if t.speaker]
+    assert transcript.text[spoken[0].start : spoken[0].end] == first_turn
+    assert not any("*" in transcript.text[t.start : t.end] for t in spoken)
+
+
+def test_a_markdown_heading_titles_the_document_without_its_marks() -> None:
+    transcript = parse_document("episode.md", "# Podcast episode 12: City budgets\n\n**Host:** Welcome.\n\n"
+                                              "**Guest:** Thanks.\n")
+    assert transcript.title == "Podcast episode 12: City budgets"
+
+
+def _words(*items: tuple[str, float, float, str]) -> list[dict]:
+    return [{"content": w, "start": s, "end": e, "speaker": who} for w, s, e, who in items]
+
+
+AWS = {"jobName": "j", "results": {
+    "transcripts": [{"transcript": "The dam holds water. When?"}],
+    "items": [
+        {"type": "pronunciation", "start_time": "0.04", "end_time": "0.2", "speaker_label": "spk_0",
+         "alternatives": [{"confidence": "0.99", "content": "The"}]},
+        {"type": "pronunciation", "start_time": "0.2", "end_time": "0.5", "speaker_label": "spk_0",
+         "alternatives": [{"confidence": "0.99", "content": "dam"}]},
+        {"type": "pronunciation", "start_time": "0.5", "end_time": "0.8", "speaker_label": "spk_0",
+         "alternatives": [{"confidence": "0.99", "content": "holds"}]},
+        {"type": "pronunciation", "start_time": "0.8", "end_time": "1.2", "speaker_label": "spk_0",
+         "alternatives": [{"confidence": "0.99", "content": "water"}]},
+        {"type": "punctuation", "alternatives": [{"confidence": "0.0", "content": "."}]},
+        {"type": "pronunciation", "start_time": "3.0", "end_time": "3.4", "speaker_label": "spk_1",
+         "alternatives": [{"confidence": "0.99", "content": "When"}]},
+        {"type": "punctuation", "alternatives": [{"confidence": "0.0", "content": "?"}]},
+    ]}}
+AWS_OLDER = {"results": {
+    "transcripts": [{"transcript": "The dam holds water. When?"}],
+    "speaker_labels": {"speakers": 2, "segments": [
+        {"start_time": "0.04", "end_time": "1.2", "speaker_label": "spk_0",
+         "items": [{"start_time": s, "speaker_label": "spk_0"} for s in ("0.04", "0.2", "0.5", "0.8")]},
+        {"start_time": "3.0", "end_time": "3.4", "speaker_label": "spk_1",
+         "items": [{"start_time": "3.0", "end_time": "3.4", "speaker_label": "spk_1"}]}]},
+    "items": [{k: v for k, v in item.items() if k != "speaker_label"} for item in AWS["results"]["items"]]}}
+AWS_SEGMENTS = {"results": {"transcripts": [{"transcript": "The dam holds water. When?"}], "items": [],
+                            "audio_segments": [
+                                {"id": 0, "transcript": "The dam holds water.", "start_time": "0.04", "end_time": "1.2",
+                                 "speaker_label": "spk_0", "items": [0, 1, 2, 3, 4]},
+                                {"id": 1, "transcript": "When?", "start_time": "3.0", "end_time": "3.4",
+                                 "speaker_label": "spk_1", "items": [5, 6]}]}}
+SPEECHMATICS = {"format": "2.9", "results": [
+    {"type": "word", "start_time": 0.04, "end_time": 0.3, "alternatives": [{"content": "The", "speaker": "S1"}]},
+    {"type": "word", "start_time": 0.3, "end_time": 0.6, "alternatives": [{"content": "dam", "speaker": "S1"}]},
+    {"type": "word", "start_time": 0.6, "end_time": 0.9, "alternatives": [{"content": "holds", "speaker": "S1"}]},
+    {"type": "word", "start_time": 0.9, "end_time": 1.2, "alternatives": [{"content": "water", "speaker": "S1"}]},
+    {"type": "punctuation", "start_time": 1.2, "end_time": 1.2, "attaches_to": "previous", "is_eos": True,
+     "alternatives": [{"content": ".", "speaker": "S1"}]},
+    {"type": "word", "start_time": 3.0, "end_time": 3.4, "alternatives": [{"content": "When", "speaker": "S2"}]},
+    {"type": "punctuation", "start_time": 3.4, "end_time": 3.4, "attaches_to": "previous", "is_eos": True,
+     "alternatives": [{"content": "?", "speaker": "S2"}]}]}
+REV_AI = {"monologues": [
+    {"speaker": 0, "elements": [
+        {"type": "text", "value": "The", "ts": 0.04, "end_ts": 0.2}, {"type": "punct", "value": " "},
+        {"type": "text", "value": "dam", "ts": 0.2, "end_ts": 0.5}, {"type": "punct", "value": " "},
+        {"type": "text", "value": "holds", "ts": 0.5, "end_ts": 0.8}, {"type": "punct", "value": " "},
+        {"type": "text", "value": "water", "ts": 0.8, "end_ts": 1.2}, {"type": "punct", "value": "."}]},
+    {"speaker": 1, "speaker_name": "Mayor Chen", "elements": [
+        {"type": "text", "value": "When", "ts": 3.0, "end_ts": 3.4}, {"type": "punct", "value": "?"}]}]}
+GOOGLE = {"results": [
+    {"alternatives": [{"transcript": "the dam holds water", "confidence": 0.9, "words": [
+        {"startTime": "0.040s", "endTime": "0.200s", "word": "the"}, {"startTime": "0.800s", "endTime": "1.200s",
+                                                                      "word": "water"}]}], "resultEndTime": "1.300s"},
+    {"alternatives": [{"transcript": " when", "confidence": 0.9}], "resultEndTime": "3.400s"}]}
+AZURE = {"source": "https://example.org/a.wav", "durationInTicks": 34000000, "recognizedPhrases": [
+    {"recognitionStatus": "Success", "channel": 0, "speaker": 1, "offsetInTicks": 400000.0,
+     "durationInTicks": 11600000.0, "nBest": [{"confidence": 0.9, "lexical": "the dam holds water",
+                                              "display": "The dam holds water."}]},
+    {"recognitionStatus": "Success", "channel": 0, "speaker": 2, "offsetInTicks": 30000000.0,
+     "durationInTicks": 4000000.0, "nBest": [{"confidence": 0.9, "lexical": "when", "display": "When?"}]}]}
+WHISPER_CPP = {"systeminfo": "AVX = 1", "result": {"language": "en"}, "transcription": [
+    {"timestamps": {"from": "00:00:00,040", "to": "00:00:01,200"}, "offsets": {"from": 40, "to": 1200},
+     "text": " The dam holds water."},
+    {"timestamps": {"from": "00:00:03,000", "to": "00:00:03,400"}, "offsets": {"from": 3000, "to": 3400},
+     "text": " When?"}]}
+ELEVENLABS = {"language_code": "eng", "text": "The dam holds water. When?", "words": [
+    {"text": "The", "start": 0.04, "end": 0.2, "type": "word", "speaker_id": "speaker_0"},
+    {"text": " ", "start": 0.2, "end": 0.2, "type": "spacing", "speaker_id": "speaker_0"},
+    {"text": "dam", "start": 0.2, "end": 0.5, "type": "word", "speaker_id": "speaker_0"},
+    {"text": " ", "start": 0.5, "end": 0.5, "type": "spacing", "speaker_id": "speaker_0"},
+    {"text": "holds", "start": 0.5, "end": 0.8, "type": "word", "speaker_id": "speaker_0"},
+    {"text": " ", "start": 0.8, "end": 0.8, "type": "spacing", "speaker_id": "speaker_0"},
+    {"text": "water.", "start": 0.8, "end": 1.2, "type": "word", "speaker_id": "speaker_0"},
+    {"text": "When?", "start": 3.0, "end": 3.4, "type": "word", "speaker_id": "speaker_1"}]}
+
+
+@pytest.mark.parametrize(
+    ("data", "speakers", "turns"),
+    [
+        (AWS, ["spk_0", "spk_1"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
+        (AWS_OLDER, ["spk_0", "spk_1"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
+        (AWS_SEGMENTS, ["spk_0", "spk_1"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
+        (SPEECHMATICS, ["S1", "S2"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
+        (REV_AI, ["Speaker 0", "Mayor Chen"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
+        (GOOGLE, [], [("the dam holds water when", 0.04, 3.4)]),
+        (AZURE, ["Speaker 1", "Speaker 2"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
+        (WHISPER_CPP, [], [("The dam holds water. When?", 0.04, 3.4)]),
+        (ELEVENLABS, ["speaker_0", "speaker_1"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
+        ({"text": " The dam holds water. When?"}, [], [("The dam holds water. When?", None, None)]),
+    ],
+    ids=["aws", "aws-older", "aws-segments", "speechmatics", "rev-ai", "google", "azure", "whisper-cpp",
+         "elevenlabs", "text-only"],
+)
+def test_speech_to_text_json_of_each_service(data: dict, speakers: list[str],
+                                             turns: list[tuple[str, float | None, float | None]]) -> None:
+    content = json.dumps(data, indent=1)
+    transcript: Transcript = parse_document("call.json", content)
+    assert [s.name for s in transcript.speakers] == speakers
+    assert [(transcript.text[t.start : t.end], t.start_time, t.end_time) for t in transcript.turns] == turns
+    assert_segments_check_out(transcript, content)
