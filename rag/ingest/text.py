@@ -102,6 +102,7 @@ class _Parser:
         self.recurring_labels = self._recurring_inline_labels()
         self.every_line_labelled = self._every_line_labelled()
         self.hearing_labels = self._recurring_hearing_labels()
+        self.heading_lines = self._speaker_headings()
         self.marked_answers = sum(bool(labels.QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
 
     # -- driver ---------------------------------------------------------------------------
@@ -132,6 +133,9 @@ class _Parser:
         )
 
     def _handle(self, index: int, line: _Line) -> int:
+        if index in self.heading_lines:
+            self._open(labels.turn_kind(line.text), line.text, None)
+            return index + 1
         if self._reported_turn(line):
             return index + 1
         alone = labels.ALONE_LABEL.match(line.text)
@@ -314,6 +318,22 @@ class _Parser:
         Spokesperson: ...") is as consistent a format as one whose labels recur."""
         body = self.lines[1:] if self.lines and not _opens_with_speaker_label(self.lines[0].text) else self.lines
         return len(body) >= 2 and all(_opens_with_speaker_label(line.text) for line in body)
+
+    def _speaker_headings(self) -> set[int]:
+        """Lines that are a name alone right above a paragraph's words (`Alice Wong`, then what she
+        said; `MAYOR CHEN` in a script), where the file heads its paragraphs so: two or more such
+        lines, some name among them coming back. Then each of them is a speaker label."""
+        headings = [i for i in range(len(self.lines) - 1) if self._heads_paragraph(i)]
+        keys = [speaker_key(self.lines[i].text) for i in headings]
+        return set(headings) if len(keys) >= 2 and len(set(keys)) < len(keys) else set()
+
+    def _heads_paragraph(self, index: int) -> bool:
+        line, below = self.lines[index], self.lines[index + 1]
+        words = line.text.split()
+        if len(words) > 4 or line.text.endswith((".", "?", "!", ":", ",", ";")) or not labels.is_name_like(line.text):
+            return False
+        opens = index == 0 or self.text.count("\n", self.lines[index - 1].end, line.start) >= 2
+        return opens and self.text.count("\n", line.end, below.start) == 1
 
     def _recurring_role(self, name: str) -> bool:
         """A sentence-case role label that the document uses on two or more lines."""

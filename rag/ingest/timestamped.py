@@ -95,9 +95,11 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
         body = _body_lines(lines, stamp, stop)
         body_speaker, body = _speaker_of(text, body, names)
         speaker = stamp.speaker or body_speaker or speaker
-        for index, (start, end) in enumerate(body):
+        for start, end in body:
             words = text[start:end]
-            mark = speaker_mark(words) if index == 0 and stamp.speaker is None and body_speaker is None else None
+            # Under a stamp that names nobody, a line may name its speaker (`Bob Lee: ...`, as
+            # Google Meet writes several speakers between two stamps).
+            mark = speaker_mark(words) if stamp.speaker is None and body_speaker is None else None
             if mark is not None and mark.speaker is not None:
                 speaker = mark.speaker
                 start = end - len(mark.text)

@@ -169,6 +169,48 @@ def test_markdown_and_caption_marks_around_labels_are_not_speech(content: str, s
     assert not any("*" in transcript.text[t.start : t.end] for t in spoken)
 
 
+GOOGLE_MEET = """Team sync - Transcript
+00:00:00
+Alice Wong: Okay, let's start with the budget.
+Bob Lee: We are under by ten percent.
+00:05:00
+Bob Lee: Next, hiring. We filled two roles.
+Alice Wong: Which roles?
+"""
+
+
+def test_labels_under_a_stamp_that_names_nobody_give_each_line_its_speaker() -> None:
+    transcript = parse_document("meet.txt", GOOGLE_MEET)
+    assert [(t.speaker, t.start_time, transcript.text[t.start : t.end]) for t in transcript.turns[1:]] == [
+        ("Alice Wong", 0, "Okay, let's start with the budget."),
+        # One turn across the stamp: the same speaker goes on.
+        ("Bob Lee", 0, "We are under by ten percent. Next, hiring. We filled two roles."),
+        ("Alice Wong", 300, "Which roles?")]
+    assert transcript.turns[2].end_time == 300
+    assert_segments_check_out(transcript, GOOGLE_MEET)
+
+
+@pytest.mark.parametrize(
+    ("content", "turns"),
+    [
+        ("Alice Wong\nGood morning, the launch moved to June.\n\nBob Lee\nWhy did it move?\n\n"
+         "Alice Wong\nThe lab needs three more weeks.\n",
+         [("Alice Wong", "Good morning, the launch moved to June."), ("Bob Lee", "Why did it move?"),
+          ("Alice Wong", "The lab needs three more weeks.")]),
+        ("INTERVIEW WITH THE MAYOR\n\nMAYOR CHEN\nThe bridge opens in July.\n\nREPORTER\nWill there be a toll?"
+         "\n\nMAYOR CHEN\nNo toll for the first year.\n",
+         [(None, "INTERVIEW WITH THE MAYOR"), ("MAYOR CHEN", "The bridge opens in July."),
+          ("REPORTER", "Will there be a toll?"), ("MAYOR CHEN", "No toll for the first year.")]),
+        # Headings that do not come back are sections, not speakers.
+        ("Opening Remarks\nThe port grew this year.\n\nClosing Remarks\nThank you all.\n",
+         [(None, "Opening Remarks"), (None, "The port grew this year.\n\nClosing Remarks\nThank you all.")]),
+    ],
+)
+def test_a_name_alone_above_each_paragraph_is_its_speaker(content: str, turns: list) -> None:
+    transcript = parse_document("interview.txt", content)
+    assert [(t.speaker, content[t.start : t.end]) for t in transcript.turns] == turns
+
+
 def test_a_markdown_heading_titles_the_document_without_its_marks() -> None:
     transcript = parse_document("episode.md", "# Podcast episode 12: City budgets\n\n**Host:** Welcome.\n\n"
                                               "**Guest:** Thanks.\n")
