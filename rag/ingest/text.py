@@ -24,6 +24,8 @@ from rag.ingest.names import speaker_key
 from rag.types import Speaker, Transcript, Turn, TurnKind
 
 _OPEN_QUOTES = "“\"‘«「"
+# Names alone above paragraphs are labels when they head at least this share of the paragraphs.
+_MIN_HEADED_SHARE = 0.3
 _CLOSE_QUOTES = "”\"’»」"
 
 
@@ -325,15 +327,30 @@ class _Parser:
         lines, some name among them coming back. Then each of them is a speaker label."""
         headings = [i for i in range(len(self.lines) - 1) if self._heads_paragraph(i)]
         keys = [speaker_key(self.lines[i].text) for i in headings]
-        return set(headings) if len(keys) >= 2 and len(set(keys)) < len(keys) else set()
+        if len(keys) < 2 or len(set(keys)) == len(keys):
+            return set()
+        # A convention heads a good share of the paragraphs: a recurring "Yeah" said on its own
+        # between labelled turns does not.
+        paragraphs = sum(self._opens_paragraph(i) for i in range(len(self.lines)))
+        return set(headings) if len(headings) >= _MIN_HEADED_SHARE * paragraphs else set()
+
+    def _opens_paragraph(self, index: int) -> bool:
+        return index == 0 or self.text.count("\n", self.lines[index - 1].end, self.lines[index].start) >= 2
 
     def _heads_paragraph(self, index: int) -> bool:
         line, below = self.lines[index], self.lines[index + 1]
-        words = line.text.split()
-        if len(words) > 4 or line.text.endswith((".", "?", "!", ":", ",", ";")) or not labels.is_name_like(line.text):
+        if not self._names_a_heading(line.text):  # first: most lines are sentences, and fail it at once
             return False
-        opens = index == 0 or self.text.count("\n", self.lines[index - 1].end, line.start) >= 2
-        return opens and self.text.count("\n", line.end, below.start) == 1
+        # Its own paragraph's first line; the words follow on the next line or, as a web page's
+        # blocks do, in the next paragraph.
+        return (self._opens_paragraph(index) and not self._names_a_heading(below.text)
+                and not labels.ALONE_LABEL.match(below.text))
+
+    @staticmethod
+    def _names_a_heading(text: str) -> bool:
+        """A few capitalised words, no sentence: what a name alone on a line looks like."""
+        return (len(text) <= 60 and not text.endswith((".", "?", "!", ":", ",", ";")) and len(text.split()) <= 4
+                and labels.is_name_like(text))
 
     def _recurring_role(self, name: str) -> bool:
         """A sentence-case role label that the document uses on two or more lines."""

@@ -204,11 +204,29 @@ def test_labels_under_a_stamp_that_names_nobody_give_each_line_its_speaker() -> 
         # Headings that do not come back are sections, not speakers.
         ("Opening Remarks\nThe port grew this year.\n\nClosing Remarks\nThank you all.\n",
          [(None, "Opening Remarks"), (None, "The port grew this year.\n\nClosing Remarks\nThank you all.")]),
+        # A word said alone again and again between labelled turns is no heading.
+        ("Chair:\n\nYeah\n\nLet us move on.\n\nMember:\n\nGood.\n\nChair:\n\nYeah\n\nNext item.\n\n"
+         "Member:\n\nAgreed.\n",
+         [("Chair", "Yeah\n\nLet us move on."), ("Member", "Good."), ("Chair", "Yeah\n\nNext item."),
+          ("Member", "Agreed.")]),
     ],
 )
 def test_a_name_alone_above_each_paragraph_is_its_speaker(content: str, turns: list) -> None:
     transcript = parse_document("interview.txt", content)
     assert [(t.speaker, content[t.start : t.end]) for t in transcript.turns] == turns
+
+
+def test_a_web_page_with_each_speaker_in_a_block_above_the_words_keeps_its_speakers() -> None:
+    page = """<html><head><title>Podcast 12</title></head><body>
+<div class="turn"><div class="speaker">Alice Wong</div><p>Good morning, the launch moved to June.</p></div>
+<div class="turn"><div class="speaker">Bob Lee</div><p>Why did it move?</p></div>
+<div class="turn"><div class="speaker">Alice Wong</div><p>The lab needs three more weeks.</p></div>
+</body></html>"""
+    transcript = parse_document("podcast.html", page)
+    assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("Alice Wong", "Good morning, the launch moved to June."), ("Bob Lee", "Why did it move?"),
+        ("Alice Wong", "The lab needs three more weeks.")]
+    assert_segments_check_out(transcript, page)
 
 
 def test_a_markdown_heading_titles_the_document_without_its_marks() -> None:
