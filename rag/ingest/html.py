@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 
 import msgspec
 
+from rag.ingest import boilerplate
 from rag.ingest.text import parse_transcript
 from rag.ingest.timed import Metadata
 from rag.types import Segment, Transcript
@@ -44,9 +45,14 @@ class HtmlReader:
         canonical, segments = _canonical(page.blocks)
         transcript = parse_transcript(doc_id, canonical)
         own = Metadata(title=page.title, date=page.date, media_url=page.media_url).overridden_by(metadata)
+        # "Council meeting, 4 March 2024": a page's title often carries the date its text leaves out.
+        titled = boilerplate.find_full_date(page.title) if page.title else None
+        date, date_text = (own.date, own.date) if own.date else (transcript.date, transcript.date_text)
+        if date is None and titled is not None:
+            date, date_text = titled
         return msgspec.structs.replace(
             transcript, format=self.name, segments=segments, title=own.title or transcript.title,
-            date=own.date or transcript.date, date_text=own.date or transcript.date_text, media_url=own.media_url,
+            date=date, date_text=date_text, media_url=own.media_url,
         )
 
 

@@ -229,6 +229,15 @@ def test_a_web_page_with_each_speaker_in_a_block_above_the_words_keeps_its_speak
     assert_segments_check_out(transcript, page)
 
 
+def test_a_web_page_dated_only_in_its_title_gets_that_date() -> None:
+    page = """<html><head><title>Council meeting, 4 March 2024</title></head><body><article>
+<p><b>MAYOR LIND:</b> The library reopens in May.</p><p><strong>Councillor Ames:</strong> What hours?</p>
+<p><b>MAYOR LIND:</b> Nine to nine.</p></article></body></html>"""
+    transcript = parse_document("council.html", page)
+    assert (transcript.date, transcript.date_text) == ("2024-03-04", "4 March 2024")
+    assert [t.speaker for t in transcript.turns] == ["MAYOR LIND", "Councillor Ames", "MAYOR LIND"]
+
+
 def test_a_markdown_heading_titles_the_document_without_its_marks() -> None:
     transcript = parse_document("episode.md", "# Podcast episode 12: City budgets\n\n**Host:** Welcome.\n\n"
                                               "**Guest:** Thanks.\n")
