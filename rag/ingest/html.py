@@ -8,6 +8,8 @@ at its characters in the file; the plain-text parser then finds speakers and tur
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import datetime as dt
 import re
 from html.parser import HTMLParser
@@ -16,7 +18,8 @@ import msgspec
 
 from rag.ingest import boilerplate
 from rag.ingest.text import parse_transcript
-from rag.ingest.timed import Metadata
+from rag.ingest.timed import Metadata, build_transcript
+from rag.ingest.timestamped import read_stamped_text
 from rag.types import Segment, Transcript
 
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "form", "button",
@@ -43,7 +46,14 @@ class HtmlReader:
         page.feed(text)
         page.close()
         canonical, segments = _canonical(page.blocks)
-        transcript = parse_transcript(doc_id, canonical)
+        stamped = read_stamped_text(doc_id, canonical)
+        if stamped is None:
+            transcript = msgspec.structs.replace(parse_transcript(doc_id, canonical), segments=segments)
+        else:
+            # A timestamped transcript on a page (`<p>Speaker 1 (00:05): ...</p>`): timed pieces,
+            # each pointing at the block of the file it was read from.
+            pieces = [dataclasses.replace(piece, source=_block_source(piece.source, segments)) for piece in stamped.pieces]
+            transcript = build_transcript(doc_id, self.name, pieces, stamped.metadata)
         own = Metadata(title=page.title, date=page.date, media_url=page.media_url).overridden_by(metadata)
         # "Council meeting, 4 March 2024": a page's title often carries the date its text leaves out.
         titled = boilerplate.find_full_date(page.title) if page.title else None
@@ -51,9 +61,16 @@ class HtmlReader:
         if date is None and titled is not None:
             date, date_text = titled
         return msgspec.structs.replace(
-            transcript, format=self.name, segments=segments, title=own.title or transcript.title,
+            transcript, format=self.name, title=own.title or transcript.title,
             date=date, date_text=date_text, media_url=own.media_url,
         )
+
+
+def _block_source(source: str, blocks: list[Segment]) -> str:
+    """The file's characters of the block holding `char=a,b` of the canonical text."""
+    start = int(source.removeprefix("char=").split(",")[0])
+    block = blocks[bisect.bisect_right(blocks, start, key=lambda segment: segment.start) - 1]
+    return block.source
 
 
 def _canonical(blocks: list[tuple[str, int, int]]) -> tuple[str, list[Segment]]:

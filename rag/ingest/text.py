@@ -344,7 +344,7 @@ class _Parser:
         # Its own paragraph's first line; the words follow on the next line or, as a web page's
         # blocks do, in the next paragraph.
         return (self._opens_paragraph(index) and not self._names_a_heading(below.text)
-                and not labels.ALONE_LABEL.match(below.text))
+                and not labels.ALONE_LABEL.match(below.text) and any(c.isalpha() for c in below.text))
 
     @staticmethod
     def _names_a_heading(text: str) -> bool:

@@ -170,8 +170,12 @@ def _is_stamped(lines: list[Line], stamps: list[_Stamp]) -> bool:
     if front > _MAX_FRONT_SHARE * len(filled) or len(stamps) < _MIN_STAMP_SHARE * after:
         return False
     stamped = {stamp.line for stamp in stamps}
+    # A stamp alone in its paragraph heads the next one too (`Speaker 1 (00:05):`, a blank
+    # line, the words: as a web page's line break reads).
+    bare = {stamp.line for stamp in stamps if stamp.words_from is None}
     openers = [number for number in _paragraph_openers(lines) if number >= stamps[0].line]
-    if sum(number in stamped for number in openers) < _MIN_STAMPED_PARAGRAPHS * len(openers):
+    headed = sum(number in stamped or _filled_line_before(lines, number) in bare for number in openers)
+    if headed < _MIN_STAMPED_PARAGRAPHS * len(openers):
         return False
     in_order = sum(b.start_time >= a.start_time for a, b in zip(stamps, stamps[1:]))
     return in_order >= _MIN_IN_ORDER * (len(stamps) - 1)
@@ -186,6 +190,11 @@ def _paragraph_openers(lines: list[Line]) -> list[int]:
             openers.append(number)
         blank_before = not filled
     return openers
+
+
+def _filled_line_before(lines: list[Line], number: int) -> int | None:
+    """The number of the last non-blank line above line `number`."""
+    return next((before for before in range(number - 1, -1, -1) if lines[before].text.strip()), None)
 
 
 def _body_lines(lines: list[Line], stamp: _Stamp, stop: int) -> list[tuple[int, int]]:

@@ -229,6 +229,24 @@ def test_a_web_page_with_each_speaker_in_a_block_above_the_words_keeps_its_speak
     assert_segments_check_out(transcript, page)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>Speaker 1 (00:00):<br>Welcome to the show.</p>\n<p>Speaker 2 (00:05):<br>Reefs are shrinking.</p>\n"
+        "<p>Speaker 1 (01:15):<br>How fast?</p>",
+        "<p>[00:00:00] Speaker 1: Welcome to the show.</p><p>[00:00:05] Speaker 2: Reefs are shrinking.</p>"
+        "<p>[00:01:15] Speaker 1: How fast?</p>",
+    ],
+)
+def test_a_timestamped_transcript_on_a_web_page_is_timed(body: str) -> None:
+    page = f"<html><head><title>Coral reefs</title></head><body><h1>Coral reefs episode</h1>{body}</body></html>"
+    transcript = parse_document("reefs.html", page)
+    assert transcript.format == "html" and transcript.title == "Coral reefs"
+    assert [(t.speaker, t.start_time, transcript.text[t.start : t.end]) for t in transcript.turns[1:]] == [
+        ("Speaker 1", 0, "Welcome to the show."), ("Speaker 2", 5, "Reefs are shrinking."), ("Speaker 1", 75, "How fast?")]
+    assert_segments_check_out(transcript, page)
+
+
 def test_a_web_page_dated_only_in_its_title_gets_that_date() -> None:
     page = """<html><head><title>Council meeting, 4 March 2024</title></head><body><article>
 <p><b>MAYOR LIND:</b> The library reopens in May.</p><p><strong>Councillor Ames:</strong> What hours?</p>
