@@ -8,6 +8,8 @@ the text as the service keeps it. The work (parse, embed, commit) runs in a work
 
 from __future__ import annotations
 
+import codecs
+
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -171,7 +173,10 @@ def _check_media_type(doc_id: str, media_type: str) -> None:
 
 
 def _as_utf8(doc_id: str, data: bytes, charset: str | None) -> bytes:
-    """The body as UTF-8: decoded from its declared charset (UTF-8 bodies pass as they are)."""
+    """The body as UTF-8: decoded from its declared charset, or from UTF-16 when a byte-order mark
+    says so (as Windows tools write it); UTF-8 bodies pass as they are."""
+    if charset is None and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        charset = "utf-16"
     if charset is None or charset in ("utf-8", "utf8"):
         return data
     try:

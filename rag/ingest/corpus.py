@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +93,12 @@ def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDo
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        # Windows tools (Notepad's "Unicode", some caption editors) write UTF-16 with a byte-order mark.
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise CorpusError(
+                f"{doc_id}: UTF-16 (it opens with a UTF-16 byte-order mark), not UTF-8; "
+                "convert it, e.g. `iconv -f utf-16 -t utf-8`"
+            ) from None
         raise CorpusError(
             f"{doc_id}: not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
             "convert it, e.g. `iconv -f latin1 -t utf-8`"

@@ -109,6 +109,14 @@ def test_a_declared_charset_is_decoded_and_stored_as_utf8(client: TestClient) ->
     assert client.get("/documents/cafe.txt", headers=WRITE).json()["text"] == text
 
 
+def test_a_utf16_file_with_its_byte_order_mark_is_stored_as_utf8(client: TestClient) -> None:
+    text = "Caf\u00e9 briefing\n\nMAYOR LIND: The caf\u00e9 on the square reopens in May.\n"
+    response = client.put("/documents/cafe16.txt", content=text.encode("utf-16"),
+                          headers={**WRITE, "Content-Type": "text/plain"})
+    assert response.status_code == 201, response.text
+    assert client.get("/documents/cafe16.txt", headers=WRITE).json()["text"] == text
+
+
 @pytest.mark.parametrize(("method", "url", "content", "content_type", "status"), [
     ("PUT", "/documents/empty.txt", b"", "text/plain", 400),
     ("PUT", "/documents/notes.pdf", HARBOUR, "application/pdf", 400),

@@ -8,6 +8,7 @@ import pytest
 
 from rag.errors import CorpusError
 from rag.ingest import read_corpus, reader_for
+from rag.ingest.corpus import source_document
 from rag.ingest.readers import SUFFIXES, parse_document
 from rag.ingest.text import parse_transcript
 
@@ -35,3 +36,8 @@ def test_markdown_is_parsed_as_plain_text_with_spans_into_the_file() -> None:
 def test_a_suffix_no_reader_takes_is_named_with_the_supported_ones(doc_id: str) -> None:
     with pytest.raises(CorpusError, match=rf"{doc_id}: no reader for .*; supported: \.txt, \.md"):
         reader_for(doc_id)
+
+
+def test_a_utf16_file_in_the_corpus_is_set_aside_saying_how_to_convert_it() -> None:
+    with pytest.raises(CorpusError, match=r"call\.srt: UTF-16 .*iconv -f utf-16 -t utf-8"):
+        source_document("call.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello.\n".encode("utf-16"), None)
