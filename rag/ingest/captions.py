@@ -15,7 +15,9 @@ from rag.ingest.timed import Piece
 # Lenient on purpose: Teams writes `0:0:0.210`, SRT uses a comma, some tools drop the hours.
 _TIMESTAMP = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
 TIMING = re.compile(rf"^\s*(?P<start>{_TIMESTAMP})\s*-->\s*(?P<end>{_TIMESTAMP})(?P<settings>.*)$")
-_TAG = re.compile(r"<[^>]*>")
+# HTML-like tags (`<i>`, `<v Name>`, `<00:01.000>`), and the override codes SubRip files carry
+# over from ASS subtitles (`{\\an8}`: top of the screen).
+_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+(?P<name>[^>]+)>")
 # `[Name]`, `[Name]:`, `(Name):` at the start of a cue: diarized SRT, some caption services.
 _BRACKETED = re.compile(r"^\s*[\[(](?P<name>[^\])\n]{1,60})[\])]\s*:?\s*")
@@ -114,19 +116,6 @@ def _is_label(name: str) -> bool:
 def _is_bracketed_name(name: str) -> bool:
     # Diarization labels (`SPEAKER_01`) count as names.
     return is_name_like(name.replace("_", " ").strip())
-
-
-def blocks(lines: list[Line]) -> Iterator[list[Line]]:
-    """Runs of non-blank lines, as caption files separate their blocks."""
-    block: list[Line] = []
-    for line in lines:
-        if line.text.strip():
-            block.append(line)
-        elif block:
-            yield block
-            block = []
-    if block:
-        yield block
 
 
 @dataclass

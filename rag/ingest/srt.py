@@ -1,12 +1,13 @@
 """SubRip subtitles (`.srt`): numbered cues, `00:00:01,000 --> 00:00:04,000` timings, multi-line text,
-speaker changes marked `NAME:`, `[Name]` or `>>` (and `- ` between two speakers in one cue)."""
+speaker changes marked `NAME:`, `[Name]` or `>>` (and `- ` between two speakers in one cue);
+`{\\an8}` positioning and `<i>` styling left out."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from rag.errors import CorpusError
-from rag.ingest.captions import SpeakerTrack, blocks, cue_pieces, lines_of, timing
+from rag.ingest.captions import Line, SpeakerTrack, cue_pieces, lines_of, timing
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -24,16 +25,37 @@ class SrtReader:
 
     def _pieces(self, doc_id: str, text: str) -> Iterator[Piece]:
         track = SpeakerTrack()
-        for block in blocks(lines_of(text)):
-            # The cue number is optional in practice; the timing line is not.
-            offset = 1 if len(block) > 1 and block[0].text.strip().isdigit() else 0
-            times = timing(block[offset], doc_id)
-            if times is None:
+        for times, payload in _cues(doc_id, lines_of(text)):
+            if payload:
+                yield from cue_pieces(payload, times, track, rolling=False)
+
+
+def _cues(doc_id: str, lines: list[Line]) -> Iterator[tuple[tuple[float, float], list[Line]]]:
+    """Each cue's timing and text lines. Lenient where real files are sloppy: a cue may follow the
+    last without a blank line, and text after a stray blank line belongs to the cue before it.
+    The cue number is the number alone on the line before a timing, and is optional."""
+    times: tuple[float, float] | None = None
+    payload: list[Line] = []
+    for index, line in enumerate(lines):
+        timed = timing(line, doc_id)
+        if timed is not None:
+            if payload and _is_cue_number(payload[-1]) and payload[-1] is lines[index - 1]:
+                payload.pop()
+            if times is not None:
+                yield times, payload
+            times, payload = timed, []
+        elif line.text.strip():
+            if times is None and not _is_cue_number(line):
                 raise CorpusError(
-                    f"{doc_id}: line {block[offset].number}: expected an SRT timing like "
-                    f"00:00:01,000 --> 00:00:04,000, got {block[offset].text[:80]!r}"
+                    f"{doc_id}: line {line.number}: expected an SRT timing like "
+                    f"00:00:01,000 --> 00:00:04,000, got {line.text[:80]!r}"
                 )
-            payload = block[offset + 1 :]
-            if not payload:
-                continue
-            yield from cue_pieces(payload, times, track, rolling=False)
+            if times is not None:
+                payload.append(line)
+    if times is None:
+        raise CorpusError(f"{doc_id}: no SRT cue timing (00:00:01,000 --> 00:00:04,000) in the file")
+    yield times, payload
+
+
+def _is_cue_number(line: Line) -> bool:
+    return line.text.strip().isdigit()

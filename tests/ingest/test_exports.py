@@ -365,3 +365,21 @@ def test_speech_to_text_json_of_each_service(data: dict, speakers: list[str],
     assert [s.name for s in transcript.speakers] == speakers
     assert [(transcript.text[t.start : t.end], t.start_time, t.end_time) for t in transcript.turns] == turns
     assert_segments_check_out(transcript, content)
+
+
+SLOPPY_SRT = (
+    "1\r\n00:00:01,000 --> 00:00:04,000\r\n{\\an8}<i>ALICE: The bridge opens in July.</i>\r\n\r\n"
+    "2\r\n00:00:04,500 --> 00:00:07,000 X1:100 X2:200 Y1:10 Y2:20\r\nBOB: Is the toll decided?\r\n\r\n\r\n"
+    "No, not yet.\r\n"
+    "3\r\n00:00:08.000 --> 00:00:09.500\r\nALICE: Not yet.\r\n"
+)
+
+
+def test_a_sloppy_subrip_file_is_read_whole() -> None:
+    """A stray blank line inside a cue, a cue with no blank line before it, a dot for the comma,
+    positioning codes and coordinates: what subtitle editors leave behind."""
+    transcript = parse_document("sloppy.srt", SLOPPY_SRT)
+    assert [(t.speaker, t.start_time, t.end_time, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("ALICE", 1.0, 4.0, "The bridge opens in July."), ("BOB", 4.5, 7.0, "Is the toll decided? No, not yet."),
+        ("ALICE", 8.0, 9.5, "Not yet.")]
+    assert_segments_check_out(transcript, SLOPPY_SRT)
