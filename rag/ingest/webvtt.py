@@ -41,6 +41,7 @@ class WebVttReader:
     def _pieces(self, doc_id: str, text: str, lines: list[Line], notes: dict[str, str]) -> Iterator[Piece]:
         rolling = bool(_INLINE_TIME.search(text))
         track = SpeakerTrack()
+        previous: tuple[float, float] | None = None
         i = _block_end(lines, 1)  # the header: the WEBVTT line and what follows it up to a blank
         while i < len(lines):
             line = lines[i]
@@ -57,6 +58,12 @@ class WebVttReader:
                 if times is None:
                     if i + 1 < len(lines) and (times := timing(lines[i + 1], doc_id)) is not None:
                         i += 1  # a cue identifier
+                    elif previous is not None:
+                        # Text after a stray blank line: the cue before it goes on.
+                        end = _block_end(lines, i)
+                        yield from cue_pieces(lines[i:end], previous, track, rolling=rolling)
+                        i = end
+                        continue
                     else:
                         raise CorpusError(
                             f"{doc_id}: line {line.number}: expected a cue timing like "
@@ -69,6 +76,7 @@ class WebVttReader:
                     payload_end += 1
                 payload = lines[i + 1 : payload_end]
                 i = payload_end
+                previous = times
                 if not payload:
                     continue
                 yield from cue_pieces(payload, times, track, rolling=rolling)

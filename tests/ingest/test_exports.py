@@ -383,3 +383,12 @@ def test_a_sloppy_subrip_file_is_read_whole() -> None:
         ("ALICE", 1.0, 4.0, "The bridge opens in July."), ("BOB", 4.5, 7.0, "Is the toll decided? No, not yet."),
         ("ALICE", 8.0, 9.5, "Not yet.")]
     assert_segments_check_out(transcript, SLOPPY_SRT)
+
+
+def test_webvtt_text_after_a_stray_blank_line_joins_the_cue_before_it() -> None:
+    content = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Alice>The bridge opens in July.\n\n\nStill Alice here.\n\n"
+               "00:00:04.500 --> 00:00:07.000 align:start\n<v Bob>Is the toll decided?\n")
+    transcript = parse_document("call.vtt", content)
+    assert [(t.speaker, t.start_time, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("Alice", 1.0, "The bridge opens in July. Still Alice here."), ("Bob", 4.5, "Is the toll decided?")]
+    assert_segments_check_out(transcript, content)
