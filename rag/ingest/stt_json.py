@@ -63,7 +63,8 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
     if isinstance(data.get("transcription"), list):
         return list(_whisper_cpp(data["transcription"]))
     if isinstance(data.get("words"), list):
-        return list(_words(data["words"], "/words"))
+        # AssemblyAI without diarization has words and no utterances, timed in milliseconds.
+        return list(_words(data["words"], "/words", 1000.0 if "audio_duration" in data else 1.0))
     for key in ("turns", "transcript", "utterances"):
         if isinstance(data.get(key), list):
             return list(_generic(data[key], f"/{key}", seconds=1.0))
@@ -232,14 +233,14 @@ def _whisper_cpp(transcription: list[Any]) -> Iterator[Piece]:
                         _time(offsets.get("to"), 1000.0))
 
 
-def _words(words: list[Any], pointer: str) -> Iterator[Piece]:
-    """A list of timed words (ElevenLabs, OpenAI's word timestamps): `text` or `word` each."""
+def _words(words: list[Any], pointer: str, unit: float) -> Iterator[Piece]:
+    """A list of timed words (ElevenLabs, OpenAI's word timestamps, AssemblyAI): `text` or `word` each."""
     for i, word in enumerate(words):
         if not isinstance(word, dict):
             continue
         key = "text" if isinstance(word.get("text"), str) else "word"
         if isinstance(word.get(key), str):
-            yield Piece(word[key], f"{pointer}/{i}/{key}", _time(word.get("start")), _time(word.get("end")),
+            yield Piece(word[key], f"{pointer}/{i}/{key}", _time(word.get("start"), unit), _time(word.get("end"), unit),
                         _label(word.get("speaker_id", word.get("speaker"))), attached=word.get("type") == "punctuation")
 
 
@@ -274,7 +275,7 @@ def _label(value: Any) -> str | None:
 
 def _time(value: Any, unit: float = 1.0) -> float | None:
     """Seconds from a number, a numeric string (Amazon's `"12.5"`), Google's `"12.5s"` or its
-    `{"seconds": ..., "nanos": ...}`; None when the value is none of these."""
+    `{"seconds": ..., "nanos": ...}`, a clock time (`"00:01:02.5"`); None when the value is none of these."""
     if isinstance(value, dict):
         try:
             value = float(value.get("seconds") or 0) + float(value.get("nanos") or 0) / 1e9
@@ -282,12 +283,20 @@ def _time(value: Any, unit: float = 1.0) -> float | None:
             return None
     elif isinstance(value, str):
         try:
-            value = float(value.strip().removesuffix("s"))
+            value = _clock(value) if ":" in value else float(value.strip().removesuffix("s"))
         except ValueError:
             return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return round(float(value) / unit, 3)
+
+
+def _clock(value: str) -> float:
+    """`01:02:03.450` or `02:03,4` as seconds; ValueError when it is not a time."""
+    seconds = 0.0
+    for part in value.strip().replace(",", ".").split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
 
 
 def _metadata(data: dict[str, Any]) -> Metadata:

@@ -354,11 +354,18 @@ ELEVENLABS = {"language_code": "eng", "text": "The dam holds water. When?", "wor
         (WHISPER_CPP, [], [("The dam holds water. When?", 0.04, 3.4)]),
         (ELEVENLABS, ["speaker_0", "speaker_1"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
         ({"text": " The dam holds water. When?"}, [], [("The dam holds water. When?", None, None)]),
+        ({"id": "t1", "status": "completed", "audio_duration": 4, "utterances": None, "words": [
+            {"text": "The", "start": 40, "end": 200, "speaker": None}, {"text": "dam", "start": 200, "end": 500},
+            {"text": "holds", "start": 500, "end": 800}, {"text": "water.", "start": 800, "end": 1200},
+            {"text": "When?", "start": 3000, "end": 3400}]}, [], [("The dam holds water. When?", 0.04, 3.4)]),
+        ([{"speaker": "Alice", "start": "00:00:00.040", "end": "00:00:01,200", "text": "The dam holds water."},
+          {"speaker": "Bob", "start": "0:03", "end": "0:03.4", "text": "When?"}],
+         ["Alice", "Bob"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
     ],
     ids=["aws", "aws-older", "aws-segments", "speechmatics", "rev-ai", "google", "azure", "whisper-cpp",
-         "elevenlabs", "text-only"],
+         "elevenlabs", "text-only", "assemblyai-words-ms", "clock-times"],
 )
-def test_speech_to_text_json_of_each_service(data: dict, speakers: list[str],
+def test_speech_to_text_json_of_each_service(data: dict | list, speakers: list[str],
                                              turns: list[tuple[str, float | None, float | None]]) -> None:
     content = json.dumps(data, indent=1)
     transcript: Transcript = parse_document("call.json", content)
