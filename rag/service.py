@@ -65,7 +65,8 @@ class DocumentView(msgspec.Struct, frozen=True):
     speakers: list[Speaker]
     turns: list[TurnView]
     format: str
-    """The reader that made it: `text` (the canonical text is the file), `webvtt`, `srt`, `json`."""
+    """The reader that made it: `text` (the canonical text is the file, unless it is timed or line-numbered),
+    `webvtt`, `srt`, `json`, `html`, `ttml`."""
     media_url: str | None
     text: str
 

@@ -16,7 +16,7 @@ from rag.http.app import create_app
 from rag.service import QAService, open_service
 from rag.settings import Settings
 from tests.conftest import SEEDS
-from tests.ingest.test_exports import AWS, OTTER
+from tests.ingest.test_exports import AWS, OTTER, TTML
 from tests.ingest.test_formats import DEPOSITION, PAGE, SAMPLES, ZOOM, resolve
 
 SIDECAR = {"title": "Port operations call", "date": "2024-03-05", "media_url": "https://media.example.org/call.mp4"}
@@ -37,6 +37,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[QAService, Path]:
     (docs / "deposition.txt").write_text(DEPOSITION, encoding="utf-8")
     (docs / "sync.txt").write_text(OTTER, encoding="utf-8")
     (docs / "dam.json").write_text(json.dumps(AWS, indent=1), encoding="utf-8")
+    (docs / "harbour.ttml").write_text(TTML, encoding="utf-8")
     (docs / "broken.vtt").write_text("WEBVTT\n\n00:00:01.000 => 00:00:02.000\nhello\n", encoding="utf-8")
     (docs / "broken.json").write_text('{"segments": [', encoding="utf-8")
     settings = Settings.from_env(docs_dir=docs, index_dir=root / "index")
@@ -47,8 +48,8 @@ def test_malformed_files_are_set_aside_with_their_reason_and_the_rest_is_indexed
     service, _ = mixed
     manifest = service.index.manifest
     assert sorted(d.doc_id for d in manifest.documents) == [
-        "briefing.html", "briefing.txt", "call.vtt", "dam.json", "deposition.txt", "interview.srt", "jfk.json",
-        "sync.txt"]
+        "briefing.html", "briefing.txt", "call.vtt", "dam.json", "deposition.txt", "harbour.ttml", "interview.srt",
+        "jfk.json", "sync.txt"]
     reasons = {u.doc_id: u.reason for u in manifest.unreadable}
     assert set(reasons) == {"broken.json", "broken.vtt"}
     assert "broken.vtt: line 3: expected a cue timing" in reasons["broken.vtt"]
@@ -130,12 +131,14 @@ def test_a_question_put_to_the_witness_is_quoted_with_its_reply(mixed) -> None:
     assert_checks_out(service, docs, answer)
 
 
-def test_word_level_json_and_timestamped_text_are_cited_with_speaker_and_time(mixed) -> None:
+def test_word_level_json_timestamped_text_and_ttml_are_cited_with_speaker_and_time(mixed) -> None:
     service, docs = mixed
     for question, doc_id, text, speaker, start_time in [
         ("What does the dam hold?", "dam.json", "The dam holds water.", "spk_0", 0.04),
         ("When does construction of the warehouse start?", "sync.txt",
          "Construction starts in May and should finish by November.", "Jane Doe", 69),
+        ("When does the ferry terminal reopen?", "harbour.ttml",
+         "The ferry terminal reopens on 2 June & gets four berths.", "Alice Wong", 11.0),
     ]:
         answer = service.ask(question)
         extract = next(e for e in answer.extracts if e.citation.doc_id == doc_id)

@@ -18,6 +18,8 @@ TIMING = re.compile(rf"^\s*(?P<start>{_TIMESTAMP})\s*-->\s*(?P<end>{_TIMESTAMP})
 # HTML-like tags (`<i>`, `<v Name>`, `<00:01.000>`), and the override codes SubRip files carry
 # over from ASS subtitles (`{\\an8}`: top of the screen).
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+# A line break inside a caption (`<br>` in SubRip files, `<br/>` in TTML) separates words.
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+(?P<name>[^>]+)>")
 # `[Name]`, `[Name]:`, `(Name):` at the start of a cue: diarized SRT, some caption services.
 _BRACKETED = re.compile(r"^\s*[\[(](?P<name>[^\])\n]{1,60})[\])]\s*:?\s*")
@@ -73,8 +75,9 @@ def timing(line: Line, doc_id: str) -> tuple[float, float] | None:
 
 
 def plain(text: str) -> str:
-    """Cue text without markup: tags (voice, class, timestamps) removed, entities decoded."""
-    return html.unescape(_TAG.sub("", text)).replace("\u200e", "").replace("\u200f", "")
+    """Cue text without markup: line breaks made spaces, tags (voice, class, timestamps) removed,
+    entities decoded."""
+    return html.unescape(_TAG.sub("", _BREAK.sub(" ", text))).replace("\u200e", "").replace("\u200f", "")
 
 
 def voice(text: str) -> str | None:

@@ -22,6 +22,7 @@ from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.text import parse_transcript
 from rag.ingest.timed import Metadata, build_transcript
 from rag.ingest.timestamped import read_stamped_text
+from rag.ingest.ttml import TtmlReader
 from rag.ingest.webvtt import WebVttReader
 from rag.types import Transcript
 
@@ -90,7 +91,9 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
     return None
 
 
-READERS: tuple[Reader, ...] = (PlainTextReader(), WebVttReader(), SrtReader(), SpeechJsonReader(), HtmlReader())
+READERS: tuple[Reader, ...] = (
+    PlainTextReader(), WebVttReader(), SrtReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
+)
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""
 

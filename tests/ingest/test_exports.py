@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from rag.errors import CorpusError
 from rag.ingest.readers import parse_document
 from rag.types import Transcript
 from tests.ingest.test_formats import assert_segments_check_out
@@ -399,3 +400,69 @@ def test_webvtt_text_after_a_stray_blank_line_joins_the_cue_before_it() -> None:
     assert [(t.speaker, t.start_time, transcript.text[t.start : t.end]) for t in transcript.turns] == [
         ("Alice", 1.0, "The bridge opens in July. Still Alice here."), ("Bob", 4.5, "Is the toll decided?")]
     assert_segments_check_out(transcript, content)
+
+
+TTML = """<?xml version="1.0" encoding="UTF-8"?>
+<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttm="http://www.w3.org/ns/ttml#metadata"
+    xmlns:tts="http://www.w3.org/ns/ttml#styling" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"
+    ttp:frameRate="25" xml:lang="en">
+  <head>
+    <metadata>
+      <ttm:title>Harbour briefing</ttm:title>
+      <ttm:agent xml:id="alice" type="person"><ttm:name type="full">Alice Wong</ttm:name></ttm:agent>
+      <ttm:agent xml:id="bob" type="person"><ttm:name type="full">Bob Lee</ttm:name></ttm:agent>
+    </metadata>
+    <styling><style xml:id="s1" tts:color="white"/></styling>
+  </head>
+  <body>
+    <div begin="00:00:10.000">
+      <p begin="00:00:01.000" end="00:00:04.000" ttm:agent="alice">The ferry terminal reopens<br/>on 2 June &amp; gets
+        four berths.</p>
+      <p begin="4.5s" dur="2.5s" ttm:agent="bob"><span tts:color="yellow">How many</span> berths?</p>
+      <p begin="00:00:08:12" end="10s">HARBOUR MASTER: Four new ones.</p>
+    </div>
+  </body>
+</tt>
+"""
+DFXP = """<?xml version="1.0" encoding="utf-8"?>
+<tt xml:lang="en" xmlns="http://www.w3.org/2006/10/ttaf1" xmlns:ttp="http://www.w3.org/2006/10/ttaf1#parameter"
+    ttp:tickRate="10000000">
+  <body><div>
+    <p begin="10000000t" end="40000000t">[Alice] The ferry terminal reopens on 2 June.</p>
+    <p begin="45000000t" end="70000000t">[Bob] How many berths?</p>
+    <p begin="75000000t" end="90000000t">Four, I think.</p>
+  </div></body>
+</tt>
+"""
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "content", "title", "turns"),
+    [
+        ("briefing.ttml", TTML, "Harbour briefing", [
+            ("Alice Wong", 11.0, 14.0, "The ferry terminal reopens on 2 June & gets four berths."),
+            ("Bob Lee", 14.5, 17.0, "How many berths?"), ("HARBOUR MASTER", 18.48, 20.0, "Four new ones.")]),
+        ("briefing.dfxp", DFXP, None, [
+            ("Alice", 1.0, 4.0, "The ferry terminal reopens on 2 June."),
+            ("Bob", 4.5, 9.0, "How many berths? Four, I think.")]),
+    ],
+)
+def test_ttml_and_dfxp_captions(doc_id: str, content: str, title: str | None, turns: list) -> None:
+    transcript = parse_document(doc_id, content)
+    assert transcript.format == "ttml" and transcript.title == title
+    assert [(t.speaker, t.start_time, t.end_time, transcript.text[t.start : t.end]) for t in transcript.turns] == turns
+    assert_segments_check_out(transcript, content)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("<html><body><p>Not captions.</p></body></html>", r"notes\.ttml: not TTML: no <tt> element"),
+        ('<tt xmlns="http://www.w3.org/ns/ttml"><body><div>\n<p begin="soon">Hi.</p></div></body></tt>',
+         r"notes\.ttml: line 2: 'soon' is not a TTML time"),
+        ('<tt xmlns="http://www.w3.org/ns/ttml"><body></body></tt>', r"notes\.ttml: no spoken text found"),
+    ],
+)
+def test_a_file_that_is_not_ttml_says_so(content: str, message: str) -> None:
+    with pytest.raises(CorpusError, match=message):
+        parse_document("notes.ttml", content)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,9 @@ def test_a_suffix_no_reader_takes_is_named_with_the_supported_ones(doc_id: str) 
 def test_a_utf16_file_in_the_corpus_is_set_aside_saying_how_to_convert_it() -> None:
     with pytest.raises(CorpusError, match=r"call\.srt: UTF-16 .*iconv -f utf-16 -t utf-8"):
         source_document("call.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello.\n".encode("utf-16"), None)
+
+
+def test_the_web_page_offers_every_suffix_a_reader_takes() -> None:
+    page = (Path(__file__).parents[2] / "rag" / "http" / "web" / "index.html").read_text(encoding="utf-8")
+    accepted = re.search(r'accept="([^"]+)"', page)
+    assert accepted is not None and set(SUFFIXES) <= set(accepted.group(1).split(","))

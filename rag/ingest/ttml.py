@@ -1,0 +1,186 @@
+"""TTML and DFXP captions (`.ttml`, `.dfxp`): the XML timed text of broadcasters, streaming
+services and video platforms.
+
+Each `<p begin=... end=...>` is a timed piece; `<br/>` breaks a line, `<span>` styles words.
+Times are clock times (`00:00:01.500`, or `00:00:01:12` in frames at `ttp:frameRate`) or
+offsets (`1.5s`, `1500ms`, `2m`, `0.5h`, `36f`, `15000t` in ticks at `ttp:tickRate`), with
+`dur` for a missing `end`, counted from the `begin` of the `<div>` or `<body>` around them.
+The speaker is the `ttm:agent` of the paragraph or an element around it, named in the head
+(`<ttm:agent xml:id="a1"><ttm:name>Alice Wong</ttm:name>`), else a `NAME:` or `[Name]` mark in
+the text as in other captions; `<ttm:title>` is the title. Each piece points at its paragraph's
+characters in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from rag.errors import CorpusError
+from rag.ingest.captions import SpeakerTrack, speaker_mark
+from rag.ingest.timed import Metadata, Piece, build_transcript
+from rag.types import Transcript
+
+_CLOCK = re.compile(r"(\d+):(\d{2}):(\d{2}(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?")
+_OFFSET = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|f|t)")
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+_TIMED = ("body", "div", "p", "span")
+
+
+class TtmlReader:
+    """Timed Text Markup Language files (`.ttml`, `.dfxp`)."""
+
+    name = "ttml"
+    media_types = {
+        ".ttml": ("application/ttml+xml", "application/xml", "text/xml"),
+        ".dfxp": ("application/ttaf+xml", "application/ttml+xml", "application/xml", "text/xml"),
+    }
+    suffixes = tuple(media_types)
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript of the timed paragraphs; CorpusError when the file holds none."""
+        document = _Document(doc_id, text)
+        document.feed(text)
+        document.close()
+        if not document.saw_root:
+            raise CorpusError(f"{doc_id}: not TTML: no <tt> element")
+        track = SpeakerTrack()
+        pieces = []
+        for paragraph in document.paragraphs:
+            speaker = document.agents.get(paragraph.agent or "", paragraph.agent) if paragraph.agent else None
+            words = " ".join(paragraph.text.split())
+            mark = speaker_mark(words)
+            if speaker is None and (mark.speaker is not None or mark.new_turn):
+                track.speaker, words = mark.speaker, mark.text
+            pieces.append(Piece(words, f"char={paragraph.start},{paragraph.end}", paragraph.begin, paragraph.end_time,
+                                speaker or track.speaker))
+        own = Metadata(title=document.title)
+        return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
+
+
+@dataclass
+class _Paragraph:
+    start: int
+    begin: float | None
+    end_time: float | None
+    agent: str | None
+    end: int = 0
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+@dataclass
+class _Element:
+    tag: str
+    begin: float
+    agent: str | None
+
+
+class _Document(HTMLParser):
+    """Walks the file once: agents and title from the head, timed paragraphs from the body."""
+
+    def __init__(self, doc_id: str, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self._doc_id = doc_id
+        self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        self.saw_root = False
+        self.frame_rate = 30.0
+        self.tick_rate = 1.0
+        self.title: str | None = None
+        self.agents: dict[str, str] = {}
+        self.paragraphs: list[_Paragraph] = []
+        self._open: list[_Element] = []
+        self._paragraph: _Paragraph | None = None
+        self._agent_id: str | None = None
+        self._in: str | None = None  # "title" or "name" while reading metadata text
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Track timing and agents through the nesting; open a paragraph at `<p>`."""
+        values = {name: value or "" for name, value in attrs}
+        local = tag.rsplit(":", 1)[-1]
+        if local == "tt":
+            self.saw_root = True
+            self.frame_rate = _positive(values.get("ttp:framerate"), 30.0)
+            # TTML's default tick rate is the frame rate where one is given, else one a second.
+            self.tick_rate = _positive(values.get("ttp:tickrate"), self.frame_rate if values.get("ttp:framerate") else 1.0)
+        elif tag == "ttm:agent":
+            self._agent_id = values.get("xml:id")
+        elif tag in ("ttm:name", "ttm:title"):
+            self._in = tag
+        elif local == "br" and self._paragraph is not None:
+            self._paragraph.parts.append(" ")
+        if local not in _TIMED:
+            return
+        parent = self._open[-1] if self._open else _Element("", 0.0, None)
+        begin = self._time(values.get("begin"))
+        start = parent.begin + (begin or 0.0)
+        agent = values.get("ttm:agent", "").split()[0] if values.get("ttm:agent", "").split() else parent.agent
+        self._open.append(_Element(local, start, agent))
+        if local == "p" and self._paragraph is None:
+            end = self._time(values.get("end"))
+            duration = self._time(values.get("dur"))
+            end_time = parent.begin + end if end is not None else (start + duration if duration is not None else None)
+            offset = self._offset() + len(self.get_starttag_text() or "")
+            self._paragraph = _Paragraph(offset, start if begin is not None else None, end_time, agent)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """`<br/>` breaks a line; an empty element opens and closes nothing else."""
+        if tag.rsplit(":", 1)[-1] == "br" and self._paragraph is not None:
+            self._paragraph.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close what was opened; a paragraph's characters end where its end tag starts."""
+        local = tag.rsplit(":", 1)[-1]
+        if tag in ("ttm:name", "ttm:title"):
+            self._in = None
+        elif tag == "ttm:agent":
+            self._agent_id = None
+        if local not in _TIMED or not self._open:
+            return
+        self._open.pop()
+        if local == "p" and self._paragraph is not None:
+            self._paragraph.end = self._offset()
+            if self._paragraph.text.strip():
+                self.paragraphs.append(self._paragraph)
+            self._paragraph = None
+
+    def handle_data(self, data: str) -> None:
+        """Words of a paragraph, or the title and agents' names in the head."""
+        if self._paragraph is not None:
+            self._paragraph.parts.append(data)
+        elif self._in == "ttm:title" and data.strip():
+            self.title = self.title or " ".join(data.split())
+        elif self._in == "ttm:name" and self._agent_id and data.strip():
+            self.agents.setdefault(self._agent_id, " ".join(data.split()))
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def _time(self, value: str | None) -> float | None:
+        """Seconds of a TTML time expression; CorpusError names one that is none."""
+        if not value:
+            return None
+        value = value.strip()
+        if clock := _CLOCK.fullmatch(value):
+            hours, minutes, seconds, frames = clock.groups()
+            total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+            return round(total + (float(frames) / self.frame_rate if frames else 0.0), 3)
+        if offset := _OFFSET.fullmatch(value):
+            amount, unit = float(offset[1]), offset[2]
+            per = {"f": 1.0 / self.frame_rate, "t": 1.0 / self.tick_rate}.get(unit) or _UNIT_SECONDS[unit]
+            return round(amount * per, 3)
+        line, _ = self.getpos()
+        raise CorpusError(f"{self._doc_id}: line {line}: {value!r} is not a TTML time (00:00:01.500, 1.5s, 1500ms)")
+
+
+def _positive(value: str | None, default: float) -> float:
+    try:
+        number = float(value) if value else default
+    except ValueError:
+        return default
+    return number if number > 0 else default
