@@ -24,9 +24,9 @@ from rag.ingest.names import speaker_key
 from rag.types import Speaker, Transcript, Turn, TurnKind
 
 _OPEN_QUOTES = "“\"‘«「"
+_CLOSE_QUOTES = "”\"’»」"
 # Names alone above paragraphs are labels when they head at least this share of the paragraphs.
 _MIN_HEADED_SHARE = 0.3
-_CLOSE_QUOTES = "”\"’»」"
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Each paragraph opens with a stamp line that gives its time and, usually, its speaker:
 
 * `Jane Doe  0:12` above the words (Otter), `[Alice Wong] 10:02:15` (Zoom's text export);
-* `Speaker 1 (00:05):` (Rev), `Alice [00:00:05]: words`;
+* `Speaker 1 (00:05):` (Rev), `Alice [00:00:05]: words`, `Alice: [00:00:05] words` (Sonix);
 * `[00:00:07] Bob: words` on one line (Descript and many others), `00:00:07 - Bob: words`;
 * `0:0:5.120 --> 0:0:9.800` with the name on the line below (Teams' document export);
 * `0:03` above the words (a copied YouTube transcript), the speaker then carried over or given by
@@ -29,10 +29,11 @@ from rag.ingest.timed import Metadata, Piece
 _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _STAMP = rf"[\[(]?(?P<time>{_TIME})[\])]?"
 _NAME = r"(?P<name>[^:\[\]()<>\n]{1,60}?)"
-# A stamp line's shapes, tried in order. The first two carry the words on the same line.
+# A stamp line's shapes, tried in order. These carry the words on the same line.
 _WITH_WORDS = (
     re.compile(rf"^{_STAMP}(?:\s*[-–—|]\s*|\s+){_NAME}\s*:\s+(?P<words>\S.*)$"),  # [00:00:07] Bob: words
     re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*:\s+(?P<words>\S.*)$"),  # Alice [00:05]: words
+    re.compile(rf"^{_NAME}\s*:\s*{_STAMP}\s+(?P<words>\S.*)$"),  # Alice: [00:05] words
 )
 # A name with its time and nothing else: taken for a speaker only where the file heads its
 # paragraphs so (`_heading_names`), so a short line that ends in a time ("Final score 3:15") is not.

@@ -46,6 +46,12 @@ DESCRIPT = """[00:00:00] Alice: Thanks for joining the quarterly review.
 [00:00:15] Alice: What drove that growth?
 [00:00:18] Bob: Mostly the new subscription plan in Europe.
 """
+SONIX = """Alice Wong: [00:00:00] Thanks for joining the quarterly review.
+
+Bob Lee: [00:00:07] Sales rose eight percent over the quarter.
+
+Alice Wong: [00:00:15] What drove that growth?
+"""
 ZOOM_TEXT = """[Alice Wong] 00:02:15
 Let's review the incident from Tuesday.
 
@@ -85,6 +91,7 @@ most panels last about twenty five years
         ("rev.txt", REV, ["Speaker 1", "Speaker 2"], 3, "Welcome to the show. Today we talk about coral reefs.",
          [0, 5, 75]),
         ("descript.txt", DESCRIPT, ["Alice", "Bob"], 4, "Thanks for joining the quarterly review.", [0, 7, 15, 18]),
+        ("sonix.txt", SONIX, ["Alice Wong", "Bob Lee"], 3, "Thanks for joining the quarterly review.", [0, 7, 15]),
         ("zoom.txt", ZOOM_TEXT, ["Alice Wong", "Bob Lee"], 3, "Let's review the incident from Tuesday.",
          [135, 151, 182]),
         ("teams.md", TEAMS_TEXT, ["Alice Wong", "Bob Lee"], 4, "Good morning, the launch date moved to June.",
