@@ -17,7 +17,7 @@ from rag.errors import CorpusError
 from rag.ingest.captions import TIMING
 from rag.ingest.html import HtmlReader
 from rag.ingest.line_numbers import strip_line_numbers
-from rag.ingest.srt import SrtReader
+from rag.ingest.srt import SbvReader, SrtReader
 from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.text import parse_transcript
 from rag.ingest.timed import Metadata, build_transcript
@@ -92,7 +92,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 
 
 READERS: tuple[Reader, ...] = (
-    PlainTextReader(), WebVttReader(), SrtReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
+    PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

@@ -1,13 +1,15 @@
 """SubRip subtitles (`.srt`): numbered cues, `00:00:01,000 --> 00:00:04,000` timings, multi-line text,
 speaker changes marked `NAME:`, `[Name]` or `>>` (and `- ` between two speakers in one cue);
-`{\\an8}` positioning and `<i>` styling left out."""
+`{\\an8}` positioning and `<i>` styling left out. SubViewer (`.sbv`, YouTube's caption download)
+is the same blocks with `0:00:01.000,0:00:04.000` timings and no numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 from rag.errors import CorpusError
-from rag.ingest.captions import Line, SpeakerTrack, cue_pieces, lines_of, timing
+from rag.ingest.captions import Line, SpeakerTrack, cue_pieces, lines_of, seconds, timing
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -19,25 +21,57 @@ class SrtReader:
     media_types = {".srt": ("application/x-subrip", "text/srt", "text/plain")}
     suffixes = tuple(media_types)
 
+    example = "00:00:01,000 --> 00:00:04,000"
+    """A timing line as the error messages show it."""
+
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
-        """The transcript of the cues (SRT has no metadata of its own: the sidecar's is used)."""
+        """The transcript of the cues (no metadata of their own: the sidecar's is used)."""
         return build_transcript(doc_id, self.name, self._pieces(doc_id, text.lstrip("\ufeff")), metadata)
+
+    def timing(self, line: Line, doc_id: str) -> tuple[float, float] | None:
+        """The (start, end) seconds of a timing line; None when the line is not one."""
+        return timing(line, doc_id)
 
     def _pieces(self, doc_id: str, text: str) -> Iterator[Piece]:
         track = SpeakerTrack()
-        for times, payload in _cues(doc_id, lines_of(text)):
+        for times, payload in _cues(doc_id, lines_of(text), self.timing, self.example):
             if payload:
                 yield from cue_pieces(payload, times, track, rolling=False)
 
 
-def _cues(doc_id: str, lines: list[Line]) -> Iterator[tuple[tuple[float, float], list[Line]]]:
+_SBV_TIMING = re.compile(r"^\s*(?P<start>\d+:\d{1,2}:\d{1,2}(?:\.\d{1,3})?),(?P<end>\d+:\d{1,2}:\d{1,2}(?:\.\d{1,3})?)\s*$")
+
+
+class SbvReader(SrtReader):
+    """SubViewer files (`.sbv`): SubRip's blocks with `0:00:01.000,0:00:04.000` timings."""
+
+    name = "sbv"
+    media_types = {".sbv": ("text/plain",)}
+    suffixes = tuple(media_types)
+    example = "0:00:01.000,0:00:04.000"
+
+    def timing(self, line: Line, doc_id: str) -> tuple[float, float] | None:
+        """The (start, end) seconds of a `0:00:01.000,0:00:04.000` line; None when the line is not one."""
+        match = _SBV_TIMING.match(line.text)
+        if match is None:
+            return None
+        where = f"{doc_id}: line {line.number}"
+        start, end = seconds(match["start"], where), seconds(match["end"], where)
+        if end < start:
+            raise CorpusError(f"{where}: the cue ends ({match['end']}) before it starts ({match['start']})")
+        return start, end
+
+
+def _cues(
+    doc_id: str, lines: list[Line], timing_of: Callable[[Line, str], tuple[float, float] | None], example: str
+) -> Iterator[tuple[tuple[float, float], list[Line]]]:
     """Each cue's timing and text lines. Lenient where real files are sloppy: a cue may follow the
     last without a blank line, and text after a stray blank line belongs to the cue before it.
     The cue number is the number alone on the line before a timing, and is optional."""
     times: tuple[float, float] | None = None
     payload: list[Line] = []
     for index, line in enumerate(lines):
-        timed = timing(line, doc_id)
+        timed = timing_of(line, doc_id)
         if timed is not None:
             if payload and _is_cue_number(payload[-1]) and payload[-1] is lines[index - 1]:
                 payload.pop()
@@ -47,13 +81,12 @@ def _cues(doc_id: str, lines: list[Line]) -> Iterator[tuple[tuple[float, float],
         elif line.text.strip():
             if times is None and not _is_cue_number(line):
                 raise CorpusError(
-                    f"{doc_id}: line {line.number}: expected an SRT timing like "
-                    f"00:00:01,000 --> 00:00:04,000, got {line.text[:80]!r}"
+                    f"{doc_id}: line {line.number}: expected a cue timing like {example}, got {line.text[:80]!r}"
                 )
             if times is not None:
                 payload.append(line)
     if times is None:
-        raise CorpusError(f"{doc_id}: no SRT cue timing (00:00:01,000 --> 00:00:04,000) in the file")
+        raise CorpusError(f"{doc_id}: no cue timing ({example}) in the file")
     yield times, payload
 
 

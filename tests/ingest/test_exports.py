@@ -473,3 +473,15 @@ def test_ttml_and_dfxp_captions(doc_id: str, content: str, title: str | None, tu
 def test_a_file_that_is_not_ttml_says_so(content: str, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
         parse_document("notes.ttml", content)
+
+
+def test_subviewer_captions_from_youtube() -> None:
+    content = ("0:00:01.000,0:00:04.000\n>> ALICE: The bridge opens in July.\n\n"
+               "0:00:04.500,0:00:07.000\n>> BOB: Is the toll decided?\nNot yet.\n")
+    transcript = parse_document("captions.sbv", content)
+    assert transcript.format == "sbv"
+    assert [(t.speaker, t.start_time, t.end_time, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("ALICE", 1.0, 4.0, "The bridge opens in July."), ("BOB", 4.5, 7.0, "Is the toll decided? Not yet.")]
+    assert_segments_check_out(transcript, content)
+    with pytest.raises(CorpusError, match=r"x\.sbv: line 1: expected a cue timing like 0:00:01\.000,0:00:04\.000"):
+        parse_document("x.sbv", "0:00:01.000 --> 0:00:04.000\nHello.\n")
