@@ -1,6 +1,7 @@
 """Speech-to-text JSON: Whisper and WhisperX `segments`, AssemblyAI `utterances`, Deepgram
 `results.channels[].alternatives[]` (paragraphs, else words), Amazon Transcribe, Google Cloud
-Speech-to-Text, Speechmatics, Rev.ai, Azure batch transcription, whisper.cpp, a list of timed
+Speech-to-Text, Speechmatics, Rev.ai, Azure batch transcription, whisper.cpp, YouTube's `json3`
+captions, a list of timed
 `words` (ElevenLabs), `{"text": ...}` alone, and a plain list of `{speaker, start, end, text}`.
 Each piece points back into the file with a JSON pointer."""
 
@@ -62,6 +63,8 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
         return list(_azure(data["recognizedPhrases"]))
     if isinstance(data.get("transcription"), list):
         return list(_whisper_cpp(data["transcription"]))
+    if isinstance(data.get("events"), list):
+        return list(_youtube(data["events"]))
     if isinstance(data.get("words"), list):
         # AssemblyAI without diarization has words and no utterances, timed in milliseconds.
         return list(_words(data["words"], "/words", 1000.0 if "audio_duration" in data else 1.0))
@@ -78,7 +81,7 @@ def _unknown_shape(doc_id: str) -> CorpusError:
         f"{doc_id}: JSON of no known shape: expected Whisper or WhisperX `segments`, AssemblyAI `utterances`, "
         "Deepgram `results.channels`, Amazon Transcribe `results.items`, Google `results[].alternatives`, "
         "Speechmatics `results[]` words, Rev.ai `monologues`, Azure `recognizedPhrases`, whisper.cpp "
-        "`transcription`, a `words` list, or a list of {speaker, start, end, text}"
+        "`transcription`, YouTube `events`, a `words` list, or a list of {speaker, start, end, text}"
     )
 
 
@@ -231,6 +234,23 @@ def _whisper_cpp(transcription: list[Any]) -> Iterator[Piece]:
             offsets = segment.get("offsets") if isinstance(segment.get("offsets"), dict) else {}
             yield Piece(segment["text"], f"/transcription/{i}/text", _time(offsets.get("from"), 1000.0),
                         _time(offsets.get("to"), 1000.0))
+
+
+def _youtube(events: list[Any]) -> Iterator[Piece]:
+    """YouTube's `json3` captions (as yt-dlp saves them): events in milliseconds, their words in
+    `segs[].utf8`, each word offset by `tOffsetMs` (automatic captions)."""
+    for e, event in enumerate(events):
+        segs = event.get("segs") if isinstance(event, dict) else None
+        if not isinstance(segs, list):
+            continue
+        start = _time(event.get("tStartMs"), 1000.0)
+        duration = _time(event.get("dDurationMs"), 1000.0)
+        end = round(start + duration, 3) if start is not None and duration is not None else None
+        for s, seg in enumerate(segs):
+            if isinstance(seg, dict) and isinstance(seg.get("utf8"), str):
+                offset = _time(seg.get("tOffsetMs"), 1000.0) or 0.0
+                said = round(start + offset, 3) if start is not None else None
+                yield Piece(seg["utf8"], f"/events/{e}/segs/{s}/utf8", said, end)
 
 
 def _words(words: list[Any], pointer: str, unit: float) -> Iterator[Piece]:

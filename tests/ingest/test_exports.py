@@ -369,9 +369,17 @@ ELEVENLABS = {"language_code": "eng", "text": "The dam holds water. When?", "wor
         ([{"speaker": "Alice", "start": "00:00:00.040", "end": "00:00:01,200", "text": "The dam holds water."},
           {"speaker": "Bob", "start": "0:03", "end": "0:03.4", "text": "When?"}],
          ["Alice", "Bob"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
+        ({"wireMagic": "pb3", "events": [
+            {"tStartMs": 0, "dDurationMs": 5000, "id": 1},
+            {"tStartMs": 40, "dDurationMs": 1160, "segs": [{"utf8": "the"}, {"utf8": " dam", "tOffsetMs": 160},
+                                                           {"utf8": " holds", "tOffsetMs": 460},
+                                                           {"utf8": " water", "tOffsetMs": 760}]},
+            {"tStartMs": 1190, "dDurationMs": 10, "aAppend": 1, "segs": [{"utf8": "\n"}]},
+            {"tStartMs": 3000, "dDurationMs": 400, "segs": [{"utf8": "when"}]}]},
+         [], [("the dam holds water when", 0.04, 3.4)]),
     ],
     ids=["aws", "aws-older", "aws-segments", "speechmatics", "rev-ai", "google", "azure", "whisper-cpp",
-         "elevenlabs", "text-only", "assemblyai-words-ms", "clock-times"],
+         "elevenlabs", "text-only", "assemblyai-words-ms", "clock-times", "youtube-json3"],
 )
 def test_speech_to_text_json_of_each_service(data: dict | list, speakers: list[str],
                                              turns: list[tuple[str, float | None, float | None]]) -> None:
