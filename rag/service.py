@@ -66,7 +66,7 @@ class DocumentView(msgspec.Struct, frozen=True):
     turns: list[TurnView]
     format: str
     """The reader that made it: `text` (the canonical text is the file, unless it is timed or line-numbered),
-    `webvtt`, `srt`, `sbv`, `json`, `html`, `ttml`."""
+    `docx`, `webvtt`, `srt`, `sbv`, `json`, `html`, `ttml`."""
     media_url: str | None
     text: str
 

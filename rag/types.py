@@ -73,7 +73,7 @@ class Transcript(msgspec.Struct, frozen=True):
     speakers: list[Speaker]
     turns: list[Turn]
     format: str = "text"
-    """The reader that made it (`text`, `webvtt`, `srt`, `sbv`, `json`, `html`, `ttml`)."""
+    """The reader that made it (`text`, `docx`, `webvtt`, `srt`, `sbv`, `json`, `html`, `ttml`)."""
     media_url: str | None = None
     """The recording, when the file or its sidecar names one; citations link to their moment."""
     segments: list[Segment] = []

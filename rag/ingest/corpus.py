@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import CorpusError
+from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
+from rag.ingest.docx import docx_text
 from rag.ingest.readers import SUFFIXES
 from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_name, sidecar_path
 from rag.ingest.timed import Metadata
@@ -19,7 +21,8 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 @dataclass(frozen=True)
 class SourceDocument:
-    """A corpus file read as UTF-8 text, with what its sidecar says (docs/formats.md)."""
+    """A corpus file read as UTF-8 text (a Word file as its paragraphs), with what its sidecar says
+    (docs/formats.md)."""
 
     doc_id: str
     text: str
@@ -81,7 +84,7 @@ def read_corpus(docs_dir: Path) -> list[SourceDocument]:
 
 
 def read_document(path: Path, doc_id: str) -> SourceDocument:
-    """Decode one file strictly as UTF-8 (a BOM stays in the text, so offsets match other tools)."""
+    """Read one file: strictly as UTF-8, or a Word file as its paragraphs (`source_document`)."""
     size = path.stat().st_size
     if size > MAX_DOCUMENT_BYTES:
         raise CorpusError(f"{doc_id}: {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit per document")
@@ -90,8 +93,18 @@ def read_document(path: Path, doc_id: str) -> SourceDocument:
 
 def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDocument:
     """A document from its bytes and its sidecar's (None: it has none), as a build reads it."""
+    text = docx_text(doc_id, data) if doc_id.lower().endswith(DOCX_SUFFIX) else _utf8(doc_id, data)
+    if not text.strip():
+        raise CorpusError(f"{doc_id}: the file is empty")
+    metadata = read_sidecar(sidecar, sidecar_name(doc_id)) if sidecar is not None else Metadata()
+    # Hashed from the bytes given: the text and its hash are of the same version of the file.
+    return SourceDocument(doc_id=doc_id, text=text, sha256=_content_digest(data, sidecar), metadata=metadata)
+
+
+def _utf8(doc_id: str, data: bytes) -> str:
+    """The file decoded strictly as UTF-8 (a BOM stays in the text, so offsets match other tools)."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         # Windows tools (Notepad's "Unicode", some caption editors) write UTF-16 with a byte-order mark.
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -103,11 +116,6 @@ def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDo
             f"{doc_id}: not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
             "convert it, e.g. `iconv -f latin1 -t utf-8`"
         ) from None
-    if not text.strip():
-        raise CorpusError(f"{doc_id}: the file is empty")
-    metadata = read_sidecar(sidecar, sidecar_name(doc_id)) if sidecar is not None else Metadata()
-    # Hashed from the bytes given: the text and its hash are of the same version of the file.
-    return SourceDocument(doc_id=doc_id, text=text, sha256=_content_digest(data, sidecar), metadata=metadata)
 
 
 def sidecar_bytes(docs_dir: Path, doc_id: str) -> bytes | None:

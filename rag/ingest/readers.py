@@ -15,6 +15,9 @@ import msgspec
 
 from rag.errors import CorpusError
 from rag.ingest.captions import TIMING
+from rag.ingest.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
+from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
+from rag.ingest.docx import with_paragraph_sources
 from rag.ingest.html import HtmlReader
 from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.srt import SbvReader, SrtReader
@@ -76,6 +79,18 @@ class PlainTextReader:
         )
 
 
+class DocxReader:
+    """Word documents: their paragraphs, one per line, read as plain text is (`rag.ingest.docx`)."""
+
+    name = "docx"
+    media_types = {DOCX_SUFFIX: (DOCX_MEDIA_TYPE,)}
+    suffixes = tuple(media_types)
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript of the paragraphs (`text` is `docx_text` of the file), pointing at them."""
+        return with_paragraph_sources(PlainTextReader().parse(doc_id, text, metadata), text)
+
+
 def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Transcript | None:
     """A `.txt` that is WebVTT (it says so on its first line) or SubRip (a cue number, then a
     timing), read as such: users rename caption files to open them in an editor."""
@@ -93,6 +108,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
+    DocxReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

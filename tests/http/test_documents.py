@@ -18,12 +18,14 @@ from rag.service import QAService
 from rag.settings import Settings
 from tests.conftest import live_copy
 from tests.index.test_live import DESIGNER_QUESTION, HARBOUR
+from tests.ingest.test_docx import word_file
 from tests.ingest.test_exports import OTTER
 from tests.serving import serve_process
 
 WRITE_KEY = "write-key-0123456789abcdef"
 READ_KEY = "read-key-0123456789abcdef"
 WRITE = {"X-API-Key": WRITE_KEY}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CAPTIONS = b"""WEBVTT
 
 00:00:01.000 --> 00:00:04.000
@@ -89,6 +91,23 @@ def test_a_timestamped_text_export_is_cited_with_speaker_and_time(client: TestCl
     assert document["text"][citation["start"] : citation["end"]] == extract["text"]
     start, end = (int(x) for x in citation["source"][0].removeprefix("char=").split(","))
     assert export.decode()[start:end] == extract["text"]
+
+
+def test_a_word_document_is_uploaded_and_cited_by_paragraph(client: TestClient) -> None:
+    data = word_file("Ferry briefing", "", "MINISTER ALVAREZ: The ferry terminal reopens on 2 June with four new berths.",
+                     "REPORTER: How many berths?", "MINISTER ALVAREZ: Four.")
+    response = client.put("/documents/ferry.docx", content=data, headers={**WRITE, "Content-Type": DOCX})
+    assert response.status_code == 201, response.text
+    answer = client.post("/ask", json={"question": "When does the ferry terminal reopen?",
+                                       "filters": {"documents": ["ferry.docx"]}}, headers=WRITE).json()
+    citation = answer["extracts"][0]["citation"]
+    assert answer["extracts"][0]["text"].startswith("The ferry terminal reopens on 2 June")
+    assert (citation["speaker"], citation["source"]) == ("MINISTER ALVAREZ", ["paragraph=3"])
+    document = client.get("/documents/ferry.docx", headers=WRITE).json()
+    assert document["format"] == "docx"
+    assert document["text"][citation["start"] : citation["end"]] == answer["extracts"][0]["text"]
+    broken = client.put("/documents/broken.docx", content=b"not a zip", headers={**WRITE, "Content-Type": DOCX})
+    assert broken.status_code == 422 and "not a Word document" in broken.json()["detail"]
 
 
 def test_the_schema_shows_the_upload_body_every_reader_takes(client: TestClient) -> None:

@@ -33,7 +33,7 @@ def test_markdown_is_parsed_as_plain_text_with_spans_into_the_file() -> None:
     assert [BRIEFING[t.start : t.end] for t in speech] == ["The ports handled more containers this year."]
 
 
-@pytest.mark.parametrize("doc_id", ["talk.pdf", "README", "a/b.docx"])
+@pytest.mark.parametrize("doc_id", ["talk.pdf", "README", "a/b.pptx"])
 def test_a_suffix_no_reader_takes_is_named_with_the_supported_ones(doc_id: str) -> None:
     with pytest.raises(CorpusError, match=rf"{doc_id}: no reader for .*; supported: \.txt, \.md"):
         reader_for(doc_id)

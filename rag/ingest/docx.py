@@ -1,0 +1,112 @@
+"""Word documents (`.docx`): the transcripts Otter, Rev, Teams and most transcription services
+also export as Word files.
+
+A Word file is a zip archive; its text is the body of `word/document.xml`. The document's text
+here is that body's paragraphs (`<w:p>`, tables' and text boxes' included, in document order),
+one per line: runs' text (`<w:t>`), a tab as a tab, a line break as a space, deleted text (tracked
+changes) and field codes left out. That rendering is read as plain text is (labels, timestamped
+exports, ...), and each piece of it points back at its paragraph: `paragraph=N`, counted from 1.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import re
+import zipfile
+from xml.etree import ElementTree
+
+import msgspec
+
+from rag.errors import CorpusError
+from rag.types import Segment, Transcript
+
+SUFFIX = ".docx"
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_BODY = "word/document.xml"
+# A zip's members are inflated in memory: a small file may claim a huge body (a zip bomb).
+_MAX_BODY_BYTES = 64 * 1024 * 1024
+_CHAR_SOURCE = re.compile(r"char=(\d+),(\d+)")
+
+
+def docx_text(doc_id: str, data: bytes) -> str:
+    """The paragraphs of a Word file's body, one per line; CorpusError when it is not one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = archive.getinfo(_BODY)
+            if info.file_size > _MAX_BODY_BYTES:
+                raise CorpusError(f"{doc_id}: its {_BODY} inflates to {info.file_size} bytes, over the "
+                                  f"{_MAX_BODY_BYTES}-byte limit")
+            body_xml = archive.read(info)
+    except zipfile.BadZipFile:
+        raise CorpusError(f"{doc_id}: not a Word document (.docx is a zip archive; this is not one)") from None
+    except KeyError:
+        raise CorpusError(f"{doc_id}: not a Word document (the archive has no {_BODY})") from None
+    try:
+        root = ElementTree.fromstring(body_xml)
+    except ElementTree.ParseError as exc:
+        raise CorpusError(f"{doc_id}: {_BODY}: {exc}") from None
+    body = root.find(f"{_W}body")
+    paragraphs = [] if body is None else [_paragraph_text(p) for p in body.iter(f"{_W}p")]
+    return "\n".join(paragraphs) + "\n"
+
+
+def _paragraph_text(paragraph: ElementTree.Element) -> str:
+    parts: list[str] = []
+
+    def walk(element: ElementTree.Element) -> None:
+        for child in element:
+            if child.tag == f"{_W}p":
+                continue  # a text box's paragraph is a paragraph of its own
+            if child.tag == f"{_W}t":
+                parts.append(child.text or "")
+            elif child.tag == f"{_W}tab":
+                parts.append("\t")
+            elif child.tag in (f"{_W}br", f"{_W}cr"):
+                parts.append(" ")
+            else:
+                walk(child)
+
+    walk(paragraph)
+    return "".join(parts).replace("\n", " ")
+
+
+def with_paragraph_sources(transcript: Transcript, rendering: str) -> Transcript:
+    """`transcript`, read from a Word file's `rendering` (`docx_text`), pointing at its paragraphs.
+
+    Read as labelled text, its canonical text is the rendering: each non-blank line is a segment.
+    Read as timed text (a timestamped export, captions saved in Word), its segments point at
+    characters of the rendering: each is pointed at the paragraphs holding them instead.
+    """
+    starts = [0] + [match.end() for match in re.finditer("\n", rendering)]
+    if transcript.segments:
+        segments = [msgspec.structs.replace(s, source=_paragraphs(s.source, starts)) for s in transcript.segments]
+    else:
+        segments = [
+            Segment(start, end, f"paragraph={number}", None, None)
+            for number, (start, end) in enumerate(_lines(rendering, starts), 1) if start < end
+        ]
+    return msgspec.structs.replace(transcript, format="docx", segments=segments)
+
+
+def _paragraphs(source: str, starts: list[int]) -> str:
+    """`char=a,b` of the rendering as the paragraphs holding those characters."""
+    match = _CHAR_SOURCE.fullmatch(source)
+    if match is None:
+        return source
+    start, end = int(match[1]), int(match[2])
+    first, last = bisect.bisect_right(starts, start), bisect.bisect_right(starts, max(start, end - 1))
+    return f"paragraph={first}" if first == last else f"paragraph={first}-{last}"
+
+
+def _lines(rendering: str, starts: list[int]) -> list[tuple[int, int]]:
+    """Each line's span (one per paragraph) without the blanks at either end."""
+    spans = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1] - 1 if number + 1 < len(starts) else len(rendering)
+        line = rendering[start:end]
+        stripped = line.strip()
+        first = start + (line.index(stripped) if stripped else 0)
+        spans.append((first, first + len(stripped)))
+    return spans

@@ -1,0 +1,88 @@
+"""Word documents: a transcript exported as .docx is read as its paragraphs, and every segment
+points at the paragraph that holds its words."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from xml.sax.saxutils import escape
+
+import pytest
+
+from rag.errors import CorpusError
+from rag.ingest.corpus import source_document
+from rag.ingest.readers import parse_document
+from rag.types import Transcript
+
+_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def word_file(*paragraphs: str, extra: str = "") -> bytes:
+    """A minimal .docx: each paragraph one run; `\\t` a tab, `\\n` a line break within it."""
+    def run(text: str) -> str:
+        pieces = []
+        for i, line in enumerate(text.split("\\n")):
+            if i:
+                pieces.append("<w:br/>")
+            pieces.append("<w:tab/>".join(f'<w:t xml:space="preserve">{escape(part)}</w:t>' for part in line.split("\\t")))
+        return f"<w:r>{''.join(pieces)}</w:r>"
+    body = "".join(f"<w:p>{run(p) if p else ''}</w:p>" for p in paragraphs)
+    xml = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {_NS}><w:body>{body}{extra}</w:body></w:document>'
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                         'package/2006/content-types"/>')
+        archive.writestr("word/document.xml", xml)
+    return buffer.getvalue()
+
+
+def read(doc_id: str, data: bytes) -> tuple[Transcript, list[str]]:
+    document = source_document(doc_id, data, None)
+    return parse_document(doc_id, document.text, document.metadata), document.text.split("\n")
+
+
+def assert_segments_point_at_their_paragraphs(transcript: Transcript, paragraphs: list[str]) -> None:
+    assert transcript.segments
+    for segment in transcript.segments:
+        first, _, last = segment.source.removeprefix("paragraph=").partition("-")
+        held = " ".join(paragraphs[int(first) - 1 : int(last or first)])
+        assert " ".join(transcript.text[segment.start : segment.end].split()) in " ".join(held.split())
+
+
+def test_a_labelled_transcript_in_word_is_cited_by_paragraph() -> None:
+    data = word_file("Council meeting, 4 March 2024", "", "MAYOR LIND: The library reopens in May.",
+                     "COUNCILLOR AMES: What will the\\nhours be?", "MAYOR LIND: Nine to nine,\\tevery day.",
+                     extra="<w:p><w:del><w:r><w:delText>Struck out.</w:delText></w:r></w:del></w:p>")
+    transcript, paragraphs = read("council.docx", data)
+    assert transcript.format == "docx" and transcript.date == "2024-03-04"
+    assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns[1:]] == [
+        ("MAYOR LIND", "The library reopens in May."), ("COUNCILLOR AMES", "What will the hours be?"),
+        ("MAYOR LIND", "Nine to nine,\tevery day.")]
+    assert "Struck out" not in transcript.text
+    assert transcript.locate(transcript.turns[2].start, transcript.turns[2].end)[0] == ["paragraph=4"]
+    assert_segments_point_at_their_paragraphs(transcript, paragraphs)
+
+
+def test_a_timestamped_export_in_word_is_timed_and_cited_by_paragraph() -> None:
+    data = word_file("Coral reefs episode", "", "Speaker 1 (00:00):", "Welcome to the show.", "",
+                     "Speaker 2 (00:05):", "Reefs cover less than one percent of the ocean floor.", "",
+                     "Speaker 1 (01:15):", "How fast are they shrinking?")
+    transcript, paragraphs = read("reefs.docx", data)
+    assert [(t.speaker, t.start_time, transcript.text[t.start : t.end]) for t in transcript.turns[1:]] == [
+        ("Speaker 1", 0, "Welcome to the show."), ("Speaker 2", 5, "Reefs cover less than one percent of the ocean floor."),
+        ("Speaker 1", 75, "How fast are they shrinking?")]
+    assert transcript.locate(transcript.turns[2].start, transcript.turns[2].end)[0] == ["paragraph=7"]
+    assert_segments_point_at_their_paragraphs(transcript, paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"MAYOR LIND: plain text named .docx\n", r"x\.docx: not a Word document \(\.docx is a zip archive"),
+        (word_file("x")[:200], r"x\.docx: not a Word document"),
+        (word_file(), r"x\.docx: the file is empty"),
+    ],
+)
+def test_a_file_that_is_not_a_word_document_says_so(data: bytes, message: str) -> None:
+    with pytest.raises(CorpusError, match=message):
+        source_document("x.docx", data, None)
