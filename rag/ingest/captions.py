@@ -62,9 +62,10 @@ def seconds(stamp: str, where: str) -> float:
     return round(value, 3)
 
 
-def timing(line: Line, doc_id: str) -> tuple[float, float] | None:
-    """The (start, end) seconds of a cue timing line; None when the line is not one."""
-    match = TIMING.match(line.text)
+def timing(line: Line, doc_id: str, pattern: re.Pattern[str] = TIMING) -> tuple[float, float] | None:
+    """The (start, end) seconds of a cue timing line (`pattern` names its `start` and `end`);
+    None when the line is not one."""
+    match = pattern.match(line.text)
     if not match:
         return None
     where = f"{doc_id}: line {line.number}"

@@ -6,10 +6,10 @@ is the same blocks with `0:00:01.000,0:00:04.000` timings and no numbers."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from rag.errors import CorpusError
-from rag.ingest.captions import Line, SpeakerTrack, cue_pieces, lines_of, seconds, timing
+from rag.ingest.captions import TIMING, Line, SpeakerTrack, cue_pieces, lines_of, timing
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -21,6 +21,8 @@ class SrtReader:
     media_types = {".srt": ("application/x-subrip", "text/srt", "text/plain")}
     suffixes = tuple(media_types)
 
+    timing_line: re.Pattern[str] = TIMING
+    """What a cue's timing line looks like (its `start` and `end` named)."""
     example = "00:00:01,000 --> 00:00:04,000"
     """A timing line as the error messages show it."""
 
@@ -28,18 +30,15 @@ class SrtReader:
         """The transcript of the cues (no metadata of their own: the sidecar's is used)."""
         return build_transcript(doc_id, self.name, self._pieces(doc_id, text.lstrip("\ufeff")), metadata)
 
-    def timing(self, line: Line, doc_id: str) -> tuple[float, float] | None:
-        """The (start, end) seconds of a timing line; None when the line is not one."""
-        return timing(line, doc_id)
-
     def _pieces(self, doc_id: str, text: str) -> Iterator[Piece]:
         track = SpeakerTrack()
-        for times, payload in _cues(doc_id, lines_of(text), self.timing, self.example):
+        for times, payload in _cues(doc_id, lines_of(text), self.timing_line, self.example):
             if payload:
                 yield from cue_pieces(payload, times, track, rolling=False)
 
 
-_SBV_TIMING = re.compile(r"^\s*(?P<start>\d+:\d{1,2}:\d{1,2}(?:\.\d{1,3})?),(?P<end>\d+:\d{1,2}:\d{1,2}(?:\.\d{1,3})?)\s*$")
+_SBV_TIME = r"\d+:\d{1,2}:\d{1,2}(?:\.\d{1,3})?"
+_SBV_TIMING = re.compile(rf"^\s*(?P<start>{_SBV_TIME}),(?P<end>{_SBV_TIME})\s*$")
 
 
 class SbvReader(SrtReader):
@@ -48,22 +47,12 @@ class SbvReader(SrtReader):
     name = "sbv"
     media_types = {".sbv": ("text/plain",)}
     suffixes = tuple(media_types)
+    timing_line = _SBV_TIMING
     example = "0:00:01.000,0:00:04.000"
-
-    def timing(self, line: Line, doc_id: str) -> tuple[float, float] | None:
-        """The (start, end) seconds of a `0:00:01.000,0:00:04.000` line; None when the line is not one."""
-        match = _SBV_TIMING.match(line.text)
-        if match is None:
-            return None
-        where = f"{doc_id}: line {line.number}"
-        start, end = seconds(match["start"], where), seconds(match["end"], where)
-        if end < start:
-            raise CorpusError(f"{where}: the cue ends ({match['end']}) before it starts ({match['start']})")
-        return start, end
 
 
 def _cues(
-    doc_id: str, lines: list[Line], timing_of: Callable[[Line, str], tuple[float, float] | None], example: str
+    doc_id: str, lines: list[Line], timing_line: re.Pattern[str], example: str
 ) -> Iterator[tuple[tuple[float, float], list[Line]]]:
     """Each cue's timing and text lines. Lenient where real files are sloppy: a cue may follow the
     last without a blank line, and text after a stray blank line belongs to the cue before it.
@@ -71,7 +60,7 @@ def _cues(
     times: tuple[float, float] | None = None
     payload: list[Line] = []
     for index, line in enumerate(lines):
-        timed = timing_of(line, doc_id)
+        timed = timing(line, doc_id, timing_line)
         if timed is not None:
             if payload and _is_cue_number(payload[-1]) and payload[-1] is lines[index - 1]:
                 payload.pop()
