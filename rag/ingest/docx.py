@@ -14,6 +14,7 @@ import bisect
 import io
 import re
 import zipfile
+import zlib
 from xml.etree import ElementTree
 
 import msgspec
@@ -28,21 +29,29 @@ _BODY = "word/document.xml"
 # A zip's members are inflated in memory: a small file may claim a huge body (a zip bomb).
 _MAX_BODY_BYTES = 64 * 1024 * 1024
 _CHAR_SOURCE = re.compile(r"char=(\d+),(\d+)")
+# What zipfile raises for a damaged or truncated archive (a directory that seeks outside the file,
+# a bad checksum), an unsupported compression method or version, or encryption.
+_DAMAGED = (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError, zlib.error)
 
 
 def docx_text(doc_id: str, data: bytes) -> str:
     """The paragraphs of a Word file's body, one per line; CorpusError when it is not one."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            info = archive.getinfo(_BODY)
-            if info.file_size > _MAX_BODY_BYTES:
-                raise CorpusError(f"{doc_id}: its {_BODY} inflates to {info.file_size} bytes, over the "
-                                  f"{_MAX_BODY_BYTES}-byte limit")
-            body_xml = archive.read(info)
-    except zipfile.BadZipFile:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except _DAMAGED:
         raise CorpusError(f"{doc_id}: not a Word document (.docx is a zip archive; this is not one)") from None
-    except KeyError:
-        raise CorpusError(f"{doc_id}: not a Word document (the archive has no {_BODY})") from None
+    with archive:
+        try:
+            info = archive.getinfo(_BODY)
+        except KeyError:
+            raise CorpusError(f"{doc_id}: not a Word document (the archive has no {_BODY})") from None
+        if info.file_size > _MAX_BODY_BYTES:
+            raise CorpusError(f"{doc_id}: its {_BODY} inflates to {info.file_size} bytes, over the "
+                              f"{_MAX_BODY_BYTES}-byte limit")
+        try:
+            body_xml = archive.read(info)
+        except _DAMAGED as exc:
+            raise CorpusError(f"{doc_id}: cannot read its {_BODY}: {exc}") from None
     try:
         root = ElementTree.fromstring(body_xml)
     except ElementTree.ParseError as exc:
@@ -53,22 +62,22 @@ def docx_text(doc_id: str, data: bytes) -> str:
 
 
 def _paragraph_text(paragraph: ElementTree.Element) -> str:
+    """A paragraph's words: its runs' text, tabs, line breaks as spaces; not a nested paragraph's
+    (a text box is a paragraph of its own). A stack, not recursion: nesting depth is the file's say."""
     parts: list[str] = []
-
-    def walk(element: ElementTree.Element) -> None:
-        for child in element:
-            if child.tag == f"{_W}p":
-                continue  # a text box's paragraph is a paragraph of its own
-            if child.tag == f"{_W}t":
-                parts.append(child.text or "")
-            elif child.tag == f"{_W}tab":
-                parts.append("\t")
-            elif child.tag in (f"{_W}br", f"{_W}cr"):
-                parts.append(" ")
-            else:
-                walk(child)
-
-    walk(paragraph)
+    pending = list(reversed(paragraph))
+    while pending:
+        element = pending.pop()
+        if element.tag == f"{_W}p":
+            continue
+        if element.tag == f"{_W}t":
+            parts.append(element.text or "")
+        elif element.tag == f"{_W}tab":
+            parts.append("\t")
+        elif element.tag in (f"{_W}br", f"{_W}cr"):
+            parts.append(" ")
+        else:
+            pending.extend(reversed(element))
     return "".join(parts).replace("\n", " ")
 
 

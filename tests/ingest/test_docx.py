@@ -29,7 +29,7 @@ def word_file(*paragraphs: str, extra: str = "") -> bytes:
     body = "".join(f"<w:p>{run(p) if p else ''}</w:p>" for p in paragraphs)
     xml = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {_NS}><w:body>{body}{extra}</w:body></w:document>'
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
                          'package/2006/content-types"/>')
         archive.writestr("word/document.xml", xml)
@@ -75,14 +75,32 @@ def test_a_timestamped_export_in_word_is_timed_and_cited_by_paragraph() -> None:
     assert_segments_point_at_their_paragraphs(transcript, paragraphs)
 
 
+def _corrupted(data: bytes) -> bytes:
+    """The archive with the compressed bytes of its body damaged (the directory left intact)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo("word/document.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    damaged = bytearray(data)
+    for i in range(start, start + min(info.compress_size, 40)):
+        damaged[i] ^= 0xFF
+    return bytes(damaged)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (b"MAYOR LIND: plain text named .docx\n", r"x\.docx: not a Word document \(\.docx is a zip archive"),
         (word_file("x")[:200], r"x\.docx: not a Word document"),
         (word_file(), r"x\.docx: the file is empty"),
+        (_corrupted(word_file("MAYOR LIND: The library reopens in May.")), r"x\.docx: cannot read its word/document\.xml"),
     ],
 )
 def test_a_file_that_is_not_a_word_document_says_so(data: bytes, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
         source_document("x.docx", data, None)
+
+
+def test_a_deeply_nested_paragraph_is_read_without_recursion() -> None:
+    deep = "<w:r>" * 50_000 + "<w:t>The library reopens in May.</w:t>" + "</w:r>" * 50_000
+    data = word_file("MAYOR LIND: hello", "REPORTER: When?", extra=f"<w:p>{deep}</w:p>")
+    assert source_document("deep.docx", data, None).text.endswith("The library reopens in May.\n")
