@@ -1,5 +1,6 @@
-"""Parsing speed per format: about 1 MB of each timed format, made by repeating cues of the shapes
-real tools write, parsed by its reader (the target: well under a second per megabyte)."""
+"""Parsing speed per format: about 1 MB of each timed format (captions, speech-to-text JSON, a
+timestamped text export, TTML), made by repeating cues of the shapes real tools write, parsed by
+its reader (the target: well under a second per megabyte)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,19 @@ def _whisperx() -> str:
     return json.dumps({"segments": segments, "language": "en"})
 
 
-FORMATS = {"sample.vtt": _webvtt, "sample.srt": _srt, "sample.json": _whisperx}
+def _otter() -> str:
+    # A timestamped text export: the speaker and time above each paragraph.
+    return _cues(lambda i: f"Speaker {i // 7 % 3 + 1}  {_clock(i * 2.5)[:8]}\n{_sentence(i)}\n", "Weekly sync\n")
+
+
+def _ttml() -> str:
+    head = ('<?xml version="1.0" encoding="UTF-8"?>\n<tt xmlns="http://www.w3.org/ns/ttml" '
+            'xmlns:ttm="http://www.w3.org/ns/ttml#metadata"><body><div>')
+    return _cues(lambda i: f'<p begin="{_clock(i * 2.5)}" end="{_clock(i * 2.5 + 2.4)}" ttm:agent="s{i // 7 % 3}">'
+                           f"{_sentence(i)}</p>", head) + "\n</div></body></tt>\n"
+
+
+FORMATS = {"sample.vtt": _webvtt, "sample.srt": _srt, "sample.json": _whisperx, "sample.txt": _otter, "sample.ttml": _ttml}
 
 
 def bench_parsing(repeats: int = 5) -> list[ParseResult]:

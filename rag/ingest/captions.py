@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rag.errors import CorpusError
 from rag.ingest.labels import is_name_like
@@ -29,9 +30,11 @@ _LABELLED = re.compile(r"^\s*(?P<name>[^:\n]{1,60}?)\s*:\s+(?=\S)")
 _CHANGE = re.compile(r"^\s*(?:>{2,}|-\s)\s*")
 
 
-@dataclass(frozen=True)
-class Line:
-    """A line of a caption file, with its place (characters) in the file and its number (from 1)."""
+class Line(NamedTuple):
+    """A line of a caption file, with its place (characters) in the file and its number (from 1).
+
+    A named tuple: files have tens of thousands of lines, and a tuple is built four times faster
+    than a frozen dataclass."""
 
     number: int
     start: int

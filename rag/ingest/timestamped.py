@@ -18,6 +18,7 @@ as untimed narration, so no words of the file are lost.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -82,8 +83,12 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
     if _ANY_TIME.search(text) is None:
         return None
     lines = lines_of(text)
-    names = _heading_names(lines)
-    stamps = [stamp for number, line in enumerate(lines) if (stamp := _stamp(number, line, names, doc_id))]
+    shapes = [_shape(line.text.strip()) for line in lines]
+    names = _heading_names(lines, shapes)
+    stamps = [
+        stamp for number, (line, shape) in enumerate(zip(lines, shapes))
+        if shape is not None and (stamp := _stamp(line, number, shape, names, doc_id)) is not None
+    ]
     if not _is_stamped(lines, stamps):
         return None
     front = [line for line in lines[: stamps[0].line] if line.text.strip()]
@@ -109,51 +114,73 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
     return StampedText(pieces, _front_metadata(front))
 
 
-def _stamp(number: int, line: Line, names: set[str], doc_id: str) -> _Stamp | None:
-    """The stamp on this line, if it is a stamp line."""
-    content = line.text.strip()
-    if not content or len(content) > 400:
+@dataclass(frozen=True)
+class _Shape:
+    """Which stamp shape a line has, matched once: `timing`, `words` (a speaker and the words
+    after the stamp), `name` (a name and a time alone: a speaker only where names head the
+    paragraphs) or `time`."""
+
+    kind: str
+    match: re.Match[str]
+
+
+def _shape(content: str) -> _Shape | None:
+    """The stamp shape of a (stripped) line, if it has one."""
+    # Most lines are words: one cheap search spares them every pattern below.
+    if not content or len(content) > 400 or _ANY_TIME.search(content) is None:
         return None
-    offset = line.start + line.text.index(content[0])
-    where = f"{doc_id}: line {line.number}"
     timing = TIMING.match(content)
     if timing and not timing["settings"].strip():
-        return _Stamp(number, seconds(timing["start"], where), seconds(timing["end"], where), None, None)
+        return _Shape("timing", timing)
     for pattern in _WITH_WORDS:
         match = pattern.match(content)
         if match and _is_speaker(match["name"]):
-            return _Stamp(number, seconds(match["time"], where), None, _clean(match["name"]),
-                          offset + match.start("words"))
+            return _Shape("words", match)
     for pattern in _NAME_ONLY:
-        match = pattern.match(content)
-        if match and _clean(match["name"]) in names:
-            return _Stamp(number, seconds(match["time"], where), None, _clean(match["name"]), None)
+        if match := pattern.match(content):
+            return _Shape("name", match)
     match = _TIME_ONLY.match(content)
-    if match:
-        words = offset + match.start("words") if match["words"] else None
-        return _Stamp(number, seconds(match["time"], where), None, None, words)
-    return None
+    return _Shape("time", match) if match else None
 
 
-def _heading_names(lines: list[Line]) -> set[str]:
+def _stamp(line: Line, number: int, shape: _Shape, names: set[str], doc_id: str) -> _Stamp | None:
+    """The stamp a line's shape makes, if it makes one."""
+    match, where = shape.match, f"{doc_id}: line {line.number}"
+    offset = line.start + len(line.text) - len(line.text.lstrip())
+    if shape.kind == "timing":
+        return _Stamp(number, seconds(match["start"], where), seconds(match["end"], where), None, None)
+    if shape.kind == "words":
+        return _Stamp(number, seconds(match["time"], where), None, _clean(match["name"]), offset + match.start("words"))
+    if shape.kind == "name":
+        if _clean(match["name"]) in names:
+            return _Stamp(number, seconds(match["time"], where), None, _clean(match["name"]), None)
+        # Not a speaker: "00:00:05 Final remarks" is still a time above words.
+        match = _TIME_ONLY.match(match.string)
+        if match is None:
+            return None
+    words = offset + match.start("words") if match["words"] else None
+    return _Stamp(number, seconds(match["time"], where), None, None, words)
+
+
+def _heading_names(lines: list[Line], shapes: list[_Shape | None]) -> set[str]:
     """The names that head paragraphs alone with a time, or alone below a time, in a file that
     does so as its convention: a shape used two or more times, with some name in it recurring.
     Then a speaker heard once is as much a speaker as the rest."""
     by_shape: dict[object, list[str]] = {}
-    for number, line in enumerate(lines):
-        content = line.text.strip()
-        shape: object = next((pattern for pattern in _NAME_ONLY if pattern.match(content)), None)
-        if shape is not None:
-            name = shape.match(content)["name"]  # type: ignore[attr-defined]
-        else:
-            alone = _TIME_ONLY.match(content)
-            if not ((alone and not alone["words"]) or TIMING.match(content)) or number + 2 >= len(lines):
-                continue
-            shape, name = "below", lines[number + 1].text
+    for number, shape in enumerate(shapes):
+        if shape is None:
+            continue
+        if shape.kind == "name":
+            key: object = shape.match.re
+            name = shape.match["name"]
+        elif (shape.kind == "timing" or (shape.kind == "time" and not shape.match["words"])) and number + 2 < len(lines):
             if not lines[number + 2].text.strip():
                 continue
+            key, name = "below", lines[number + 1].text
+        else:
+            continue
         if _is_speaker(name):
-            by_shape.setdefault(shape, []).append(_clean(name))
+            by_shape.setdefault(key, []).append(_clean(name))
     names: set[str] = set()
     for found in by_shape.values():
         if len(found) >= 2 and len(set(found)) < len(found):
@@ -246,10 +273,13 @@ def _source(line: Line) -> str:
     return f"char={start},{end}"
 
 
+# Cached: an export repeats its few speakers' names on every paragraph.
+@functools.lru_cache(maxsize=4096)
 def _is_speaker(name: str) -> bool:
     name = _clean(name)
     return is_name_like(name.replace("_", " ")) and len(name.split()) <= _MAX_NAME_WORDS
 
 
+@functools.lru_cache(maxsize=4096)
 def _clean(name: str) -> str:
     return " ".join(name.split())
