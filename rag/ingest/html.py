@@ -87,12 +87,26 @@ def _canonical(blocks: list[tuple[str, int, int]]) -> tuple[str, list[Segment]]:
     return "".join(parts) + "\n", segments
 
 
-class _Page(HTMLParser):
-    """Collects the text blocks of a page, each with the character range it came from."""
+class PositionedParser(HTMLParser):
+    """An HTMLParser (entities decoded) that knows where in the text it is, as a character offset:
+    what citations point at. HTMLParser itself gives only a line and a column (its own `offset`
+    attribute is something else)."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+    def position(self) -> int:
+        """The character offset in the text of what is being handled (a tag's `<`, data's start)."""
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+
+class _Page(PositionedParser):
+    """Collects the text blocks of a page, each with the character range it came from."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
         self.blocks: list[tuple[str, int, int]] = []
         self.title: str | None = None
         self.date: str | None = None
@@ -102,10 +116,6 @@ class _Page(HTMLParser):
         self._data: list[str] = []
         self._start: int | None = None
         self._in_title = False
-
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self._line_starts[line - 1] + column
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Note metadata; start skipping clutter; a block element ends the block before it."""
@@ -151,7 +161,7 @@ class _Page(HTMLParser):
                 self._data.append(data)
             return
         if self._start is None:
-            self._start = self._offset() + (len(data) - len(data.lstrip()) if not self._pre else 0)
+            self._start = self.position() + (len(data) - len(data.lstrip()) if not self._pre else 0)
         self._data.append(data)
 
     def _flush(self) -> None:
@@ -161,7 +171,7 @@ class _Page(HTMLParser):
             raw = "".join(self._data)
             text = raw.strip("\n") if self._pre else " ".join(raw.split())
             if text.strip():
-                self.blocks.append((text, self._start, self._offset()))
+                self.blocks.append((text, self._start, self.position()))
         self._data = []
         self._start = None
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 from rag.errors import CorpusError
 from rag.ingest.captions import SpeakerTrack, speaker_mark
+from rag.ingest.html import PositionedParser
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -80,13 +80,12 @@ class _Element:
     agent: str | None
 
 
-class _Document(HTMLParser):
+class _Document(PositionedParser):
     """Walks the file once: agents and title from the head, timed paragraphs from the body."""
 
     def __init__(self, doc_id: str, text: str) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__(text)
         self._doc_id = doc_id
-        self._line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
         self.saw_root = False
         self.frame_rate = 30.0
         self.tick_rate = 1.0
@@ -124,7 +123,7 @@ class _Document(HTMLParser):
             end = self._time(values.get("end"))
             duration = self._time(values.get("dur"))
             end_time = parent.begin + end if end is not None else (start + duration if duration is not None else None)
-            offset = self._offset() + len(self.get_starttag_text() or "")
+            offset = self.position() + len(self.get_starttag_text() or "")
             self._paragraph = _Paragraph(offset, start if begin is not None else None, end_time, agent)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -143,7 +142,7 @@ class _Document(HTMLParser):
             return
         self._open.pop()
         if local == "p" and self._paragraph is not None:
-            self._paragraph.end = self._offset()
+            self._paragraph.end = self.position()
             if self._paragraph.text.strip():
                 self.paragraphs.append(self._paragraph)
             self._paragraph = None
@@ -156,10 +155,6 @@ class _Document(HTMLParser):
             self.title = self.title or " ".join(data.split())
         elif self._in == "ttm:name" and self._agent_id and data.strip():
             self.agents.setdefault(self._agent_id, " ".join(data.split()))
-
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self._line_starts[line - 1] + column
 
     def _time(self, value: str | None) -> float | None:
         """Seconds of a TTML time expression; CorpusError names one that is none."""
