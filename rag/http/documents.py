@@ -8,8 +8,6 @@ the text as the service keeps it. The work (parse, embed, commit) runs in a work
 
 from __future__ import annotations
 
-import codecs
-
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from rag.http.input import DocumentId, check_document_id
 from rag.http.problems import problem_responses
 from rag.http.security import SECURITY
 from rag.index.changes import WriteOutcome, WriteResult
+from rag.ingest.corpus import opens_as_utf16
 from rag.ingest.readers import READERS, reader_for
 from rag.ingest.uploads import check_write_id
 from rag.service import QAService
@@ -175,7 +174,7 @@ def _check_media_type(doc_id: str, media_type: str) -> None:
 def _as_utf8(doc_id: str, data: bytes, charset: str | None) -> bytes:
     """The body as UTF-8: decoded from its declared charset, or from UTF-16 when a byte-order mark
     says so (as Windows tools write it); UTF-8 bodies pass as they are."""
-    if charset is None and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if charset is None and opens_as_utf16(data):
         charset = "utf-16"
     if charset is None or charset in ("utf-8", "utf8"):
         return data

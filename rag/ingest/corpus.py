@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,13 +100,18 @@ def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDo
     return SourceDocument(doc_id=doc_id, text=text, sha256=_content_digest(data, sidecar), metadata=metadata)
 
 
+def opens_as_utf16(data: bytes) -> bool:
+    """Whether `data` starts with a UTF-16 byte-order mark, as Windows tools (Notepad's "Unicode",
+    some caption editors) write text."""
+    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+
 def _utf8(doc_id: str, data: bytes) -> str:
     """The file decoded strictly as UTF-8 (a BOM stays in the text, so offsets match other tools)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # Windows tools (Notepad's "Unicode", some caption editors) write UTF-16 with a byte-order mark.
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if opens_as_utf16(data):
             raise CorpusError(
                 f"{doc_id}: UTF-16 (it opens with a UTF-16 byte-order mark), not UTF-8; "
                 "convert it, e.g. `iconv -f utf-16 -t utf-8`"
