@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rag.errors import CorpusError
+from rag.ingest.captions import seconds
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -303,20 +304,12 @@ def _time(value: Any, unit: float = 1.0) -> float | None:
             return None
     elif isinstance(value, str):
         try:
-            value = _clock(value) if ":" in value else float(value.strip().removesuffix("s"))
-        except ValueError:
+            value = seconds(value.strip(), "") if ":" in value else float(value.strip().removesuffix("s"))
+        except (ValueError, CorpusError):
             return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return round(float(value) / unit, 3)
-
-
-def _clock(value: str) -> float:
-    """`01:02:03.450` or `02:03,4` as seconds; ValueError when it is not a time."""
-    seconds = 0.0
-    for part in value.strip().replace(",", ".").split(":"):
-        seconds = seconds * 60 + float(part)
-    return seconds
 
 
 def _metadata(data: dict[str, Any]) -> Metadata:
