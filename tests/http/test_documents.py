@@ -143,6 +143,7 @@ def test_a_transcript_in_another_encoding_is_decoded_and_stored_as_utf8(
     ("PUT", "/documents/harbour.txt", "Caf\u00e9".encode("latin-1"), "text/plain", 422),
     ("PUT", "/documents/harbour.txt", "\u00e9".encode("utf-16"), "text/plain; charset=ascii", 400),
     ("PUT", "/documents/captions.vtt", b"not captions", "text/vtt", 422),
+    ("PUT", "/documents/notes.docx", b"PK\x03\x04 not a zip archive", DOCX, 422),
     ("PUT", "/documents/big.txt", b"x" * 5000, "text/plain", 413),
     ("PUT", "/documents/..%2Fescape.txt", HARBOUR, "text/plain", 400),
     ("PUT", "/documents/.hidden.txt", HARBOUR, "text/plain", 400),
