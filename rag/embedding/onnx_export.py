@@ -13,13 +13,14 @@ from typing import Any
 
 from rag.embedding.models import ResolvedModel
 from rag.errors import ModelError
+from rag.embedding.quantization import quantize_int8
 from rag.ingest.corpus import file_sha256
 from rag.settings import EmbedBackend
 
 log = logging.getLogger(__name__)
 
 # Where sentence-transformers puts (and looks for) the files of its ONNX backend.
-ONNX_FILES = {EmbedBackend.ONNX: "onnx/model.onnx", EmbedBackend.ONNX_INT8: "onnx/model_quint8_avx2.onnx"}
+ONNX_FILES = {EmbedBackend.ONNX: "onnx/model.onnx", EmbedBackend.ONNX_INT8: "onnx/model_int8_static.onnx"}
 _EXPORT_STAMP = "rag-export.json"
 
 
@@ -37,7 +38,7 @@ def export_onnx(model: ResolvedModel, cache_dir: Path) -> Path:
     log.info("exporting %s to ONNX in %s (once)", model.name, folder)
     disable_onnxruntime_telemetry()
     try:
-        from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+        from sentence_transformers import SentenceTransformer
 
         # The tracer warns that constants are baked into the graph: true, and what an export of a
         # fixed model wants. Scoped here so no other warning is hidden.
@@ -47,7 +48,8 @@ def export_onnx(model: ResolvedModel, cache_dir: Path) -> Path:
                 str(model.path), device="cpu", backend="onnx", model_kwargs={"provider": "CPUExecutionProvider"}
             )
             exported.save_pretrained(str(scratch))
-            export_dynamic_quantized_onnx_model(exported, "avx2", str(scratch))
+        quantize_int8(scratch / ONNX_FILES[EmbedBackend.ONNX], scratch / ONNX_FILES[EmbedBackend.ONNX_INT8],
+                      scratch / "tokenizer.json")
         stamp = {"weights_sha256": model.weights_sha256, "files": _file_hashes(scratch)}
         (scratch / _EXPORT_STAMP).write_text(json.dumps(stamp, indent=1))
         shutil.rmtree(folder, ignore_errors=True)

@@ -189,9 +189,13 @@ def test_one_pass_gives_encodes_vectors_and_pooled_span_vectors(settings: Settin
     assert float(span_vector @ alone) > float(span_vector @ unrelated) + 0.3
 
 
-def test_questions_are_embedded_without_the_training_stack_to_the_same_vectors(settings: Settings) -> None:
-    """ONNX Runtime and `tokenizers` alone give sentence-transformers' vectors on the same export."""
-    onnx = settings.with_overrides(backend=EmbedBackend.ONNX)
+@pytest.mark.parametrize("backend", [EmbedBackend.ONNX, EmbedBackend.ONNX_INT8])
+def test_questions_are_embedded_without_the_training_stack_to_the_same_vectors(
+    settings: Settings, backend: EmbedBackend
+) -> None:
+    """ONNX Runtime and `tokenizers` alone give sentence-transformers' vectors on the same export:
+    a question's vector is the one a build would give its text."""
+    onnx = settings.with_overrides(backend=backend)
     encoder = load_question_encoder(onnx)
     assert isinstance(encoder, OnnxQuestionEncoder) and encoder.max_seq_length == 256
     long = " ".join(["The port handled more containers than ever before."] * 60)  # past the 256-token window
@@ -235,9 +239,10 @@ def test_a_serving_process_never_imports_the_training_stack(service: QAService, 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
-def test_a_question_gets_the_same_vector_alone_or_in_a_batch(settings: Settings) -> None:
-    """Micro-batching must not change answers: with the default backend a text's vector does not
-    depend on the texts embedded with it (int8's dynamic quantisation would: README "Speed")."""
-    encoder = load_question_encoder(settings)
+@pytest.mark.parametrize("backend", [EmbedBackend.ONNX, EmbedBackend.ONNX_INT8])
+def test_a_question_gets_the_same_vector_alone_or_in_a_batch(settings: Settings, backend: EmbedBackend) -> None:
+    """Micro-batching must not change answers: a text's vector does not depend on the texts
+    embedded with it (int8's ranges are fixed at export; dynamic quantisation would fail this)."""
+    encoder = load_question_encoder(settings.with_overrides(backend=backend))
     alone = np.concatenate([encoder.embed([text]) for text in TEXTS])
     np.testing.assert_allclose(encoder.embed(TEXTS), alone, atol=1e-5)
