@@ -51,16 +51,15 @@ def profile_ask(
 
 def model_costs(settings: Settings, questions: Sequence[str], *, count: int) -> list[ModelCost]:
     """CPU-ms per question of the question encoder alone: one thread, one thread over batches,
-    and two threads (or the serving setting, when more). The cheapest is the floor any server's
-    CPU per answer is judged against; the last shows what a second thread buys a lone question.
+    and the serving setting. The cheapest is the floor any server's CPU per answer is judged against.
 
     Process CPU time over the calls (this process does nothing else meanwhile); each setting
     gets its own ONNX Runtime session, as a server with that setting would.
     """
     served = settings.embed.query_threads
     tried = [("1 thread, one question per call", 1, 1), (f"1 thread, batches of {_COST_BATCH}", 1, _COST_BATCH)]
-    wide = max(served, 2)
-    tried.append((f"{wide} threads{' (serving)' if wide == served else ''}, one question per call", wide, 1))
+    if served != 1:
+        tried.append((f"{served} threads (serving), one question per call", served, 1))
     costs = []
     for label, threads, batch in tried:
         encoder = load_question_encoder(settings.with_overrides(query_threads=threads))

@@ -31,7 +31,7 @@ def read_result(json_path: Path) -> BenchResult:
 
 def render_markdown(result: BenchResult) -> str:
     """The whole report as Markdown."""
-    sections = [_header(result), _targets(result), _parsing(result), _builds(result), _http(result), _other_profile(result),
+    sections = [_header(result), _targets(result), _parsing(result), _builds(result), _http(result), _throughput_profile(result),
                 _profiles(result),
                 _writes(result), _scale(result), _large(result), _peers(result), _findings(result)]
     return "\n\n".join(s for s in sections if s) + "\n"
@@ -175,8 +175,8 @@ def _http(result: BenchResult) -> str:
     )
 
 
-def _other_profile(result: BenchResult) -> str:
-    run = result.other_profile
+def _throughput_profile(result: BenchResult) -> str:
+    run = result.throughput_profile
     if run is None:
         return ""
     named = " ".join(f"{name}={value}" for name, value in run.settings.items())
@@ -184,8 +184,8 @@ def _other_profile(result: BenchResult) -> str:
              latency_cell(c.latency), f"{c.server_cpu_ms_per_request:.2f}", f"{c.client_cpu_ms_per_request:.2f}")
             for c in run.concurrent]
     return (
-        f"### The other thread plan: `{named}`\n\nA second seeds server with these settings, loaded the same way: "
-        "one wide model call (two threads) instead of the default's narrow calls side by side.\n\n"
+        f"### The throughput profile: `{named}`\n\nA second seeds server with these settings, loaded the same way: "
+        "two narrow model calls side by side instead of one wide one.\n\n"
         + table(["corpus", "clients", "one client p50 / p95 / p99 ms", "answered", "errors", "answered/s",
                  "p50 / p95 / p99 ms", "server CPU ms/request", "client CPU ms/request"], rows)
     )

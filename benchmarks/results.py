@@ -130,7 +130,7 @@ class HttpResult:
 
 @dataclass(frozen=True)
 class ProfileRun:
-    """A server started with other settings (the thread plan the default is weighed against), one client and bursts."""
+    """A server started with other settings (e.g. the throughput profile), one client and bursts."""
 
     corpus: str
     settings: dict[str, str]
@@ -353,7 +353,7 @@ class BenchResult:
     notes: list[str]
     builds: list[BuildResult] = field(default_factory=list)
     http: list[HttpResult] = field(default_factory=list)
-    other_profile: ProfileRun | None = None
+    throughput_profile: ProfileRun | None = None
     profiles: list[ProfileResult] = field(default_factory=list)
     scale: ScaleResult | None = None
     large: LargeResult | None = None

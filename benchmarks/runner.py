@@ -79,8 +79,8 @@ class BenchOptions:
     profiled_asks: int = 100
     scale: ScalePlan = field(default_factory=ScalePlan)
     large: LargePlan = field(default_factory=LargePlan)
-    other_profile: dict[str, str] = field(
-        default_factory=lambda: {"RAG_QUERY_LANES": "1", "RAG_QUERY_THREADS": "2"})
+    throughput_profile: dict[str, str] = field(
+        default_factory=lambda: {"RAG_QUERY_LANES": "2", "RAG_QUERY_THREADS": "1"})
     """Settings of a second seeds server, loaded as the first one is (empty: not run)."""
     peer_venvs: Path | None = None
     peers_dir: Path = Path("../shared/peers")
@@ -132,7 +132,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     builds: list[BuildResult] = []
     http: list[HttpResult] = []
     profiles: list[ProfileResult] = []
-    other_profile = None
+    throughput_profile = None
     if "build" in options.stages:
         tokenizer = load_encoding(settings.chunk.encoding, settings.tiktoken_cache_dir)
         for corpus in corpora:
@@ -152,11 +152,11 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
             log_path = options.cache_dir / "logs" / f"serve-{corpus.name}.log"
             with serve(corpus_settings.index_dir, corpus_settings.docs_dir, log_path) as server:
                 http.append(bench_http(server, corpus.name, texts, options.load))
-            if corpus.role == "seeds" and options.other_profile:
+            if corpus.role == "seeds" and options.throughput_profile:
                 log_path = options.cache_dir / "logs" / f"serve-{corpus.name}-profile.log"
                 with serve(corpus_settings.index_dir, corpus_settings.docs_dir, log_path,
-                           settings=options.other_profile) as server:
-                    other_profile = bench_profile(server, corpus.name, options.other_profile, texts,
+                           settings=options.throughput_profile) as server:
+                    throughput_profile = bench_profile(server, corpus.name, options.throughput_profile, texts,
                                                        options.load)
             loads.append(load_sample(f"http {corpus.name} done"))
         if "profile" in options.stages:
@@ -196,7 +196,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
             f"{settings.embed.query_threads} answering (micro-batches of up to {settings.embed.query_batch}); "
             f"FAISS {settings.index.faiss_threads} thread(s) answering"),
         wall_seconds=round(time.perf_counter() - started, 1), corpora=corpora, load=loads, notes=notes,
-        builds=builds, http=http, other_profile=other_profile, profiles=profiles, scale=scale, large=large, peers=peers,
+        builds=builds, http=http, throughput_profile=throughput_profile, profiles=profiles, scale=scale, large=large, peers=peers,
         parsing=parsing, writes=writes,
     )
     projected = estimates(result)

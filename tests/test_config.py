@@ -98,28 +98,22 @@ def test_readme_defaults_match_the_code() -> None:
             # Chosen for the machine: the README says how, the plan says what.
             plan = thread_plan()
             assert value == {"RAG_THREADS": plan.build_threads, "RAG_QUERY_THREADS": plan.query_threads,
-                             "RAG_QUERY_LANES": plan.query_lanes}[variable], variable
+                             "RAG_QUERY_LANES": plan.query_lanes,
+                             "RAG_QUERY_SPINNING": plan.query_spinning}[variable], variable
             continue
-        shown = "unset" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-        assert defaults[variable] == shown, variable
+        assert defaults[variable] == ("unset" if value is None else str(value)), variable
 
 
 @pytest.mark.parametrize(
-    ("cores", "build", "query", "lanes"), [(1, 1, 1, 1), (2, 2, 1, 2), (3, 3, 1, 3), (16, 16, 1, 16)],
+    ("cores", "build", "query", "lanes", "spinning"),
+    [(1, 1, 1, 1, False), (2, 2, 2, 1, False), (3, 3, 2, 1, True), (4, 4, 2, 2, False), (5, 5, 2, 2, True),
+     (16, 16, 2, 8, False)],
 )
-def test_thread_defaults_follow_the_cores(cores: int, build: int, query: int, lanes: int) -> None:
+def test_thread_defaults_follow_the_cores(cores: int, build: int, query: int, lanes: int, spinning: bool) -> None:
     plan = thread_plan(cores)
-    assert (plan.build_threads, plan.query_threads, plan.query_lanes) == (build, query, lanes)
-
-
-def test_question_lanes_by_default_fill_the_cores_the_calls_threads_leave() -> None:
-    cores = usable_cores()
-    assert Settings.from_env({}).embed.query_lanes == cores
-    wide = Settings.from_env({"RAG_QUERY_THREADS": "2"}).embed
-    assert (wide.query_threads, wide.query_lanes) == (2, max(1, cores // 2))
-    assert Settings.from_env({"RAG_QUERY_THREADS": "2", "RAG_QUERY_LANES": "3"}).embed.query_lanes == 3
-    with pytest.raises(ConfigError, match="query_lanes must be at least 0"):
-        Settings.from_env({"RAG_QUERY_LANES": "-1"})
+    # Spinning only where the model's threads leave a core over for the server's own work.
+    assert (plan.build_threads, plan.query_threads, plan.query_lanes, plan.query_spinning) == (
+        build, query, lanes, spinning)
 
 
 def test_the_cores_a_process_may_use_bound_the_thread_defaults() -> None:

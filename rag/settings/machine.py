@@ -12,13 +12,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-# A question is a few dozen wordpieces. With the int8 model a second thread per call makes a lone
-# question no faster that the noise of a shared machine can show (`rag bench`, 2026-12-02: 8.8
-# against 8.0 ms on the seeds, 5.9 against 6.0 on qmsum-val) for 37-45% more CPU; a second
-# call beside the first serves another question instead (8 clients: 19% more answers per second,
-# six alternating runs; README "Speed"). The fp32 model gains more from two threads (about 20%):
-# with `RAG_EMBED_BACKEND=onnx`, `RAG_QUERY_THREADS=2` is the faster lone question.
-_QUESTION_THREADS = 1
+# A question is a few dozen wordpieces: a forward pass gains from a second thread (3.0 against
+# 5.1 ms on 2 cores, README "Speed") but each further thread mostly waits. More cores serve
+# more questions at once instead, as lanes.
+_QUESTION_THREADS = 2
 _CGROUP_V2 = Path("/sys/fs/cgroup/cpu.max")
 _CGROUP_V1 = (Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
 
@@ -33,7 +30,10 @@ class ThreadPlan:
     query_threads: int
     """Embedding runtime threads per model call while answering."""
     query_lanes: int
-    """Model calls that may run at once while answering: one per core the calls' threads fill."""
+    """Model calls that may run at once while answering: the cores the calls leave free."""
+    query_spinning: bool
+    """Whether the model's idle threads busy-wait for work while answering: only when a core is
+    left over for the event loop and each request's own Python work."""
 
 
 def usable_cores() -> int:
@@ -51,7 +51,12 @@ def thread_plan(cores: int | None = None) -> ThreadPlan:
     cores = usable_cores() if cores is None else max(1, cores)
     query_threads = min(cores, _QUESTION_THREADS)
     query_lanes = max(1, cores // query_threads)
-    return ThreadPlan(cores=cores, build_threads=cores, query_threads=query_threads, query_lanes=query_lanes)
+    # A spinning ONNX Runtime worker holds a core between a call's steps and for a while after
+    # it. With no core to spare it competes with the server's own threads: on 2 cores it burnt
+    # 5 CPU-ms of a 15 CPU-ms question for no faster answer, and cost 13% of the answers per
+    # second at 8 clients (README "Speed").
+    return ThreadPlan(cores=cores, build_threads=cores, query_threads=query_threads, query_lanes=query_lanes,
+                      query_spinning=cores > query_threads * query_lanes)
 
 
 def _cgroup_quota() -> float | None:

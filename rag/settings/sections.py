@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import ConfigError
-from rag.settings.machine import thread_plan, usable_cores
+from rag.settings.machine import thread_plan
 from rag.settings.choices import (
     DEFAULT_ANN_THRESHOLD,
     DEFAULT_FAISS_THREADS,
@@ -120,32 +120,28 @@ class EmbedSettings:
     """CPU threads of the embedding runtime (torch or ONNX Runtime) while indexing. Default: the
     CPUs this process may use (affinity, capped by a cgroup quota; `rag.settings.machine`)."""
     query_threads: int = setting(env="RAG_QUERY_THREADS", factory=lambda: thread_plan().query_threads)
-    """CPU threads of the embedding runtime per model call while answering. Default: 1. With the
-    int8 model a second thread makes a lone question no faster than noise for 37-45% more CPU,
-    so more CPUs answer more questions at once instead (`query_lanes`); with the fp32 model
-    (`backend=onnx`) two threads answer a lone question about 20% faster (README "Speed")."""
-    query_spinning: bool = setting(False, "RAG_QUERY_SPINNING")
-    """Whether ONNX Runtime's idle threads busy-wait for work while answering. Off: a spinning
-    thread holds a core between a call's steps and after it, which pays only where the calls'
-    threads leave a core over for the server's own work (README "Speed"); the default of one
-    lane per CPU leaves none."""
+    """CPU threads of the embedding runtime per model call while answering. Default: 2, or 1 on
+    a single CPU. Measured on 2 idle cores (README "Speed"): a question takes 3.0 ms with two
+    threads, 5.1 ms with one, and since concurrent questions share one model call
+    (`query_batch`), a single thread would leave a core idle."""
+    query_spinning: bool = setting(env="RAG_QUERY_SPINNING", factory=lambda: thread_plan().query_spinning)
+    """Whether ONNX Runtime's idle threads busy-wait for work while answering. Default: only when
+    the usable CPUs outnumber `query_threads` x `query_lanes` (off on 2 CPUs, where a spinning
+    thread takes the core the server's own work needs)."""
     question_cache_size: int = setting(1024, "RAG_QUESTION_CACHE_SIZE")
     """Question vectors remembered (least recently used dropped first); 0 turns the cache off."""
     query_batch: int = setting(16, "RAG_QUERY_BATCH")
     """Most questions embedded together when they arrive while the model is busy; 1: each alone."""
-    query_lanes: int = setting(0, "RAG_QUERY_LANES")
-    """Model calls that may run at once while answering. Default (0): the usable CPUs divided by
-    `query_threads` (2 on 2 CPUs, 8 on 8; 1 on 2 CPUs with `query_threads=2`, one wide call
-    answering a lone fp32 question fastest). Concurrent questions that find every lane busy
-    share the next call (`query_batch`)."""
+    query_lanes: int = setting(env="RAG_QUERY_LANES", factory=lambda: thread_plan().query_lanes)
+    """Model calls that may run at once while answering. Default: the usable CPUs divided by
+    `query_threads` (1 on 2 CPUs: one call over a batch answers a lone question fastest; 4 on
+    8 CPUs). `query_lanes=2` with `query_threads=1` runs two narrow calls side by side, which
+    spends less CPU per question under concurrent load (README "Speed")."""
 
     def __post_init__(self) -> None:
         _choice(self, "backend", EmbedBackend)
-        _at_least(self, 1, "batch_size", "threads", "query_threads", "query_batch")
-        _at_least(self, 0, "question_cache_size", "query_lanes")
-        if self.query_lanes == 0:
-            # Frozen: the one place a default is filled in after the fields it depends on.
-            object.__setattr__(self, "query_lanes", max(1, usable_cores() // self.query_threads))
+        _at_least(self, 1, "batch_size", "threads", "query_threads", "query_batch", "query_lanes")
+        _at_least(self, 0, "question_cache_size")
         if not str(self.model).strip():
             raise ConfigError("model must not be empty")
 

@@ -345,8 +345,8 @@ def test_a_tiny_real_run_on_two_seed_files(tmp_path: Path) -> None:
     assert [(c.threads, c.batch) for c in profile.model_cpu_ms][:2] == [(1, 1), (1, 8)]
     assert all(c.cpu_ms_per_question > 0 and c.questions > 0 for c in profile.model_cpu_ms)
     assert http.single_server_mean_ms is not None and 0 < http.single_server_mean_ms < http.single.max_ms
-    profile_run = result.other_profile
-    assert profile_run is not None and profile_run.settings == {"RAG_QUERY_LANES": "1", "RAG_QUERY_THREADS": "2"}
+    profile_run = result.throughput_profile
+    assert profile_run is not None and profile_run.settings == {"RAG_QUERY_LANES": "2", "RAG_QUERY_THREADS": "1"}
     assert profile_run.single.n == 6 and profile_run.concurrent[0].answered == 8
     assert (tmp_path / "BENCH.md").is_file() and json.loads((tmp_path / "BENCH.json").read_text())["builds"]
 
