@@ -50,7 +50,8 @@ def export_onnx(model: ResolvedModel, cache_dir: Path) -> Path:
             exported.save_pretrained(str(scratch))
         quantize_int8(scratch / ONNX_FILES[EmbedBackend.ONNX], scratch / ONNX_FILES[EmbedBackend.ONNX_INT8],
                       scratch / "tokenizer.json")
-        stamp = {"weights_sha256": model.weights_sha256, "files": _file_hashes(scratch)}
+        stamp = {"weights_sha256": model.weights_sha256, "precision": EmbedBackend.ONNX_INT8.precision,
+                 "files": _file_hashes(scratch)}
         (scratch / _EXPORT_STAMP).write_text(json.dumps(stamp, indent=1))
         shutil.rmtree(folder, ignore_errors=True)
         scratch.rename(folder)
@@ -92,7 +93,9 @@ def _export_complete(folder: Path, model: ResolvedModel) -> bool:
     """True when `folder` holds an export of these weights whose files are intact."""
     try:
         stamp = json.loads((folder / _EXPORT_STAMP).read_text())
-        return stamp["weights_sha256"] == model.weights_sha256 and stamp["files"] == _file_hashes(folder)
+        return (stamp["weights_sha256"] == model.weights_sha256
+                and stamp["precision"] == EmbedBackend.ONNX_INT8.precision  # the int8 ranges in force
+                and stamp["files"] == _file_hashes(folder))
     except (OSError, ValueError, KeyError, TypeError):
         return False
 

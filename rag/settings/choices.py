@@ -33,6 +33,12 @@ class Fusion(enum.StrEnum):
     """Reciprocal rank fusion (ranks only)."""
 
 
+INT8_CALIBRATION = "a5ed921637ea"
+"""The first 12 hex digits of the sha256 of `rag/embedding/calibration.txt`, whose texts fix the
+int8 model's activation ranges. Part of the int8 precision, so indexes, document caches and
+exports made with other ranges are made again (a test holds it to the file)."""
+
+
 class EmbedBackend(enum.StrEnum):
     """Which runtime runs the embedding model."""
 
@@ -46,9 +52,9 @@ class EmbedBackend(enum.StrEnum):
     @property
     def precision(self) -> str:
         """What the vectors are computed in: `fp32` (torch and ONNX give the same vectors) or
-        `int8-static`. An index and its document cache are only ever read with vectors of their own
-        (an index of the earlier, dynamic `int8` is rebuilt)."""
-        return "int8-static" if self is EmbedBackend.ONNX_INT8 else "fp32"
+        `int8-static-<calibration>`. An index and its document cache are only ever read with vectors
+        of their own (an index of the earlier, dynamic `int8` is rebuilt)."""
+        return f"int8-static-{INT8_CALIBRATION}" if self is EmbedBackend.ONNX_INT8 else "fp32"
 
 
 class LogFormat(enum.StrEnum):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from importlib import resources
+
 import numpy as np
 import onnx
 import pytest
@@ -10,6 +13,7 @@ from rag.embedding import OnnxQuestionEncoder, export_onnx, resolve_model
 from rag.embedding.onnx_export import ONNX_FILES
 from rag.embedding.quantization import calibration_texts, kept_in_fp32
 from rag.settings import EmbedBackend, Settings
+from rag.settings.choices import INT8_CALIBRATION
 
 TEXTS = [
     "What did the spokesperson say about telecom opening-up?",
@@ -24,6 +28,14 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def export_dir(settings: Settings):  # noqa: ANN201
     return export_onnx(resolve_model(settings.embed.model), settings.embed.model_cache_dir)
+
+
+def test_the_int8_precision_names_the_calibration_texts_in_force() -> None:
+    """Editing the texts changes the int8 model: its id must change with them, so int8 indexes
+    and exports made with the old ranges are made again."""
+    texts = resources.files("rag.embedding").joinpath("calibration.txt").read_bytes()
+    assert INT8_CALIBRATION == hashlib.sha256(texts).hexdigest()[:12]
+    assert EmbedBackend.ONNX_INT8.precision == f"int8-static-{INT8_CALIBRATION}"
 
 
 def test_calibration_covers_question_and_passage_lengths() -> None:
@@ -56,5 +68,5 @@ def test_int8_vectors_stay_close_to_fp32_and_do_not_depend_on_the_batch(settings
     np.testing.assert_array_equal(encoder.embed(TEXTS), alone)
     np.testing.assert_array_equal(encoder.embed(TEXTS[::-1])[::-1], alone)
     cosines = (alone * fp32).sum(axis=1)
-    # A one-word text drifts most ("Okay." at 0.967); anything longer stays at 0.99 or more.
-    assert cosines.min() >= 0.95 and np.delete(cosines, TEXTS.index("Okay.")).min() >= 0.99, cosines
+    # A one-word text drifts most ("Okay." at 0.97); anything longer stays at 0.985 or more.
+    assert cosines.min() >= 0.95 and np.delete(cosines, TEXTS.index("Okay.")).min() >= 0.985, cosines
