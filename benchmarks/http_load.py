@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -47,22 +47,32 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     answered: int = 0
     errors: int = 0
+    model: list[float] = field(default_factory=list)
+    """Seconds of the bare model on each request's question, timed right after the request."""
 
     def summary(self) -> LatencySummary:
         """The percentiles of `latencies`, in milliseconds."""
         return summarize(self.latencies)
 
 
-def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], plan: LoadPlan) -> HttpResult:
-    """Warm up, time one client, then each concurrency level; RSS and CPU come from /proc."""
+def bench_http(
+    server: RunningServer, corpus: str, questions: Sequence[str], plan: LoadPlan,
+    model: Callable[[str], object] | None = None,
+) -> HttpResult:
+    """Warm up, time one client, then each concurrency level; RSS and CPU come from /proc.
+
+    `model` embeds a question in this process: timed after each one-client request on the same
+    question, it is the floor that request is judged against, measured in the same seconds (a
+    shared machine's speed drifts between stages more than the HTTP path costs).
+    """
     if not questions:
         raise ValueError(f"no questions to ask the {corpus} server")
     with KeepAliveClient(server.base_url) as http:
-        single_client(http, questions, plan.warmup, plan.time_limit_seconds)
+        single_client(http, questions, plan.warmup, plan.time_limit_seconds, model)
         rss_idle, anon_idle = resident_bytes(server.pid), anonymous_resident_bytes(server.pid)
         observed_before = _observed_ask_seconds(http)
         cpu_before = cpu_seconds(server.pid)
-        single = single_client(http, questions, plan.single_requests, plan.time_limit_seconds)
+        single = single_client(http, questions, plan.single_requests, plan.time_limit_seconds, model)
         single_cpu = cpu_seconds(server.pid) - cpu_before
         observed_after = _observed_ask_seconds(http)
         health = _health(http, plan.single_requests, plan.time_limit_seconds)
@@ -77,6 +87,7 @@ def bench_http(server: RunningServer, corpus: str, questions: Sequence[str], pla
         server_start_seconds=round(server.start_seconds, 2),
         single=single.summary(),
         single_errors=single.errors,
+        model_alongside=summarize(single.model) if single.model else None,
         single_server_cpu_ms_per_request=round(1000 * single_cpu / max(1, len(single.latencies)), 3),
         health=summarize(health),
         single_server_mean_ms=_mean_ms(observed_before, observed_after),
@@ -106,8 +117,12 @@ def ask_bodies(questions: Sequence[str]) -> list[bytes]:
     return [json_body({"question": question}) for question in questions]
 
 
-def single_client(http: KeepAliveClient, questions: Sequence[str], requests: int, time_limit: float) -> Tally:
-    """`requests` questions (cycled) one after another, stopping early at `time_limit` seconds."""
+def single_client(
+    http: KeepAliveClient, questions: Sequence[str], requests: int, time_limit: float,
+    model: Callable[[str], object] | None = None,
+) -> Tally:
+    """`requests` questions (cycled) one after another, stopping early at `time_limit` seconds;
+    with `model`, each followed by the bare model on the same question, timed apart."""
     tally = Tally()
     bodies = ask_bodies(questions)
     deadline = time.monotonic() + time_limit
@@ -123,6 +138,10 @@ def single_client(http: KeepAliveClient, questions: Sequence[str], requests: int
         tally.latencies.append(time.perf_counter() - started)
         tally.answered += ok
         tally.errors += not ok
+        if model is not None:
+            started = time.perf_counter()
+            model(questions[i % len(questions)])
+            tally.model.append(time.perf_counter() - started)
     return tally
 
 

@@ -19,7 +19,7 @@ from benchmarks.stats import summarize
 import rag
 from rag.embedding import load_question_encoder
 from rag.service import QAService
-from rag.settings import Settings
+from rag.settings import MAX_QUESTION_THREADS, Settings
 
 _PACKAGE = str(Path(rag.__file__).resolve().parent)
 _BENCH = str(Path(__file__).resolve().parent)
@@ -57,12 +57,13 @@ def model_costs(settings: Settings, questions: Sequence[str], *, count: int) -> 
     gets its own ONNX Runtime session, as a server with that setting would.
     """
     served = settings.embed.query_threads
-    tried = [("1 thread, one question per call", 1, 1), (f"1 thread, batches of {_COST_BATCH}", 1, _COST_BATCH)]
-    if served != 1:
-        tried.append((f"{served} threads (serving), one question per call", served, 1))
+    tried = [(f"1 thread, one question per call{' (serving)' if served == 1 else ''}", 1, 1),
+             (f"1 thread, batches of {_COST_BATCH}", 1, _COST_BATCH),
+             (f"{MAX_QUESTION_THREADS} threads, one question per call{' (serving)' if served == MAX_QUESTION_THREADS else ''}",
+              MAX_QUESTION_THREADS, 1)]
     costs = []
     for label, threads, batch in tried:
-        encoder = load_question_encoder(settings.with_overrides(query_threads=threads))
+        encoder = load_question_encoder(settings.with_overrides(query_threads=threads, query_spinning=False))
         calls = [[questions[(i * batch + j) % len(questions)] for j in range(batch)] for i in range(max(1, count // batch))]
         for call in calls[:_WARMUP]:
             encoder.embed(call)

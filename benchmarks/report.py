@@ -151,8 +151,9 @@ def _writes(result: BenchResult) -> str:
 def _http(result: BenchResult) -> str:
     if not result.http:
         return ""
-    single = [(h.corpus, h.passages, latency_cell(h.single), h.single_server_mean_ms, latency_cell(h.health),
-               h.single_errors,
+    single = [(h.corpus, h.passages, latency_cell(h.single),
+               latency_cell(h.model_alongside) if h.model_alongside else "-", h.single_server_mean_ms,
+               latency_cell(h.health), h.single_errors,
                f"{h.single_server_cpu_ms_per_request:.2f}", f"{h.server_start_seconds:.1f}",
                f"{h.rss_idle_bytes / _MIB:.0f} / {h.rss_after_bytes / _MIB:.0f} / {h.rss_peak_bytes / _MIB:.0f}",
                f"{h.anon_idle_bytes / _MIB:.0f} / {h.anon_after_bytes / _MIB:.0f}")
@@ -164,8 +165,11 @@ def _http(result: BenchResult) -> str:
         "## Query latency over HTTP\n\n`POST /ask {\"question\": ...}` (default k) against `rag serve` on "
         "127.0.0.1, a separate process; questions cycle through the corpus's gold file. Latency is measured by the "
         "client (keep-alive connections: `http.client` for one client, asyncio streams for many; `benchmarks/http_client.py`), after a warm-up. Server CPU comes from /proc/<pid>/stat, RSS from "
-        "/proc/<pid>/status; server-side mean is the server's own `/metrics` histogram over the same requests.\n\n"
-        + table(["corpus", "passages", "one client `/ask` p50 / p95 / p99 ms", "server-side mean ms",
+        "/proc/<pid>/status; server-side mean is the server's own `/metrics` histogram over the same requests. "
+        "The bare model is the service's question encoder in the bench process, timed on each one-client "
+        "request's question right after the request (the floor of the one-client target).\n\n"
+        + table(["corpus", "passages", "one client `/ask` p50 / p95 / p99 ms", "bare model, same questions, ms",
+                 "server-side mean ms",
                  "`GET /health` p50 / p95 / p99 ms",
                  "errors", "server CPU ms/request",
                  "start s", "RSS idle / after load / peak MiB", "of which anonymous, idle / after load MiB"], single)
@@ -184,8 +188,8 @@ def _throughput_profile(result: BenchResult) -> str:
              latency_cell(c.latency), f"{c.server_cpu_ms_per_request:.2f}", f"{c.client_cpu_ms_per_request:.2f}")
             for c in run.concurrent]
     return (
-        f"### The throughput profile: `{named}`\n\nA second seeds server with these settings, loaded the same way: "
-        "two narrow model calls side by side instead of one wide one.\n\n"
+        f"### The other thread plan: `{named}`\n\nA second seeds server with the question threads this machine "
+        "did not choose (see the notes above), loaded the same way.\n\n"
         + table(["corpus", "clients", "one client p50 / p95 / p99 ms", "answered", "errors", "answered/s",
                  "p50 / p95 / p99 ms", "server CPU ms/request", "client CPU ms/request"], rows)
     )

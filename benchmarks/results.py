@@ -126,6 +126,9 @@ class HttpResult:
     anon_idle_bytes: int = 0
     """RssAnon at the same moments: the part of RSS that is not pages of mapped index files."""
     anon_after_bytes: int = 0
+    model_alongside: LatencySummary | None = None
+    """The bare model on each one-client request's question, in the bench process, timed right
+    after the request: the floor measured in the same seconds as `single`."""
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,9 @@ from benchmarks.server import serve
 from benchmarks.writes import bench_writes
 from benchmarks.stats import load_sample, machine
 from benchmarks.targets import check_targets, estimates
-from rag.settings import Settings
+from rag.settings import MAX_QUESTION_THREADS, Settings, thread_plan
 from rag.ingest.corpus import discover
-from rag.embedding import Embedder, load_embedder
+from rag.embedding import Embedder, QueryThreads, load_embedder, load_question_encoder, with_query_threads
 from rag.errors import ConfigError
 from rag.service import ensure_index, open_service
 from rag.chunking.tokens import load_encoding
@@ -79,9 +79,9 @@ class BenchOptions:
     profiled_asks: int = 100
     scale: ScalePlan = field(default_factory=ScalePlan)
     large: LargePlan = field(default_factory=LargePlan)
-    throughput_profile: dict[str, str] = field(
-        default_factory=lambda: {"RAG_QUERY_LANES": "2", "RAG_QUERY_THREADS": "1"})
-    """Settings of a second seeds server, loaded as the first one is (empty: not run)."""
+    throughput_profile: dict[str, str] | None = None
+    """Settings of a second seeds server, loaded as the first one is; None: the thread plan the
+    machine did not choose (`other_thread_plan`); empty: not run."""
     peer_venvs: Path | None = None
     peers_dir: Path = Path("../shared/peers")
     wait_idle_seconds: float = 0.0
@@ -94,6 +94,14 @@ class BenchOptions:
             raise ConfigError(f"unknown bench stage(s) {sorted(unknown)}; choose from {list(STAGES)}")
         if self.build_repeats < 1:
             raise ConfigError(f"build_repeats must be at least 1, got {self.build_repeats}")
+
+
+def other_thread_plan(chosen: QueryThreads) -> dict[str, str]:
+    """The settings of the plan the machine did not choose: one thread per call with a lane per
+    core when it chose two, two threads with half the lanes when it chose one."""
+    cores = thread_plan().cores
+    threads = 1 if chosen.threads > 1 else min(cores, MAX_QUESTION_THREADS)
+    return {"RAG_QUERY_THREADS": str(threads), "RAG_QUERY_LANES": str(thread_plan(cores, threads).query_lanes)}
 
 
 def quick_options(**changes: object) -> BenchOptions:
@@ -123,6 +131,13 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     embedder = load_embedder(settings)
     model_load_seconds = time.perf_counter() - loading
     encoder = load_raw_encoder(settings, embedder.model)
+    # Measured here (or remembered from `rag setup`): every server below reads the same choice.
+    settings, chosen = with_query_threads(settings, embedder.model)
+    notes.append(f"This machine's question threads: {chosen.threads} per question, {chosen.lanes} at once "
+                 f"({chosen.basis}).")
+    second_plan = other_thread_plan(chosen) if options.throughput_profile is None else options.throughput_profile
+    # The floor of the one-client target, as the servers run it: timed beside each request.
+    question_encoder = load_question_encoder(settings, embedder.model) if "http" in options.stages else None
 
     def index_settings(corpus: Corpus) -> Settings:
         index_dir = options.cache_dir / "index" / corpus.name
@@ -151,13 +166,13 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
             ensure_index(corpus_settings, embedder)
             log_path = options.cache_dir / "logs" / f"serve-{corpus.name}.log"
             with serve(corpus_settings.index_dir, corpus_settings.docs_dir, log_path) as server:
-                http.append(bench_http(server, corpus.name, texts, options.load))
-            if corpus.role == "seeds" and options.throughput_profile:
+                http.append(bench_http(server, corpus.name, texts, options.load,
+                                       question_encoder and (lambda q: question_encoder.embed([q]))))
+            if corpus.role == "seeds" and second_plan:
                 log_path = options.cache_dir / "logs" / f"serve-{corpus.name}-profile.log"
                 with serve(corpus_settings.index_dir, corpus_settings.docs_dir, log_path,
-                           settings=options.throughput_profile) as server:
-                    throughput_profile = bench_profile(server, corpus.name, options.throughput_profile, texts,
-                                                       options.load)
+                           settings=second_plan) as server:
+                    throughput_profile = bench_profile(server, corpus.name, second_plan, texts, options.load)
             loads.append(load_sample(f"http {corpus.name} done"))
         if "profile" in options.stages:
             # No question cache: the profile asks the same questions the embed rows embed.
@@ -193,7 +208,8 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), command=options.command,
         git_commit=commit, git_dirty=dirty, machine=machine(
             f"{settings.embed.backend} embedding with {settings.embed.threads} threads indexing and "
-            f"{settings.embed.query_threads} answering (micro-batches of up to {settings.embed.query_batch}); "
+            f"{settings.embed.query_threads} per question answering, {settings.embed.query_lanes} at once "
+            f"(micro-batches of up to {settings.embed.query_batch}); "
             f"FAISS {settings.index.faiss_threads} thread(s) answering"),
         wall_seconds=round(time.perf_counter() - started, 1), corpora=corpora, load=loads, notes=notes,
         builds=builds, http=http, throughput_profile=throughput_profile, profiles=profiles, scale=scale, large=large, peers=peers,

@@ -14,8 +14,10 @@ import numpy as np
 from rag.query.answer import answer_signals, build_answer
 from rag.query.answerability import CONFIDENCE_SCALE, AnswerabilityModel, Signals, load_model
 from rag.index.calibration import load_calibration
-from rag.settings import Settings, usable_cores
-from rag.embedding import Embedder, LazyEmbedder, QuestionEncoder, load_question_encoder, resolve_model
+from rag.settings import Settings, thread_plan, usable_cores
+from rag.embedding import (
+    Embedder, LazyEmbedder, QuestionEncoder, load_question_encoder, resolve_model, with_query_threads,
+)
 from rag.errors import InputError, NotFoundError, RagError
 from rag.ingest.uploads import remove_staged
 from rag.index.changes import IndexWriter, ServedIndex, WriteResult
@@ -122,9 +124,9 @@ class QAService:
         at the first write that needs it (answering alone never loads it)."""
         self.settings = settings
         self.embedder = embedder
-        self.questions = QuestionVectors(
-            embedder, settings.embed.question_cache_size, settings.embed.query_batch, settings.embed.query_lanes
-        )
+        # Unset when the caller did not go through `open_service`: the lanes the cores allow.
+        lanes = settings.embed.query_lanes or thread_plan(query_threads=settings.embed.query_threads).query_lanes
+        self.questions = QuestionVectors(embedder, settings.embed.question_cache_size, settings.embed.query_batch, lanes)
         self.answerability = load_model()
         # Read at start and at each reload, not at each write: a write changes neither the
         # model nor the chunking a calibration is for.
@@ -323,11 +325,11 @@ def open_service(settings: Settings, *, build_if_needed: bool = True, progress: 
     if build_if_needed and index_problem(settings, model) is not None:
         # Builds embed in large batches with all the threads; answering gets its own session below.
         ensure_index(settings, LazyEmbedder(settings, model), progress=progress)
-    embed = settings.embed
-    log.info("threads: %d per question (%s), %d question lanes, %d for indexing, FAISS %d (%d usable CPUs; "
+    settings, chosen = with_query_threads(settings, model)
+    log.info("threads: %d per question (%s; %s), %d question lanes, %d for indexing, FAISS %d (%d usable CPUs; "
              "RAG_QUERY_THREADS, RAG_QUERY_SPINNING, RAG_QUERY_LANES, RAG_THREADS and RAG_FAISS_THREADS override)",
-             embed.query_threads, "spinning" if embed.query_spinning else "not spinning", embed.query_lanes,
-             embed.threads, settings.index.faiss_threads, usable_cores())
+             chosen.threads, chosen.basis, "spinning" if chosen.spinning else "not spinning", chosen.lanes,
+             settings.embed.threads, settings.index.faiss_threads, usable_cores())
     embedder = load_question_encoder(settings, model)
     index = load_configured_index(settings, model)
     return QAService(settings, embedder, index)

@@ -95,23 +95,25 @@ def test_readme_defaults_match_the_code() -> None:
             # Home-relative defaults are written with ~ in the README.
             value = "~/" + str(value.relative_to(Path.home())) if value.is_relative_to(Path.home()) else value
         if defaults[variable] == "auto":
-            # Chosen for the machine: the README says how, the plan says what.
-            plan = thread_plan()
-            assert value == {"RAG_THREADS": plan.build_threads, "RAG_QUERY_THREADS": plan.query_threads,
-                             "RAG_QUERY_LANES": plan.query_lanes,
-                             "RAG_QUERY_SPINNING": plan.query_spinning}[variable], variable
+            # Chosen for the machine: the README says how. The build's threads from the cores;
+            # the answering ones unset until the service measures them (rag.embedding.threads).
+            assert value == (thread_plan().build_threads if variable == "RAG_THREADS" else None), variable
             continue
         assert defaults[variable] == ("unset" if value is None else str(value)), variable
 
 
 @pytest.mark.parametrize(
-    ("cores", "build", "query", "lanes", "spinning"),
-    [(1, 1, 1, 1, False), (2, 2, 2, 1, False), (3, 3, 2, 1, True), (4, 4, 2, 2, False), (5, 5, 2, 2, True),
-     (16, 16, 2, 8, False)],
+    ("cores", "threads", "build", "query", "lanes", "spinning"),
+    [(1, None, 1, 1, 1, False), (2, None, 2, 2, 1, False), (2, 1, 2, 1, 2, False), (3, None, 3, 2, 1, True),
+     (3, 1, 3, 1, 3, False), (4, None, 4, 2, 2, False), (5, None, 5, 2, 2, True), (16, None, 16, 2, 8, False),
+     (1, 2, 1, 1, 1, False)],
 )
-def test_thread_defaults_follow_the_cores(cores: int, build: int, query: int, lanes: int, spinning: bool) -> None:
-    plan = thread_plan(cores)
-    # Spinning only where the model's threads leave a core over for the server's own work.
+def test_thread_plans_follow_the_cores(
+    cores: int, threads: int | None, build: int, query: int, lanes: int, spinning: bool,
+) -> None:
+    plan = thread_plan(cores, threads)
+    # Lanes fill the cores the calls leave; spinning only where a core is left over for the
+    # server's own work; never more threads than cores.
     assert (plan.build_threads, plan.query_threads, plan.query_lanes, plan.query_spinning) == (
         build, query, lanes, spinning)
 

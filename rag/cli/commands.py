@@ -25,9 +25,10 @@ def given(flags: dict[str, object]) -> dict[str, object]:
 
 
 def setup(args: argparse.Namespace, settings: Settings) -> int:
-    """`rag setup`: tiktoken's files, the model checked, its ONNX export made."""
+    """`rag setup`: tiktoken's files, the model checked, its ONNX export made, the question
+    threads chosen for this machine."""
     from rag.settings import EmbedBackend
-    from rag.embedding import export_onnx, resolve_model
+    from rag.embedding import export_onnx, query_threads, resolve_model
     from rag.chunking.tokens import install_encoding_files, load_encoding
 
     files = install_encoding_files(settings.tiktoken_cache_dir)
@@ -37,6 +38,8 @@ def setup(args: argparse.Namespace, settings: Settings) -> int:
     print(f"model: {model.name} ({model.source}, weights sha256 {model.weights_sha256[:16]}...) at {model.path}")
     if settings.embed.backend is not EmbedBackend.TORCH:
         print(f"onnx export: {export_onnx(model, settings.embed.model_cache_dir)}")
+    chosen = query_threads(settings, model)
+    print(f"answering: {chosen.threads} thread(s) per question, {chosen.lanes} at once ({chosen.basis})")
     return 0
 
 

@@ -15,6 +15,7 @@ from rag.embedding.models import ResolvedModel, resolve_model
 from rag.embedding.onnx_encoder import OnnxQuestionEncoder
 from rag.embedding.onnx_export import ONNX_FILES, export_onnx, session_options
 from rag.embedding.pooling import Span, SpanVectors, pool_spans
+from rag.embedding.threads import with_query_threads
 from rag.errors import ModelError
 from rag.settings import EmbedBackend, Settings
 
@@ -57,10 +58,14 @@ def load_embedder(settings: Settings, model: ResolvedModel | None = None) -> Sen
 
 
 def load_question_encoder(settings: Settings, model: ResolvedModel | None = None) -> QuestionEncoder:
-    """The encoder of questions, with `settings.embed.query_threads`: on the ONNX backends, ONNX Runtime
-    and `tokenizers` alone (the export is made first if missing); on torch, sentence-transformers."""
+    """The encoder of questions, with `settings.embed.query_threads` (chosen for the machine when
+    unset, `rag.embedding.threads`): on the ONNX backends, ONNX Runtime and `tokenizers` alone (the
+    export is made first if missing); on torch, sentence-transformers."""
     model = model or resolve_model(settings.embed.model)
+    if settings.embed.query_threads is None or settings.embed.query_spinning is None:
+        settings, _ = with_query_threads(settings, model)
     embed = settings.embed
+    assert embed.query_threads is not None and embed.query_spinning is not None
     if embed.backend is EmbedBackend.TORCH:
         return SentenceTransformerEmbedder(model, embed.query_threads, embed.backend, embed.model_cache_dir)
     export = export_onnx(model, embed.model_cache_dir)

@@ -7,15 +7,17 @@ cgroup CPU quota), read when settings are made; a `RAG_*` variable still overrid
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-# A question is a few dozen wordpieces: a forward pass gains from a second thread (3.0 against
-# 5.1 ms on 2 cores, README "Speed") but each further thread mostly waits. More cores serve
-# more questions at once instead, as lanes.
-_QUESTION_THREADS = 2
+# A question is a few dozen wordpieces: a forward pass gains from a second thread on some CPUs
+# (1.3x on a 2-core Xeon without AMX) and loses on others (0.85x on one with it), and each
+# further thread mostly waits. More cores serve more questions at once instead, as lanes.
+MAX_QUESTION_THREADS = 2
 _CGROUP_V2 = Path("/sys/fs/cgroup/cpu.max")
 _CGROUP_V1 = (Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
 
@@ -46,10 +48,11 @@ def usable_cores() -> int:
     return max(1, min(cores, math.ceil(quota)) if quota else cores)
 
 
-def thread_plan(cores: int | None = None) -> ThreadPlan:
-    """The default threads for `cores` usable CPUs (this machine's when None)."""
+def thread_plan(cores: int | None = None, query_threads: int | None = None) -> ThreadPlan:
+    """The threads for `cores` usable CPUs (this machine's when None) with `query_threads` per
+    question (the most worth trying, `MAX_QUESTION_THREADS`, when None): lanes fill the cores."""
     cores = usable_cores() if cores is None else max(1, cores)
-    query_threads = min(cores, _QUESTION_THREADS)
+    query_threads = min(cores, query_threads or MAX_QUESTION_THREADS)
     query_lanes = max(1, cores // query_threads)
     # A spinning ONNX Runtime worker holds a core between a call's steps and for a while after
     # it. With no core to spare it competes with the server's own threads: on 2 cores it burnt
@@ -57,6 +60,34 @@ def thread_plan(cores: int | None = None) -> ThreadPlan:
     # second at 8 clients (README "Speed").
     return ThreadPlan(cores=cores, build_threads=cores, query_threads=query_threads, query_lanes=query_lanes,
                       query_spinning=cores > query_threads * query_lanes)
+
+
+def cpu_name() -> str:
+    """The CPU's model name as the kernel reports it ("unknown CPU" when it cannot be read)."""
+    return _cpuinfo().get("model name") or platform.processor() or "unknown CPU"
+
+
+def cpu_signature() -> str:
+    """The CPU's model name and a digest of its feature flags: virtual machines often report a
+    generic name ("Intel(R) Xeon(R) Processor") for CPUs that differ in what matters here (AMX,
+    VNNI), and the flags tell them apart."""
+    flags = _cpuinfo().get("flags", "")
+    return f"{cpu_name()} [{hashlib.sha256(flags.encode()).hexdigest()[:8]}]"
+
+
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's fields in /proc/cpuinfo (empty where there is none)."""
+    fields: dict[str, str] = {}
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return fields
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    return fields
 
 
 def _cgroup_quota() -> float | None:

@@ -119,28 +119,31 @@ class EmbedSettings:
     threads: int = setting(env="RAG_THREADS", factory=lambda: thread_plan().build_threads)
     """CPU threads of the embedding runtime (torch or ONNX Runtime) while indexing. Default: the
     CPUs this process may use (affinity, capped by a cgroup quota; `rag.settings.machine`)."""
-    query_threads: int = setting(env="RAG_QUERY_THREADS", factory=lambda: thread_plan().query_threads)
-    """CPU threads of the embedding runtime per model call while answering. Default: 2, or 1 on
-    a single CPU. Measured on 2 idle cores (README "Speed"): a question takes 3.0 ms with two
-    threads, 5.1 ms with one, and since concurrent questions share one model call
-    (`query_batch`), a single thread would leave a core idle."""
-    query_spinning: bool = setting(env="RAG_QUERY_SPINNING", factory=lambda: thread_plan().query_spinning)
-    """Whether ONNX Runtime's idle threads busy-wait for work while answering. Default: only when
+    query_threads: int | None = setting(None, "RAG_QUERY_THREADS")
+    """CPU threads of the embedding runtime per model call while answering. Unset: chosen for the
+    machine, once (`rag setup` or the first start, then remembered in the model cache): two when
+    they answer a lone question at least 1.25x faster than one, else one (`rag.embedding.threads`).
+    A second thread costs 20-60% more CPU per question; on some CPUs it buys a lone question a
+    fifth of its time, on others it is slower than one (README "Speed")."""
+    query_spinning: bool | None = setting(None, "RAG_QUERY_SPINNING")
+    """Whether ONNX Runtime's idle threads busy-wait for work while answering. Unset: only when
     the usable CPUs outnumber `query_threads` x `query_lanes` (off on 2 CPUs, where a spinning
     thread takes the core the server's own work needs)."""
     question_cache_size: int = setting(1024, "RAG_QUESTION_CACHE_SIZE")
     """Question vectors remembered (least recently used dropped first); 0 turns the cache off."""
     query_batch: int = setting(16, "RAG_QUERY_BATCH")
     """Most questions embedded together when they arrive while the model is busy; 1: each alone."""
-    query_lanes: int = setting(env="RAG_QUERY_LANES", factory=lambda: thread_plan().query_lanes)
-    """Model calls that may run at once while answering. Default: the usable CPUs divided by
-    `query_threads` (1 on 2 CPUs: one call over a batch answers a lone question fastest; 4 on
-    8 CPUs). `query_lanes=2` with `query_threads=1` runs two narrow calls side by side, which
-    spends less CPU per question under concurrent load (README "Speed")."""
+    query_lanes: int | None = setting(None, "RAG_QUERY_LANES")
+    """Model calls that may run at once while answering. Unset: the usable CPUs divided by
+    `query_threads` (2 on 2 CPUs with one thread per call, 1 with two). Concurrent questions
+    share a lane's call (`query_batch`)."""
 
     def __post_init__(self) -> None:
         _choice(self, "backend", EmbedBackend)
-        _at_least(self, 1, "batch_size", "threads", "query_threads", "query_batch", "query_lanes")
+        _at_least(self, 1, "batch_size", "threads", "query_batch")
+        for name in ("query_threads", "query_lanes"):
+            if getattr(self, name) is not None:
+                _at_least(self, 1, name)
         _at_least(self, 0, "question_cache_size")
         if not str(self.model).strip():
             raise ConfigError("model must not be empty")

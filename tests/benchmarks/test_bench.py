@@ -185,6 +185,12 @@ def test_targets_are_judged_on_the_right_figures() -> None:
     }
     throughput = next(c for c in check_targets(result, {}) if c.target.startswith("8 clients"))
     assert throughput.measured.startswith("48%: 300/s against 625/s")
+    # The model timed beside the requests, when the run did so, is the floor: 5.0 against 3.0 ms.
+    seeds_http = dataclasses.replace(result.http[0], model_alongside=_latency(3.0))
+    alongside = dataclasses.replace(result, http=[seeds_http, *result.http[1:]])
+    check = next(c for c in check_targets(alongside, {}) if c.target.endswith("one question (seeds)"))
+    assert (check.met, check.measured) == (False, "1.67x: 5.00 ms against 3.00 ms")
+    assert "right after it" in check.basis
 
 
 def test_parsing_is_judged_on_the_slowest_format_per_megabyte() -> None:
@@ -339,14 +345,20 @@ def test_a_tiny_real_run_on_two_seed_files(tmp_path: Path) -> None:
     # Two repeats: build then encode, then encode (the first build's texts) then build.
     assert build.repeats == 2 and build.passages > 0 and build.encode_texts == build.passages and 0 < build.efficiency
     assert http.single.n == 6 and http.single_errors == 0 and http.rss_idle_bytes > 0
+    # The one-client floor: the bare model on each request's question, in the same seconds.
+    assert http.model_alongside is not None and http.model_alongside.n == 6
+    assert http.model_alongside.p50_ms > 0
     assert http.concurrent[0].answered == 8 and http.concurrent[0].throughput_qps > 0
     assert profile.ask.n == 4 and profile.embed.p50_ms > 0 and profile.ask_worker_thread.n == 4
-    # The bare model's cost at one thread, one thread over batches, and the serving threads.
-    assert [(c.threads, c.batch) for c in profile.model_cpu_ms][:2] == [(1, 1), (1, 8)]
+    # The bare model's cost at one thread, one thread over batches, and two threads; the serving one named.
+    assert [(c.threads, c.batch) for c in profile.model_cpu_ms] == [(1, 1), (1, 8), (2, 1)]
+    assert sum("(serving)" in c.setting for c in profile.model_cpu_ms) == 1
     assert all(c.cpu_ms_per_question > 0 and c.questions > 0 for c in profile.model_cpu_ms)
     assert http.single_server_mean_ms is not None and 0 < http.single_server_mean_ms < http.single.max_ms
     profile_run = result.throughput_profile
-    assert profile_run is not None and profile_run.settings == {"RAG_QUERY_LANES": "2", "RAG_QUERY_THREADS": "1"}
+    # The second server runs the thread plan this machine did not choose.
+    chosen = next(c for c in profile.model_cpu_ms if "(serving)" in c.setting).threads
+    assert profile_run is not None and profile_run.settings["RAG_QUERY_THREADS"] == str(3 - chosen)
     assert profile_run.single.n == 6 and profile_run.concurrent[0].answered == 8
     assert (tmp_path / "BENCH.md").is_file() and json.loads((tmp_path / "BENCH.json").read_text())["builds"]
 
