@@ -64,6 +64,7 @@ class SpeakerDirectory:
         self._longest = max((len(a) for a in self._aliases), default=0)
         self._positions = positions
         self._n_passages = n_passages
+        self._spoken: dict[tuple[str, str], np.ndarray] = {}
 
     def mentioned(self, question: str) -> set[tuple[str, str]]:
         """(document id, speaker key) of every speaker the question names."""
@@ -84,14 +85,18 @@ class SpeakerDirectory:
     def passages_of(self, speakers: set[tuple[str, str]]) -> np.ndarray:
         """A boolean mask over passage positions: True where one of `speakers` speaks in the passage."""
         mask = np.zeros(self._n_passages, dtype=bool)
-        keys_by_document: dict[str, set[str]] = defaultdict(set)
-        for doc_id, key in speakers:
-            keys_by_document[doc_id].add(key)
-        # One lookup per set of names, over every document using it: "the project manager" is
-        # the same speaker key in each of a series' meetings (one lookup instead of 15).
-        documents_by_keys: dict[frozenset[str], set[str]] = defaultdict(set)
-        for doc_id, keys in keys_by_document.items():
-            documents_by_keys[frozenset(keys)].add(doc_id)
-        for keys, documents in documents_by_keys.items():
-            mask[self._positions(Where(documents=frozenset(documents), speakers=keys))] = True
+        for speaker in speakers:
+            mask[self._spoken_by(speaker)] = True
         return mask
+
+    def _spoken_by(self, speaker: tuple[str, str]) -> np.ndarray:
+        """Positions of the passages where one speaker (document id, speaker key) speaks, found
+        once per index: "the professor" names a speaker in each of a series' meetings, and the
+        same names come back question after question."""
+        positions = self._spoken.get(speaker)
+        if positions is None:
+            doc_id, key = speaker
+            positions = self._positions(Where(documents=frozenset({doc_id}), speakers=frozenset({key})))
+            # Two threads may find the same positions at once; either copy is right.
+            self._spoken[speaker] = positions
+        return positions
