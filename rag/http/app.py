@@ -36,7 +36,6 @@ from rag.http.input import (
     Utf8JsonRequest,
     ask_request_type,
     check_document_id,
-    require_json_body,
 )
 from rag.http.security import SECURITY, SECURITY_SCHEMES, AccessPolicy, cors_config, rate_limit_config
 from rag.http.prometheus import HttpMetrics, metrics_endpoint
@@ -72,7 +71,7 @@ def _ask_route(settings: Settings) -> HTTPRouteHandler:
     @post(
         "/ask", sync_to_thread=True, status_code=200, summary="Answer a question with cited extracts",
         signature_namespace={"AskRequest": ask_request_type(settings)},
-        guards=[require_json_body], responses=problem_responses(400, 401, 413, 415, 429, 503),
+        responses=problem_responses(400, 401, 413, 415, 429, 503),
     )
     def ask(data: AskRequest, state: State) -> Answer:
         """Retrieve passages and return the sentences that answer, each with its exact citation."""

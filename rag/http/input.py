@@ -11,9 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from litestar import Request
-from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Parameter
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
@@ -80,10 +78,8 @@ def ask_request_type(settings: Settings) -> type[AskRequest]:
     )
 
 
-async def require_json_body(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard: the body must be declared as UTF-8 JSON (415 otherwise), before anything parses it.
-    A coroutine, so Litestar runs it on the event loop rather than in a worker thread."""
-    declared = connection.headers.get("Content-Type", "")
+def require_json(declared: str) -> None:
+    """The `Content-Type` of a body must declare UTF-8 JSON: 415 otherwise, before anything parses it."""
     media_type, *parameters = (part.strip().lower() for part in declared.split(";"))
     json_like = media_type in _JSON_TYPES or (media_type.startswith("application/") and media_type.endswith("+json"))
     if not json_like:
@@ -99,14 +95,18 @@ async def require_json_body(connection: ASGIConnection[Any, Any, Any, Any], _: B
 
 
 class Utf8JsonRequest(Request[Any, Any, Any]):
-    """A request whose JSON body is checked to be UTF-8 before any JSON decoder reads it.
+    """A request whose JSON body is declared and checked to be UTF-8 before any JSON decoder reads it.
 
-    So a body that is not UTF-8 is answered as such (400, naming the byte), whichever JSON
-    library and version would otherwise notice first and in its own words.
+    So a body sent as something else is answered 415, and a body that is not UTF-8 is answered as
+    such (400, naming the byte), whichever JSON library and version would otherwise notice first
+    and in its own words. Checked here rather than in a route guard: Litestar copies the route
+    handler for every guard call, on the event loop of every request.
     """
 
     async def json(self) -> Any:
-        """The decoded body; `UnicodeDecodeError` (a 400 problem) when it is not UTF-8."""
+        """The decoded body; 415 when it is not declared JSON, `UnicodeDecodeError` (a 400 problem)
+        when it is not UTF-8."""
+        require_json(self.headers.get("Content-Type", ""))
         (await self.body()).decode("utf-8")
         return await super().json()
 
