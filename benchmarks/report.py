@@ -166,8 +166,8 @@ def _http(result: BenchResult) -> str:
         "127.0.0.1, a separate process; questions cycle through the corpus's gold file. Latency is measured by the "
         "client (keep-alive connections: `http.client` for one client, asyncio streams for many; `benchmarks/http_client.py`), after a warm-up. Server CPU comes from /proc/<pid>/stat, RSS from "
         "/proc/<pid>/status; server-side mean is the server's own `/metrics` histogram over the same requests. "
-        "The bare model is the service's question encoder in the bench process, timed on each one-client "
-        "request's question right after the request (the floor of the one-client target).\n\n"
+        "The bare model is the service's question encoder in the bench process, timed on the one-client "
+        "requests' questions in blocks of 50 between blocks of the requests (the floor of the one-client target).\n\n"
         + table(["corpus", "passages", "one client `/ask` p50 / p95 / p99 ms", "bare model, same questions, ms",
                  "server-side mean ms",
                  "`GET /health` p50 / p95 / p99 ms",

@@ -127,8 +127,8 @@ class HttpResult:
     """RssAnon at the same moments: the part of RSS that is not pages of mapped index files."""
     anon_after_bytes: int = 0
     model_alongside: LatencySummary | None = None
-    """The bare model on each one-client request's question, in the bench process, timed right
-    after the request: the floor measured in the same seconds as `single`."""
+    """The bare model on the one-client requests' questions, in the bench process, timed in blocks
+    of 50 between blocks of the requests: the floor measured in the same minute as `single`."""
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
     notes.append(f"This machine's question threads: {chosen.threads} per question, {chosen.lanes} at once "
                  f"({chosen.basis}).")
     second_plan = other_thread_plan(chosen) if options.throughput_profile is None else options.throughput_profile
-    # The floor of the one-client target, as the servers run it: timed beside each request.
+    # The floor of the one-client target, as the servers run it: timed between blocks of requests.
     question_encoder = load_question_encoder(settings, embedder.model) if "http" in options.stages else None
 
     def index_settings(corpus: Corpus) -> Settings:

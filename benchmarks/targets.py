@@ -152,14 +152,14 @@ _IDLE_RSS_MIB = 250
 
 def _against_model(result: BenchResult, corpus: str) -> TargetCheck:
     """One client over HTTP against the bare model embedding one question, same corpus's questions:
-    the model timed beside each request when the run did so, else the profile stage's."""
+    the model timed between blocks of the requests when the run did so, else the profile stage's."""
     target = f"`/ask` one client p50 over HTTP ≤ {_HTTP_OVER_MODEL}x the bare model's time for one question ({corpus})"
     http = next((h for h in result.http if h.corpus == corpus), None)
     profile = next((p for p in result.profiles if p.corpus == corpus), None)
     if http is not None and http.model_alongside is not None:
         floor, basis = http.model_alongside, (
-            "the model: the service's encoder alone, in the bench process, on each request's question right "
-            "after it")
+            "the model: the service's encoder alone, in the bench process, on the same questions in blocks of "
+            "50 between the requests'")
     elif http is not None and profile is not None:
         floor, basis = profile.embed, "the model: the service's encoder alone, in process (profile stage)"
     else:

@@ -190,7 +190,7 @@ def test_targets_are_judged_on_the_right_figures() -> None:
     alongside = dataclasses.replace(result, http=[seeds_http, *result.http[1:]])
     check = next(c for c in check_targets(alongside, {}) if c.target.endswith("one question (seeds)"))
     assert (check.met, check.measured) == (False, "1.67x: 5.00 ms against 3.00 ms")
-    assert "right after it" in check.basis
+    assert "blocks of 50" in check.basis
 
 
 def test_parsing_is_judged_on_the_slowest_format_per_megabyte() -> None:
@@ -345,7 +345,7 @@ def test_a_tiny_real_run_on_two_seed_files(tmp_path: Path) -> None:
     # Two repeats: build then encode, then encode (the first build's texts) then build.
     assert build.repeats == 2 and build.passages > 0 and build.encode_texts == build.passages and 0 < build.efficiency
     assert http.single.n == 6 and http.single_errors == 0 and http.rss_idle_bytes > 0
-    # The one-client floor: the bare model on each request's question, in the same seconds.
+    # The one-client floor: the bare model on the requests' questions, in the same minute.
     assert http.model_alongside is not None and http.model_alongside.n == 6
     assert http.model_alongside.p50_ms > 0
     assert http.concurrent[0].answered == 8 and http.concurrent[0].throughput_qps > 0
