@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rag.embedding.models import ResolvedModel
 from rag.embedding.onnx_encoder import OnnxQuestionEncoder
-from rag.embedding.onnx_export import ONNX_FILES, export_onnx
+from rag.embedding.onnx_export import export_onnx
 from rag.settings import MAX_QUESTION_THREADS, EmbedBackend, Settings, cpu_signature, thread_plan, usable_cores
 
 log = logging.getLogger(__name__)
@@ -89,15 +89,14 @@ def with_query_threads(settings: Settings, model: ResolvedModel) -> tuple[Settin
 def _measured_threads(settings: Settings, model: ResolvedModel) -> tuple[int, str]:
     """1 or 2 threads per question: remembered for this machine and model, or timed now and remembered."""
     embed = settings.embed
-    export = export_onnx(model, embed.model_cache_dir)
-    key = f"{cpu_signature()}; {usable_cores()} CPUs; {export.name}/{ONNX_FILES[embed.backend]}; {embed.backend.precision}"
+    key = f"{cpu_signature()}; {usable_cores()} CPUs; {model.weights_sha256[:16]} {embed.backend.precision}"
     cache = embed.model_cache_dir / CACHE_FILE
     remembered = _read_cache(cache).get(key)
     if isinstance(remembered, dict) and remembered.get("threads") in (1, MAX_QUESTION_THREADS):
         return int(remembered["threads"]), (
             f"measured on {remembered.get('measured', '?')}: one thread {remembered.get('one_thread_ms')} ms, "
             f"two {remembered.get('two_threads_ms')} ms per question (remembered in {cache})")
-    one, two = lone_question_ms(model, export, embed.backend)
+    one, two = lone_question_ms(model, export_onnx(model, embed.model_cache_dir), embed.backend)
     threads = MAX_QUESTION_THREADS if one >= TWO_THREADS_GAIN * two else 1
     _remember(cache, key, {"threads": threads, "one_thread_ms": round(one, 3), "two_threads_ms": round(two, 3),
                            "measured": dt.date.today().isoformat()})
