@@ -1,8 +1,8 @@
 """Speech-to-text JSON: Whisper and WhisperX `segments`, AssemblyAI `utterances`, Deepgram
 `results.channels[].alternatives[]` (paragraphs, else words), Amazon Transcribe, Google Cloud
 Speech-to-Text, Speechmatics, Rev.ai, Azure batch transcription, whisper.cpp, YouTube's `json3`
-captions, a list of timed
-`words` (ElevenLabs), `{"text": ...}` alone, and a plain list of `{speaker, start, end, text}`.
+captions, the Podcasting 2.0 transcript JSON (`segments` of `speaker`, `startTime`, `endTime`, `body`),
+a list of timed `words` (ElevenLabs), `{"text": ...}` alone, and a plain list of `{speaker, start, end, text}`.
 Each piece points back into the file with a JSON pointer."""
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
 
 def _unknown_shape(doc_id: str) -> CorpusError:
     return CorpusError(
-        f"{doc_id}: JSON of no known shape: expected Whisper or WhisperX `segments`, AssemblyAI `utterances`, "
+        f"{doc_id}: JSON of no known shape: expected Whisper, WhisperX or Podcasting 2.0 `segments`, AssemblyAI `utterances`, "
         "Deepgram `results.channels`, Amazon Transcribe `results.items`, Google `results[].alternatives`, "
         "Speechmatics `results[]` words, Rev.ai `monologues`, Azure `recognizedPhrases`, whisper.cpp "
         "`transcription`, YouTube `events`, a `words` list, or a list of {speaker, start, end, text}"
@@ -87,10 +87,13 @@ def _unknown_shape(doc_id: str) -> CorpusError:
 
 
 def _whisper(segments: list[Any], pointer: str) -> Iterator[Piece]:
+    """Whisper's and WhisperX's `segments`, and the Podcasting 2.0 transcript's (`body`,
+    `startTime`, `endTime`: the JSON that podcast hosts publish beside an episode)."""
     for i, segment in enumerate(segments):
-        if isinstance(segment, dict) and isinstance(segment.get("text"), str):
-            yield Piece(segment["text"], f"{pointer}/{i}/text", _time(segment.get("start")), _time(segment.get("end")),
-                        _speaker(segment))
+        key = _text_key(segment)
+        if key is not None:
+            yield Piece(segment[key], f"{pointer}/{i}/{key}", _time(_first(segment, "start", "startTime")),
+                        _time(_first(segment, "end", "endTime")), _speaker(segment))
 
 
 def _assemblyai(utterances: list[Any]) -> Iterator[Piece]:
@@ -128,9 +131,22 @@ def _deepgram(channels: list[Any]) -> Iterator[Piece]:
 
 def _generic(items: list[Any], pointer: str, seconds: float) -> Iterator[Piece]:
     for i, item in enumerate(items):
-        if isinstance(item, dict) and isinstance(item.get("text"), str):
-            yield Piece(item["text"], f"{pointer}/{i}/text", _time(item.get("start"), seconds),
-                        _time(item.get("end"), seconds), _speaker(item))
+        key = _text_key(item)
+        if key is not None:
+            yield Piece(item[key], f"{pointer}/{i}/{key}", _time(_first(item, "start", "startTime"), seconds),
+                        _time(_first(item, "end", "endTime"), seconds), _speaker(item))
+
+
+def _text_key(item: Any) -> str | None:
+    """Where an item keeps its words: `text`, else `body` (Podcasting 2.0)."""
+    if not isinstance(item, dict):
+        return None
+    return next((key for key in ("text", "body") if isinstance(item.get(key), str)), None)
+
+
+def _first(item: dict[str, Any], *keys: str) -> Any:
+    """The value of the first of `keys` the item has."""
+    return next((item[key] for key in keys if key in item), None)
 
 
 def _aws_transcribe(results: dict[str, Any]) -> Iterator[Piece]:

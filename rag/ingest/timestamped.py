@@ -3,7 +3,8 @@
 Each paragraph opens with a stamp line that gives its time and, usually, its speaker:
 
 * `Jane Doe  0:12` above the words (Otter), `[Alice Wong] 10:02:15` (Zoom's text export);
-* `Speaker 1 (00:05):` (Rev), `Alice [00:00:05]: words`, `Alice: [00:00:05] words` (Sonix);
+* `Speaker 1 (00:05):` (Rev), `Alice [00:00:05]: words`, `Alice: [00:00:05] words` (Sonix),
+  `Kevin: 0:00` above the words (a Podcasting 2.0 HTML transcript: `<cite>`, `<time>`, `<p>`);
 * `[00:00:07] Bob: words` on one line (Descript and many others), `00:00:07 - Bob: words`;
 * `0:0:5.120 --> 0:0:9.800` with the name on the line below (Teams' document export);
 * `0:03` above the words (a copied YouTube transcript), the speaker then carried over or given by
@@ -43,6 +44,7 @@ _NAME_ONLY = (
     re.compile(rf"^\[{_NAME}\]\s*(?P<time>{_TIME})$"),  # [Alice Wong] 10:02:15
     re.compile(rf"^{_NAME}\s+{_STAMP}$"),  # Jane Doe  0:12
     re.compile(rf"^{_STAMP}\s+{_NAME}$"),  # 00:00:05 Alice Wong
+    re.compile(rf"^{_NAME}\s*:\s*{_STAMP}$"),  # Kevin: 0:00 (a Podcasting 2.0 HTML transcript's <cite> and <time>)
 )
 _ANY_TIME = re.compile(r"\d:\d")
 _TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s+(?P<words>\S.*))?$")  # 0:03 (words)

@@ -82,6 +82,21 @@ looking at how solar panels are recycled
 most panels last about twenty five years
 """
 
+# A Podcasting 2.0 HTML transcript read as text: each speaker and time on a line of their own
+# ("Alban :", as French typography writes a label).
+PODCAST_TEXT = """Kevin: 0:00
+
+We plan to let you upload artwork for each video.
+
+Alban : 0:09
+
+That is the feature everyone asked for.
+
+Kevin: 0:15
+
+It was on the list for a while.
+"""
+
 
 @pytest.mark.parametrize(
     ("doc_id", "content", "speakers", "turns", "first_words", "times"),
@@ -98,6 +113,8 @@ most panels last about twenty five years
          [0, 5.12, 9.8]),
         ("youtube.txt", YOUTUBE_TEXT, [], 1, "welcome back to the channel today we're looking at how solar panels "
          "are recycled most panels last about twenty five years", [0]),
+        ("podcast.txt", PODCAST_TEXT, ["Kevin", "Alban"], 3, "We plan to let you upload artwork for each video.",
+         [0, 9, 15]),
     ],
 )
 def test_timestamped_text_gives_speakers_and_times(
@@ -255,6 +272,20 @@ def test_a_timestamped_transcript_on_a_web_page_is_timed(body: str) -> None:
     assert_segments_check_out(transcript, page)
 
 
+def test_a_podcasting_2_transcript_page_gives_each_cited_speaker_their_words_and_time() -> None:
+    """The Podcasting 2.0 HTML transcript: `<cite>` names the speaker, `<time>` gives the start,
+    `<p>` holds the words; a page of only these, as podcast hosts publish it."""
+    page = ("<cite>Kevin:</cite>\n<time>0:00</time>\n<p>We plan to let you upload artwork for each video.</p>\n"
+            "<cite>Alban :</cite>\n<time>0:09</time>\n<p>That is the feature everyone asked for.</p>\n"
+            "<cite>Kevin:</cite>\n<time>1:05</time>\n<p>It was on the list for a while.</p>\n")
+    transcript = parse_document("episode.html", page)
+    assert [(t.speaker, t.start_time, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("Kevin", 0, "We plan to let you upload artwork for each video."),
+        ("Alban", 9, "That is the feature everyone asked for."), ("Kevin", 65, "It was on the list for a while.")]
+    assert "0:09" not in transcript.text
+    assert_segments_check_out(transcript, page)
+
+
 def test_a_web_page_dated_only_in_its_title_gets_that_date() -> None:
     page = """<html><head><title>Council meeting, 4 March 2024</title></head><body><article>
 <p><b>MAYOR LIND:</b> The library reopens in May.</p><p><strong>Councillor Ames:</strong> What hours?</p>
@@ -369,6 +400,11 @@ ELEVENLABS = {"language_code": "eng", "text": "The dam holds water. When?", "wor
         ([{"speaker": "Alice", "start": "00:00:00.040", "end": "00:00:01,200", "text": "The dam holds water."},
           {"speaker": "Bob", "start": "0:03", "end": "0:03.4", "text": "When?"}],
          ["Alice", "Bob"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
+        ({"version": "1.0.0", "segments": [
+            {"speaker": "Alice", "startTime": 0.04, "endTime": 0.5, "body": "The dam"},
+            {"speaker": "Alice", "startTime": 0.5, "endTime": 1.2, "body": "holds water."},
+            {"speaker": "Bob", "startTime": 3, "endTime": 3.4, "body": "When?"}]},
+         ["Alice", "Bob"], [("The dam holds water.", 0.04, 1.2), ("When?", 3.0, 3.4)]),
         ({"wireMagic": "pb3", "events": [
             {"tStartMs": 0, "dDurationMs": 5000, "id": 1},
             {"tStartMs": 40, "dDurationMs": 1160, "segs": [{"utf8": "the"}, {"utf8": " dam", "tOffsetMs": 160},
@@ -379,7 +415,7 @@ ELEVENLABS = {"language_code": "eng", "text": "The dam holds water. When?", "wor
          [], [("the dam holds water when", 0.04, 3.4)]),
     ],
     ids=["aws", "aws-older", "aws-segments", "speechmatics", "rev-ai", "google", "azure", "whisper-cpp",
-         "elevenlabs", "text-only", "assemblyai-words-ms", "clock-times", "youtube-json3"],
+         "elevenlabs", "text-only", "assemblyai-words-ms", "clock-times", "podcasting-2.0", "youtube-json3"],
 )
 def test_speech_to_text_json_of_each_service(data: dict | list, speakers: list[str],
                                              turns: list[tuple[str, float | None, float | None]]) -> None:
