@@ -68,6 +68,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 # quotes (`>>` marks a new speaker in broadcast transcripts), a bullet before a bold label, and
 # bold (`**Maria Lopez:** words`). Blanked out of a line's view, never out of the text.
 _MARKUP = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?)+|[-*+][ \t]+(?=\*\*))|\*\*")
+# A label in brackets before its colon (`[SPEAKER_00]: words`, as diarization scripts print
+# turns): the brackets are blanked, the name inside read as a label.
+_BRACKETED_LABEL = re.compile(r"^([ \t]*)\[([^\[\]\n]{1,80})\]([ \t]*[:：])")
 
 
 def _iter_lines(text: str) -> Iterator[_Line]:
@@ -75,6 +78,7 @@ def _iter_lines(text: str) -> Iterator[_Line]:
     length, so an offset into the view is one into the text)."""
     for match in re.finditer(r"[^\n]+", text):
         view = _MARKUP.sub(lambda markup: " " * len(markup.group()), match.group())
+        view = _BRACKETED_LABEL.sub(lambda label: f"{label[1]} {label[2]} {label[3]}", view)
         first, last = _trim(view, 0, len(view))
         if first < last:
             yield _Line(match.start() + first, match.start() + last, view[first:last])

@@ -214,6 +214,16 @@ def test_a_short_exchange_whose_every_line_is_labelled_has_speakers_though_no_la
         assert all(t.speaker is None for t in parse_transcript("other.txt", other).turns)
 
 
+def test_labels_in_brackets_as_diarization_scripts_print_them() -> None:
+    text = ("[SPEAKER_00]: Thanks for coming in today.\n[SPEAKER_01]: The new plant opens in March.\n"
+            "[SPEAKER_00]: How many jobs will it create?\n[crosstalk]: no, no\n[SPEAKER_01]: About four hundred.\n")
+    transcript = parse_transcript("diarized.txt", text)
+    # The brackets are no one's words; a bracketed stage direction is not a speaker.
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
+        ("SPEAKER_00", "Thanks for coming in today."), ("SPEAKER_01", "The new plant opens in March."),
+        ("SPEAKER_00", "How many jobs will it create?\n[crosstalk]: no, no"), ("SPEAKER_01", "About four hundred.")]
+
+
 def test_labels_with_roles_in_parentheses_and_honorifics() -> None:
     text = (
         "The Chair (Hon. Anthony Rota (Nipissing, Lib.)):\n\nOrder. We resume.\n\n"
