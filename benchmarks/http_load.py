@@ -50,6 +50,12 @@ class Tally:
     model: list[float] = field(default_factory=list)
     """Seconds of the bare model on the requests' questions, timed in blocks between them."""
 
+    def record(self, started: float, ok: bool) -> None:
+        """One request, sent at `started` (`time.perf_counter()`) and back now, answered or not."""
+        self.latencies.append(time.perf_counter() - started)
+        self.answered += ok
+        self.errors += not ok
+
     def summary(self) -> LatencySummary:
         """The percentiles of `latencies`, in milliseconds."""
         return summarize(self.latencies)
@@ -144,9 +150,7 @@ def single_client(
                 ok = status == ASK_STATUS
             except HttpFailure:
                 ok = False
-            tally.latencies.append(time.perf_counter() - started)
-            tally.answered += ok
-            tally.errors += not ok
+            tally.record(started, ok)
         if model is not None:
             for i in block:
                 started = time.perf_counter()
@@ -242,9 +246,7 @@ async def _burst(
                 ok = status == ASK_STATUS
             except HttpFailure:
                 ok = False
-            tally.latencies.append(time.perf_counter() - started)
-            tally.answered += ok
-            tally.errors += not ok
+            tally.record(started, ok)
 
     connections = [AsyncKeepAliveClient(base) for _ in range(clients)]
     try:
