@@ -97,6 +97,20 @@ Kevin: 0:15
 It was on the list for a while.
 """
 
+# A Markdown export: bold names (or headings) with their times above the words.
+MARKDOWN_EXPORT = """**Alice Wong** (00:00:00)
+
+Thanks for joining the quarterly review.
+
+**Bob Lee** (00:00:07)
+
+Sales rose eight percent over the quarter.
+
+### Alice Wong (00:00:15)
+
+What drove that growth?
+"""
+
 
 @pytest.mark.parametrize(
     ("doc_id", "content", "speakers", "turns", "first_words", "times"),
@@ -115,6 +129,8 @@ It was on the list for a while.
          "are recycled most panels last about twenty five years", [0]),
         ("podcast.txt", PODCAST_TEXT, ["Kevin", "Alban"], 3, "We plan to let you upload artwork for each video.",
          [0, 9, 15]),
+        ("descript.md", MARKDOWN_EXPORT, ["Alice Wong", "Bob Lee"], 3, "Thanks for joining the quarterly review.",
+         [0, 7, 15]),
     ],
 )
 def test_timestamped_text_gives_speakers_and_times(
@@ -129,6 +145,8 @@ def test_timestamped_text_gives_speakers_and_times(
     assert_segments_check_out(transcript, content)
     # No stamp is anyone's words.
     assert not any(stamp in transcript.text for stamp in ("0:12", "(00:05)", "[00:00:07]", "00:02:31", "-->"))
+    # Nor is the markup around a stamp line.
+    assert "**" not in transcript.text and "###" not in transcript.text
 
 
 def test_a_stamp_runs_until_the_next_and_lines_above_the_first_give_title_and_date() -> None:
