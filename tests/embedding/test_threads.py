@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from rag.embedding import export_onnx, query_threads, resolve_model, with_query_threads
 from rag.embedding.threads import CACHE_FILE, TWO_THREADS_GAIN
@@ -17,6 +20,11 @@ def _with_own_cache(settings: Settings, folder: Path) -> Settings:
     return settings.with_overrides(model_cache_dir=folder, query_threads=None, query_lanes=None, query_spinning=None)
 
 
+# On one CPU there is nothing to choose: one thread, never measured.
+needs_two_cpus = pytest.mark.skipif(usable_cores() < 2, reason="one usable CPU: the threads are not measured")
+
+
+@needs_two_cpus
 def test_the_threads_are_measured_once_and_remembered_for_this_machine(settings: Settings, tmp_path: Path) -> None:
     local = _with_own_cache(settings, tmp_path)
     model = resolve_model(local.embed.model)
@@ -35,12 +43,21 @@ def test_the_threads_are_measured_once_and_remembered_for_this_machine(settings:
     assert "remembered" in again.basis and str(tmp_path / CACHE_FILE) in again.basis
 
 
+@needs_two_cpus
 def test_a_damaged_memory_is_measured_again(settings: Settings, tmp_path: Path) -> None:
     local = _with_own_cache(settings, tmp_path)
     (tmp_path / CACHE_FILE).write_text("{not json", encoding="utf-8")
     chosen = query_threads(local, resolve_model(local.embed.model))
     assert chosen.basis.startswith("measured now") and chosen.threads in (1, 2)
     assert len(json.loads((tmp_path / CACHE_FILE).read_text(encoding="utf-8"))) == 1
+
+
+def test_one_cpu_gets_one_thread_unmeasured(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    local = _with_own_cache(settings, tmp_path)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})  # a process pinned to one CPU
+    chosen = query_threads(local, resolve_model(local.embed.model))
+    assert (chosen.threads, chosen.lanes, chosen.spinning) == (1, 1, False) and chosen.basis.startswith("fixed")
+    assert not (tmp_path / CACHE_FILE).exists()
 
 
 def test_set_threads_are_used_as_set_and_nothing_is_measured(settings: Settings, tmp_path: Path) -> None:
