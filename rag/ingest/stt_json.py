@@ -42,14 +42,14 @@ class SpeechJsonReader:
 
 def _pieces(doc_id: str, data: Any) -> list[Piece]:
     if isinstance(data, list):
-        return list(_generic(data, "", seconds=1.0))
+        return list(_generic(data, ""))
     if not isinstance(data, dict):
         raise _unknown_shape(doc_id)
     results = data.get("results")
     if isinstance(data.get("utterances"), list) and data["utterances"]:
         return list(_assemblyai(data["utterances"]))
     if isinstance(data.get("segments"), list):
-        return list(_whisper(data["segments"], "/segments"))
+        return list(_generic(data["segments"], "/segments"))
     if isinstance(results, dict) and isinstance(results.get("channels"), list):
         return list(_deepgram(results["channels"]))
     if isinstance(results, dict) and any(isinstance(results.get(k), list) for k in _AWS_KEYS):
@@ -71,7 +71,7 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
         return list(_words(data["words"], "/words", 1000.0 if "audio_duration" in data else 1.0))
     for key in ("turns", "transcript", "utterances"):
         if isinstance(data.get(key), list):
-            return list(_generic(data[key], f"/{key}", seconds=1.0))
+            return list(_generic(data[key], f"/{key}"))
     if isinstance(data.get("text"), str):
         return [Piece(data["text"], "/text", None, None)]
     raise _unknown_shape(doc_id)
@@ -84,16 +84,6 @@ def _unknown_shape(doc_id: str) -> CorpusError:
         "Speechmatics `results[]` words, Rev.ai `monologues`, Azure `recognizedPhrases`, whisper.cpp "
         "`transcription`, YouTube `events`, a `words` list, or a list of {speaker, start, end, text}"
     )
-
-
-def _whisper(segments: list[Any], pointer: str) -> Iterator[Piece]:
-    """Whisper's and WhisperX's `segments`, and the Podcasting 2.0 transcript's (`body`,
-    `startTime`, `endTime`: the JSON that podcast hosts publish beside an episode)."""
-    for i, segment in enumerate(segments):
-        key = _text_key(segment)
-        if key is not None:
-            yield Piece(segment[key], f"{pointer}/{i}/{key}", _time(_first(segment, "start", "startTime")),
-                        _time(_first(segment, "end", "endTime")), _speaker(segment))
 
 
 def _assemblyai(utterances: list[Any]) -> Iterator[Piece]:
@@ -129,12 +119,15 @@ def _deepgram(channels: list[Any]) -> Iterator[Piece]:
             yield Piece(best["transcript"], f"{base}/transcript", None, None)
 
 
-def _generic(items: list[Any], pointer: str, seconds: float) -> Iterator[Piece]:
+def _generic(items: list[Any], pointer: str) -> Iterator[Piece]:
+    """Items of words with their times in seconds and maybe a speaker: Whisper's and WhisperX's
+    `segments`, the Podcasting 2.0 transcript's (`body`, `startTime`, `endTime`: the JSON podcast
+    hosts publish beside an episode), and plain lists of `{speaker, start, end, text}`."""
     for i, item in enumerate(items):
         key = _text_key(item)
         if key is not None:
-            yield Piece(item[key], f"{pointer}/{i}/{key}", _time(_first(item, "start", "startTime"), seconds),
-                        _time(_first(item, "end", "endTime"), seconds), _speaker(item))
+            yield Piece(item[key], f"{pointer}/{i}/{key}", _time(_first(item, "start", "startTime")),
+                        _time(_first(item, "end", "endTime")), _speaker(item))
 
 
 def _text_key(item: Any) -> str | None:
