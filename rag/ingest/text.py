@@ -73,11 +73,17 @@ _MARKUP = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?)+|[-*+][ \t]+(?=\*\*))|
 _BRACKETED_LABEL = re.compile(r"^([ \t]*)\[([^\[\]\n]{1,80})\]([ \t]*[:：])")
 
 
+def markup_blanked(line: str) -> str:
+    """`line` with its Markdown markup (`_MARKUP`) blanked: the same length, so an offset into it
+    is one into the line."""
+    return _MARKUP.sub(lambda markup: " " * len(markup.group()), line)
+
+
 def _iter_lines(text: str) -> Iterator[_Line]:
     """Each non-blank line as its span in `text` and a view of it with markup blanked out (same
     length, so an offset into the view is one into the text)."""
     for match in re.finditer(r"[^\n]+", text):
-        view = _MARKUP.sub(lambda markup: " " * len(markup.group()), match.group())
+        view = markup_blanked(match.group())
         view = _BRACKETED_LABEL.sub(lambda label: f"{label[1]} {label[2]} {label[3]}", view)
         first, last = _trim(view, 0, len(view))
         if first < last:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from rag.ingest import boilerplate
 from rag.ingest.captions import TIMING, Line, lines_of, seconds, speaker_mark
 from rag.ingest.labels import is_name_like
+from rag.ingest.text import markup_blanked
 from rag.ingest.timed import Metadata, Piece
 
 _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
@@ -47,7 +48,6 @@ _NAME_ONLY = (
     re.compile(rf"^{_NAME}\s*:\s*{_STAMP}$"),  # Kevin: 0:00 (a Podcasting 2.0 HTML transcript's <cite> and <time>)
 )
 _ANY_TIME = re.compile(r"\d:\d")
-_MARKDOWN = re.compile(r"^[ \t]*#{1,6}[ \t]+|\*\*|__")
 _TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s+(?P<words>\S.*))?$")  # 0:03 (words)
 # A label has at most a few words; "Speaker 1" and diarization labels (`SPEAKER_00`) count.
 _MAX_NAME_WORDS = 5
@@ -86,7 +86,9 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
     if _ANY_TIME.search(text) is None:
         return None
     lines = lines_of(text)
-    shapes = [_shape(_unmarked(line.text).strip()) for line in lines]
+    # Markdown marks seen through, as the labelled-text parser sees them: `**Alice Wong** (00:00:05)`
+    # and `### Alice Wong (00:00:15)` are stamp lines too.
+    shapes = [_shape(markup_blanked(line.text).strip()) for line in lines]
     names = _heading_names(lines, shapes)
     stamps = [
         stamp for number, (line, shape) in enumerate(zip(lines, shapes))
@@ -149,7 +151,7 @@ def _shape(content: str) -> _Shape | None:
 def _stamp(line: Line, number: int, shape: _Shape, names: set[str], doc_id: str) -> _Stamp | None:
     """The stamp a line's shape makes, if it makes one."""
     match, where = shape.match, f"{doc_id}: line {line.number}"
-    seen = _unmarked(line.text)
+    seen = markup_blanked(line.text)
     offset = line.start + len(seen) - len(seen.lstrip())
     if shape.kind == "timing":
         return _Stamp(number, seconds(match["start"], where), seconds(match["end"], where), None, None)
@@ -266,12 +268,6 @@ def _front_metadata(front: list[Line]) -> Metadata:
     title = boilerplate.clean_title(first) if boilerplate.is_title_like(first) else None
     found = boilerplate.find_full_date("\n".join(line.text for line in front))
     return Metadata(title=title, date=found[0] if found else None)
-
-
-def _unmarked(text: str) -> str:
-    """A line with Markdown's bold and heading marks blanked (same length, so offsets hold):
-    `**Alice Wong** (00:00:05)` and `### Alice Wong 0:05` are stamp lines too."""
-    return _MARKDOWN.sub(lambda mark: " " * len(mark.group()), text)
 
 
 def _content(line: Line) -> str:
