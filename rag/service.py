@@ -125,7 +125,7 @@ class QAService:
         self.settings = settings
         self.embedder = embedder
         # Unset when the caller did not go through `open_service`: the lanes the cores allow.
-        lanes = settings.embed.query_lanes or thread_plan(query_threads=settings.embed.query_threads).query_lanes
+        lanes = thread_plan(query_threads=settings.embed.query_threads, query_lanes=settings.embed.query_lanes).query_lanes
         self.questions = QuestionVectors(embedder, settings.embed.question_cache_size, settings.embed.query_batch, lanes)
         self.answerability = load_model()
         # Read at start and at each reload, not at each write: a write changes neither the

@@ -72,10 +72,9 @@ def query_threads(settings: Settings, model: ResolvedModel) -> QueryThreads:
         threads, basis = thread_plan().query_threads, "fixed: one CPU or the torch backend"
     else:
         threads, basis = _measured_threads(settings, model)
-    plan = thread_plan(query_threads=threads)
-    lanes = embed.query_lanes if embed.query_lanes is not None else plan.query_lanes
-    spinning = embed.query_spinning if embed.query_spinning is not None else plan.cores > plan.query_threads * lanes
-    return QueryThreads(plan.query_threads, lanes, spinning, basis)
+    plan = thread_plan(query_threads=threads, query_lanes=embed.query_lanes)
+    spinning = embed.query_spinning if embed.query_spinning is not None else plan.query_spinning
+    return QueryThreads(plan.query_threads, plan.query_lanes, spinning, basis)
 
 
 def with_query_threads(settings: Settings, model: ResolvedModel) -> tuple[Settings, QueryThreads]:

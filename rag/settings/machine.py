@@ -48,12 +48,15 @@ def usable_cores() -> int:
     return max(1, min(cores, math.ceil(quota)) if quota else cores)
 
 
-def thread_plan(cores: int | None = None, query_threads: int | None = None) -> ThreadPlan:
+def thread_plan(
+    cores: int | None = None, query_threads: int | None = None, query_lanes: int | None = None,
+) -> ThreadPlan:
     """The threads for `cores` usable CPUs (this machine's when None) with `query_threads` per
-    question (the most worth trying, `MAX_QUESTION_THREADS`, when None): lanes fill the cores."""
+    question (the most worth trying, `MAX_QUESTION_THREADS`, when None) and `query_lanes` at once
+    (when None, as many as fill the cores)."""
     cores = usable_cores() if cores is None else max(1, cores)
     query_threads = min(cores, query_threads or MAX_QUESTION_THREADS)
-    query_lanes = max(1, cores // query_threads)
+    query_lanes = query_lanes or max(1, cores // query_threads)
     # A spinning ONNX Runtime worker holds a core between a call's steps and for a while after
     # it. With no core to spare it competes with the server's own threads: on 2 cores it burnt
     # 5 CPU-ms of a 15 CPU-ms question for no faster answer, and cost 13% of the answers per
