@@ -19,6 +19,10 @@ from tests.conftest import SEEDS
 from tests.ingest.test_exports import AWS, OTTER, TTML
 from tests.ingest.test_formats import DEPOSITION, PAGE, SAMPLES, ZOOM, resolve
 
+LIBRARY_CSV = ('"Speaker Name","Start Time","End Time","Text"\n"Mayor Lind","00;00;01;00","00;00;04;15",'
+               '"The library reopens on the ninth of May."\n"Councillor Ames","00;00;04;20","00;00;07;02",'
+               '"Will the reading room keep its evening hours?"\n"Mayor Lind","00;00;07;10","00;00;12;00",'
+               '"Yes, the reading room stays open until ten at night."\n')
 SIDECAR = {"title": "Port operations call", "date": "2024-03-05", "media_url": "https://media.example.org/call.mp4"}
 
 
@@ -38,6 +42,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[QAService, Path]:
     (docs / "sync.txt").write_text(OTTER, encoding="utf-8")
     (docs / "dam.json").write_text(json.dumps(AWS, indent=1), encoding="utf-8")
     (docs / "harbour.ttml").write_text(TTML, encoding="utf-8")
+    (docs / "library.csv").write_text(LIBRARY_CSV, encoding="utf-8")
     (docs / "broken.vtt").write_text("WEBVTT\n\n00:00:01.000 => 00:00:02.000\nhello\n", encoding="utf-8")
     (docs / "broken.json").write_text('{"segments": [', encoding="utf-8")
     settings = Settings.from_env(docs_dir=docs, index_dir=root / "index")
@@ -49,7 +54,7 @@ def test_malformed_files_are_set_aside_with_their_reason_and_the_rest_is_indexed
     manifest = service.index.manifest
     assert sorted(d.doc_id for d in manifest.documents) == [
         "briefing.html", "briefing.txt", "call.vtt", "dam.json", "deposition.txt", "harbour.ttml", "interview.srt",
-        "jfk.json", "sync.txt"]
+        "jfk.json", "library.csv", "sync.txt"]
     reasons = {u.doc_id: u.reason for u in manifest.unreadable}
     assert set(reasons) == {"broken.json", "broken.vtt"}
     assert "broken.vtt: line 3: expected a cue timing" in reasons["broken.vtt"]
@@ -131,7 +136,7 @@ def test_a_question_put_to_the_witness_is_quoted_with_its_reply(mixed) -> None:
     assert_checks_out(service, docs, answer)
 
 
-def test_word_level_json_timestamped_text_and_ttml_are_cited_with_speaker_and_time(mixed) -> None:
+def test_word_level_json_timestamped_text_ttml_and_tables_are_cited_with_speaker_and_time(mixed) -> None:
     service, docs = mixed
     for question, doc_id, text, speaker, start_time in [
         ("What does the dam hold?", "dam.json", "The dam holds water.", "spk_0", 0.04),
@@ -139,6 +144,9 @@ def test_word_level_json_timestamped_text_and_ttml_are_cited_with_speaker_and_ti
          "Construction starts in May and should finish by November.", "Jane Doe", 69),
         ("When does the ferry terminal reopen?", "harbour.ttml",
          "The ferry terminal reopens on 2 June & gets four berths.", "Alice Wong", 11.0),
+        # Premiere's timecode 00;00;07;10: frame 10 of 24 (the highest frame in the file is 20).
+        ("Until what time does the reading room stay open?", "library.csv",
+         "Yes, the reading room stays open until ten at night.", "Mayor Lind", 7.417),
     ]:
         answer = service.ask(question)
         extract = next(e for e in answer.extracts if e.citation.doc_id == doc_id)

@@ -22,6 +22,7 @@ from rag.ingest.html import HtmlReader
 from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.srt import SbvReader, SrtReader
 from rag.ingest.stt_json import SpeechJsonReader
+from rag.ingest.tabular import TableReader
 from rag.ingest.text import parse_transcript
 from rag.ingest.timed import Metadata, build_transcript
 from rag.ingest.timestamped import read_stamped_text
@@ -108,7 +109,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
-    DocxReader(),
+    DocxReader(), TableReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

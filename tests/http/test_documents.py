@@ -110,12 +110,34 @@ def test_a_word_document_is_uploaded_and_cited_by_paragraph(client: TestClient) 
     assert broken.status_code == 422 and "not a Word document" in broken.json()["detail"]
 
 
+def test_a_spreadsheet_uploaded_from_a_windows_browser_is_cited_by_cell(client: TestClient) -> None:
+    table = ("Speaker;Start;End;Text\nMinister Alvarez;00:00:01.000;00:00:04.000;"
+             "The ferry terminal reopens on 2 June with four new berths.\nReporter;00:00:05.000;00:00:08.000;"
+             "How many berths?\n").encode()
+    # Browsers on Windows send a .csv as Excel's media type, whatever it holds.
+    response = client.post("/documents", files={"file": ("ferry.csv", table, "application/vnd.ms-excel")},
+                           headers=WRITE)
+    assert response.status_code == 201, response.text
+    answer = client.post("/ask", json={"question": "When does the ferry terminal reopen?",
+                                       "filters": {"documents": ["ferry.csv"]}}, headers=WRITE).json()
+    extract = answer["extracts"][0]
+    citation = extract["citation"]
+    assert extract["text"].startswith("The ferry terminal reopens on 2 June")
+    assert (citation["speaker"], citation["start_time"], citation["source"]) == ("Minister Alvarez", 1.0, ["cell=2,4"])
+    document = client.get("/documents/ferry.csv", headers=WRITE).json()
+    assert document["format"] == "csv"
+    assert document["text"][citation["start"] : citation["end"]] == extract["text"]
+    wrong = client.put("/documents/scores.csv", content=b"id,score\n1,0.5\n",
+                       headers={**WRITE, "Content-Type": "text/csv"})
+    assert wrong.status_code == 422 and "no column of spoken words" in wrong.json()["detail"]
+
+
 def test_the_schema_shows_the_upload_body_every_reader_takes(client: TestClient) -> None:
     paths = client.get("/schema/openapi.json", headers=WRITE).json()["paths"]
     for operation in (paths["/documents"]["post"], paths["/documents/{doc_id}"]["put"]):
         content = operation["requestBody"]["content"]
-        assert {"text/vtt", "application/x-subrip", "application/json", "text/html", "text/plain",
-                "application/octet-stream"} <= set(content)
+        assert {"text/vtt", "application/x-subrip", "application/json", "text/html", "text/plain", "text/csv",
+                "text/tab-separated-values", "application/octet-stream"} <= set(content)
         assert content["text/vtt"]["schema"] == {"type": "string", "format": "binary"}
         assert content["multipart/form-data"]["schema"]["required"] == ["file"]
 

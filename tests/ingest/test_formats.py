@@ -3,6 +3,8 @@ its SOURCE.md), and small files written here for what those samples do not show.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -27,14 +29,29 @@ def parsed(relative: str, metadata: Metadata | None = None) -> tuple[Transcript,
 
 
 def resolve(source: str, file_text: str) -> str:
-    """What a segment's source locator points at in the file: characters, or a JSON value."""
+    """What a segment's source locator points at in the file: characters, a table's cell or record
+    (RFC 7111, read here by the standard library's sniffer, not by our reader), or a JSON value."""
     if source.startswith("char="):
         start, end = (int(x) for x in source[5:].split(","))
         return " ".join(plain(file_text[start:end]).split())
+    if source.startswith(("cell=", "row=")):
+        row, _, column = source.partition("=")[2].partition(",")
+        delimiter, records = table_records(file_text)
+        cells = records[int(row) - 1]
+        return " ".join((cells[int(column) - 1] if column else delimiter.join(cells)).split())
     value = json.loads(file_text)
     for key in source.split("/")[1:]:
         value = value[int(key)] if isinstance(value, list) else value[key.replace("~1", "/").replace("~0", "~")]
     return " ".join(str(value).split())
+
+
+def table_records(file_text: str) -> tuple[str, list[list[str]]]:
+    """A CSV or TSV file's delimiter and records, blank lines left out, as RFC 7111 counts them."""
+    body = file_text.lstrip("\ufeff")
+    dialect = csv.Sniffer().sniff(body.splitlines()[0], delimiters=",;\t")
+    escape = "\\" if '\\"' in body else None
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=dialect.delimiter, escapechar=escape)
+    return dialect.delimiter, [cells for cells in reader if any(c.strip() for c in cells)]
 
 
 def assert_segments_check_out(transcript: Transcript, file_text: str) -> None:
