@@ -1,5 +1,5 @@
 """Parsing speed per format: about 1 MB of each timed format (captions, speech-to-text JSON, a
-timestamped text export, TTML), made by repeating cues of the shapes real tools write, parsed by
+timestamped text export, TTML, a Premiere Pro CSV), made by repeating cues of the shapes real tools write, parsed by
 its reader (the target: well under a second per megabyte)."""
 
 from __future__ import annotations
@@ -71,7 +71,20 @@ def _ttml() -> str:
                            f"{_sentence(i)}</p>", head) + "\n</div></body></tt>\n"
 
 
-FORMATS = {"sample.vtt": _webvtt, "sample.srt": _srt, "sample.json": _whisperx, "sample.txt": _otter, "sample.ttml": _ttml}
+def _premiere_csv() -> str:
+    def row(i: int) -> str:
+        return f'"Speaker {i // 7 % 3 + 1}","{_timecode(i * 2.5)}","{_timecode(i * 2.5 + 2.4)}","{_sentence(i)}"'
+    return _cues(row, '"Speaker Name","Start Time","End Time","Text"')
+
+
+def _timecode(seconds: float) -> str:
+    """SMPTE at 30 frames a second, as Premiere Pro writes it."""
+    whole = int(seconds)
+    return f"{whole // 3600:02d};{whole // 60 % 60:02d};{whole % 60:02d};{int((seconds - whole) * 30):02d}"
+
+
+FORMATS = {"sample.vtt": _webvtt, "sample.srt": _srt, "sample.json": _whisperx, "sample.txt": _otter,
+           "sample.ttml": _ttml, "sample.csv": _premiere_csv}
 
 
 def bench_parsing(repeats: int = 5) -> list[ParseResult]:

@@ -51,7 +51,7 @@ class Segment(msgspec.Struct, frozen=True, array_like=True):
     source: str
     """Where in the file: `char=a,b` (RFC 5147: characters a..b of the file read as UTF-8) for
     text-based formats, a JSON pointer (RFC 6901, `/segments/3/text`) for JSON, `paragraph=N` for
-    Word, `cell=R,C` or `row=R` (RFC 7111) for tables (docs/formats.md)."""
+    Word, `page=N` for PDF, `cell=R,C` or `row=R` (RFC 7111) for tables (docs/formats.md)."""
     start_time: float | None
     end_time: float | None
 
@@ -102,7 +102,9 @@ class Transcript(msgspec.Struct, frozen=True):
             return [f"char={start},{end}"], None, None
         pieces = self.segments_in(start, end)
         times = [t for piece in pieces for t in (piece.start_time, piece.end_time) if t is not None]
-        return [piece.source for piece in pieces], (min(times) if times else None), (max(times) if times else None)
+        # Each place once: lines of one page (or cues of one paragraph) share a source.
+        sources = list(dict.fromkeys(piece.source for piece in pieces))
+        return sources, (min(times) if times else None), (max(times) if times else None)
 
 
 class DocumentSummary(msgspec.Struct, frozen=True):

@@ -18,6 +18,7 @@ from rag.settings import Settings
 from tests.conftest import SEEDS
 from tests.ingest.test_exports import AWS, OTTER, TTML
 from tests.ingest.test_formats import DEPOSITION, PAGE, SAMPLES, ZOOM, resolve
+from tests.ingest.test_pdf import PDFS, page_texts
 
 LIBRARY_CSV = ('"Speaker Name","Start Time","End Time","Text"\n"Mayor Lind","00;00;01;00","00;00;04;15",'
                '"The library reopens on the ninth of May."\n"Councillor Ames","00;00;04;20","00;00;07;02",'
@@ -43,6 +44,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[QAService, Path]:
     (docs / "dam.json").write_text(json.dumps(AWS, indent=1), encoding="utf-8")
     (docs / "harbour.ttml").write_text(TTML, encoding="utf-8")
     (docs / "library.csv").write_text(LIBRARY_CSV, encoding="utf-8")
+    shutil.copy(PDFS / "deposition.pdf", docs / "van.pdf")
     (docs / "broken.vtt").write_text("WEBVTT\n\n00:00:01.000 => 00:00:02.000\nhello\n", encoding="utf-8")
     (docs / "broken.json").write_text('{"segments": [', encoding="utf-8")
     settings = Settings.from_env(docs_dir=docs, index_dir=root / "index")
@@ -54,7 +56,7 @@ def test_malformed_files_are_set_aside_with_their_reason_and_the_rest_is_indexed
     manifest = service.index.manifest
     assert sorted(d.doc_id for d in manifest.documents) == [
         "briefing.html", "briefing.txt", "call.vtt", "dam.json", "deposition.txt", "harbour.ttml", "interview.srt",
-        "jfk.json", "library.csv", "sync.txt"]
+        "jfk.json", "library.csv", "sync.txt", "van.pdf"]
     reasons = {u.doc_id: u.reason for u in manifest.unreadable}
     assert set(reasons) == {"broken.json", "broken.vtt"}
     assert "broken.vtt: line 3: expected a cue timing" in reasons["broken.vtt"]
@@ -94,11 +96,26 @@ def assert_checks_out(service: QAService, docs: Path, answer) -> None:
         citation = extract.citation
         canonical = service.document(citation.doc_id).text
         assert canonical[citation.start : citation.end] == extract.text
-        file_text = (docs / citation.doc_id).read_text(encoding="utf-8")
-        located = "".join("".join(resolve(source, file_text).split()) for source in citation.source)
+        if citation.doc_id.endswith(".pdf"):
+            pages = page_texts(docs / citation.doc_id)
+            held = [pages[int(source.removeprefix("page=").partition("-")[0]) - 1] for source in citation.source]
+        else:
+            file_text = (docs / citation.doc_id).read_text(encoding="utf-8")
+            held = [resolve(source, file_text) for source in citation.source]
+        located = "".join("".join(text.split()) for text in held)
         # Whitespace aside (a recogniser's punctuation item joins its word), the extract is
         # where the citation's sources point in the file.
         assert "".join(extract.text.split()) in located
+
+
+def test_a_pdf_court_transcript_is_quoted_by_page(mixed) -> None:
+    service, _ = mixed
+    answer = service.ask("What time did the car leave?")
+    extract = next(e for e in answer.extracts if e.citation.doc_id == "van.pdf" and e.citation.speaker == "A")
+    assert extract.text == "Around eleven."
+    assert service.document("van.pdf").text[extract.citation.start : extract.citation.end] == extract.text
+    (page,) = extract.citation.source
+    assert " ".join(extract.text.split()) in page_texts(PDFS / "deposition.pdf")[int(page.removeprefix("page=")) - 1]
 
 
 def test_the_api_serves_the_canonical_text_and_times(mixed) -> None:

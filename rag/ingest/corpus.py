@@ -10,6 +10,8 @@ from pathlib import Path
 from rag.errors import CorpusError
 from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
 from rag.ingest.docx import docx_text
+from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
+from rag.ingest.pdf import pdf_text
 from rag.ingest.readers import SUFFIXES
 from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_name, sidecar_path
 from rag.ingest.timed import Metadata
@@ -83,7 +85,7 @@ def read_corpus(docs_dir: Path) -> list[SourceDocument]:
 
 
 def read_document(path: Path, doc_id: str) -> SourceDocument:
-    """Read one file: strictly as UTF-8, or a Word file as its paragraphs (`source_document`)."""
+    """Read one file: strictly as UTF-8, or a Word file as its paragraphs and a PDF as its pages (`source_document`)."""
     size = path.stat().st_size
     if size > MAX_DOCUMENT_BYTES:
         raise CorpusError(f"{doc_id}: {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit per document")
@@ -92,12 +94,22 @@ def read_document(path: Path, doc_id: str) -> SourceDocument:
 
 def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDocument:
     """A document from its bytes and its sidecar's (None: it has none), as a build reads it."""
-    text = docx_text(doc_id, data) if doc_id.lower().endswith(DOCX_SUFFIX) else _utf8(doc_id, data)
+    text = _decoded(doc_id, data)
     if not text.strip():
         raise CorpusError(f"{doc_id}: the file is empty")
     metadata = read_sidecar(sidecar, sidecar_name(doc_id)) if sidecar is not None else Metadata()
     # Hashed from the bytes given: the text and its hash are of the same version of the file.
     return SourceDocument(doc_id=doc_id, text=text, sha256=_content_digest(data, sidecar), metadata=metadata)
+
+
+def _decoded(doc_id: str, data: bytes) -> str:
+    """The text a reader parses: a Word file's paragraphs, a PDF's pages, any other file as UTF-8."""
+    suffix = doc_id.lower()
+    if suffix.endswith(DOCX_SUFFIX):
+        return docx_text(doc_id, data)
+    if suffix.endswith(PDF_SUFFIX):
+        return pdf_text(doc_id, data)
+    return _utf8(doc_id, data)
 
 
 def opens_as_utf16(data: bytes) -> bool:

@@ -10,17 +10,15 @@ exports, ...), and each piece of it points back at its paragraph: `paragraph=N`,
 
 from __future__ import annotations
 
-import bisect
 import io
 import re
 import zipfile
 import zlib
 from xml.etree import ElementTree
 
-import msgspec
-
 from rag.errors import CorpusError
-from rag.types import Segment, Transcript
+from rag.ingest.parts import pointed_at_parts
+from rag.types import Transcript
 
 SUFFIX = ".docx"
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -28,7 +26,6 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _BODY = "word/document.xml"
 # A zip's members are inflated in memory: a small file may claim a huge body (a zip bomb).
 _MAX_BODY_BYTES = 64 * 1024 * 1024
-_CHAR_SOURCE = re.compile(r"char=(\d+),(\d+)")
 # What zipfile raises for a damaged or truncated archive (a directory that seeks outside the file,
 # a bad checksum), an unsupported compression method or version, or encryption.
 _DAMAGED = (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError, zlib.error)
@@ -82,40 +79,7 @@ def _paragraph_text(paragraph: ElementTree.Element) -> str:
 
 
 def with_paragraph_sources(transcript: Transcript, rendering: str) -> Transcript:
-    """`transcript`, read from a Word file's `rendering` (`docx_text`), pointing at its paragraphs.
-
-    Read as labelled text, its canonical text is the rendering: each non-blank line is a segment.
-    Read as timed text (a timestamped export, captions saved in Word), its segments point at
-    characters of the rendering: each is pointed at the paragraphs holding them instead.
-    """
+    """`transcript`, read from a Word file's `rendering` (`docx_text`), pointing at its paragraphs
+    (one per line of the rendering)."""
     starts = [0] + [match.end() for match in re.finditer("\n", rendering)]
-    if transcript.segments:
-        segments = [msgspec.structs.replace(s, source=_paragraphs(s.source, starts)) for s in transcript.segments]
-    else:
-        segments = [
-            Segment(start, end, f"paragraph={number}", None, None)
-            for number, (start, end) in enumerate(_lines(rendering, starts), 1) if start < end
-        ]
-    return msgspec.structs.replace(transcript, format="docx", segments=segments)
-
-
-def _paragraphs(source: str, starts: list[int]) -> str:
-    """`char=a,b` of the rendering as the paragraphs holding those characters."""
-    match = _CHAR_SOURCE.fullmatch(source)
-    if match is None:
-        return source
-    start, end = int(match[1]), int(match[2])
-    first, last = bisect.bisect_right(starts, start), bisect.bisect_right(starts, max(start, end - 1))
-    return f"paragraph={first}" if first == last else f"paragraph={first}-{last}"
-
-
-def _lines(rendering: str, starts: list[int]) -> list[tuple[int, int]]:
-    """Each line's span (one per paragraph) without the blanks at either end."""
-    spans = []
-    for number, start in enumerate(starts):
-        end = starts[number + 1] - 1 if number + 1 < len(starts) else len(rendering)
-        line = rendering[start:end]
-        stripped = line.strip()
-        first = start + (line.index(stripped) if stripped else 0)
-        spans.append((first, first + len(stripped)))
-    return spans
+    return pointed_at_parts(transcript, "docx", "paragraph", starts, rendering)

@@ -20,6 +20,10 @@ from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
 from rag.ingest.docx import with_paragraph_sources
 from rag.ingest.html import HtmlReader
 from rag.ingest.line_numbers import strip_line_numbers
+from rag.ingest.pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
+from rag.ingest.pdf import PAGE_BREAK as PDF_PAGE_BREAK
+from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
+from rag.ingest.pdf import with_page_sources
 from rag.ingest.srt import SbvReader, SrtReader
 from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.tabular import TableReader
@@ -92,6 +96,21 @@ class DocxReader:
         return with_paragraph_sources(PlainTextReader().parse(doc_id, text, metadata), text)
 
 
+class PdfReader:
+    """PDF files: their pages' text, read as plain text is (`rag.ingest.pdf`)."""
+
+    name = "pdf"
+    media_types = {PDF_SUFFIX: (PDF_MEDIA_TYPE,)}
+    suffixes = tuple(media_types)
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript of the pages (`text` is `pdf_text` of the file), pointing at them. Its
+        canonical text has a space for each form feed: a sentence runs on over a page break, and
+        an extract never shows one."""
+        flat = text.replace(PDF_PAGE_BREAK, " ")
+        return with_page_sources(PlainTextReader().parse(doc_id, flat, metadata), text)
+
+
 def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Transcript | None:
     """A `.txt` that is WebVTT (it says so on its first line) or SubRip (a cue number, then a
     timing), read as such: users rename caption files to open them in an editor."""
@@ -109,7 +128,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
-    DocxReader(), TableReader(),
+    DocxReader(), PdfReader(), TableReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

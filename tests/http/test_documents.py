@@ -20,6 +20,7 @@ from tests.conftest import live_copy
 from tests.index.test_live import DESIGNER_QUESTION, HARBOUR
 from tests.ingest.test_docx import word_file
 from tests.ingest.test_exports import OTTER
+from tests.ingest.test_pdf import PDFS
 from tests.serving import serve_process
 
 WRITE_KEY = "write-key-0123456789abcdef"
@@ -132,12 +133,32 @@ def test_a_spreadsheet_uploaded_from_a_windows_browser_is_cited_by_cell(client: 
     assert wrong.status_code == 422 and "no column of spoken words" in wrong.json()["detail"]
 
 
+def test_a_pdf_is_uploaded_and_cited_by_page(settings: Settings, service: QAService,
+                                             embedder: SentenceTransformerEmbedder, tmp_path: Path) -> None:
+    live = live_copy(settings, service, embedder, tmp_path, documents=["001_0c22fd98c8d2c594.txt"])
+    keyed = live.settings.with_overrides(write_api_keys=(WRITE_KEY,))
+    with TestClient(app=create_app(keyed, live)) as client:
+        created = client.put("/documents/briefing.pdf", content=(PDFS / "briefing.pdf").read_bytes(),
+                             headers={**WRITE, "Content-Type": "application/pdf"})
+        assert created.status_code == 201, created.text
+        answer = client.post("/ask", json={"question": "How much did the ferry terminal works cost?",
+                                           "filters": {"documents": ["briefing.pdf"]}}).json()
+        extract = next(e for e in answer["extracts"] if e["text"] == "The works cost 48 million euros.")
+        assert (extract["citation"]["speaker"], extract["citation"]["source"]) == ("MINISTER ALVAREZ", ["page=1"])
+        document = client.get("/documents/briefing.pdf").json()
+        assert document["format"] == "pdf"
+        assert document["text"][extract["citation"]["start"] : extract["citation"]["end"]] == extract["text"]
+        locked = client.put("/documents/locked.pdf", content=(PDFS / "locked.pdf").read_bytes(),
+                            headers={**WRITE, "Content-Type": "application/pdf"})
+        assert locked.status_code == 422 and "locked with a password" in locked.json()["detail"]
+
+
 def test_the_schema_shows_the_upload_body_every_reader_takes(client: TestClient) -> None:
     paths = client.get("/schema/openapi.json", headers=WRITE).json()["paths"]
     for operation in (paths["/documents"]["post"], paths["/documents/{doc_id}"]["put"]):
         content = operation["requestBody"]["content"]
         assert {"text/vtt", "application/x-subrip", "application/json", "text/html", "text/plain", "text/csv",
-                "text/tab-separated-values", "application/octet-stream"} <= set(content)
+                "text/tab-separated-values", "application/pdf", "application/octet-stream"} <= set(content)
         assert content["text/vtt"]["schema"] == {"type": "string", "format": "binary"}
         assert content["multipart/form-data"]["schema"]["required"] == ["file"]
 
@@ -158,7 +179,8 @@ def test_a_transcript_in_another_encoding_is_decoded_and_stored_as_utf8(
 
 @pytest.mark.parametrize(("method", "url", "content", "content_type", "status"), [
     ("PUT", "/documents/empty.txt", b"", "text/plain", 400),
-    ("PUT", "/documents/notes.pdf", HARBOUR, "application/pdf", 400),
+    ("PUT", "/documents/notes.odt", HARBOUR, "application/vnd.oasis.opendocument.text", 400),
+    ("PUT", "/documents/notes.pdf", HARBOUR, "application/pdf", 422),
     ("PUT", "/documents/harbour.txt", HARBOUR, "text/vtt", 415),
     ("PUT", "/documents/harbour.txt", HARBOUR, "", 415),
     ("PUT", "/documents/harbour.txt", HARBOUR, "text/plain; charset=klingon", 415),
