@@ -19,8 +19,9 @@ TIMING = re.compile(rf"^\s*(?P<start>{_TIMESTAMP})\s*-->\s*(?P<end>{_TIMESTAMP})
 # HTML-like tags (`<i>`, `<v Name>`, `<00:01.000>`), and the override codes SubRip files carry
 # over from ASS subtitles (`{\\an8}`: top of the screen).
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
-# A line break inside a caption (`<br>` in SubRip files, `<br/>` in TTML) separates words.
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# A line break inside a caption (`<br>` in SubRip files, `<br/>` in TTML, `\N` in SubStation Alpha
+# and in SubRip converted from it, `\h` its hard space) separates words.
+_BREAK = re.compile(r"<br\s*/?>|\\[Nnh]", re.IGNORECASE)
 _VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+(?P<name>[^>]+)>")
 # `[Name]`, `[Name]:`, `(Name):` at the start of a cue: diarized SRT, some caption services.
 _BRACKETED = re.compile(r"^\s*[\[(](?P<name>[^\])\n]{1,60})[\])]\s*:?\s*")
@@ -43,12 +44,14 @@ class Line(NamedTuple):
 
 
 def lines_of(text: str) -> list[Line]:
-    """The file's lines (any newline convention), each with its character range."""
+    """The file's lines (any newline convention), each with its character range. A byte-order
+    mark is not part of the first line's text, but counts in the ranges, as it does in the file."""
     found = []
     position = 0
     for number, raw in enumerate(text.splitlines(keepends=True), 1):
         content = raw.rstrip("\r\n")
-        found.append(Line(number, position, position + len(content), content))
+        skipped = 1 if number == 1 and content.startswith("\ufeff") else 0
+        found.append(Line(number, position + skipped, position + len(content), content[skipped:]))
         position += len(raw)
     return found
 
@@ -133,12 +136,14 @@ class SpeakerTrack:
     last_line: str = field(default="", repr=False)
 
 
-def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTrack, *, rolling: bool) -> Iterator[Piece]:
-    """The pieces of one cue's text lines: a voice tag names the speaker of the whole cue, else a
-    line's own mark (`Name:`, `[Name]`, `>>`) does, else the speaker carries over from before.
-    With `rolling`, a line that repeats the previous caption line is dropped."""
+def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTrack, *, rolling: bool,
+               speaker: str | None = None) -> Iterator[Piece]:
+    """The pieces of one cue's text lines: `speaker` (a field of the cue's own, as SubStation Alpha's
+    Name) or a voice tag names the speaker of the whole cue, else a line's own mark (`Name:`,
+    `[Name]`, `>>`) does, else the speaker carries over from before. With `rolling`, a line that
+    repeats the previous caption line is dropped."""
     source = f"char={payload[0].start},{payload[-1].end}"
-    tagged = voice(" ".join(line.text for line in payload))
+    tagged = speaker or voice(" ".join(line.text for line in payload))
     for content in (" ".join(plain(line.text).split()) for line in payload):
         if not content or (rolling and content == track.last_line):
             continue

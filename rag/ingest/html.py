@@ -156,7 +156,8 @@ class _Page(PositionedParser):
         if self._in_title:
             self.title = self.title or " ".join(data.split()) or None
             return
-        if self._skipping or not data.strip():
+        # A byte-order mark before <html> is no text of the page.
+        if self._skipping or not data.replace("\ufeff", "").strip():
             if self._data and not self._skipping:
                 self._data.append(data)
             return

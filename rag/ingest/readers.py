@@ -14,6 +14,7 @@ from typing import Protocol
 import msgspec
 
 from rag.errors import CorpusError
+from rag.ingest.ass import AssReader
 from rag.ingest.captions import TIMING
 from rag.ingest.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
 from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
@@ -128,7 +129,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
-    DocxReader(), PdfReader(), TableReader(),
+    DocxReader(), PdfReader(), TableReader(), AssReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

@@ -28,7 +28,7 @@ class SrtReader:
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript of the cues (no metadata of their own: the sidecar's is used)."""
-        return build_transcript(doc_id, self.name, self._pieces(doc_id, text.lstrip("\ufeff")), metadata)
+        return build_transcript(doc_id, self.name, self._pieces(doc_id, text), metadata)
 
     def _pieces(self, doc_id: str, text: str) -> Iterator[Piece]:
         track = SpeakerTrack()

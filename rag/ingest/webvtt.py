@@ -28,7 +28,7 @@ class WebVttReader:
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript of the cues; the file's `NOTE` metadata fills what `metadata` leaves open."""
         lines = lines_of(text)
-        if not lines or not lines[0].text.lstrip("\ufeff").startswith("WEBVTT"):
+        if not lines or not lines[0].text.startswith("WEBVTT"):
             raise CorpusError(f"{doc_id}: line 1: a WebVTT file starts with WEBVTT")
         notes: dict[str, str] = {}
         pieces = list(self._pieces(doc_id, text, lines, notes))

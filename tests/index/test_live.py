@@ -116,12 +116,13 @@ def test_bad_writes_are_refused_and_change_nothing(live: QAService) -> None:
     before = live.health()
     files = sorted(p.name for p in live.settings.docs_dir.iterdir())
     refused = [
-        ("notes.pdf", HARBOUR, InputError), ("/etc/passwd.txt", HARBOUR, InputError),
+        ("notes.odt", HARBOUR, InputError), ("/etc/passwd.txt", HARBOUR, InputError),
         ("../outside.txt", HARBOUR, InputError), ("a/./b.txt", HARBOUR, InputError),
         (".hidden.txt", HARBOUR, InputError), ("x.speakers.json", b"{}", InputError),
         ("latin.txt", "Caf\u00e9 au lait".encode("latin-1"), UnprocessableError),
         ("blank.txt", b"  \n\n ", UnprocessableError), ("bad.vtt", b"not a caption file", UnprocessableError),
-        ("broken.json", b"{\"segments\": [", UnprocessableError),
+        ("broken.json", b"{\"segments\": [", UnprocessableError), ("notes.pdf", HARBOUR, UnprocessableError),
+        ("scores.csv", b"id,score\n1,0.5\n", UnprocessableError),
     ]
     for doc_id, data, error in refused:
         with pytest.raises(error):

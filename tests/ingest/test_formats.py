@@ -417,3 +417,27 @@ def test_a_block_left_open_at_the_end_of_a_page_points_at_its_own_characters() -
     assert [resolve(s.source, page) for s in transcript.segments] == [
         "One block.", "Zhu Bing: the last words, never closed"]
     assert_segments_check_out(transcript, page)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "body"),
+    [
+        ("a.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello there.\n\n2\n00:00:02,500 --> 00:00:04,000\nBob: Hi.\n"),
+        ("a.sbv", "0:00:01.000,0:00:02.000\nHello there.\n\n0:00:02.500,0:00:04.000\nBob: Hi.\n"),
+        ("a.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello there.\n"),
+        ("a.txt", "1\n00:00:01,000 --> 00:00:02,000\nHello there.\n"),
+        ("a.txt", "[00:00:01] Bob: Hello there.\n[00:00:05] Ann: Hi Bob, how are you?\n"),
+        ("a.html", "<html><body><p>Alice Wong: Hello there.</p><p>Bob Lee: Hi.</p></body></html>"),
+        ("a.ass", "[Events]\nDialogue: 0,0:00:01.00,0:00:02.00,Default,Bob,0,0,0,,Hello there.\n"),
+    ],
+)
+def test_a_byte_order_mark_does_not_shift_the_sources(doc_id: str, body: str) -> None:
+    """Windows editors open UTF-8 files with a byte-order mark; it is a character of the file, so
+    every `char=a,b` counts it and still slices out the words."""
+    text = "\ufeff" + body
+    transcript = parse_document(doc_id, text)
+    assert "\ufeff" not in transcript.text
+    assert_segments_check_out(transcript, text)
+    for segment in transcript.segments:
+        start, end = (int(x) for x in segment.source.removeprefix("char=").split(","))
+        assert text[start] != "\ufeff" and text[start:end].strip() == text[start:end]

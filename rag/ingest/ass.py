@@ -1,0 +1,88 @@
+"""Advanced SubStation Alpha and SubStation Alpha subtitles (`.ass`, `.ssa`), as Aegisub and
+Subtitle Edit save them and stable-ts writes Whisper's output.
+
+The `[Events]` section's `Format:` line names the fields of each `Dialogue:` line; `Text` is the
+last and may hold commas. `Name` (the actor) is the speaker; without one, a `NAME:` mark opening the
+text is, as in other captions. `\\N` is a line break, `{...}` blocks are override codes (styling,
+karaoke timings), and a line drawn with `{\\p1}` is a vector drawing, not words. `Comment:` lines
+are notes. The `[Script Info]` `Title:` is the title. Each piece points at its line's text field
+(`char=a,b`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from rag.errors import CorpusError
+from rag.ingest.captions import Line, SpeakerTrack, cue_pieces, lines_of, seconds
+from rag.ingest.timed import Metadata, Piece, build_transcript
+from rag.types import Transcript
+
+# What a Dialogue line holds when the file has no Format line of its own (ASS's usual order).
+_DEFAULT_FIELDS = ("layer", "start", "end", "style", "name", "marginl", "marginr", "marginv", "effect", "text")
+_SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
+_FIELD_LINE = re.compile(r"^(?P<key>[A-Za-z][\w ]*?)\s*:\s?(?P<value>.*)$")
+_DRAWING = re.compile(r"\{[^}]*\\p[1-9]")
+_UNTITLED = {"", "<untitled>", "default aegisub file"}
+
+
+class AssReader:
+    """SubStation Alpha files (`.ass`, `.ssa`)."""
+
+    name = "ass"
+    media_types = {".ass": ("text/x-ass", "text/x-ssa", "text/plain"), ".ssa": ("text/x-ssa", "text/plain")}
+    suffixes = tuple(media_types)
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript of the Dialogue lines, in file order; the script's title fills what `metadata` leaves open."""
+        info: dict[str, str] = {}
+        pieces = list(_pieces(doc_id, text, info))
+        if not pieces:
+            raise CorpusError(f"{doc_id}: no Dialogue lines: not SubStation Alpha subtitles, or an empty "
+                              "[Events] section")
+        title = info.get("title", "").strip()
+        own = Metadata(title=None if title.lower() in _UNTITLED else title)
+        return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
+
+
+def _pieces(doc_id: str, text: str, info: dict[str, str]) -> Iterator[Piece]:
+    """Each Dialogue line's pieces; `info` collects the [Script Info] fields (lower-case keys)."""
+    section = ""
+    fields = _DEFAULT_FIELDS
+    track = SpeakerTrack()
+    for line in lines_of(text):
+        heading = _SECTION.match(line.text)
+        if heading:
+            section = heading["name"].strip().lower()
+            continue
+        entry = _FIELD_LINE.match(line.text)
+        if entry is None:
+            continue
+        key = entry["key"].strip().lower()
+        if section == "script info":
+            info.setdefault(key, entry["value"])
+        elif section == "events" and key == "format":
+            fields = tuple(name.strip().lower() for name in entry["value"].split(","))
+        elif key == "dialogue":
+            yield from _dialogue(doc_id, line, entry.start("value"), fields, track)
+
+
+def _dialogue(doc_id: str, line: Line, value_at: int, fields: tuple[str, ...], track: SpeakerTrack) -> Iterator[Piece]:
+    """The pieces of one `Dialogue:` line whose values start at `value_at` within it."""
+    if "text" not in fields:
+        raise CorpusError(f"{doc_id}: line {line.number}: the Format line names no Text field")
+    values = line.text[value_at:].split(",", len(fields) - 1)
+    if len(values) < len(fields):
+        raise CorpusError(f"{doc_id}: line {line.number}: a Dialogue line with {len(values)} of its "
+                          f"{len(fields)} fields ({', '.join(fields)})")
+    named = dict(zip(fields, values, strict=True))
+    where = f"{doc_id}: line {line.number}"
+    times = (seconds(named.get("start", "").strip(), where), seconds(named.get("end", "").strip(), where))
+    words = named["text"]
+    if _DRAWING.search(words):
+        return
+    text_start = line.start + value_at + len(line.text[value_at:]) - len(words)
+    speaker = " ".join(named.get("name", "").split()) or None
+    payload = [Line(line.number, text_start, line.end, words)]
+    yield from cue_pieces(payload, times, track, rolling=False, speaker=speaker)
