@@ -146,6 +146,9 @@ def _records(doc_id: str, text: str, delimiter: str) -> list[Record]:
 
 
 def _parsed_records(text: str, delimiter: str, quoting: int) -> list[Record]:
+    # A row per episode may hold a whole transcript in one cell, past the csv module's 128 KiB
+    # default; the setting is the module's own, raised to a document's size and never lowered.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     # Older whisper.cpp escapes a quote in the text as \" rather than doubling it.
     escape = "\\" if quoting != csv.QUOTE_NONE and '\\"' in text else None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, escapechar=escape, quoting=quoting,

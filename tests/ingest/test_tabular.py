@@ -95,6 +95,12 @@ def test_a_tsv_line_opening_with_a_quote_is_read_as_it_is() -> None:
     assert [s.source for s in transcript.segments] == ["cell=2,3", "cell=3,3"]
 
 
+def test_a_whole_transcript_in_one_cell_is_read() -> None:
+    words = "The port handled more containers this year. " * 4000  # 180 kB: over the csv module's default limit
+    transcript = parsed("episodes.csv", f'title,transcript\nEpisode 1,"{words}"\n')
+    assert transcript.text.startswith("The port handled more containers this year.") and len(transcript.text) > 170_000
+
+
 def test_whole_seconds_stay_seconds() -> None:
     transcript = parsed("short.csv", "start,end,text\n0,5,First words here.\n5,12,Then some more.\n")
     assert [(s.start_time, s.end_time) for s in transcript.segments] == [(0.0, 5.0), (5.0, 12.0)]
