@@ -14,6 +14,7 @@ The source is never rewritten: clutter is skipped, and every turn is a `[start, 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -27,6 +28,12 @@ _OPEN_QUOTES = "“\"‘«「"
 _CLOSE_QUOTES = "”\"’»」"
 # Names alone above paragraphs are labels when they head at least this share of the paragraphs.
 _MIN_HEADED_SHARE = 0.3
+# A file whose paragraphs mostly open with `Name:` labels: three or more, 60% of the paragraphs.
+_MIN_LABELLED_PARAGRAPHS = 3
+_LABELLED_SHARE = 0.6
+_MAX_FRONT_MATTER_LINES = 100
+_FRONT_MATTER_FIELD = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*[:=]\s*(?P<value>\S.*)$")
+_FRONT_MATTER_DATES = ("date", "published", "pubdate", "publishdate", "recorded", "aired")
 
 
 @dataclass
@@ -106,13 +113,15 @@ class _Parser:
         self.lines = list(_iter_lines(text))
         self.title: str | None = None
         self.date: tuple[str, str] | None = None
+        # Front matter is read for title and date, then left out of every line the parser sees.
+        self.lines = self.lines[self._front_matter() :]
         self.front_matter: list[str] = []
         self.speakers: dict[str, Speaker] = {}
         self.turns: list[Turn] = []
         self.current: _OpenTurn | None = None
         self.body_started = False
         self.recurring_labels = self._recurring_inline_labels()
-        self.every_line_labelled = self._every_line_labelled()
+        self.labels_are_the_convention = self._labels_are_the_convention()
         self.hearing_labels = self._recurring_hearing_labels()
         self.heading_lines = self._speaker_headings()
         self.marked_answers = sum(bool(labels.QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
@@ -169,7 +178,32 @@ class _Parser:
         self._add_text(line.start, line.end)
         return index + 1
 
-    # -- header blocks: rosters and metadata ----------------------------------------------
+    # -- header blocks: front matter, rosters and metadata ---------------------------------
+    def _front_matter(self) -> int:
+        """A YAML (`---`) or TOML (`+++`) block opening the file, as static-site generators and
+        note apps write above a transcript: its `title` and `date` are the document's, and the
+        block is neither words nor a header to index. Returns how many lines it takes (0: none),
+        having set the title and date it gives."""
+        if not self.lines or self.text[: self.lines[0].start].strip("\ufeff \t\r\n"):
+            return 0
+        fence = self.lines[0].text
+        if fence not in ("---", "+++"):
+            return 0
+        closing = next((i for i, line in enumerate(self.lines[1:_MAX_FRONT_MATTER_LINES], 1) if line.text == fence), None)
+        if closing is None:
+            return 0
+        fields = {}
+        for line in self.lines[1:closing]:
+            match = _FRONT_MATTER_FIELD.match(line.text)
+            if match:
+                fields.setdefault(match["key"].lower(), match["value"].strip().strip("'\""))
+        if not fields:
+            return 0
+        self.title = fields.get("title") or None
+        when = next((fields[key] for key in _FRONT_MATTER_DATES if fields.get(key)), None)
+        self.date = _front_matter_date(when) if when else None
+        return closing + 1
+
     def _header_block(self, index: int, label: str) -> int:
         """Consume `Speakers:` / `Date:` blocks; returns how many lines were used (0: not a header)."""
         key = " ".join(label.lower().split())
@@ -212,7 +246,7 @@ class _Parser:
             return False
         known = speaker_key(name) in self.speakers
         if not (quoted or known or labels.is_caps_name(name) or speaker_key(name) in self.recurring_labels
-                or self.every_line_labelled):
+                or self.labels_are_the_convention):
             return False
         self._open(labels.turn_kind(name), name, role, quoted=quoted)
         self._add_text(line.start + match.end(), line.end)
@@ -324,12 +358,21 @@ class _Parser:
                     counts[speaker_key(name)] = counts.get(speaker_key(name), 0) + 1
         return {name for name, count in counts.items() if count >= 2}
 
-    def _every_line_labelled(self) -> bool:
-        """Whether every line but a first (title) line opens with a bare `Name: ` label, two or
-        more of them: a short exchange whose labels are each used once ("Moderator: ... /
-        Spokesperson: ...") is as consistent a format as one whose labels recur."""
+    def _labels_are_the_convention(self) -> bool:
+        """Whether the file is written as `Name: words` paragraphs, so that a label used once (a
+        guest who speaks once) is a speaker as surely as one that recurs: every line but a first
+        (title) line opens with a bare label, two or more of them ("Moderator: ... / Spokesperson:
+        ..."); or some label recurs and labels open at least 60% of the paragraphs, three or more
+        (an introduction, a `[Music]` line or a note may stand between them)."""
         body = self.lines[1:] if self.lines and not _opens_with_speaker_label(self.lines[0].text) else self.lines
-        return len(body) >= 2 and all(_opens_with_speaker_label(line.text) for line in body)
+        if len(body) >= 2 and all(_opens_with_speaker_label(line.text) for line in body):
+            return True
+        openers = [line for i, line in enumerate(self.lines) if self._opens_paragraph(i)]
+        if len(openers) < _MIN_LABELLED_PARAGRAPHS:
+            openers = self.lines  # one paragraph, or none apart: each line stands for itself
+        labelled = sum(_opens_with_speaker_label(line.text) for line in openers)
+        return bool(self.recurring_labels) and labelled >= _MIN_LABELLED_PARAGRAPHS and (
+            labelled >= _LABELLED_SHARE * len(openers))
 
     def _speaker_headings(self) -> set[int]:
         """Lines that are a name alone right above a paragraph's words (`Alice Wong`, then what she
@@ -380,3 +423,12 @@ class _Parser:
         if full:
             return full
         return None, boilerplate.find_partial_date(head)
+
+
+def _front_matter_date(value: str) -> tuple[str, str] | None:
+    """A front matter date: ISO 8601 as YAML and TOML write it (`2023-06-14T09:00:00+01:00`), else
+    any date with a year (`June 14, 2023`); as (ISO date, text as written)."""
+    try:
+        return dt.date.fromisoformat(value[:10]).isoformat(), value[:10]
+    except ValueError:
+        return boilerplate.find_full_date(value)

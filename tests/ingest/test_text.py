@@ -214,6 +214,45 @@ def test_a_short_exchange_whose_every_line_is_labelled_has_speakers_though_no_la
         assert all(t.speaker is None for t in parse_transcript("other.txt", other).turns)
 
 
+def test_a_guest_who_speaks_once_is_a_speaker_where_labels_open_most_paragraphs() -> None:
+    text = (
+        "Harbour podcast, episode 42. Recorded in Vigo. This transcript was lightly edited.\n\n"
+        "Host: Welcome back to the show. Today we talk about the harbour.\n\n"
+        "Alice Wong: Thanks for having me. The ferry terminal reopens in June.\n\n"
+        "Bob Lee: And it gets four new berths.\n\n"
+        "Host: What will it cost?\n\n"
+        "Alice Wong: About 48 million euros.\n\n"
+        "[Music plays]\n"
+    )
+    transcript = parse_transcript("episode.txt", text)
+    # Before, the introduction kept "every line labelled" from holding, and Bob's one line was Alice's.
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns][1:4] == [
+        ("Host", "Welcome back to the show. Today we talk about the harbour."),
+        ("Alice Wong", "Thanks for having me. The ferry terminal reopens in June."),
+        ("Bob Lee", "And it gets four new berths.")]
+    # Where labels are a minority of the paragraphs, a one-off `Name:` is still text.
+    prose = ("The port reopened in June.\n\nAlice Wong: quoted once in a news story.\n\nAlice Wong: twice.\n\n"
+             "Ferries: more of them.\n\nThe rest is prose.\n\nMore prose here.\n\nAnd an ending.\n")
+    assert "Ferries" not in {t.speaker for t in parse_transcript("story.txt", prose).turns}
+
+
+@pytest.mark.parametrize(
+    "front",
+    ['---\nlayout: post\ntitle: "Episode 42: Rebuilding the harbour"\ndate: 2023-06-14 09:00:00 +0100\n'
+     "tags: [ports, ferries]\n---\n",
+     '+++\ntitle = "Episode 42: Rebuilding the harbour"\ndate = 2023-06-14T09:00:00+01:00\n+++\n'],
+)
+def test_front_matter_gives_title_and_date_and_is_not_read_as_words(front: str) -> None:
+    text = front + "\nHost: Welcome back. Today, the harbour.\n\nAlice Wong: The ferry terminal reopens in June.\n"
+    transcript = parse_transcript("episode.md", text)
+    assert (transcript.title, transcript.date) == ("Episode 42: Rebuilding the harbour", "2023-06-14")
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
+        ("Host", "Welcome back. Today, the harbour."), ("Alice Wong", "The ferry terminal reopens in June.")]
+    # Two horizontal rules around prose are no front matter.
+    rules = parse_transcript("notes.md", "---\n\nSome text between rules.\n\n---\n\nMore text.\n")
+    assert rules.title is None and "Some text between rules." in rules.text[rules.turns[0].start : rules.turns[0].end]
+
+
 def test_labels_in_brackets_as_diarization_scripts_print_them() -> None:
     text = ("[SPEAKER_00]: Thanks for coming in today.\n[SPEAKER_01]: The new plant opens in March.\n"
             "[SPEAKER_00]: How many jobs will it create?\n[crosstalk]: no, no\n[SPEAKER_01]: About four hundred.\n")
