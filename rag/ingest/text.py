@@ -189,7 +189,8 @@ class _Parser:
         fence = self.lines[0].text
         if fence not in ("---", "+++"):
             return 0
-        closing = next((i for i, line in enumerate(self.lines[1:_MAX_FRONT_MATTER_LINES], 1) if line.text == fence), None)
+        ahead = self.lines[1:_MAX_FRONT_MATTER_LINES]
+        closing = next((i for i, line in enumerate(ahead, 1) if line.text == fence), None)
         if closing is None:
             return 0
         fields = {}
