@@ -27,13 +27,22 @@ _MEDIA_WORDS = re.compile(
 _QUESTION_LABELS = frozenset({"q", "question", "questions", "some media"})
 
 
+# `(Dover) (Con)`: each group's words; only when the groups are all there is (nothing between them).
+_PARENTHESISED = re.compile(r"\(([^()]*)\)")
+_GROUPS_ONLY = re.compile(r"(?:\s*\([^()]*\))+")
+
+
 def split_name_role(label: str) -> tuple[str, str | None]:
-    """A label's name and role: `Name (Role)` or `Name, Role`."""
+    """A label's name and role: `Name (Role)` or `Name, Role`; several groups, as Hansard writes a
+    member's constituency and party (`Jane Smith (Dover) (Con)`), make one role: `Dover, Con`."""
     label = label.strip()
     paren = label.find("(")
     comma = label.find(",")
     if paren > 0 and (comma < 0 or paren < comma) and label.endswith(")"):
-        return label[:paren].strip(), label[paren + 1 : -1].strip() or None
+        tail = label[paren:]
+        groups = _PARENTHESISED.findall(tail) if _GROUPS_ONLY.fullmatch(tail) else []
+        role = ", ".join(g.strip() for g in groups if g.strip()) if groups else label[paren + 1 : -1].strip()
+        return label[:paren].strip(), role or None
     if comma > 0:
         return label[:comma].strip(), label[comma + 1 :].strip() or None
     return label, None

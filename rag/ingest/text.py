@@ -41,6 +41,8 @@ class _Line:
     start: int
     end: int
     text: str
+    heading: bool = False
+    """A Markdown heading (`# Interview: the harbour master`): a title or a name, never `Name: words`."""
 
 
 @dataclass
@@ -74,6 +76,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 # Markup that is no one's words, seen through rather than parsed: Markdown headings, block
 # quotes (`>>` marks a new speaker in broadcast transcripts), a bullet before a bold label, and
 # bold (`**Maria Lopez:** words`). Blanked out of a line's view, never out of the text.
+_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+")
 _MARKUP = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?)+|[-*+][ \t]+(?=\*\*))|\*\*")
 # A label in brackets before its colon (`[SPEAKER_00]: words`, as diarization scripts print
 # turns): the brackets are blanked, the name inside read as a label.
@@ -94,12 +97,14 @@ def _iter_lines(text: str) -> Iterator[_Line]:
         view = _BRACKETED_LABEL.sub(lambda label: f"{label[1]} {label[2]} {label[3]}", view)
         first, last = _trim(view, 0, len(view))
         if first < last:
-            yield _Line(match.start() + first, match.start() + last, view[first:last])
+            heading = bool(_HEADING.match(match.group()))
+            yield _Line(match.start() + first, match.start() + last, view[first:last], heading)
 
 
-def _opens_with_speaker_label(text: str) -> bool:
-    """Whether the line opens with a bare `Name: ` label that is no metadata field (`Date:`)."""
-    match = labels.INLINE_LABEL.match(text)
+def _opens_with_speaker_label(line: _Line) -> bool:
+    """Whether the line opens with a bare `Name: ` label that is no metadata field (`Date:`) and
+    is no heading."""
+    match = None if line.heading else labels.INLINE_LABEL.match(line.text)
     if match is None or not labels.is_bare_label(match.group("label")):
         return False
     name, _ = labels.split_name_role(match.group("label"))
@@ -234,7 +239,7 @@ class _Parser:
 
     # -- turn openers ---------------------------------------------------------------------
     def _inline_turn(self, line: _Line) -> bool:
-        match = labels.INLINE_LABEL.match(line.text)
+        match = None if line.heading else labels.INLINE_LABEL.match(line.text)
         if not match:
             return False
         name, role = labels.split_name_role(match.group("label"))
@@ -365,13 +370,13 @@ class _Parser:
         (title) line opens with a bare label, two or more of them ("Moderator: ... / Spokesperson:
         ..."); or some label recurs and labels open at least 60% of the paragraphs, three or more
         (an introduction, a `[Music]` line or a note may stand between them)."""
-        body = self.lines[1:] if self.lines and not _opens_with_speaker_label(self.lines[0].text) else self.lines
-        if len(body) >= 2 and all(_opens_with_speaker_label(line.text) for line in body):
+        body = self.lines[1:] if self.lines and not _opens_with_speaker_label(self.lines[0]) else self.lines
+        if len(body) >= 2 and all(_opens_with_speaker_label(line) for line in body):
             return True
         openers = [line for i, line in enumerate(self.lines) if self._opens_paragraph(i)]
         if len(openers) < _MIN_LABELLED_PARAGRAPHS:
             openers = self.lines  # one paragraph, or none apart: each line stands for itself
-        labelled = sum(_opens_with_speaker_label(line.text) for line in openers)
+        labelled = sum(_opens_with_speaker_label(line) for line in openers)
         return bool(self.recurring_labels) and labelled >= _MIN_LABELLED_PARAGRAPHS and (
             labelled >= _LABELLED_SHARE * len(openers))
 

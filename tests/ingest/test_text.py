@@ -253,6 +253,28 @@ def test_front_matter_gives_title_and_date_and_is_not_read_as_words(front: str) 
     assert rules.title is None and "Some text between rules." in rules.text[rules.turns[0].start : rules.turns[0].end]
 
 
+def test_hansard_labels_give_constituency_and_party_as_the_role() -> None:
+    text = ("House of Commons, Wednesday 14 June 2023\n\nMr Speaker: Order. Questions to the Prime Minister.\n\n"
+            "Jane Smith (Dover) (Con): If he will list his official engagements.\n\n"
+            "The Prime Minister (Rishi Sunak): This morning I had meetings with colleagues.\n\n"
+            "Jane Smith: Will the Government fund new berths at Dover?\n")
+    transcript = parse_transcript("hansard.txt", text)
+    assert [(s.name, s.role) for s in transcript.speakers] == [
+        ("Mr Speaker", None), ("Jane Smith", "Dover, Con"), ("The Prime Minister", "Rishi Sunak")]
+    # A group inside a group stays one role.
+    nested = parse_transcript("n.txt", "Ana Diaz (Reuters (UK)): A question.\n\nAna Diaz: Another.\n")
+    assert [(s.name, s.role) for s in nested.speakers] == [("Ana Diaz", "Reuters (UK)")]
+
+
+def test_a_markdown_heading_with_a_colon_is_the_title_not_a_speaker() -> None:
+    text = ("# Interview: the harbour master\n\n**Q:** When does the terminal reopen?\n\n**A:** On 2 June.\n\n"
+            "**Q:** How many berths?\n\n**A:** Four new ones.\n")
+    transcript = parse_transcript("interview.md", text)
+    assert transcript.title == "Interview: the harbour master"
+    assert [(t.kind.value, t.speaker) for t in transcript.turns] == [
+        ("header", None), ("question", "Q"), ("speech", "A"), ("question", "Q"), ("speech", "A")]
+
+
 def test_labels_in_brackets_as_diarization_scripts_print_them() -> None:
     text = ("[SPEAKER_00]: Thanks for coming in today.\n[SPEAKER_01]: The new plant opens in March.\n"
             "[SPEAKER_00]: How many jobs will it create?\n[crosstalk]: no, no\n[SPEAKER_01]: About four hundred.\n")
