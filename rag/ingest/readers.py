@@ -19,6 +19,7 @@ from rag.ingest.captions import TIMING
 from rag.ingest.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
 from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
 from rag.ingest.docx import with_paragraph_sources
+from rag.ingest.front_matter import read_front_matter
 from rag.ingest.html import HtmlReader
 from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
@@ -77,6 +78,9 @@ class PlainTextReader:
         else:
             canonical, segments = numbered
             transcript = msgspec.structs.replace(parse_transcript(doc_id, canonical), segments=segments)
+        front = read_front_matter(text)
+        if front is not None and front.media_url:
+            metadata = Metadata(media_url=front.media_url).overridden_by(metadata)
         if not (metadata.title or metadata.date or metadata.media_url):
             return transcript
         return msgspec.structs.replace(

@@ -14,13 +14,13 @@ The source is never rewritten: clutter is skipped, and every turn is a `[start, 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rag.ingest import boilerplate, labels
+from rag.ingest.front_matter import read_front_matter
 from rag.ingest.names import speaker_key
 from rag.types import Speaker, Transcript, Turn, TurnKind
 
@@ -31,9 +31,6 @@ _MIN_HEADED_SHARE = 0.3
 # A file whose paragraphs mostly open with `Name:` labels: three or more, 60% of the paragraphs.
 _MIN_LABELLED_PARAGRAPHS = 3
 _LABELLED_SHARE = 0.6
-_MAX_FRONT_MATTER_LINES = 100
-_FRONT_MATTER_FIELD = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*[:=]\s*(?P<value>\S.*)$")
-_FRONT_MATTER_DATES = ("date", "published", "pubdate", "publishdate", "recorded", "aired")
 
 
 @dataclass
@@ -118,8 +115,12 @@ class _Parser:
         self.lines = list(_iter_lines(text))
         self.title: str | None = None
         self.date: tuple[str, str] | None = None
-        # Front matter is read for title and date, then left out of every line the parser sees.
-        self.lines = self.lines[self._front_matter() :]
+        # Front matter gives title and date, and is left out of every line the parser sees.
+        front = read_front_matter(text)
+        if front is not None:
+            self.title = front.title
+            self.date = (front.date, front.date_text) if front.date and front.date_text else None
+            self.lines = [line for line in self.lines if line.start >= front.end]
         self.front_matter: list[str] = []
         self.speakers: dict[str, Speaker] = {}
         self.turns: list[Turn] = []
@@ -183,33 +184,7 @@ class _Parser:
         self._add_text(line.start, line.end)
         return index + 1
 
-    # -- header blocks: front matter, rosters and metadata ---------------------------------
-    def _front_matter(self) -> int:
-        """A YAML (`---`) or TOML (`+++`) block opening the file, as static-site generators and
-        note apps write above a transcript: its `title` and `date` are the document's, and the
-        block is neither words nor a header to index. Returns how many lines it takes (0: none),
-        having set the title and date it gives."""
-        if not self.lines or self.text[: self.lines[0].start].strip("\ufeff \t\r\n"):
-            return 0
-        fence = self.lines[0].text
-        if fence not in ("---", "+++"):
-            return 0
-        ahead = self.lines[1:_MAX_FRONT_MATTER_LINES]
-        closing = next((i for i, line in enumerate(ahead, 1) if line.text == fence), None)
-        if closing is None:
-            return 0
-        fields = {}
-        for line in self.lines[1:closing]:
-            match = _FRONT_MATTER_FIELD.match(line.text)
-            if match:
-                fields.setdefault(match["key"].lower(), match["value"].strip().strip("'\""))
-        if not fields:
-            return 0
-        self.title = fields.get("title") or None
-        when = next((fields[key] for key in _FRONT_MATTER_DATES if fields.get(key)), None)
-        self.date = _front_matter_date(when) if when else None
-        return closing + 1
-
+    # -- header blocks: rosters and metadata ----------------------------------------------
     def _header_block(self, index: int, label: str) -> int:
         """Consume `Speakers:` / `Date:` blocks; returns how many lines were used (0: not a header)."""
         key = " ".join(label.lower().split())
@@ -429,12 +404,3 @@ class _Parser:
         if full:
             return full
         return None, boilerplate.find_partial_date(head)
-
-
-def _front_matter_date(value: str) -> tuple[str, str] | None:
-    """A front matter date: ISO 8601 as YAML and TOML write it (`2023-06-14T09:00:00+01:00`), else
-    any date with a year (`June 14, 2023`); as (ISO date, text as written)."""
-    try:
-        return dt.date.fromisoformat(value[:10]).isoformat(), value[:10]
-    except ValueError:
-        return boilerplate.find_full_date(value)

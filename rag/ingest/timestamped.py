@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from rag.ingest import boilerplate
 from rag.ingest.captions import TIMING, Line, lines_of, seconds, speaker_mark
+from rag.ingest.front_matter import read_front_matter
 from rag.ingest.labels import is_name_like
 from rag.ingest.text import markup_blanked
 from rag.ingest.timed import Metadata, Piece
@@ -85,7 +86,9 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
     """The pieces of `text` when it is a timestamped export; None when it is not (most text)."""
     if _ANY_TIME.search(text) is None:
         return None
-    lines = lines_of(text)
+    # Front matter gives title, date and media; its lines are not the transcript's.
+    matter = read_front_matter(text)
+    lines = [line for line in lines_of(text) if matter is None or line.start >= matter.end]
     # Markdown marks seen through, as the labelled-text parser sees them: `**Alice Wong** (00:00:05)`
     # and `### Alice Wong (00:00:15)` are stamp lines too.
     shapes = [_shape(markup_blanked(line.text).strip()) for line in lines]
@@ -116,7 +119,10 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
                 start = end - len(mark.text)
                 words = mark.text
             pieces.append(Piece(words, f"char={start},{end}", stamp.start_time, end_time, speaker))
-    return StampedText(pieces, _front_metadata(front))
+    metadata = _front_metadata(front)
+    if matter is not None:
+        metadata = metadata.overridden_by(Metadata(title=matter.title, date=matter.date, media_url=matter.media_url))
+    return StampedText(pieces, metadata)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from rag.types import Transcript, TurnKind
+from rag.ingest.readers import parse_document
 from rag.ingest.text import parse_transcript
 from tests.conftest import QMSUM_DOCS, SEEDS, read_source
 
@@ -251,6 +252,21 @@ def test_front_matter_gives_title_and_date_and_is_not_read_as_words(front: str) 
     # Two horizontal rules around prose are no front matter.
     rules = parse_transcript("notes.md", "---\n\nSome text between rules.\n\n---\n\nMore text.\n")
     assert rules.title is None and "Some text between rules." in rules.text[rules.turns[0].start : rules.turns[0].end]
+
+
+def test_front_matter_above_a_timestamped_export_gives_title_date_and_media() -> None:
+    text = ("---\ntitle: 'Making ferries private '\ntranscript_by: someone via a tool\n"
+            "media: https://www.youtube.com/watch?v=abc123\ntags: ['ports']\nspeakers: ['Ana Diaz', 'Ben Ode']\n"
+            "date: 2024-08-29\nsummary: \"A panel on ferries.\"\n---\nSpeaker 0: 00:00:01\n\n"
+            "So there is one person here.\n\nSpeaker 1: 00:00:07\n\nHi, everyone. The ferry terminal reopens in June.\n\n"
+            "Speaker 0: 00:00:55\n\nThanks.\n")
+    transcript = parse_document("panel.md", text)
+    assert (transcript.title, transcript.date, transcript.media_url) == (
+        "Making ferries private", "2024-08-29", "https://www.youtube.com/watch?v=abc123")
+    assert [(t.speaker, t.start_time) for t in transcript.turns] == [("Speaker 0", 1.0), ("Speaker 1", 7.0),
+                                                                       ("Speaker 0", 55.0)]
+    labelled = parse_document("talk.md", "---\ntitle: Talk\nvideo: https://media.example.org/t.mp4\n---\n\nAna: Hi.\n")
+    assert (labelled.title, labelled.media_url) == ("Talk", "https://media.example.org/t.mp4")
 
 
 def test_hansard_labels_give_constituency_and_party_as_the_role() -> None:

@@ -1,0 +1,74 @@
+"""Front matter: the YAML (`---`) or TOML (`+++`) block that static-site generators, note apps and
+transcript archives put above a Markdown or text transcript.
+
+Its `title`, `date` and media URL are the document's; the block itself is neither words nor a
+header to index, so the readers of plain text skip it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from rag.ingest import boilerplate
+
+_FENCES = ("---", "+++")
+_MAX_LINES = 100
+# A top-level `key: value` (YAML) or `key = value` (TOML); indented lines and list items are
+# values of the key before them, which nothing here reads.
+_FIELD = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*[:=]\s*(?P<value>\S.*)$")
+_DATE_KEYS = ("date", "published", "pubdate", "publishdate", "recorded", "aired")
+_MEDIA_KEYS = ("media", "media_url", "video", "audio", "youtube", "recording")
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """What a front matter block says, and where it ends."""
+
+    end: int
+    """Offset just past the closing fence's line: the transcript starts here."""
+    title: str | None
+    date: str | None
+    """ISO `YYYY-MM-DD`."""
+    date_text: str | None
+    """The date as the block writes it."""
+    media_url: str | None
+    """An `http(s)` URL of the recording."""
+
+
+def read_front_matter(text: str) -> FrontMatter | None:
+    """The block opening `text` (after blank lines or a byte-order mark), if it has one with at
+    least one `key: value` field between its fences."""
+    lines = text.splitlines(keepends=True)
+    first = next((i for i, line in enumerate(lines) if line.strip("\ufeff \t\r\n")), None)
+    if first is None or lines[first].strip("\ufeff \t\r\n") not in _FENCES:
+        return None
+    fence = lines[first].strip("\ufeff \t\r\n")
+    last = min(len(lines), first + _MAX_LINES)
+    closing = next((i for i in range(first + 1, last) if lines[i].strip() == fence), None)
+    if closing is None:
+        return None
+    fields: dict[str, str] = {}
+    for line in lines[first + 1 : closing]:
+        match = _FIELD.match(line.rstrip("\r\n"))
+        if match:
+            fields.setdefault(match["key"].lower(), match["value"].strip().strip("'\"").strip())
+    if not fields:
+        return None
+    when = next((fields[key] for key in _DATE_KEYS if fields.get(key)), None)
+    date = _date(when) if when else None
+    media = next((fields[key] for key in _MEDIA_KEYS if fields.get(key, "").startswith(("http://", "https://"))), None)
+    return FrontMatter(
+        end=sum(len(line) for line in lines[: closing + 1]), title=fields.get("title") or None,
+        date=date[0] if date else None, date_text=date[1] if date else None, media_url=media,
+    )
+
+
+def _date(value: str) -> tuple[str, str] | None:
+    """ISO 8601 as YAML and TOML write it (`2023-06-14T09:00:00+01:00`), else any date with a year
+    (`June 14, 2023`); as (ISO date, text as written)."""
+    try:
+        return dt.date.fromisoformat(value[:10]).isoformat(), value[:10]
+    except ValueError:
+        return boilerplate.find_full_date(value)
