@@ -15,9 +15,11 @@ from rag.ingest import boilerplate
 
 _FENCES = ("---", "+++")
 _MAX_LINES = 100
-# A top-level `key: value` (YAML) or `key = value` (TOML); indented lines and list items are
-# values of the key before them, which nothing here reads.
-_FIELD = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*[:=]\s*(?P<value>\S.*)$")
+# A top-level `key: value` (YAML) or `key = value` (TOML); a key with no value takes the list
+# items (`  - Name`) below it.
+_FIELD = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*[:=]\s*(?P<value>.*)$")
+_ITEM = re.compile(r"^\s+-\s+(?P<value>\S.*)$")
+_SPEAKER_KEYS = ("speakers", "speaker")
 _DATE_KEYS = ("date", "published", "pubdate", "publishdate", "recorded", "aired")
 _MEDIA_KEYS = ("media", "media_url", "video", "audio", "youtube", "recording")
 
@@ -35,6 +37,8 @@ class FrontMatter:
     """The date as the block writes it."""
     media_url: str | None
     """An `http(s)` URL of the recording."""
+    speakers: tuple[str, ...] = ()
+    """Who speaks, as the block lists them (`speakers: ['Ana Diaz']`, or one per `- ` line)."""
 
 
 def read_front_matter(text: str) -> FrontMatter | None:
@@ -50,19 +54,39 @@ def read_front_matter(text: str) -> FrontMatter | None:
     if closing is None:
         return None
     fields: dict[str, str] = {}
+    items: dict[str, list[str]] = {}
+    key = ""
     for line in lines[first + 1 : closing]:
-        match = _FIELD.match(line.rstrip("\r\n"))
-        if match:
-            fields.setdefault(match["key"].lower(), match["value"].strip().strip("'\"").strip())
+        line = line.rstrip("\r\n")
+        if (match := _FIELD.match(line)) is not None:
+            key = match["key"].lower()
+            fields.setdefault(key, _unquoted(match["value"]))
+        elif (item := _ITEM.match(line)) is not None and key:
+            items.setdefault(key, []).append(_unquoted(item["value"]))
     if not fields:
         return None
+    speakers = next((_names(fields[k], items.get(k, [])) for k in _SPEAKER_KEYS if k in fields), ())
     when = next((fields[key] for key in _DATE_KEYS if fields.get(key)), None)
     date = _date(when) if when else None
     media = next((fields[key] for key in _MEDIA_KEYS if fields.get(key, "").startswith(("http://", "https://"))), None)
     return FrontMatter(
         end=sum(len(line) for line in lines[: closing + 1]), title=fields.get("title") or None,
-        date=date[0] if date else None, date_text=date[1] if date else None, media_url=media,
+        date=date[0] if date else None, date_text=date[1] if date else None, media_url=media, speakers=speakers,
     )
+
+
+def _unquoted(value: str) -> str:
+    return value.strip().strip("'\"").strip()
+
+
+def _names(value: str, items: list[str]) -> tuple[str, ...]:
+    """A list field: its `- ` items, an inline `[a, 'b']` list, or one value."""
+    if items:
+        return tuple(name for name in items if name)
+    inline = value.strip()
+    if inline.startswith("[") and inline.endswith("]"):
+        return tuple(name for part in inline[1:-1].split(",") if (name := _unquoted(part)))
+    return (inline,) if inline else ()
 
 
 def _date(value: str) -> tuple[str, str] | None:

@@ -10,8 +10,11 @@ from rag.types import TurnKind
 _CONNECTORS = frozenset("of the and for on de da di van von der den al el bin ap la le du y del dos das".split())
 _NAME_CHARS = re.compile(r"^[^\W\d_][\w .'’\-&/]*$")
 _NOT_PERSON = frozenset(
-    "the this that these those in on at a an it we they he she our there here today yesterday".split()
+    "the this that these those in on at a an it we they he she our there here today yesterday like just what who "
+    "when where why how if because everyone everybody nobody someone somebody people".split()
 )
+# "Like I've said", "As you said": a pronoun is in no one's name.
+_PRONOUN = re.compile(r"^(?:i|me|you|us|him|her|them|(?:i|we|you|he|she|they|it)['’](?:ve|m|re|d|ll|s))$", re.IGNORECASE)
 # Discourse words that open a sentence with a comma or colon ("First, we will:").
 _NOT_A_NAME = frozenset(
     "first second third fourth fifth sixth seventh eighth ninth tenth next finally lastly also however "
@@ -82,7 +85,8 @@ def is_bare_label(label: str) -> bool:
 def is_person_like(name: str) -> bool:
     """A name that is a person's, not a media outlet's or a sentence opener's."""
     words = name.split()
-    return is_name_like(name) and words[0].lower() not in _NOT_PERSON and not _MEDIA_WORDS.search(name)
+    return (is_name_like(name) and words[0].lower() not in _NOT_PERSON and not _MEDIA_WORDS.search(name)
+            and not any(_PRONOUN.match(word) for word in words))
 
 
 def is_caps_name(name: str) -> bool:
@@ -126,9 +130,9 @@ METADATA_LABELS = frozenset(
 
 # Conventions the seeds do not show, each tried on public transcripts:
 # White House / State Department briefings: a reporter's question is a paragraph opening `Q `.
-QUESTION_PARAGRAPH = re.compile(r"^Q\.?\s+(?=[\w\"“‘(])")
+QUESTION_PARAGRAPH = re.compile(r"^Q(?:\.|\s+[-–—])?\s+(?=[\w\"“‘(])")
 # Court and deposition transcripts: `Q.` and `A.` lines (answers only where questions are so marked).
-ANSWER_PARAGRAPH = re.compile(r"^A\.\s+(?=[\w\"“‘(])")
+ANSWER_PARAGRAPH = re.compile(r"^A(?:\.|\s+[-–—])\s+(?=[\w\"“‘(])")
 # Hearings and floor debates: `Senator Smith. Thank you.`, `Chairman SMITH.`, `Mr. BROWNBACK.`,
 # `The PRESIDING OFFICER.` A period ends the label, then the words begin.
 HEARING_LABEL = re.compile(

@@ -19,6 +19,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import msgspec
+
 from rag.ingest import boilerplate, labels
 from rag.ingest.front_matter import read_front_matter
 from rag.ingest.names import speaker_key
@@ -28,6 +30,9 @@ _OPEN_QUOTES = "“\"‘«「"
 _CLOSE_QUOTES = "”\"’»」"
 # Names alone above paragraphs are labels when they head at least this share of the paragraphs.
 _MIN_HEADED_SHARE = 0.3
+# Who an `A.` paragraph's speaker is, named for the mark.
+_ANSWER = "A"
+_QUESTION = "Q"
 # A file whose paragraphs mostly open with `Name:` labels: three or more, 60% of the paragraphs.
 _MIN_LABELLED_PARAGRAPHS = 3
 _LABELLED_SHARE = 0.6
@@ -117,6 +122,7 @@ class _Parser:
         self.date: tuple[str, str] | None = None
         # Front matter gives title and date, and is left out of every line the parser sees.
         front = read_front_matter(text)
+        self.listed_speakers = front.speakers if front is not None else ()
         if front is not None:
             self.title = front.title
             self.date = (front.date, front.date_text) if front.date and front.date_text else None
@@ -148,6 +154,8 @@ class _Parser:
                 continue
             index = self._handle(index, line)
         self._close()
+        if len(self.listed_speakers) == 1 and {turn.speaker for turn in self.turns} <= {None, _QUESTION, _ANSWER}:
+            self._attribute_to(self.listed_speakers[0])
         date, date_text = self._document_date()
         return Transcript(
             doc_id=self.doc_id,
@@ -183,6 +191,17 @@ class _Parser:
             return index + 1
         self._add_text(line.start, line.end)
         return index + 1
+
+    def _attribute_to(self, name: str) -> None:
+        """A talk whose front matter names its one speaker, with no labels but the `Q`/`A` of its
+        questions from the floor: the narration and the answers are the speaker's."""
+        self.speakers.pop(speaker_key(_ANSWER), None)
+        self._register(name, None)
+        self.turns = [
+            msgspec.structs.replace(turn, kind=TurnKind.SPEECH, speaker=name)
+            if turn.kind is TurnKind.NARRATION or turn.speaker == _ANSWER else turn
+            for turn in self.turns
+        ]
 
     # -- header blocks: rosters and metadata ----------------------------------------------
     def _header_block(self, index: int, label: str) -> int:
@@ -246,7 +265,7 @@ class _Parser:
         if (mark := labels.QUESTION_PARAGRAPH.match(line.text)) is not None:
             self._open(TurnKind.QUESTION, None, None)
         elif self.marked_answers and (mark := labels.ANSWER_PARAGRAPH.match(line.text)) is not None:
-            self._open(TurnKind.SPEECH, "A", None)
+            self._open(TurnKind.SPEECH, _ANSWER, None)
         elif (mark := labels.HEARING_LABEL.match(line.text)) is not None and (
             labels.is_shouted(label := " ".join(mark["label"].split())) or speaker_key(label) in self.hearing_labels
         ):

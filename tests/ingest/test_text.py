@@ -269,6 +269,24 @@ def test_front_matter_above_a_timestamped_export_gives_title_date_and_media() ->
     assert (labelled.title, labelled.media_url) == ("Talk", "https://media.example.org/t.mp4")
 
 
+def test_a_talk_whose_front_matter_names_one_speaker_is_theirs_questions_from_the_floor_aside() -> None:
+    text = ("---\ntitle: Coin selection\nspeakers:\n  - Mark Erhardt\ndate: 2016-10-09\n---\n"
+            "Simulation-based evaluation of coin selection strategies\n\n# Introduction\n\n"
+            "I looked at how wallets pick their inputs. Like I've said, fees matter most.\n\n"
+            "Q - What about grouping by correlation?\n\nA - That has been a frequent request.\n\n"
+            "Q - Why not pull data from the blockchain?\n\nA - We did, for a month of payments.\n")
+    transcript = parse_document("talk.md", text)
+    assert [s.name for s in transcript.speakers] == ["Mark Erhardt"]
+    said = [(t.kind.value, t.speaker, text[t.start : t.end]) for t in transcript.turns if t.kind.value != "header"]
+    # "Like I've said" is no one reporting speech; the talk's words are the speaker's.
+    assert any(speaker == "Mark Erhardt" and "Like I've said, fees matter most." in words for _, speaker, words in said)
+    assert ("question", None, "What about grouping by correlation?") in said
+    assert ("speech", "Mark Erhardt", "That has been a frequent request.") in said
+    # Two speakers listed: who said what is not known, and nothing is attributed.
+    two = parse_document("panel.md", text.replace("  - Mark Erhardt\n", "  - Mark Erhardt\n  - Ana Diaz\n"))
+    assert "Mark Erhardt" not in {t.speaker for t in two.turns}
+
+
 def test_hansard_labels_give_constituency_and_party_as_the_role() -> None:
     text = ("House of Commons, Wednesday 14 June 2023\n\nMr Speaker: Order. Questions to the Prime Minister.\n\n"
             "Jane Smith (Dover) (Con): If he will list his official engagements.\n\n"
