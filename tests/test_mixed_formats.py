@@ -18,6 +18,7 @@ from rag.settings import Settings
 from tests.conftest import SEEDS
 from tests.ingest.test_exports import AWS, OTTER, TTML
 from tests.ingest.test_formats import DEPOSITION, PAGE, SAMPLES, ZOOM, resolve
+from tests.ingest.test_inline_times import PODCAST
 from tests.ingest.test_pdf import PDFS, page_texts
 
 LIBRARY_CSV = ('"Speaker Name","Start Time","End Time","Text"\n"Mayor Lind","00;00;01;00","00;00;04;15",'
@@ -45,6 +46,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[QAService, Path]:
     (docs / "harbour.ttml").write_text(TTML, encoding="utf-8")
     (docs / "library.csv").write_text(LIBRARY_CSV, encoding="utf-8")
     shutil.copy(PDFS / "deposition.pdf", docs / "van.pdf")
+    (docs / "episode.md").write_text(PODCAST, encoding="utf-8")
     (docs / "broken.vtt").write_text("WEBVTT\n\n00:00:01.000 => 00:00:02.000\nhello\n", encoding="utf-8")
     (docs / "broken.json").write_text('{"segments": [', encoding="utf-8")
     settings = Settings.from_env(docs_dir=docs, index_dir=root / "index")
@@ -55,7 +57,8 @@ def test_malformed_files_are_set_aside_with_their_reason_and_the_rest_is_indexed
     service, _ = mixed
     manifest = service.index.manifest
     assert sorted(d.doc_id for d in manifest.documents) == [
-        "briefing.html", "briefing.txt", "call.vtt", "dam.json", "deposition.txt", "harbour.ttml", "interview.srt",
+        "briefing.html", "briefing.txt", "call.vtt", "dam.json", "deposition.txt", "episode.md", "harbour.ttml",
+        "interview.srt",
         "jfk.json", "library.csv", "sync.txt", "van.pdf"]
     reasons = {u.doc_id: u.reason for u in manifest.unreadable}
     assert set(reasons) == {"broken.json", "broken.vtt"}
@@ -164,6 +167,9 @@ def test_word_level_json_timestamped_text_ttml_and_tables_are_cited_with_speaker
         # Premiere's timecode 00;00;07;10: frame 10 of 24 (the highest frame in the file is 20).
         ("Until what time does the reading room stay open?", "library.csv",
          "Yes, the reading room stays open until ten at night.", "Mayor Lind", 7.417),
+        # A podcast's Markdown transcript stamped every few minutes: the stamp before the words.
+        ("What comes into impostor syndrome a lot?", "episode.md",
+         "That idea of impostor syndrome comes into it a lot.", "Jeremy Fuksa", 469.0),
     ]:
         answer = service.ask(question)
         extract = next(e for e in answer.extracts if e.citation.doc_id == doc_id)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rag.ingest.inline_times import after_stamp
+
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt no nos vs etc e.g i.e u.s u.k u.n a.m p.m hon rt gen col lt sgt "
@@ -117,6 +119,7 @@ def _ends_sentence(text: str, match: re.Match[str], line_start: int, line_end: i
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     while start < end and text[start].isspace():
         start += 1
+    start = after_stamp(text, start, end)
     while end > start and text[end - 1].isspace():
         end -= 1
     if start < end:

@@ -21,6 +21,7 @@ from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
 from rag.ingest.docx import with_paragraph_sources
 from rag.ingest.front_matter import read_front_matter
 from rag.ingest.html import HtmlReader
+from rag.ingest.inline_times import with_inline_times
 from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
 from rag.ingest.pdf import PAGE_BREAK as PDF_PAGE_BREAK
@@ -74,7 +75,7 @@ class PlainTextReader:
             return build_transcript(doc_id, self.name, stamped.pieces, stamped.metadata.overridden_by(metadata))
         numbered = strip_line_numbers(text)
         if numbered is None:
-            transcript = parse_transcript(doc_id, text)
+            transcript = with_inline_times(parse_transcript(doc_id, text))
         else:
             canonical, segments = numbered
             transcript = msgspec.structs.replace(parse_transcript(doc_id, canonical), segments=segments)
