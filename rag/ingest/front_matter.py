@@ -21,7 +21,8 @@ _FIELD = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*[:=]\s*(?P<value>.*)$")
 _ITEM = re.compile(r"^\s+-\s+(?P<value>\S.*)$")
 _SPEAKER_KEYS = ("speakers", "speaker")
 _DATE_KEYS = ("date", "published", "pubdate", "publishdate", "recorded", "aired")
-_MEDIA_KEYS = ("media", "media_url", "video", "audio", "youtube", "recording")
+_MEDIA_KEYS = ("media", "media_url", "video", "video_url", "audio", "audio_url", "youtube", "youtube_url", "recording",
+               "recording_url", "enclosure")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,9 @@ def read_front_matter(text: str) -> FrontMatter | None:
             fields.setdefault(key, _unquoted(match["value"]))
         elif (item := _ITEM.match(line)) is not None and key:
             items.setdefault(key, []).append(_unquoted(item["value"]))
+        elif line[:1].isspace() and line.strip() and key and fields.get(key):
+            # A long value folded onto indented lines (`title: ... (CPO at Faire,` / `  ex-WhatsApp)`).
+            fields[key] = _unquoted(f"{fields[key]} {line.strip()}")
     if not fields:
         return None
     speakers = next((_names(fields[k], items.get(k, [])) for k in _SPEAKER_KEYS if k in fields), ())

@@ -49,7 +49,8 @@ _NAME_ONLY = (
     re.compile(rf"^{_NAME}\s*:\s*{_STAMP}$"),  # Kevin: 0:00 (a Podcasting 2.0 HTML transcript's <cite> and <time>)
 )
 _ANY_TIME = re.compile(r"\d:\d")
-_TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s+(?P<words>\S.*))?$")  # 0:03 (words)
+# 0:03 (words); `(00:01:51):` as exports write the same speaker's next stamp under `Name (00:00:53):`
+_TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s*:)?(?:\s+(?P<words>\S.*))?$")
 # A label has at most a few words; "Speaker 1" and diarization labels (`SPEAKER_00`) count.
 _MAX_NAME_WORDS = 5
 # How much of a file must be stamps, in order, before it is read this way: an agenda

@@ -287,6 +287,23 @@ def test_a_talk_whose_front_matter_names_one_speaker_is_theirs_questions_from_th
     assert "Mark Erhardt" not in {t.speaker for t in two.turns}
 
 
+def test_a_folded_front_matter_title_and_the_same_speakers_next_stamp() -> None:
+    text = ("---\nguest: Ana Diaz\ntitle: How ferries are run | Ana Diaz (harbour master,\n  former pilot)\n"
+            "youtube_url: https://www.youtube.com/watch?v=xyz\nkeywords:\n- ports\n- ferries\n---\n\n"
+            "# How ferries are run\n\n## Transcript\n\nAna Diaz (00:00:00):\nThe terminal reopens in June.\n\n"
+            "Lenny Rachitsky (00:00:12):\nWith how many berths?\n\n(00:01:51):\nAnd who pays for them?\n\n"
+            "Ana Diaz (00:02:05):\nFour berths, paid by the port.\n")
+    transcript = parse_document("episode.md", text)
+    assert transcript.title == "How ferries are run | Ana Diaz (harbour master, former pilot)"
+    assert transcript.media_url == "https://www.youtube.com/watch?v=xyz"
+    # `(00:01:51):` carries on the speaker before it, as such exports write a long turn's next stamp.
+    canonical = transcript.text
+    assert [(t.speaker, t.start_time, canonical[t.start : t.end]) for t in transcript.turns if t.speaker] == [
+        ("Ana Diaz", 0.0, "The terminal reopens in June."),
+        ("Lenny Rachitsky", 12.0, "With how many berths? And who pays for them?"),
+        ("Ana Diaz", 125.0, "Four berths, paid by the port.")]
+
+
 def test_hansard_labels_give_constituency_and_party_as_the_role() -> None:
     text = ("House of Commons, Wednesday 14 June 2023\n\nMr Speaker: Order. Questions to the Prime Minister.\n\n"
             "Jane Smith (Dover) (Con): If he will list his official engagements.\n\n"
