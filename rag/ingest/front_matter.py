@@ -1,28 +1,32 @@
 """Front matter: the YAML (`---`) or TOML (`+++`) block that static-site generators, note apps and
 transcript archives put above a Markdown or text transcript.
 
-Its `title`, `date` and media URL are the document's; the block itself is neither words nor a
-header to index, so the readers of plain text skip it.
+Its `title`, `date`, media URL and speakers are the document's; the block itself is neither words
+nor a header to index, so the readers of plain text skip it. The block is read by PyYAML or the
+standard library's TOML reader, so quoting, escapes, folded lines and lists mean what they mean
+there; a block that does not parse is still skipped, and gives nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 from dataclasses import dataclass
+from typing import Any
+
+import yaml
 
 from rag.ingest import boilerplate
 
-_FENCES = ("---", "+++")
-_MAX_LINES = 100
-# A top-level `key: value` (YAML) or `key = value` (TOML); a key with no value takes the list
-# items (`  - Name`) below it.
-_FIELD = re.compile(r"^(?P<key>[A-Za-z][\w-]*)\s*[:=]\s*(?P<value>.*)$")
-_ITEM = re.compile(r"^\s+-\s+(?P<value>\S.*)$")
-_SPEAKER_KEYS = ("speakers", "speaker")
-_DATE_KEYS = ("date", "published", "pubdate", "publishdate", "recorded", "aired")
+_MAX_LINES = 200
+# A block holds `key: value` (or `key = value`) lines: two rules around prose are no front matter.
+_FIELD = re.compile(r"^[A-Za-z][\w-]*\s*[:=]", re.MULTILINE)
+_DATE_KEYS = ("date", "published", "pubdate", "pub_date", "publishdate", "published_at", "date_published", "recorded",
+              "recorded_at", "recording_date", "aired", "air_date", "airdate")
 _MEDIA_KEYS = ("media", "media_url", "video", "video_url", "audio", "audio_url", "youtube", "youtube_url", "recording",
                "recording_url", "enclosure")
+_SPEAKER_KEYS = ("speakers", "speaker")
 
 
 @dataclass(frozen=True)
@@ -31,72 +35,68 @@ class FrontMatter:
 
     end: int
     """Offset just past the closing fence's line: the transcript starts here."""
-    title: str | None
-    date: str | None
+    title: str | None = None
+    date: str | None = None
     """ISO `YYYY-MM-DD`."""
-    date_text: str | None
+    date_text: str | None = None
     """The date as the block writes it."""
-    media_url: str | None
+    media_url: str | None = None
     """An `http(s)` URL of the recording."""
     speakers: tuple[str, ...] = ()
-    """Who speaks, as the block lists them (`speakers: ['Ana Diaz']`, or one per `- ` line)."""
+    """Who speaks, as the block lists them (`speakers: ['Ana Diaz']`)."""
 
 
 def read_front_matter(text: str) -> FrontMatter | None:
-    """The block opening `text` (after blank lines or a byte-order mark), if it has one with at
-    least one `key: value` field between its fences."""
+    """The block opening `text` (after blank lines or a byte-order mark), if it has `key: value`
+    fields between its fences."""
     lines = text.splitlines(keepends=True)
     first = next((i for i, line in enumerate(lines) if line.strip("\ufeff \t\r\n")), None)
-    if first is None or lines[first].strip("\ufeff \t\r\n") not in _FENCES:
+    if first is None or (fence := lines[first].strip("\ufeff \t\r\n")) not in ("---", "+++"):
         return None
-    fence = lines[first].strip("\ufeff \t\r\n")
     last = min(len(lines), first + _MAX_LINES)
     closing = next((i for i in range(first + 1, last) if lines[i].strip() == fence), None)
     if closing is None:
         return None
-    fields: dict[str, str] = {}
-    items: dict[str, list[str]] = {}
-    key = ""
-    for line in lines[first + 1 : closing]:
-        line = line.rstrip("\r\n")
-        if (match := _FIELD.match(line)) is not None:
-            key = match["key"].lower()
-            fields.setdefault(key, _unquoted(match["value"]))
-        elif (item := _ITEM.match(line)) is not None and key:
-            items.setdefault(key, []).append(_unquoted(item["value"]))
-        elif line[:1].isspace() and line.strip() and key and fields.get(key):
-            # A long value folded onto indented lines (`title: ... (CPO at Faire,` / `  ex-WhatsApp)`).
-            fields[key] = _unquoted(f"{fields[key]} {line.strip()}")
-    if not fields:
+    block = "".join(lines[first + 1 : closing])
+    if not _FIELD.search(block):
         return None
-    speakers = next((_names(fields[k], items.get(k, [])) for k in _SPEAKER_KEYS if k in fields), ())
+    end = sum(len(line) for line in lines[: closing + 1])
+    fields = _parsed(block, toml=fence == "+++")
     when = next((fields[key] for key in _DATE_KEYS if fields.get(key)), None)
-    date = _date(when) if when else None
-    media = next((fields[key] for key in _MEDIA_KEYS if fields.get(key, "").startswith(("http://", "https://"))), None)
+    date = _date(when) if when is not None else None
+    media = next((str(fields[key]) for key in _MEDIA_KEYS if str(fields.get(key, "")).startswith(("http://", "https://"))),
+                 None)
+    title = fields.get("title")
     return FrontMatter(
-        end=sum(len(line) for line in lines[: closing + 1]), title=fields.get("title") or None,
-        date=date[0] if date else None, date_text=date[1] if date else None, media_url=media, speakers=speakers,
+        end=end, title=" ".join(str(title).split()) or None if title is not None else None,
+        date=date[0] if date else None, date_text=date[1] if date else None, media_url=media,
+        speakers=next((_names(fields[key]) for key in _SPEAKER_KEYS if fields.get(key)), ()),
     )
 
 
-def _unquoted(value: str) -> str:
-    return value.strip().strip("'\"").strip()
-
-
-def _names(value: str, items: list[str]) -> tuple[str, ...]:
-    """A list field: its `- ` items, an inline `[a, 'b']` list, or one value."""
-    if items:
-        return tuple(name for name in items if name)
-    inline = value.strip()
-    if inline.startswith("[") and inline.endswith("]"):
-        return tuple(name for part in inline[1:-1].split(",") if (name := _unquoted(part)))
-    return (inline,) if inline else ()
-
-
-def _date(value: str) -> tuple[str, str] | None:
-    """ISO 8601 as YAML and TOML write it (`2023-06-14T09:00:00+01:00`), else any date with a year
-    (`June 14, 2023`); as (ISO date, text as written)."""
+def _parsed(block: str, *, toml: bool) -> dict[str, Any]:
+    """The block's top-level fields, keys in lower case; none when it does not parse."""
     try:
-        return dt.date.fromisoformat(value[:10]).isoformat(), value[:10]
+        data = tomllib.loads(block) if toml else yaml.safe_load(block)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError):
+        return {}
+    return {str(key).lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A speakers field: a list of names, or one."""
+    items = value if isinstance(value, list) else [value]
+    return tuple(name for item in items if isinstance(item, str | int) and (name := " ".join(str(item).split())))
+
+
+def _date(value: Any) -> tuple[str, str] | None:
+    """A date as YAML and TOML give it (a date or datetime), as ISO 8601 text, or any date with a
+    year (`July 15th, 2021`); as (ISO date, text as written)."""
+    if isinstance(value, dt.datetime | dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return day.isoformat(), day.isoformat()
+    text = " ".join(str(value).split())
+    try:
+        return dt.date.fromisoformat(text[:10]).isoformat(), text[:10]
     except ValueError:
-        return boilerplate.find_full_date(value)
+        return boilerplate.find_full_date(text)

@@ -38,6 +38,7 @@ _WITH_WORDS = (
     re.compile(rf"^{_STAMP}(?:\s*[-–—|]\s*|\s+){_NAME}\s*:\s+(?P<words>\S.*)$"),  # [00:00:07] Bob: words
     re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*:\s+(?P<words>\S.*)$"),  # Alice [00:05]: words
     re.compile(rf"^{_NAME}\s*:\s*{_STAMP}\s+(?P<words>\S.*)$"),  # Alice: [00:05] words
+    re.compile(rf"^\[{_NAME}\]\s*{_STAMP}\s+(?P<words>\S.*)$"),  # [Speaker 1] [00:17] words
 )
 # A name with its time and nothing else: taken for a speaker only where the file heads its
 # paragraphs so (`_heading_names`), so a short line that ends in a time ("Final score 3:15") is not.

@@ -304,6 +304,27 @@ def test_a_folded_front_matter_title_and_the_same_speakers_next_stamp() -> None:
         ("Ana Diaz", 125.0, "Four berths, paid by the port.")]
 
 
+def test_front_matter_is_read_as_yaml_quoting_escapes_and_folding_included() -> None:
+    text = ("---\ndescription: For most people, productivity starts with their system. Jay and Kathy\n"
+            "  talk about their own systems.\npub_date: '\n\n\n  July 15th, 2021'\n"
+            "title: \"87: \\U0001F525 Burned All The Way Out\"\nurl: https://www.relay.fm/conduit/87\n---\n\n"
+            "From Relay, you're listening to Conduit. Welcome, I'm Jay.\n")
+    transcript = parse_document("conduit.md", text)
+    assert (transcript.title, transcript.date) == ("87: \U0001F525 Burned All The Way Out", "2021-07-15")
+    # A block that is not YAML is still no part of the transcript.
+    broken = parse_document("b.md", "---\ntitle: [unclosed\nkey: value\n---\nAna: Hello there.\n\nBen: Hi.\n")
+    assert broken.title is None and "unclosed" not in broken.text[broken.turns[0].start :]
+
+
+def test_bracketed_speaker_then_bracketed_time_on_each_line() -> None:
+    text = ("[Speaker 1] [00:00] Alright. Let's go ahead and get going here.\n"
+            "[Speaker 1] [00:17] I'll tell you that for me personally, my eyes were opened.\n"
+            "[Speaker 2] [02:21] Oh, man.\n[Speaker 1] [02:22] So, anyway.\n")
+    transcript = parse_document("oxide.txt", text)
+    assert [(t.speaker, t.start_time, t.end_time) for t in transcript.turns] == [
+        ("Speaker 1", 0.0, 141.0), ("Speaker 2", 141.0, 142.0), ("Speaker 1", 142.0, 142.0)]
+
+
 def test_hansard_labels_give_constituency_and_party_as_the_role() -> None:
     text = ("House of Commons, Wednesday 14 June 2023\n\nMr Speaker: Order. Questions to the Prime Minister.\n\n"
             "Jane Smith (Dover) (Con): If he will list his official engagements.\n\n"
