@@ -85,7 +85,8 @@ def read_corpus(docs_dir: Path) -> list[SourceDocument]:
 
 
 def read_document(path: Path, doc_id: str) -> SourceDocument:
-    """Read one file: strictly as UTF-8, or a Word file as its paragraphs and a PDF as its pages (`source_document`)."""
+    """Read one file: strictly as UTF-8, or a Word file as its paragraphs and a PDF as its pages
+    (`source_document`)."""
     size = path.stat().st_size
     if size > MAX_DOCUMENT_BYTES:
         raise CorpusError(f"{doc_id}: {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit per document")
