@@ -50,7 +50,7 @@ def _pieces(doc_id: str, text: str, info: dict[str, str]) -> Iterator[Piece]:
     """Each Dialogue line's pieces; `info` collects the [Script Info] fields (lower-case keys)."""
     section = ""
     fields = _DEFAULT_FIELDS
-    track = SpeakerTrack()
+    track = SpeakerTrack.of(text.splitlines())
     for line in lines_of(text):
         heading = _SECTION.match(line.text)
         if heading:

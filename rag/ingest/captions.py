@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from rag.errors import CorpusError
-from rag.ingest.labels import is_name_like
+from rag.ingest.labels import is_name_like, split_name_role
 from rag.ingest.timed import Piece
 
 # Lenient on purpose: Teams writes `0:0:0.210`, SRT uses a comma, some tools drop the hours.
@@ -24,11 +25,28 @@ _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 _BREAK = re.compile(r"<br\s*/?>|\\[Nnh]", re.IGNORECASE)
 _VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+(?P<name>[^>]+)>")
 # `[Name]`, `[Name]:`, `(Name):` at the start of a cue: diarized SRT, some caption services.
-_BRACKETED = re.compile(r"^\s*[\[(](?P<name>[^\])\n]{1,60})[\])]\s*:?\s*")
+_BRACKETED = re.compile(r"^\s*(?P<open>[\[(])(?P<name>[^\])\n]{1,60})[\])]\s*(?P<colon>:?)\s*")
+_DIARIZATION_LABEL = re.compile(r"^(?:speaker|spk|spkr)[ _-]?\d+$", re.IGNORECASE)
+# What captions for the deaf put in brackets: sounds, not speakers (`[Music]`, `(Rires)`).
+_SOUNDS = frozenset(
+    "music applause laughter laughs laughing laugh chuckles chuckling cheering cheers cheer crosstalk inaudible "
+    "unintelligible indistinct silence noise sighs sigh coughs cough gasps groans intro outro foreign overlapping "
+    "background static beep beeping ringing whistling singing screaming crying sniffles clears throat "
+    "musique rires rire applaudissements risas música aplausos lachen musik applaus gelächter risate musica applausi "
+    "risos".split()
+)
+# A dash right before a word opens each speaker's line in some subtitles (`-Ever-living God!`).
+_TIGHT_DASH = re.compile(r"^\s*-(?=[^\W\d_]|[\"“‘(\[])")
+# A line that ends a sentence: a label may follow it within a cue.
+_SENTENCE_END = re.compile(r"[.?!…:;\"”’»)\]]\s*$")
 # `Name: words` as Zoom writes it, or `NAME:` after a `>>`.
 _LABELLED = re.compile(r"^\s*(?P<name>[^:\n]{1,60}?)\s*:\s+(?=\S)")
 # `>>` (or `>>>`) marks a new speaker in broadcast captions; `- ` does in subtitles.
 _CHANGE = re.compile(r"^\s*(?:>{2,}|-\s)\s*")
+# Word-highlight captions (stable-ts) repeat a cue's words once per word; "No." twice is speech.
+_MIN_REPEATED_WORDS = 3
+_DENSE_LABELS = 0.25
+_WORDS = re.compile(r"[^\W\d_]")
 
 
 class Line(NamedTuple):
@@ -83,14 +101,23 @@ def timing(line: Line, doc_id: str, pattern: re.Pattern[str] = TIMING) -> tuple[
 
 def plain(text: str) -> str:
     """Cue text without markup: line breaks made spaces, tags (voice, class, timestamps) removed,
-    entities decoded."""
-    return html.unescape(_TAG.sub("", _BREAK.sub(" ", text))).replace("\u200e", "").replace("\u200f", "")
+    entities decoded, direction marks and stray byte-order marks gone."""
+    return _invisible(html.unescape(_TAG.sub("", _BREAK.sub(" ", text))))
+
+
+def _invisible(text: str) -> str:
+    return text.replace("\u200e", "").replace("\u200f", "").replace("\ufeff", "")
 
 
 def voice(text: str) -> str | None:
-    """The speaker of a `<v Name>` voice tag in the cue text, if it has one."""
+    """The speaker of a `<v Name>` voice tag in the cue text, if it has one (entities decoded)."""
     match = _VOICE.search(text)
-    return " ".join(match["name"].split()) if match else None
+    return " ".join(html.unescape(match["name"]).split()) if match else None
+
+
+def cue_lines(text: str) -> list[str]:
+    """A cue line's text as the lines it shows: split at its line breaks (`<br/>`, `\\N`), markup gone."""
+    return [" ".join(plain(part).split()) for part in _BREAK.split(text)]
 
 
 @dataclass(frozen=True)
@@ -100,18 +127,24 @@ class Marked:
     text: str
     speaker: str | None
     new_turn: bool
+    labelled: bool = False
+    """The speaker is a `Name:` label in the text (not a bracketed name, a `>>` or a dash)."""
 
 
 def speaker_mark(line: str) -> Marked:
-    """Split a speaker mark off the start of a cue line: `[Name]:`, `Name: `, `>> NAME:`, `- `."""
+    """Split a speaker mark off the start of a cue line: `[Name]:`, `[SPEAKER_01]`, `[Ana Diaz] words`,
+    `Name: `, `>> NAME:`, `- `. A bracket that holds a sound (`[Music]`, `(GAGGING)`) is no speaker:
+    a parenthesis names one only before a colon, and a bracket only with a diarization label, a
+    colon, or a person's name followed by words."""
     change = _CHANGE.match(line)
     rest = line[change.end() :] if change else line
     bracketed = _BRACKETED.match(rest)
-    if bracketed and _is_bracketed_name(bracketed["name"]):
+    if bracketed and _is_bracketed_speaker(bracketed["name"].strip(), bracketed["open"], bool(bracketed["colon"]),
+                                           words_follow=bracketed.end() < len(rest)):
         return Marked(rest[bracketed.end() :], bracketed["name"].strip(), True)
     labelled = _LABELLED.match(rest)
     if labelled and _is_label(labelled["name"]):
-        return Marked(rest[labelled.end() :], labelled["name"].strip(), True)
+        return Marked(rest[labelled.end() :], split_name_role(labelled["name"].strip())[0], True, labelled=True)
     return Marked(rest, None, bool(change))
 
 
@@ -119,21 +152,51 @@ def speaker_mark(line: str) -> Marked:
 @functools.lru_cache(maxsize=4096)
 def _is_label(name: str) -> bool:
     # "Note: ..." or "Example: ..." would be name-like too; a label has at most four words.
-    return is_name_like(name) and len(name.split()) <= 4
+    # Zoom writes a role after the name: `Ashlee Kupor (SL):`.
+    person, _ = split_name_role(name)
+    return is_name_like(person) and len(person.split()) <= 4 and person.lower() not in _SOUNDS
 
 
 @functools.lru_cache(maxsize=4096)
-def _is_bracketed_name(name: str) -> bool:
-    # Diarization labels (`SPEAKER_01`) count as names.
-    return is_name_like(name.replace("_", " ").strip())
+def _is_bracketed_speaker(name: str, opening: str, colon: bool, *, words_follow: bool) -> bool:
+    if _DIARIZATION_LABEL.match(name):
+        return True
+    if name.lower() in _SOUNDS or not is_name_like(name.replace("_", " ").strip()):
+        return False
+    return colon or (opening == "[" and words_follow)
 
 
 @dataclass
 class SpeakerTrack:
-    """Carried from cue to cue: who is speaking, and the last caption line (rolling captions repeat it)."""
+    """Carried from cue to cue: who is speaking, the last caption line (rolling captions repeat it)
+    and the last cue's text (word-highlight captions repeat the cue once a word)."""
 
     speaker: str | None = None
     last_line: str = field(default="", repr=False)
+    last_cue: str = field(default="", repr=False)
+    sparse: frozenset[str] = frozenset()
+    """Labels that name their own cue's speaker only: those of a file whose lines seldom carry one
+    (under a quarter of them). In subtitles a label marks what a voice off screen says, not a turn,
+    so it does not carry over to the cues after it; in a transcript's captions every change of
+    speaker is labelled, and the cues after a label are that speaker's. Labels after `>>`
+    (broadcast captions mark every change so) and diarization labels always carry over."""
+
+    @classmethod
+    def of(cls, lines: Iterable[str]) -> SpeakerTrack:
+        """A track for a file whose cue text lines (markup and all) are `lines`."""
+        counts: Counter[str] = Counter()
+        shown = 0
+        for raw in lines:
+            for line in cue_lines(raw):
+                if not _WORDS.search(line) or TIMING.match(line):
+                    continue
+                shown += 1
+                mark = speaker_mark(line)
+                carries = line.startswith(">>") or _DIARIZATION_LABEL.match(mark.speaker or "")
+                if mark.speaker is not None and not carries:
+                    counts[mark.speaker] += 1
+        dense = sum(counts.values()) >= _DENSE_LABELS * shown
+        return cls(sparse=frozenset() if dense else frozenset(counts))
 
 
 def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTrack, *, rolling: bool,
@@ -144,11 +207,25 @@ def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTr
     repeats the previous caption line is dropped."""
     source = f"char={payload[0].start},{payload[-1].end}"
     tagged = speaker or voice(" ".join(line.text for line in payload))
-    for content in (" ".join(plain(line.text).split()) for line in payload):
-        if not content or (rolling and content == track.last_line):
+    shown = [content for line in payload for content in cue_lines(line.text) if content]
+    whole = " ".join(shown)
+    if not rolling and len(whole.split()) >= _MIN_REPEATED_WORDS and whole == track.last_cue:
+        return  # the same words again, another of them highlighted
+    track.last_cue = whole
+    dashed = sum(bool(_TIGHT_DASH.match(content)) for content in shown) >= 2
+    if track.speaker in track.sparse:
+        track.speaker = None  # that label spoke for its own cue only
+    previous = ""
+    for content in shown:
+        if rolling and content == track.last_line:
             continue
         track.last_line = content
         mark = speaker_mark(content)
+        if mark.labelled and previous and not _SENTENCE_END.search(previous):
+            mark = Marked(content, None, False)  # "... it is about the / Atma: the Spirit" runs on
+        elif mark.speaker is None and dashed and _TIGHT_DASH.match(content):
+            mark = Marked(content.lstrip()[1:], None, True)
+        previous = content
         if tagged is not None:
             track.speaker = tagged
         elif mark.speaker is not None or mark.new_turn:

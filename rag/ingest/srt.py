@@ -31,7 +31,7 @@ class SrtReader:
         return build_transcript(doc_id, self.name, self._pieces(doc_id, text), metadata)
 
     def _pieces(self, doc_id: str, text: str) -> Iterator[Piece]:
-        track = SpeakerTrack()
+        track = SpeakerTrack.of(text.splitlines())
         for times, payload in _cues(doc_id, lines_of(text), self.timing_line, self.example):
             if payload:
                 yield from cue_pieces(payload, times, track, rolling=False)

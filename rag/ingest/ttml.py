@@ -45,11 +45,13 @@ class TtmlReader:
         document.close()
         if not document.saw_root:
             raise CorpusError(f"{doc_id}: not TTML: no <tt> element")
-        track = SpeakerTrack()
+        track = SpeakerTrack.of(paragraph.text for paragraph in document.paragraphs)
         pieces = []
         for paragraph in document.paragraphs:
             speaker = document.agents.get(paragraph.agent or "", paragraph.agent) if paragraph.agent else None
             words = " ".join(paragraph.text.split())
+            if track.speaker in track.sparse:
+                track.speaker = None  # that label spoke for its own paragraph only
             mark = speaker_mark(words)
             if speaker is None and (mark.speaker is not None or mark.new_turn):
                 track.speaker, words = mark.speaker, mark.text

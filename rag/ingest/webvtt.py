@@ -40,7 +40,7 @@ class WebVttReader:
 
     def _pieces(self, doc_id: str, text: str, lines: list[Line], notes: dict[str, str]) -> Iterator[Piece]:
         rolling = bool(_INLINE_TIME.search(text))
-        track = SpeakerTrack()
+        track = SpeakerTrack.of(line.text for line in lines)
         previous: tuple[float, float] | None = None
         i = _block_end(lines, 1)  # the header: the WEBVTT line and what follows it up to a blank
         while i < len(lines):

@@ -1,0 +1,72 @@
+"""Who speaks in captions: marks found in real subtitle files (sound cues, Zoom roles, labels that
+run on from a sentence, off-screen voices in subtitles) name the right speaker or none."""
+
+from __future__ import annotations
+
+from rag.ingest.readers import parse_document
+from rag.types import Transcript
+from tests.ingest.test_formats import assert_segments_check_out
+
+
+def speakers(doc_id: str, text: str) -> list[tuple[str | None, str]]:
+    transcript: Transcript = parse_document(doc_id, text)
+    assert_segments_check_out(transcript, text)
+    return [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns]
+
+
+def cues(*texts: str) -> str:
+    """A SubRip file of one cue per text, two seconds each."""
+    return "".join(f"{i + 1}\n00:00:{2 * i:02d},000 --> 00:00:{2 * i + 1:02d},500\n{text}\n\n"
+                   for i, text in enumerate(texts))
+
+
+def test_sound_cues_are_no_speakers() -> None:
+    # As YouTube, Netflix and French broadcast captions write them.
+    turns = speakers("talk.srt", cues("[Music]", "Welcome back to the show.", "[Laughter]", "So where were we?",
+                                      "(GAGGING) Call me.", "(Rires)", "Et voilà."))
+    assert {speaker for speaker, _ in turns} == {None}
+    assert "Welcome back to the show." in turns[0][1] and "So where were we?" in turns[0][1]
+
+
+def test_a_bracketed_name_or_diarization_label_before_words_is_a_speaker() -> None:
+    turns = speakers("diarized.srt", cues("[SPEAKER_01] Hello there.", "[Ana Diaz] The ferry reopens.",
+                                          "(Ben Ode): In June?"))
+    assert turns == [("SPEAKER_01", "Hello there."), ("Ana Diaz", "The ferry reopens."), ("Ben Ode", "In June?")]
+
+
+def test_zoom_labels_with_a_role_in_parentheses_and_teams_names_with_entities() -> None:
+    zoom = ("WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nDora Demszky: Shall we start?\n\n"
+            "2\n00:00:03.500 --> 00:00:05.000\nAshlee Kupor (SL): Let's do that.\n")
+    assert speakers("zoom.vtt", zoom) == [("Dora Demszky", "Shall we start?"), ("Ashlee Kupor", "Let's do that.")]
+    teams = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Carlos Far&#237;as>No.</v>\n"
+    assert speakers("teams.vtt", teams) == [("Carlos Farías", "No.")]
+
+
+def test_a_label_on_a_line_that_runs_on_from_a_sentence_is_text() -> None:
+    turns = speakers("talk.srt", cues("But where I am talking now it is about the\n"
+                                      "Atma: the Spirit, which is the reflection"))
+    assert turns == [(None, "But where I am talking now it is about the Atma: the Spirit, which is the reflection")]
+
+
+def test_in_subtitles_a_label_names_its_own_cue_only() -> None:
+    # An off-screen voice in a film: under a quarter of the lines carry a label, so NADAL's
+    # line does not make him the speaker of everything after it.
+    film = cues("Where were you?", "At the harbour.", "NADAL: Found a way.", "What way?", "A boat.", "Whose boat?",
+                "Mine.", "Since when?", "Since May.", "Good.")
+    turns = speakers("film.srt", film)
+    assert ("NADAL", "Found a way.") in turns
+    assert all(speaker is None for speaker, words in turns if words != "Found a way.")
+
+
+def test_word_highlight_repeats_are_said_once_and_tight_dashes_change_speaker() -> None:
+    highlighted = cues('<font color="#00ff00">It</font> is with the greatest of risks.',
+                       'It <font color="#00ff00">is</font> with the greatest of risks.',
+                       'It is <font color="#00ff00">with</font> the greatest of risks.', "No.", "No.")
+    assert [words for _, words in speakers("demo.srt", highlighted)] == ["It is with the greatest of risks. No. No."]
+    dashed = cues("-Ever-living God!\n-Righteous God!")
+    assert [words for _, words in speakers("chant.srt", dashed)] == ["Ever-living God!", "Righteous God!"]
+
+
+def test_a_label_after_a_line_break_in_a_cue_opens_a_turn() -> None:
+    turns = speakers("talk.sbv", "0:00:01.000,0:00:04.000\nWe are at the start.<br/>Herald: Also a new project.\n")
+    assert turns == [(None, "We are at the start."), ("Herald", "Also a new project.")]
