@@ -119,9 +119,18 @@ REPORTED = re.compile(
 ROSTER_ENTRY = re.compile(r"^(?P<name>[^,:：]{2,60}?),\s+(?P<role>[^:：]{3,300})$")
 ROSTER_LABELS = frozenset(
     "speakers speaker panelists panellists participants attendees guests present chairperson chairman chairwoman "
-    "chair moderator moderators host hosts presenter presenters interviewer interviewees interviewee".split()
-    + ["in attendance"]
+    "chair moderator moderators host hosts presenter presenters interviewer interviewees interviewee presiding "
+    "witnesses".split()
+    + ["in attendance", "members present", "also present", "senate members present", "assembly members present",
+       "roundtable participants", "public hearing"]
 )
+LIST_HEADINGS = frozenset(
+    ["speakers", "participants", "attendees", "panelists", "panellists", "in attendance", "presiding", "present",
+     "members present", "also present", "senate members present", "assembly members present", "roundtable participants",
+     "public hearing", "witnesses"]
+)
+"""Roster words that head a list (a page header of a hearing), never a speaker's turn; "Chair:" or
+"Moderator:" alone on a line may be either."""
 METADATA_LABELS = frozenset(
     "date time location venue place tags keywords category published updated posted subject topic duration "
     "language contact attachments".split()
@@ -135,9 +144,11 @@ QUESTION_PARAGRAPH = re.compile(r"^Q(?:\.|\s+[-–—])?\s+(?=[\w\"“‘(])")
 ANSWER_PARAGRAPH = re.compile(r"^A(?:\.|\s+[-–—])\s+(?=[\w\"“‘(])")
 # Hearings and floor debates: `Senator Smith. Thank you.`, `Chairman SMITH.`, `Mr. BROWNBACK.`,
 # `The PRESIDING OFFICER.` A period ends the label, then the words begin.
+# A name's word; "Mrs. St. John" is a name with an abbreviation in it, not the label "Mrs. St".
+_LABEL_WORD = r"(?!(?:St|Ste|Mt|Ft)\.)[A-Z][A-Za-z'’\-]+"
 HEARING_LABEL = re.compile(
     r"^(?P<label>(?:(?:The\s+)?(?:Mr\.|Mrs\.|Ms\.|Dr\.|Senator|Chairman|Chairwoman|Chair|Representative|"
-    r"Secretary|Ambassador|Madam\s+Chair(?:man|woman)?)\s+[A-Z][A-Za-z'’\-]+(?:\s+(?:of\s+)?[A-Z][A-Za-z'’\-]+){0,2})"
+    rf"Secretary|Ambassador|Madam\s+Chair(?:man|woman)?)\s+{_LABEL_WORD}(?:\s+(?:of\s+)?{_LABEL_WORD}){{0,2}})"
     r"|The\s+[A-Z]{2,}(?:\s+[A-Z]{2,}){0,2})"
     # Who holds the chair just now: `The PRESIDING OFFICER (Mr. Kyl).`
     r"(?:\s+\([^()\n]{1,40}\))?\.\s+(?=[\w\"“‘(])"

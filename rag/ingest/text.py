@@ -36,6 +36,11 @@ _QUESTION = "Q"
 # A file whose paragraphs mostly open with `Name:` labels: three or more, 60% of the paragraphs.
 _MIN_LABELLED_PARAGRAPHS = 3
 _LABELLED_SHARE = 0.6
+# A role after a comma names an office ("Jane Doe, Director of Public Health"), it says nothing:
+# "Brazil, I will say the following here:" is a clause.
+_CLAUSE = re.compile(r"\b(?:I|we|you|he|she|they|it|will|would|shall|is|are|was|were|have|has|had)\b")
+_SENTENCE_INSIDE = re.compile(r"\b[a-z]{2,}[.?!]\s")
+_SENTENCE_CLOSE = re.compile(r"[.?!:;…\"”’)\]]\s*$")
 
 
 @dataclass
@@ -171,7 +176,7 @@ class _Parser:
         if index in self.heading_lines:
             self._open(labels.turn_kind(line.text), line.text, None)
             return index + 1
-        if self._reported_turn(line):
+        if not self._runs_on(index) and self._reported_turn(line):
             return index + 1
         alone = labels.ALONE_LABEL.match(line.text)
         if alone:
@@ -179,7 +184,12 @@ class _Parser:
             if consumed:
                 return index + consumed
             name, role = labels.split_name_role(alone.group("label"))
-            if labels.is_name_like(name) or self._recurring_role(name):
+            # "... elections in / Brazil, I will say the following here:" is a sentence, not a label.
+            label = alone.group("label")
+            comma_role = "," in label.split("(", 1)[0]
+            clause = comma_role and role is not None and bool(_CLAUSE.search(role) or _SENTENCE_INSIDE.search(role))
+            if (labels.is_name_like(name) or self._recurring_role(name)) and not clause and not (
+                    self._runs_on(index) and not labels.is_caps_name(name)):
                 self._open(labels.turn_kind(name), name, role)
                 return index + 1
         if self._inline_turn(line) or self._asked_turn(line) or self._convention_turn(line):
@@ -225,7 +235,7 @@ class _Parser:
                 break
             entries.append(entry)
         if not entries:
-            return 1 if key in {"speakers", "participants", "attendees", "panelists", "panellists", "in attendance"} else 0
+            return 1 if key in labels.LIST_HEADINGS else 0
         for entry in entries:
             self._register(entry.group("name").strip(), entry.group("role").strip())
         self._add_header(self.lines[index].start, following[len(entries) - 1].end)
@@ -239,6 +249,9 @@ class _Parser:
         name, role = labels.split_name_role(match.group("label"))
         rest = line.text[match.end() :]
         quoted = rest[0] in _OPEN_QUOTES
+        if " ".join(name.lower().split()) in labels.LIST_HEADINGS:
+            self._add_header(line.start, line.end)  # "PRESIDING: Senator Malcolm A. Smith"
+            return True
         if not (labels.is_name_like(name) or self._recurring_role(name)):
             return False
         # Unquoted, "Mr. Chair, I want to be clear: ..." is a sentence, not a label with a role.
@@ -267,7 +280,8 @@ class _Parser:
         elif self.marked_answers and (mark := labels.ANSWER_PARAGRAPH.match(line.text)) is not None:
             self._open(TurnKind.SPEECH, _ANSWER, None)
         elif (mark := labels.HEARING_LABEL.match(line.text)) is not None and (
-            labels.is_shouted(label := " ".join(mark["label"].split())) or speaker_key(label) in self.hearing_labels
+            labels.is_shouted(label := " ".join(mark["label"].split()))
+            or (speaker_key(label) in self.hearing_labels and not self._runs_on(self.lines.index(line)))
         ):
             self._open(labels.turn_kind(label), label, None)
         else:
@@ -275,6 +289,14 @@ class _Parser:
         assert mark is not None
         self._add_text(line.start + mark.end(), line.end)
         return True
+
+    def _runs_on(self, index: int) -> bool:
+        """Whether line `index` goes on from the line above it: no blank line between them, and
+        that line ends no sentence. A hard-wrapped line that happens to open with "Mrs. St. John,"
+        or "Brazil," is the middle of a sentence, not a speaker's label."""
+        if index == 0 or self._opens_paragraph(index):
+            return False
+        return not _SENTENCE_CLOSE.search(self.lines[index - 1].text)
 
     def _reported_turn(self, line: _Line) -> bool:
         match = labels.REPORTED.match(line.text)

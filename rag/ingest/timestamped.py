@@ -39,6 +39,7 @@ _WITH_WORDS = (
     re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*:\s+(?P<words>\S.*)$"),  # Alice [00:05]: words
     re.compile(rf"^{_NAME}\s*:\s*{_STAMP}\s+(?P<words>\S.*)$"),  # Alice: [00:05] words
     re.compile(rf"^\[{_NAME}\]\s*{_STAMP}\s+(?P<words>\S.*)$"),  # [Speaker 1] [00:17] words
+    re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s+(?P<words>\S.*)$"),  # **Ali** [00:00:00] words
 )
 # A name with its time and nothing else: taken for a speaker only where the file heads its
 # paragraphs so (`_heading_names`), so a short line that ends in a time ("Final score 3:15") is not.
@@ -54,6 +55,8 @@ _ANY_TIME = re.compile(r"\d:\d")
 _TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s*:)?(?:\s+(?P<words>\S.*))?$")
 # A label has at most a few words; "Speaker 1" and diarization labels (`SPEAKER_00`) count.
 _MAX_NAME_WORDS = 5
+_STAMP_WITHIN = 100
+_SENTENCE = re.compile(r"[?!]$|[^\W\d_]{3,}\.$")
 # How much of a file must be stamps, in order, before it is read this way: an agenda
 # ("10:30 Opening remarks") inside a labelled transcript is not.
 _MIN_STAMPS = 2
@@ -108,6 +111,8 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
     for stamp, stop, following in zip(stamps, bounds, [*stamps[1:], None]):
         # The last stamp's words have no end in the file: they are placed at their start.
         end_time = stamp.end_time if stamp.end_time is not None else (following or stamp).start_time
+        # A stamp out of order (a transcript pasted twice) must not end its words before they start.
+        end_time = max(end_time, stamp.start_time)
         body = _body_lines(lines, stamp, stop)
         body_speaker, body = _speaker_of(text, body, names)
         speaker = stamp.speaker or body_speaker or speaker
@@ -139,8 +144,9 @@ class _Shape:
 
 def _shape(content: str) -> _Shape | None:
     """The stamp shape of a (stripped) line, if it has one."""
-    # Most lines are words: one cheap search spares them every pattern below.
-    if not content or len(content) > 400 or _ANY_TIME.search(content) is None:
+    # Most lines are words: one cheap search spares them every pattern below. A stamp opens its
+    # line (after a name at most), though the words after it may run long.
+    if not content or _ANY_TIME.search(content, 0, _STAMP_WITHIN) is None:
         return None
     timing = TIMING.match(content)
     if timing and not timing["settings"].strip():
@@ -291,6 +297,9 @@ def _source(line: Line) -> str:
 @functools.lru_cache(maxsize=4096)
 def _is_speaker(name: str) -> bool:
     name = _clean(name)
+    # "00:01:35 Covered." or "Yeah." is a short line of speech, not a name ("Smith Jr." is).
+    if _SENTENCE.search(name):
+        return False
     return is_name_like(name.replace("_", " ")) and len(name.split()) <= _MAX_NAME_WORDS
 
 

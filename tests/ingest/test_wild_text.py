@@ -1,0 +1,61 @@
+"""Shapes met in real transcript archives (White House briefings, the Congressional Record, New York
+Senate hearings, podcast sites), each cut down to the lines that showed a wrong speaker or time."""
+
+from __future__ import annotations
+
+from rag.ingest.readers import parse_document
+from rag.ingest.text import parse_transcript
+from tests.ingest.test_formats import assert_segments_check_out
+
+
+def test_a_clause_ending_in_a_colon_is_no_label() -> None:
+    text = ("MS. JEAN-PIERRE: So, on the elections from yesterday in\nBrazil, I will say the following here:\n\n"
+            "We congratulate the people of Brazil.\n\nQ Thank you.\n\nMS. JEAN-PIERRE: Look, we have been very clear. "
+            "And to be clear:\n\nWe will keep at it.\n")
+    transcript = parse_transcript("gaggle.txt", text)
+    assert {s.name for s in transcript.speakers} == {"MS. JEAN-PIERRE"}
+    said = [(t.speaker, text[t.start : t.end]) for t in transcript.turns]
+    assert said[0] == ("MS. JEAN-PIERRE", "So, on the elections from yesterday in\nBrazil, I will say the following here:\n\n"
+                                          "We congratulate the people of Brazil.")
+
+
+def test_a_name_with_an_abbreviation_at_a_paragraphs_start_is_no_hearing_label() -> None:
+    text = ("  Mr. HELMS. Mr. President, I attended the memorial service of Jeffrey St. John.\n"
+            "  Mrs. St. John, Kathryn is her name, was there, of course.\n"
+            "  Mr. St. John would have enormously enjoyed it.\n  The PRESIDING OFFICER. The Senator's time has expired.\n")
+    transcript = parse_transcript("record.txt", text)
+    assert [t.speaker for t in transcript.turns] == ["Mr. HELMS", "The PRESIDING OFFICER"]
+
+
+def test_the_headings_of_a_hearings_list_of_those_present_are_no_speakers() -> None:
+    text = ("PUBLIC HEARING:\nHurricane Sandy\n\nPRESIDING: Senator Malcolm A. Smith\n\nSENATE MEMBERS PRESENT:\n"
+            "Senator Charles J. Fuschillo\n\nSENATOR SMITH: Good morning, everyone.\n\n"
+            "SENATOR FUSCHILLO: Thank you, Senator.\n\nSENATOR SMITH: Let us begin.\n")
+    transcript = parse_transcript("hearing.txt", text)
+    assert {t.speaker for t in transcript.turns if t.speaker} == {"SENATOR SMITH", "SENATOR FUSCHILLO"}
+
+
+def test_a_short_line_of_speech_after_a_time_is_no_speaker() -> None:
+    # Talk Python's transcripts: a time, then what was said; "Covered." and "Yeah." recur.
+    lines = ["00:00:00 Want to write some async web apps?", "00:01:35 Covered.", "00:01:37 Yeah.",
+             "00:01:40 Python 3.8 is out.", "00:01:45 Yeah.", "00:01:50 Covered."]
+    text = "\n".join(lines) + "\n"
+    transcript = parse_document("episode.txt", text)
+    assert_segments_check_out(transcript, text)
+    assert {t.speaker for t in transcript.turns} == {None}
+    assert "Covered." in transcript.text and transcript.turns[0].start_time == 0.0
+
+
+def test_a_bold_name_then_a_bracketed_time_on_each_paragraph_and_times_out_of_order() -> None:
+    long_opening = "Today we are going to talk about new careers. " + "More words. " * 40
+    seconds = [0, 30, 33, 34, 40, 52, 61, 75, 90, 2002, 1945, 2020]  # one stamp out of order, as a pasted repeat
+    names = ["Ali", "Kelly", "Ali", "Emma", "Lindsey"]
+    paragraphs = [f"**{names[i % 5]}** [00:{s // 60:02d}:{s % 60:02d}] {long_opening if i == 0 else f'Words {i}.'}"
+                  for i, s in enumerate(seconds)]
+    text = "\n\n".join(paragraphs) + "\n"
+    transcript = parse_document("episode.md", text)
+    assert_segments_check_out(transcript, text)
+    assert [t.start_time for t in transcript.turns] == [float(s) for s in seconds]
+    assert [t.speaker for t in transcript.turns[:3]] == ["Ali", "Kelly", "Ali"]
+    # A stamp out of order does not end its words before they start.
+    assert all(s.end_time >= s.start_time for s in transcript.segments)
