@@ -29,6 +29,8 @@ _BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "bloc
                      "hr", "title", "body"})
 _CLUTTER = re.compile(r"share|social|comment|menu|sidebar|related|cookie|breadcrumb|banner|advert|promo|subscribe",
                       re.IGNORECASE)
+_INLINE = frozenset({"a", "span", "em", "strong", "b", "i", "u", "small", "abbr", "cite", "code", "mark", "q", "sub",
+                     "sup", "time", "label", "font"})
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed"})
 _DATE_META = frozenset({"date", "dc.date", "article:published_time", "dcterms.date", "citation_date"})
 
@@ -128,7 +130,10 @@ class _Page(PositionedParser):
                 self._skipping.append(tag)
             return
         marker = f"{values.get('class', '')} {values.get('id', '')} {values.get('role', '')}"
-        if tag != "title" and (tag in _SKIPPED or (tag not in ("body", "main", "article") and _CLUTTER.search(marker))):
+        # A box's class says it is clutter; an inline element's never does: `<a class="related_link">`
+        # inside a sentence is words of the sentence.
+        boxed = tag not in ("body", "main", "article") and tag not in _INLINE and _CLUTTER.search(marker)
+        if tag != "title" and (tag in _SKIPPED or boxed):
             if tag not in _VOID:
                 self._skipping.append(tag)
             return

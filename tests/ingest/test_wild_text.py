@@ -59,3 +59,14 @@ def test_a_bold_name_then_a_bracketed_time_on_each_paragraph_and_times_out_of_or
     assert [t.speaker for t in transcript.turns[:3]] == ["Ali", "Kelly", "Ali"]
     # A stamp out of order does not end its words before they start.
     assert all(s.end_time >= s.start_time for s in transcript.segments)
+
+
+def test_a_link_inside_a_sentence_keeps_its_words_whatever_its_class() -> None:
+    # openparliament.ca marks politicians' names with class="related_link politician".
+    page = ('<html><body><div class="content"><p>The Speaker: I am now ready to rule on the question raised by the '
+            '<a class="related_link politician" href="/p/1">Leader of the Opposition</a> concerning remarks made '
+            'in committee.</p></div><div class="related">Related: other debates</div></body></html>')
+    transcript = parse_document("debate.html", page)
+    assert_segments_check_out(transcript, page)
+    assert "raised by the Leader of the Opposition concerning remarks" in transcript.text
+    assert "other debates" not in transcript.text
