@@ -42,10 +42,20 @@ class SpeechJsonReader:
 
 def _pieces(doc_id: str, data: Any) -> list[Piece]:
     if isinstance(data, list):
+        first = data[0] if data and isinstance(data[0], dict) else {}
+        if "NBest" in first or "DisplayText" in first:
+            return list(_azure_sdk(data))
+        if "alternatives" in first:
+            return list(_google(data, ""))  # Google's results saved without their envelope
         return list(_generic(data, ""))
     if not isinstance(data, dict):
         raise _unknown_shape(doc_id)
     results = data.get("results")
+    transcription = (data.get("result") or {}).get("transcription") if isinstance(data.get("result"), dict) else None
+    if isinstance(transcription, dict) and isinstance(transcription.get("utterances"), list):
+        return list(_generic(transcription["utterances"], "/result/transcription/utterances"))  # Gladia
+    if isinstance(data.get("phrases"), list):
+        return list(_azure_fast(data["phrases"]))
     if isinstance(data.get("utterances"), list) and data["utterances"]:
         return list(_assemblyai(data["utterances"]))
     if isinstance(data.get("segments"), list):
@@ -55,9 +65,13 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
     if isinstance(results, dict) and any(isinstance(results.get(k), list) for k in _AWS_KEYS):
         return list(_aws_transcribe(results))
     if isinstance(results, list) and results and isinstance(results[0], dict):
-        # Speechmatics' items are typed words; Google's results are untyped phrases.
-        speechmatics = "type" in results[0] or "alternatives" not in results[0]
-        return list(_speechmatics(results) if speechmatics else _google(results))
+        # Speechmatics' items are typed words; Google's and IBM Watson's results are untyped phrases,
+        # Watson's with word `timestamps` and its speakers apart, in `speaker_labels`.
+        if "type" in results[0] or "alternatives" not in results[0]:
+            return list(_speechmatics(results))
+        if _has_word_timestamps(results[0]):
+            return list(_watson(results, data.get("speaker_labels")))
+        return list(_google(results, "/results"))
     if isinstance(data.get("monologues"), list):
         return list(_rev_ai(data["monologues"]))
     if isinstance(data.get("recognizedPhrases"), list):
@@ -155,7 +169,7 @@ def _aws_transcribe(results: dict[str, Any]) -> Iterator[Piece]:
         return
     items = results.get("items")
     if isinstance(items, list) and items:
-        speaker_at = _aws_speakers(results.get("speaker_labels"))
+        speaker_at = _aws_speakers(results.get("speaker_labels")) or _aws_channels(results.get("channel_labels"))
         for i, item in enumerate(items):
             content = _first_content(item)
             if content is None:
@@ -181,19 +195,36 @@ def _aws_speakers(speaker_labels: Any) -> dict[str, str]:
     return found
 
 
+def _aws_channels(channel_labels: Any) -> dict[str, str]:
+    """Channel identification: start time -> the channel (`ch_0`, `ch_1`) whose item starts then."""
+    found: dict[str, str] = {}
+    channels = channel_labels.get("channels") if isinstance(channel_labels, dict) else None
+    for channel in channels if isinstance(channels, list) else []:
+        label = channel.get("channel_label") if isinstance(channel, dict) else None
+        for item in channel.get("items") or [] if label else []:
+            if isinstance(item, dict) and item.get("start_time") is not None:
+                found[str(item["start_time"])] = str(label)
+    return found
+
+
 def _speechmatics(results: list[Any]) -> Iterator[Piece]:
-    """Speechmatics JSON: one item per word or punctuation mark, the speaker on its best alternative."""
+    """Speechmatics JSON: one item per word or punctuation mark, the speaker on its best alternative.
+    A mark attaches to the word before it (`previous`, the default), after it (`next`: "*great")
+    or both ("for-sure")."""
+    joins_next = False
     for i, item in enumerate(results):
         content = _first_content(item)
         if content is None:
             continue
         speaker = item["alternatives"][0].get("speaker")
+        attaches = item.get("attaches_to", "previous") if item.get("type") == "punctuation" else None
         yield Piece(content, f"/results/{i}/alternatives/0/content", _time(item.get("start_time")),
                     _time(item.get("end_time")), None if speaker == "UU" else _label(speaker),
-                    attached=item.get("type") == "punctuation" and item.get("attaches_to", "previous") == "previous")
+                    attached=joins_next or attaches in ("previous", "both"))
+        joins_next = attaches in ("next", "both")
 
 
-def _google(results: list[Any]) -> Iterator[Piece]:
+def _google(results: list[Any], pointer: str) -> Iterator[Piece]:
     """Google Cloud Speech-to-Text: each result's best transcript, timed by its words when it has them."""
     for i, result in enumerate(results):
         alternatives = result.get("alternatives") if isinstance(result, dict) else None
@@ -204,7 +235,62 @@ def _google(results: list[Any]) -> Iterator[Piece]:
         start = _time(words[0].get("startTime", words[0].get("startOffset"))) if words else None
         last = words[-1].get("endTime", words[-1].get("endOffset")) if words else result.get("resultEndTime")
         end = _time(last)
-        yield Piece(best["transcript"], f"/results/{i}/alternatives/0/transcript", start, end)
+        yield Piece(best["transcript"], f"{pointer}/{i}/alternatives/0/transcript", start, end)
+
+
+def _has_word_timestamps(result: dict[str, Any]) -> bool:
+    alternatives = result.get("alternatives")
+    return bool(alternatives) and isinstance(alternatives[0], dict) and isinstance(alternatives[0].get("timestamps"), list)
+
+
+def _watson(results: list[Any], speaker_labels: Any) -> Iterator[Piece]:
+    """IBM Watson Speech to Text: each word of the best alternative with its `[word, start, end]`
+    timestamp, its speaker from `speaker_labels` (matched by start time); `%HESITATION` (Watson's
+    mark for "uh") is no word."""
+    speakers = {round(float(label["from"]), 2): label.get("speaker") for label in speaker_labels or []
+                if isinstance(label, dict) and isinstance(label.get("from"), int | float)}
+    for i, result in enumerate(results):
+        if not isinstance(result, dict) or not _has_word_timestamps(result):
+            continue
+        for w, stamp in enumerate(result["alternatives"][0]["timestamps"]):
+            if not (isinstance(stamp, list) and len(stamp) == 3 and isinstance(stamp[0], str)):
+                continue
+            word, start, end = stamp
+            if word.startswith("%"):
+                continue
+            speaker = speakers.get(round(float(start), 2)) if isinstance(start, int | float) else None
+            yield Piece(word, f"/results/{i}/alternatives/0/timestamps/{w}/0", _time(start), _time(end),
+                        _label(speaker))
+
+
+def _azure_fast(phrases: list[Any]) -> Iterator[Piece]:
+    """Azure fast transcription: `phrases` with `offset`/`duration` (or `offsetMilliseconds`/
+    `durationMilliseconds`) in milliseconds, and a `speaker` when diarized."""
+    for i, phrase in enumerate(phrases):
+        if not isinstance(phrase, dict) or not isinstance(phrase.get("text"), str):
+            continue
+        offset = _time(_first(phrase, "offsetMilliseconds", "offset"), 1000.0)
+        duration = _time(_first(phrase, "durationMilliseconds", "duration"), 1000.0)
+        end = round(offset + duration, 3) if offset is not None and duration is not None else None
+        yield Piece(phrase["text"], f"/phrases/{i}/text", offset, end, _label(phrase.get("speaker")))
+
+
+def _azure_sdk(results: list[Any]) -> Iterator[Piece]:
+    """The Azure Speech SDK's detailed results saved as a list: `Offset`/`Duration` in 100 ns ticks,
+    `SpeakerId`, the best `NBest` entry's `Display` (else `DisplayText`)."""
+    for i, result in enumerate(results):
+        if not isinstance(result, dict):
+            continue
+        best = result.get("NBest")
+        if isinstance(best, list) and best and isinstance(best[0], dict) and isinstance(best[0].get("Display"), str):
+            text, pointer = best[0]["Display"], f"/{i}/NBest/0/Display"
+        elif isinstance(result.get("DisplayText"), str):
+            text, pointer = result["DisplayText"], f"/{i}/DisplayText"
+        else:
+            continue
+        offset, duration = _time(result.get("Offset"), 1e7), _time(result.get("Duration"), 1e7)
+        end = round(offset + duration, 3) if offset is not None and duration is not None else None
+        yield Piece(text, pointer, offset, end, _label(result.get("SpeakerId")))
 
 
 def _rev_ai(monologues: list[Any]) -> Iterator[Piece]:
@@ -298,8 +384,8 @@ def _label(value: Any) -> str | None:
     # Deepgram numbers its speakers from 0; a bare number reads better with a word in front.
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int):
-        return f"Speaker {value}"
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        return f"Speaker {str(value).strip()}"
     return str(value).strip() or None
 
 
