@@ -95,7 +95,8 @@ def _unknown_shape(doc_id: str) -> CorpusError:
     return CorpusError(
         f"{doc_id}: JSON of no known shape: expected Whisper, WhisperX or Podcasting 2.0 `segments`, AssemblyAI `utterances`, "
         "Deepgram `results.channels`, Amazon Transcribe `results.items`, Google `results[].alternatives`, "
-        "Speechmatics `results[]` words, Rev.ai `monologues`, Azure `recognizedPhrases`, whisper.cpp "
+        "Speechmatics `results[]` words, IBM Watson `results[].alternatives[].timestamps`, Rev.ai `monologues`, "
+        "Azure `recognizedPhrases` or `phrases`, Gladia `result.transcription.utterances`, whisper.cpp "
         "`transcription`, YouTube `events`, a `words` list, or a list of {speaker, start, end, text}"
     )
 

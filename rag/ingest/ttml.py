@@ -22,7 +22,10 @@ from rag.ingest.html import PositionedParser
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
-_CLOCK = re.compile(r"(\d+):(\d{2}):(\d{2}(?:\.\d+)?)(?::(\d+(?:\.\d+)?))?")
+# Strict TTML is `hh:mm:ss(.fff)` or `hh:mm:ss:ff`; real files also write `m:ss.fff` (Apple Music),
+# a comma before the milliseconds, and bare seconds (`19.764`).
+_CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2}(?:[.,]\d+)?)(?::(\d+(?:\.\d+)?))?")
+_BARE_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 _OFFSET = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|f|t)")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _TIMED = ("body", "div", "p", "span")
@@ -35,6 +38,8 @@ class TtmlReader:
     media_types = {
         ".ttml": ("application/ttml+xml", "application/xml", "text/xml"),
         ".dfxp": ("application/ttaf+xml", "application/ttml+xml", "application/xml", "text/xml"),
+        # Netflix, Amazon and YouTube deliver TTML as `.xml`; other XML is set aside as "not TTML".
+        ".xml": ("application/ttml+xml", "application/xml", "text/xml"),
     }
     suffixes = tuple(media_types)
 
@@ -105,7 +110,9 @@ class _Document(PositionedParser):
         local = tag.rsplit(":", 1)[-1]
         if local == "tt":
             self.saw_root = True
-            self.frame_rate = _positive(values.get("ttp:framerate"), 30.0)
+            # NTSC's 29.97 is written as 30 with the multiplier "1000 1001".
+            rate = _positive(values.get("ttp:framerate"), 30.0)
+            self.frame_rate = rate * _multiplier(values.get("ttp:frameratemultiplier"))
             # TTML's default tick rate is the frame rate where one is given, else one a second.
             self.tick_rate = _positive(values.get("ttp:tickrate"), self.frame_rate if values.get("ttp:framerate") else 1.0)
         elif tag == "ttm:agent":
@@ -165,14 +172,26 @@ class _Document(PositionedParser):
         value = value.strip()
         if clock := _CLOCK.fullmatch(value):
             hours, minutes, seconds, frames = clock.groups()
-            total = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+            total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds.replace(",", "."))
             return round(total + (float(frames) / self.frame_rate if frames else 0.0), 3)
         if offset := _OFFSET.fullmatch(value):
             amount, unit = float(offset[1]), offset[2]
             per = {"f": 1.0 / self.frame_rate, "t": 1.0 / self.tick_rate}.get(unit) or _UNIT_SECONDS[unit]
             return round(amount * per, 3)
+        if _BARE_SECONDS.fullmatch(value):
+            return round(float(value), 3)
         line, _ = self.getpos()
         raise CorpusError(f"{self._doc_id}: line {line}: {value!r} is not a TTML time (00:00:01.500, 1.5s, 1500ms)")
+
+
+def _multiplier(value: str | None) -> float:
+    """`ttp:frameRateMultiplier`, "numerator denominator"; 1 when absent or malformed."""
+    parts = (value or "").split()
+    try:
+        numerator, denominator = (float(part) for part in parts) if len(parts) == 2 else (1.0, 1.0)
+    except ValueError:
+        return 1.0
+    return numerator / denominator if numerator > 0 and denominator > 0 else 1.0
 
 
 def _positive(value: str | None, default: float) -> float:

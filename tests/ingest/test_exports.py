@@ -547,3 +547,20 @@ def test_subviewer_captions_from_youtube() -> None:
     assert_segments_check_out(transcript, content)
     with pytest.raises(CorpusError, match=r"x\.sbv: line 1: expected a cue timing like 0:00:01\.000,0:00:04\.000"):
         parse_document("x.sbv", "0:00:01.000 --> 0:00:04.000\nHello.\n")
+
+
+@pytest.mark.parametrize(
+    ("begin", "end", "extra", "times"),
+    [
+        ("19.764", "3:58.640", "", (19.764, 238.64)),  # Apple Music: bare seconds, m:ss.fff
+        ("00:00:01,500", "00:00:02,000", "", (1.5, 2.0)),  # a comma before the milliseconds
+        ("360f", "720f", ' ttp:frameRate="24" ttp:frameRateMultiplier="1000 1001"', (15.015, 30.03)),
+    ],
+)
+def test_ttml_times_as_real_files_write_them(begin: str, end: str, extra: str, times: tuple[float, float]) -> None:
+    content = (f'<?xml version="1.0"?><tt xmlns="http://www.w3.org/ns/ttml" '
+               f'xmlns:ttp="http://www.w3.org/ns/ttml#parameter"{extra}><body><div>'
+               f'<p begin="{begin}" end="{end}">A line of the song.</p></div></body></tt>')
+    transcript = parse_document("lyrics.xml", content)
+    assert transcript.format == "ttml"
+    assert (transcript.turns[0].start_time, transcript.turns[0].end_time) == times
