@@ -26,6 +26,7 @@ _BREAK = re.compile(r"<br\s*/?>|\\[Nnh]", re.IGNORECASE)
 _VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+(?P<name>[^>]+)>")
 # `[Name]`, `[Name]:`, `(Name):` at the start of a cue: diarized SRT, some caption services.
 _BRACKETED = re.compile(r"^\s*(?P<open>[\[(])(?P<name>[^\])\n]{1,60})[\])]\s*(?P<colon>:?)\s*")
+_LINK = re.compile(r"^\s*\[[^\]\n]*\]\(")
 _DIARIZATION_LABEL = re.compile(r"^(?:speaker|spk|spkr)[ _-]?\d+$", re.IGNORECASE)
 # What captions for the deaf put in brackets: sounds, not speakers (`[Music]`, `(Rires)`).
 _SOUNDS = frozenset(
@@ -138,7 +139,8 @@ def speaker_mark(line: str) -> Marked:
     colon, or a person's name followed by words."""
     change = _CHANGE.match(line)
     rest = line[change.end() :] if change else line
-    bracketed = _BRACKETED.match(rest)
+    # `[Gusto](https://gusto.com/)` in Markdown show notes is a link, not a speaker.
+    bracketed = None if _LINK.match(rest) else _BRACKETED.match(rest)
     if bracketed and _is_bracketed_speaker(bracketed["name"].strip(), bracketed["open"], bool(bracketed["colon"]),
                                            words_follow=bracketed.end() < len(rest)):
         return Marked(rest[bracketed.end() :], bracketed["name"].strip(), True)

@@ -70,3 +70,10 @@ def test_word_highlight_repeats_are_said_once_and_tight_dashes_change_speaker() 
 def test_a_label_after_a_line_break_in_a_cue_opens_a_turn() -> None:
     turns = speakers("talk.sbv", "0:00:01.000,0:00:04.000\nWe are at the start.<br/>Herald: Also a new project.\n")
     assert turns == [(None, "We are at the start."), ("Herald", "Also a new project.")]
+
+
+def test_a_markdown_link_is_no_bracketed_speaker() -> None:
+    from rag.ingest.captions import speaker_mark
+
+    assert speaker_mark("[Gusto](https://gusto.com/)").speaker is None
+    assert speaker_mark("[Ana Diaz] The ferry reopens.").speaker == "Ana Diaz"
