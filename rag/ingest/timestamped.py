@@ -64,6 +64,8 @@ _MIN_STAMP_SHARE = 0.1
 _MIN_IN_ORDER = 0.9
 # Exports open (nearly) every paragraph with a stamp.
 _MIN_STAMPED_PARAGRAPHS = 0.8
+_MIN_NAMED_STAMPS = 0.9
+_MIN_NAMED_PARAGRAPHS = 0.2
 _MAX_FRONT_SHARE = 0.5
 
 
@@ -223,10 +225,22 @@ def _is_stamped(lines: list[Line], stamps: list[_Stamp]) -> bool:
     bare = {stamp.line for stamp in stamps if stamp.words_from is None}
     openers = [number for number in _paragraph_openers(lines) if number >= stamps[0].line]
     headed = sum(number in stamped or _filled_line_before(lines, number) in bare for number in openers)
-    if headed < _MIN_STAMPED_PARAGRAPHS * len(openers):
+    if headed < _stamped_share(stamps) * len(openers):
         return False
     in_order = sum(b.start_time >= a.start_time for a, b in zip(stamps, stamps[1:]))
     return in_order >= _MIN_IN_ORDER * (len(stamps) - 1)
+
+
+def _stamped_share(stamps: list[_Stamp]) -> float:
+    """The share of paragraphs stamps must open. Where (nearly) every stamp names a speaker and
+    names recur, a stamp opens a turn of several paragraphs (`**Ali** [00:02:10] ...` heading a
+    long answer), and a fifth will do; bare times must open most paragraphs, or an agenda's
+    "10:30 Opening remarks" would make a briefing an export."""
+    named = [stamp.speaker for stamp in stamps if stamp.speaker is not None]
+    recurring = len(set(named)) < len(named)
+    if len(named) >= _MIN_NAMED_STAMPS * len(stamps) and recurring:
+        return _MIN_NAMED_PARAGRAPHS
+    return _MIN_STAMPED_PARAGRAPHS
 
 
 def _paragraph_openers(lines: list[Line]) -> list[int]:

@@ -70,3 +70,17 @@ def test_a_link_inside_a_sentence_keeps_its_words_whatever_its_class() -> None:
     assert_segments_check_out(transcript, page)
     assert "raised by the Leader of the Opposition concerning remarks" in transcript.text
     assert "other debates" not in transcript.text
+
+
+def test_named_stamps_open_turns_of_several_paragraphs() -> None:
+    # A podcast site's Markdown: `**Name** [time]` opens a turn, and a long answer runs on over
+    # paragraphs with no stamp of their own.
+    turns = [("Ali", "00:00:00"), ("Kelly", "00:01:05"), ("Ali", "00:02:30"), ("Emma", "00:04:10"), ("Kelly", "00:06:00")]
+    text = "\n\n".join(f"**{name}** [{time}] {name} opens a turn.\n\nIt goes on.\n\nAnd on, to its end."
+                       for name, time in turns) + "\n"
+    transcript = parse_document("episode.md", text)
+    assert_segments_check_out(transcript, text)
+    assert [(t.speaker, t.start_time) for t in transcript.turns] == [("Ali", 0.0), ("Kelly", 65.0), ("Ali", 150.0),
+                                                                      ("Emma", 250.0), ("Kelly", 360.0)]
+    assert transcript.text[transcript.turns[1].start : transcript.turns[1].end] == (
+        "Kelly opens a turn. It goes on. And on, to its end.")
