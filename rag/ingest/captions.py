@@ -203,10 +203,13 @@ class SpeakerTrack:
 
 def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTrack, *, rolling: bool,
                speaker: str | None = None) -> Iterator[Piece]:
-    """The pieces of one cue's text lines: `speaker` (a field of the cue's own, as SubStation Alpha's
-    Name) or a voice tag names the speaker of the whole cue, else a line's own mark (`Name:`,
-    `[Name]`, `>>`) does, else the speaker carries over from before. With `rolling`, a line that
-    repeats the previous caption line is dropped."""
+    """The pieces of one cue's text lines, each split at its line breaks: `speaker` (a field of the
+    cue's own, as SubStation Alpha's Name) or a voice tag names the speaker of the whole cue, else a
+    line's own mark (`Name:`, `[Name]`, `>>`, a tight `-` on two or more of its lines) does, else
+    the speaker carries over from before (not a sparse label's: `SpeakerTrack.sparse`). A `Name:`
+    on a line that runs on from an unfinished sentence is words. With `rolling`, a line that
+    repeats the previous caption line is dropped; without, a cue that repeats the last one
+    (word-highlight captions) is."""
     source = f"char={payload[0].start},{payload[-1].end}"
     tagged = speaker or voice(" ".join(line.text for line in payload))
     shown = [content for line in payload for content in cue_lines(line.text) if content]
