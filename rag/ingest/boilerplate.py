@@ -116,7 +116,10 @@ def is_end_marker(line: str) -> bool:
 def is_title_like(line: str) -> bool:
     """A short line without closing punctuation: a headline rather than a paragraph."""
     words = line.split()
-    return 2 <= len(words) <= 30 and not _SENTENCE_END.search(line) and not line.endswith((":", "："))
+    # "hello everyone and welcome to ..." is the first line of what was said, not a headline.
+    opens = line.lstrip()[:1]
+    return (2 <= len(words) <= 30 and not _SENTENCE_END.search(line) and not line.endswith((":", "："))
+            and not opens.islower())
 
 
 def clean_title(line: str) -> str:

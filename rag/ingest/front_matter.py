@@ -22,11 +22,14 @@ from rag.ingest import boilerplate
 _MAX_LINES = 200
 # A block holds `key: value` (or `key = value`) lines: two rules around prose are no front matter.
 _FIELD = re.compile(r"^[A-Za-z][\w-]*\s*[:=]", re.MULTILINE)
-_DATE_KEYS = ("date", "published", "pubdate", "pub_date", "publishdate", "published_at", "date_published", "recorded",
+_DATE_KEYS = ("date", "published", "pubdate", "pub_date", "publishdate", "publish_date", "published_at", "date_published",
+              "recorded",
               "recorded_at", "recording_date", "aired", "air_date", "airdate")
 _MEDIA_KEYS = ("media", "media_url", "video", "video_url", "audio", "audio_url", "youtube", "youtube_url", "recording",
                "recording_url", "enclosure")
 _SPEAKER_KEYS = ("speakers", "speaker")
+_MEDIA_PAGE = re.compile(r"^https?://(?:www\.|m\.)?(?:youtube\.com/watch|youtu\.be/|vimeo\.com/\d)|^https?://\S+\.(?:mp3|mp4|m4a|wav|ogg|webm)$",
+                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -65,13 +68,20 @@ def read_front_matter(text: str) -> FrontMatter | None:
     when = next((fields[key] for key in _DATE_KEYS if fields.get(key)), None)
     date = _date(when) if when is not None else None
     media = next((str(fields[key]) for key in _MEDIA_KEYS if str(fields.get(key, "")).startswith(("http://", "https://"))),
-                 None)
+                 None) or _media_page(fields.get("url"))
     title = fields.get("title")
     return FrontMatter(
         end=end, title=" ".join(str(title).split()) or None if title is not None else None,
         date=date[0] if date else None, date_text=date[1] if date else None, media_url=media,
         speakers=next((_names(fields[key]) for key in _SPEAKER_KEYS if fields.get(key)), ()),
     )
+
+
+def _media_page(url: Any) -> str | None:
+    """A page `url` that is the recording itself (a video site's page, a media file); not an article's."""
+    if isinstance(url, str) and _MEDIA_PAGE.match(url):
+        return url
+    return None
 
 
 def _parsed(block: str, *, toml: bool) -> dict[str, Any]:

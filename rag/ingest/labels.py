@@ -14,7 +14,10 @@ _NOT_PERSON = frozenset(
     "when where why how if because everyone everybody nobody someone somebody people".split()
 )
 # "Like I've said", "As you said": a pronoun is in no one's name.
-_PRONOUN = re.compile(r"^(?:i|me|you|us|him|her|them|(?:i|we|you|he|she|they|it)['’](?:ve|m|re|d|ll|s))$", re.IGNORECASE)
+_PRONOUN = re.compile(r"^(?:i|me|you|us|him|her|them|he|she|we|they|it|(?:i|we|you|he|she|they|it)['’](?:ve|m|re|d|ll|s))$",
+                      re.IGNORECASE)
+# "Yes. As said": a word ending a sentence is in no one's name; an honorific or an initial may be.
+_NAME_ABBREVIATION = re.compile(r"^(?:[A-Z]|Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Gen|Col|Lt|Capt|Gov|Sen|Rep|Hon|Rev|Fr)\.$")
 # Discourse words that open a sentence with a comma or colon ("First, we will:").
 _NOT_A_NAME = frozenset(
     "first second third fourth fifth sixth seventh eighth ninth tenth next finally lastly also however "
@@ -86,7 +89,8 @@ def is_person_like(name: str) -> bool:
     """A name that is a person's, not a media outlet's or a sentence opener's."""
     words = name.split()
     return (is_name_like(name) and words[0].lower() not in _NOT_PERSON and not _MEDIA_WORDS.search(name)
-            and not any(_PRONOUN.match(word) for word in words))
+            and not any(_PRONOUN.match(word) for word in words)
+            and all(_NAME_ABBREVIATION.match(word) for word in words[:-1] if word.endswith(".")))
 
 
 def is_caps_name(name: str) -> bool:
@@ -121,7 +125,7 @@ ROSTER_LABELS = frozenset(
     "speakers speaker panelists panellists participants attendees guests present chairperson chairman chairwoman "
     "chair moderator moderators host hosts presenter presenters interviewer interviewees interviewee presiding "
     "witnesses".split()
-    + ["in attendance", "members present", "also present", "senate members present", "assembly members present",
+    + ["in attendance", "appearances", "members present", "also present", "senate members present", "assembly members present",
        "roundtable participants", "public hearing"]
 )
 LIST_HEADINGS = frozenset(

@@ -38,6 +38,7 @@ _MIN_LABELLED_PARAGRAPHS = 3
 _LABELLED_SHARE = 0.6
 # A role after a comma names an office ("Jane Doe, Director of Public Health"), it says nothing:
 # "Brazil, I will say the following here:" is a clause.
+_MAX_ROLE_WORDS = 10
 _CLAUSE = re.compile(r"\b(?:I|we|you|he|she|they|it|will|would|shall|is|are|was|were|have|has|had)\b")
 _SENTENCE_INSIDE = re.compile(r"\b[a-z]{2,}[.?!]\s")
 _SENTENCE_CLOSE = re.compile(r"[.?!:;…\"”’)\]]\s*$")
@@ -85,6 +86,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 # bold (`**Maria Lopez:** words`). Blanked out of a line's view, never out of the text.
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+")
 _MARKUP = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?)+|[-*+][ \t]+(?=\*\*))|\*\*")
+# A whole line in italics (`*Adam*` above what Adam said): the marks are markup too.
+_ITALIC_LINE = re.compile(r"^([ \t]*)[*_](?=[^\s*_])([^*_\n]{1,80}?)[*_]([ \t]*)$")
 # A label in brackets before its colon (`[SPEAKER_00]: words`, as diarization scripts print
 # turns): the brackets are blanked, the name inside read as a label.
 _BRACKETED_LABEL = re.compile(r"^([ \t]*)\[([^\[\]\n]{1,80})\]([ \t]*[:：])")
@@ -93,7 +96,8 @@ _BRACKETED_LABEL = re.compile(r"^([ \t]*)\[([^\[\]\n]{1,80})\]([ \t]*[:：])")
 def markup_blanked(line: str) -> str:
     """`line` with its Markdown markup (`_MARKUP`) blanked: the same length, so an offset into it
     is one into the line."""
-    return _MARKUP.sub(lambda markup: " " * len(markup.group()), line)
+    blanked = _MARKUP.sub(lambda markup: " " * len(markup.group()), line)
+    return _ITALIC_LINE.sub(lambda italic: f"{italic[1]} {italic[2]} {italic[3]}", blanked)
 
 
 def _iter_lines(text: str) -> Iterator[_Line]:
@@ -187,7 +191,8 @@ class _Parser:
             # "... elections in / Brazil, I will say the following here:" is a sentence, not a label.
             label = alone.group("label")
             comma_role = "," in label.split("(", 1)[0]
-            clause = comma_role and role is not None and bool(_CLAUSE.search(role) or _SENTENCE_INSIDE.search(role))
+            clause = comma_role and role is not None and bool(
+                _CLAUSE.search(role) or _SENTENCE_INSIDE.search(role) or len(role.split()) > _MAX_ROLE_WORDS)
             if (labels.is_name_like(name) or self._recurring_role(name)) and not clause and not (
                     self._runs_on(index) and not labels.is_caps_name(name)):
                 self._open(labels.turn_kind(name), name, role)
@@ -249,8 +254,12 @@ class _Parser:
         name, role = labels.split_name_role(match.group("label"))
         rest = line.text[match.end() :]
         quoted = rest[0] in _OPEN_QUOTES
-        if " ".join(name.lower().split()) in labels.LIST_HEADINGS:
-            self._add_header(line.start, line.end)  # "PRESIDING: Senator Malcolm A. Smith"
+        key = " ".join(name.lower().split())
+        if key in labels.LIST_HEADINGS or key in labels.METADATA_LABELS:
+            # "PRESIDING: Senator Malcolm A. Smith", "DATE: 16 September 2014": a header, not a turn.
+            if key == "date":
+                self.date = self.date or boilerplate.find_full_date(rest)
+            self._add_header(line.start, line.end)
             return True
         if not (labels.is_name_like(name) or self._recurring_role(name)):
             return False
@@ -414,7 +423,8 @@ class _Parser:
 
     def _heads_paragraph(self, index: int) -> bool:
         line, below = self.lines[index], self.lines[index + 1]
-        if not self._names_a_heading(line.text):  # first: most lines are sentences, and fail it at once
+        # A Markdown heading (`## Details`) names a section, not a speaker.
+        if line.heading or not self._names_a_heading(line.text):  # most lines are sentences, and fail at once
             return False
         # Its own paragraph's first line; the words follow on the next line or, as a web page's
         # blocks do, in the next paragraph.

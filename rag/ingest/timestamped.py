@@ -41,6 +41,8 @@ _WITH_WORDS = (
     re.compile(rf"^\[{_NAME}\]\s*{_STAMP}\s+(?P<words>\S.*)$"),  # [Speaker 1] [00:17] words
     re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s+(?P<words>\S.*)$"),  # **Ali** [00:00:00] words
 )
+# The shapes whose stamp and colon frame the name: `[00:00] qx: words`, `qx: [00:05] words`.
+_FRAMED = (0, 2)
 # A name with its time and nothing else: taken for a speaker only where the file heads its
 # paragraphs so (`_heading_names`), so a short line that ends in a time ("Final score 3:15") is not.
 _NAME_ONLY = (
@@ -53,6 +55,10 @@ _NAME_ONLY = (
 _ANY_TIME = re.compile(r"\d:\d")
 # 0:03 (words); `(00:01:51):` as exports write the same speaker's next stamp under `Name (00:00:53):`
 _TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s*:)?(?:\s+(?P<words>\S.*))?$")
+# [00:43.810 --> 00:47.850] words, as whisper prints segments; [00:00 - 00:10] words
+_RANGE = re.compile(rf"^\[(?P<time>{_TIME})\s*(?:-->|[-–—])\s*(?P<end>{_TIME})\](?:\s+(?P<words>\S.*))?$")
+# A chat handle (`kushti`, `qx`) is a speaker where a stamp and a colon frame it.
+_HANDLE = re.compile(r"^[a-z][\w.\-]{1,30}$")
 # A label has at most a few words; "Speaker 1" and diarization labels (`SPEAKER_00`) count.
 _MAX_NAME_WORDS = 5
 _STAMP_WITHIN = 100
@@ -127,7 +133,9 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
                 speaker = mark.speaker
                 start = end - len(mark.text)
                 words = mark.text
-            pieces.append(Piece(words, f"char={start},{end}", stamp.start_time, end_time, speaker))
+            # The lines above the first stamp (a title) are no part of the first stamp's turn.
+            opens = bool(front) and len(pieces) == len(front)
+            pieces.append(Piece(words, f"char={start},{end}", stamp.start_time, end_time, speaker, new_turn=opens))
     metadata = _front_metadata(front)
     if matter is not None:
         metadata = metadata.overridden_by(Metadata(title=matter.title, date=matter.date, media_url=matter.media_url))
@@ -153,9 +161,11 @@ def _shape(content: str) -> _Shape | None:
     timing = TIMING.match(content)
     if timing and not timing["settings"].strip():
         return _Shape("timing", timing)
-    for pattern in _WITH_WORDS:
+    if match := _RANGE.match(content):
+        return _Shape("range", match)
+    for number, pattern in enumerate(_WITH_WORDS):
         match = pattern.match(content)
-        if match and _is_speaker(match["name"]):
+        if match and (_is_speaker(match["name"]) or (number in _FRAMED and _HANDLE.match(_clean(match["name"])))):
             return _Shape("words", match)
     for pattern in _NAME_ONLY:
         if match := pattern.match(content):
@@ -171,6 +181,9 @@ def _stamp(line: Line, number: int, shape: _Shape, names: set[str], doc_id: str)
     offset = line.start + len(seen) - len(seen.lstrip())
     if shape.kind == "timing":
         return _Stamp(number, seconds(match["start"], where), seconds(match["end"], where), None, None)
+    if shape.kind == "range":
+        words = offset + match.start("words") if match["words"] else None
+        return _Stamp(number, seconds(match["time"], where), seconds(match["end"], where), None, words)
     if shape.kind == "words":
         return _Stamp(number, seconds(match["time"], where), None, _clean(match["name"]), offset + match.start("words"))
     if shape.kind == "name":
@@ -292,7 +305,7 @@ def _front_metadata(front: list[Line]) -> Metadata:
     """A title and date from the lines above the first stamp."""
     if not front:
         return Metadata()
-    first = front[0].text.strip()
+    first = markup_blanked(front[0].text).strip()  # `# Transcript of ...` is titled without its `#`
     title = boilerplate.clean_title(first) if boilerplate.is_title_like(first) else None
     found = boilerplate.find_full_date("\n".join(line.text for line in front))
     return Metadata(title=title, date=found[0] if found else None)

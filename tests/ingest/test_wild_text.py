@@ -84,3 +84,41 @@ def test_named_stamps_open_turns_of_several_paragraphs() -> None:
                                                                       ("Emma", 250.0), ("Kelly", 360.0)]
     assert transcript.text[transcript.turns[1].start : transcript.turns[1].end] == (
         "Kelly opens a turn. It goes on. And on, to its end.")
+
+
+def test_more_shapes_from_real_archives() -> None:
+    # An earnings call: "Yes. As said, ..." is no reported speech by a speaker "Yes. As".
+    call = ("Moderator:\n\nThank you. Over to you.\n\nR Srikrishna:\n\nThanks. We grew well.\n\nAnkur Rudra:\n\n"
+            "How is the pipeline?\n\nR Srikrishna:\n\nYes. As said, our outlook remains solid.\n")
+    assert [t.speaker for t in parse_document("call.md", call).turns] == [
+        "Moderator", "R Srikrishna", "Ankur Rudra", "R Srikrishna"]
+    # A Markdown section heading names no speaker; names alone above what they said do.
+    interview = ("## Details\n\nInterview took place on March 26, 2021.\n\n## Transcript\n\nJonas Rosland\nHi everyone.\n\n"
+                 "Vicky Wei\nHey, I am Vicky.\n\nJonas Rosland\nAwesome.\n")
+    assert [t.speaker for t in parse_document("interview.md", interview).turns if t.speaker] == [
+        "Jonas Rosland", "Vicky Wei", "Jonas Rosland"]
+    # Names in italics above what they said; an interview's DATE: field is a date, not a speaker.
+    italic = "DATE: 16 September 2014\n\n*Adam*\nHello there everyone.\n\n*Moderator*\nWelcome, Adam.\n\n*Adam*\nThanks.\n"
+    transcript = parse_document("town-hall.md", italic)
+    assert transcript.date == "2014-09-16"
+    assert [t.speaker for t in transcript.turns if t.speaker] == ["Adam", "Moderator", "Adam"]
+    # A lower-case first line is the start of what was said, not a title.
+    assert parse_document("talk.txt", "hello everyone and welcome to the\nshow about ports.\n").title is None
+
+
+def test_chat_handles_whisper_ranges_and_titles_of_timestamped_exports() -> None:
+    chat = ("[00:00] qx: Connecting, streaming now.\n[00:43] kushti: Doing well, thanks.\n"
+            "[01:10] qx: Great to hear.\n[01:20] kushti: Let us start.\n")
+    transcript = parse_document("call.txt", chat)
+    assert [(t.speaker, t.start_time) for t in transcript.turns] == [("qx", 0.0), ("kushti", 43.0), ("qx", 70.0),
+                                                                       ("kushti", 80.0)]
+    whisper = ("## Timestamped Transcript\n\n[00:00.000 --> 00:04.500]  Hello everyone.\n\n"
+               "[00:04.500 --> 00:09.000]  Today we talk ports.\n\n[00:09.000 --> 00:12.000]  First, ferries.\n")
+    transcript = parse_document("episode.md", whisper)
+    assert_segments_check_out(transcript, whisper)
+    assert transcript.title == "Timestamped Transcript"
+    timed = [(s.start_time, s.end_time, transcript.text[s.start : s.end]) for s in transcript.segments if s.start_time is not None]
+    assert timed == [(0.0, 4.5, "Hello everyone."), (4.5, 9.0, "Today we talk ports."), (9.0, 12.0, "First, ferries.")]
+    front = parse_document("ep.md", "---\ntitle: Ep 1\npublish_date: 2024-07-16\nurl: https://www.youtube.com/watch?v=abc\n"
+                                    "---\n\nAna: Hello.\n\nBen: Hi.\n")
+    assert (front.date, front.media_url) == ("2024-07-16", "https://www.youtube.com/watch?v=abc")
