@@ -51,6 +51,7 @@ _NAME_ONLY = (
     re.compile(rf"^{_NAME}\s+{_STAMP}$"),  # Jane Doe  0:12
     re.compile(rf"^{_STAMP}\s+{_NAME}$"),  # 00:00:05 Alice Wong
     re.compile(rf"^{_NAME}\s*:\s*{_STAMP}$"),  # Kevin: 0:00 (a Podcasting 2.0 HTML transcript's <cite> and <time>)
+    re.compile(rf"^@(?P<time>{_TIME})\s*[-–—]\s*{_NAME}\s*(?:\([^()\n]*\))?$"),  # @0:25 - Lloyd Ian (lloyd@x.com): Fathom
 )
 _ANY_TIME = re.compile(r"\d:\d")
 # 0:03 (words); `(00:01:51):` as exports write the same speaker's next stamp under `Name (00:00:53):`

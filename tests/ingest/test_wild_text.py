@@ -122,3 +122,13 @@ def test_chat_handles_whisper_ranges_and_titles_of_timestamped_exports() -> None
     front = parse_document("ep.md", "---\ntitle: Ep 1\npublish_date: 2024-07-16\nurl: https://www.youtube.com/watch?v=abc\n"
                                     "---\n\nAna: Hello.\n\nBen: Hi.\n")
     assert (front.date, front.media_url) == ("2024-07-16", "https://www.youtube.com/watch?v=abc")
+
+
+def test_a_fathom_meeting_export() -> None:
+    text = ("Weekly sync - May 29\n VIEW RECORDING - 118 mins\n@0:00 - Tom Gituma\nWe focus on manufacturing.\n\n"
+            "@0:25 - Lloyd Ian (lloyd@example.com)\nFind out in shipping.\n\n@0:31 - Tom Gituma\n"
+            "This is the plant we deal with.\n\n@1:04 - Lloyd Ian (lloyd@example.com)\nGreat, thanks.\n")
+    transcript = parse_document("sync.txt", text)
+    assert_segments_check_out(transcript, text)
+    assert [(t.speaker, t.start_time) for t in transcript.turns if t.speaker] == [
+        ("Tom Gituma", 0.0), ("Lloyd Ian", 25.0), ("Tom Gituma", 31.0), ("Lloyd Ian", 64.0)]
