@@ -39,6 +39,8 @@ _LABELLED_SHARE = 0.6
 # A role after a comma names an office ("Jane Doe, Director of Public Health"), it says nothing:
 # "Brazil, I will say the following here:" is a clause.
 _MAX_ROLE_WORDS = 10
+# A capitals label wrapped onto at most this many more lines.
+_MAX_LABEL_LINES = 3
 _CLAUSE = re.compile(r"\b(?:I|we|you|he|she|they|it|will|would|shall|is|are|was|were|have|has|had)\b")
 _SENTENCE_INSIDE = re.compile(r"\b[a-z]{2,}[.?!]\s")
 _SENTENCE_CLOSE = re.compile(r"[.?!:;…\"”’)\]]\s*$")
@@ -177,6 +179,9 @@ class _Parser:
         )
 
     def _handle(self, index: int, line: _Line) -> int:
+        wrapped = self._wrapped_label(index)
+        if wrapped:
+            return index + wrapped
         if index in self.heading_lines:
             self._open(labels.turn_kind(line.text), line.text, None)
             return index + 1
@@ -298,6 +303,32 @@ class _Parser:
         assert mark is not None
         self._add_text(line.start + mark.end(), line.end)
         return True
+
+    def _wrapped_label(self, index: int) -> int:
+        """A capitals label wrapped over lines, as hearing transcripts write a member's title
+        ("ASSEMBLY MEMBER AMY PAULIN, CHAIR, / ASSEMBLY STANDING COMMITTEE ON CORPORATIONS, /
+        AUTHORITIES AND COMMISSIONS:  Welcome everyone."): the name is the first line's, up to its
+        comma; the rest is the role. Opens the turn and returns the lines used (0: no such label)."""
+        first = self.lines[index].text
+        # A name, a comma, a role that goes on below: "SENATOR TIM KENNEDY, CHAIR, SENATE".
+        if "," not in first or ":" in first or not _all_capitals(first):
+            return 0
+        for end in range(index + 1, min(index + 1 + _MAX_LABEL_LINES, len(self.lines))):
+            line = self.lines[end]
+            if self._opens_paragraph(end) or not _all_capitals(line.text.split(":", 1)[0]):
+                return 0
+            if ":" not in line.text:
+                continue
+            match = labels.INLINE_LABEL.match(line.text) or labels.ALONE_LABEL.match(line.text)
+            if match is None:
+                return 0
+            label = " ".join([*(self.lines[i].text for i in range(index, end)), match.group("label")])
+            name, _, role = label.partition(",")
+            self._open(labels.turn_kind(name.strip()), " ".join(name.split()), " ".join(role.split()).strip(", ") or None)
+            if match.re is labels.INLINE_LABEL:
+                self._add_text(line.start + match.end(), line.end)
+            return end - index + 1
+        return 0
 
     def _runs_on(self, index: int) -> bool:
         """Whether line `index` goes on from the line above it: no blank line between them, and
@@ -455,3 +486,8 @@ class _Parser:
         if full:
             return full
         return None, boilerplate.find_partial_date(head)
+
+
+def _all_capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)

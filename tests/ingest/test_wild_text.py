@@ -132,3 +132,16 @@ def test_a_fathom_meeting_export() -> None:
     assert_segments_check_out(transcript, text)
     assert [(t.speaker, t.start_time) for t in transcript.turns if t.speaker] == [
         ("Tom Gituma", 0.0), ("Lloyd Ian", 25.0), ("Tom Gituma", 31.0), ("Lloyd Ian", 64.0)]
+
+
+def test_a_capitals_label_wrapped_over_lines_names_its_speaker_and_role() -> None:
+    text = ("                   ASSEMBLY MEMBER AMY PAULIN, CHAIR,\n       ASSEMBLY STANDING COMMITTEE ON CORPORATIONS,\n"
+            "       AUTHORITIES AND COMMISSIONS:                    Welcome everyone.\n       We are having a joint hearing.\n"
+            "                 SENATOR TIM KENNEDY, CHAIR, SENATE\n      STANDING COMMITTEE ON TRANSPORTATION:       Well,\n"
+            "      thank you so much.\n                 ASSEMBLY MEMBER PAULIN:  Thank you.\n")
+    transcript = parse_transcript("hearing.txt", text)
+    assert [(t.speaker, t.role, text[t.start : t.end]) for t in transcript.turns] == [
+        ("ASSEMBLY MEMBER AMY PAULIN", "CHAIR, ASSEMBLY STANDING COMMITTEE ON CORPORATIONS, AUTHORITIES AND COMMISSIONS",
+         "Welcome everyone.\n       We are having a joint hearing."),
+        ("SENATOR TIM KENNEDY", "CHAIR, SENATE STANDING COMMITTEE ON TRANSPORTATION", "Well,\n      thank you so much."),
+        ("ASSEMBLY MEMBER PAULIN", None, "Thank you.")]
