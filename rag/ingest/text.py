@@ -324,7 +324,8 @@ class _Parser:
                 return 0
             label = " ".join([*(self.lines[i].text for i in range(index, end)), match.group("label")])
             name, _, role = label.partition(",")
-            self._open(labels.turn_kind(name.strip()), " ".join(name.split()), " ".join(role.split()).strip(", ") or None)
+            role_text = " ".join(role.split()).strip(", ") or None
+            self._open(labels.turn_kind(name.strip()), " ".join(name.split()), role_text)
             if match.re is labels.INLINE_LABEL:
                 self._add_text(line.start + match.end(), line.end)
             return end - index + 1
