@@ -9,6 +9,7 @@ from rag.types import TurnKind
 
 _CONNECTORS = frozenset("of the and for on de da di van von der den al el bin ap la le du y del dos das".split())
 _NAME_CHARS = re.compile(r"^[^\W\d_][\w .'’\-&/]*$")
+_BILL = re.compile(r"^(?:H\.\s?R|S|H\.\s?(?:J\.\s?|Con\.\s?)?Res|S\.\s?(?:J\.\s?|Con\.\s?)?Res)\.\s?\d+$")
 _NOT_PERSON = frozenset(
     "the this that these those in on at a an it we they he she our there here today yesterday like just what who "
     "when where why how if because everyone everybody nobody someone somebody people".split()
@@ -55,9 +56,10 @@ def split_name_role(label: str) -> tuple[str, str | None]:
 
 
 def is_name_like(name: str) -> bool:
-    """Looks like a name: a few capitalised words (connectors such as "of" or "van" allowed)."""
+    """Looks like a name: a few capitalised words (connectors such as "of" or "van" allowed); not a
+    bill's number (`H.R. 17: Mr. Smith of Texas.` lists a bill's sponsors in the Congressional Record)."""
     words = name.split()
-    if not 1 <= len(words) <= 8 or len(name) > 80 or not _NAME_CHARS.match(name):
+    if not 1 <= len(words) <= 8 or len(name) > 80 or not _NAME_CHARS.match(name) or _BILL.match(name):
         return False
     if words[0].lower() in _NOT_A_NAME or (words[-1].lower() in _CONNECTORS and len(words) > 1):
         return False

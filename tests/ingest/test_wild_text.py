@@ -145,3 +145,9 @@ def test_a_capitals_label_wrapped_over_lines_names_its_speaker_and_role() -> Non
          "Welcome everyone.\n       We are having a joint hearing."),
         ("SENATOR TIM KENNEDY", "CHAIR, SENATE STANDING COMMITTEE ON TRANSPORTATION", "Well,\n      thank you so much."),
         ("ASSEMBLY MEMBER PAULIN", None, "Thank you.")]
+
+
+def test_a_list_of_bills_and_their_sponsors_has_no_speakers() -> None:
+    text = ("ADDITIONAL SPONSORS\n\nUnder clause 7 of rule XII, sponsors were added to public bills as follows:\n\n"
+            "H.R. 17: Mr. Smith of Texas.\n\nH.R. 95: Mr. Davis and Mr. Jones.\n\nH.R. 97: Ms. Lee.\n\nS. 208: Mr. Kyl.\n")
+    assert {t.speaker for t in parse_transcript("record.txt", text).turns} == {None}
