@@ -343,11 +343,13 @@ def _youtube(events: list[Any]) -> Iterator[Piece]:
         start = _time(event.get("tStartMs"), 1000.0)
         duration = _time(event.get("dDurationMs"), 1000.0)
         end = round(start + duration, 3) if start is not None and duration is not None else None
-        for s, seg in enumerate(segs):
-            if isinstance(seg, dict) and isinstance(seg.get("utf8"), str):
-                offset = _time(seg.get("tOffsetMs"), 1000.0) or 0.0
-                said = round(start + offset, 3) if start is not None else None
-                yield Piece(seg["utf8"], f"/events/{e}/segs/{s}/utf8", said, end)
+        words = [(s, seg) for s, seg in enumerate(segs) if isinstance(seg, dict) and isinstance(seg.get("utf8"), str)]
+        offsets = [_time(seg.get("tOffsetMs"), 1000.0) or 0.0 for _, seg in words]
+        for (s, seg), offset, following in zip(words, offsets, [*offsets[1:], None], strict=True):
+            said = round(start + offset, 3) if start is not None else None
+            # A word lasts until the next word of its event starts; the last, until the event ends.
+            until = round(start + following, 3) if start is not None and following is not None else end
+            yield Piece(seg["utf8"], f"/events/{e}/segs/{s}/utf8", said, until)
 
 
 def _words(words: list[Any], pointer: str, unit: float) -> Iterator[Piece]:

@@ -72,3 +72,13 @@ def test_service_output_gives_speakers_times_and_words(name: str, data: object, 
     transcript = parse_document(name, text)
     assert_segments_check_out(transcript, text)
     assert [(t.speaker, t.start_time, t.end_time, transcript.text[t.start : t.end]) for t in transcript.turns] == turns
+
+
+def test_a_youtube_json3_word_lasts_until_the_next_word() -> None:
+    data = {"wireMagic": "pb3", "events": [
+        {"tStartMs": 2399, "dDurationMs": 6801, "segs": [{"utf8": "hey"}, {"utf8": " in", "tOffsetMs": 201},
+                                                         {"utf8": " there", "tOffsetMs": 600}]}]}
+    text = json.dumps(data)
+    transcript = parse_document("captions.json", text)
+    assert_segments_check_out(transcript, text)
+    assert [(s.start_time, s.end_time) for s in transcript.segments] == [(2.399, 2.6), (2.6, 2.999), (2.999, 9.2)]
