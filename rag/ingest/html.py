@@ -17,10 +17,11 @@ from html.parser import HTMLParser
 import msgspec
 
 from rag.ingest import boilerplate
+from rag.ingest.labels import turn_kind
 from rag.ingest.text import parse_transcript
 from rag.ingest.timed import Metadata, build_transcript
 from rag.ingest.timestamped import read_stamped_text
-from rag.types import Segment, Transcript
+from rag.types import Segment, Speaker, Transcript, Turn
 
 _SKIPPED = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "form", "button",
                       "svg", "iframe", "select", "head", "menu", "dialog"})
@@ -31,6 +32,8 @@ _CLUTTER = re.compile(r"share|social|comment|menu|sidebar|related|cookie|breadcr
                       re.IGNORECASE)
 _INLINE = frozenset({"a", "span", "em", "strong", "b", "i", "u", "small", "abbr", "cite", "code", "mark", "q", "sub",
                      "sup", "time", "label", "font"})
+# `class="speaker"`, `speaker-name`, `transcript__speaker`: a block naming who speaks (not "speakers").
+_SPEAKER_CLASS = re.compile(r"(?<![a-z])speaker(?!s)", re.IGNORECASE)
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed"})
 _DATE_META = frozenset({"date", "dc.date", "article:published_time", "dcterms.date", "citation_date"})
 
@@ -51,6 +54,7 @@ class HtmlReader:
         stamped = read_stamped_text(doc_id, canonical)
         if stamped is None:
             transcript = msgspec.structs.replace(parse_transcript(doc_id, canonical), segments=segments)
+            transcript = _speaker_block_turns(transcript, page.blocks, page.speaker_blocks, segments)
         else:
             # A timestamped transcript on a page (`<p>Speaker 1 (00:05): ...</p>`): timed pieces,
             # each pointing at the block of the file it was read from.
@@ -66,6 +70,30 @@ class HtmlReader:
             transcript, format=self.name, title=own.title or transcript.title,
             date=date, date_text=date_text, media_url=own.media_url,
         )
+
+
+def _speaker_block_turns(transcript: Transcript, blocks: list[tuple[str, int, int]], named: set[int],
+                         spans: list[Segment]) -> Transcript:
+    """`transcript` with a turn per block the page's markup names a speaker (`class="speaker"`),
+    holding the blocks after it up to the next such block; unchanged unless two or more such
+    blocks hold a short name and some name comes back. The text parser looks for names alone above
+    paragraphs only where they head a good share of them; a page that says so in its markup is
+    surer than that, however long each speaker's turn."""
+    names = [blocks[i][0] for i in sorted(named)]
+    if len(names) < 2 or len(set(names)) == len(names) or any(len(n) > 60 or len(n.split()) > 6 for n in names):
+        return transcript
+    heads = sorted(named)
+    first = spans[heads[0]].start
+    turns = [turn for turn in transcript.turns if turn.end <= first]
+    speakers: dict[str, Speaker] = {}
+    for head, following in zip(heads, [*heads[1:], len(blocks)]):
+        if head + 1 >= following:
+            continue
+        name = " ".join(blocks[head][0].rstrip(":").split())
+        speakers.setdefault(name, Speaker(name))
+        turns.append(Turn(index=len(turns), kind=turn_kind(name), speaker=name, role=None,
+                          start=spans[head + 1].start, end=spans[following - 1].end))
+    return msgspec.structs.replace(transcript, turns=turns, speakers=list(speakers.values()))
 
 
 def _block_source(source: str, blocks: list[Segment]) -> str:
@@ -110,6 +138,9 @@ class _Page(PositionedParser):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.blocks: list[tuple[str, int, int]] = []
+        self.speaker_blocks: set[int] = set()
+        """Blocks whose element's class names them a speaker (`<p class="speaker">Tim Pritlove</p>`)."""
+        self._speaker_class = False
         self.title: str | None = None
         self.date: str | None = None
         self.media_url: str | None = None
@@ -139,6 +170,8 @@ class _Page(PositionedParser):
             return
         if tag in _BLOCKS:
             self._flush()
+            # Set after the flush: the class is this block's, and holds for a block nested in it.
+            self._speaker_class = self._speaker_class or bool(_SPEAKER_CLASS.search(values.get("class", "")))
         if tag == "pre":
             self._pre += 1
 
@@ -177,6 +210,9 @@ class _Page(PositionedParser):
             raw = "".join(self._data)
             text = raw.strip("\n") if self._pre else " ".join(raw.split())
             if text.strip():
+                if self._speaker_class:
+                    self.speaker_blocks.add(len(self.blocks))
+                self._speaker_class = False
                 self.blocks.append((text, self._start, self.position()))
         self._data = []
         self._start = None

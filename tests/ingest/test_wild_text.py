@@ -151,3 +151,16 @@ def test_a_list_of_bills_and_their_sponsors_has_no_speakers() -> None:
     text = ("ADDITIONAL SPONSORS\n\nUnder clause 7 of rule XII, sponsors were added to public bills as follows:\n\n"
             "H.R. 17: Mr. Smith of Texas.\n\nH.R. 95: Mr. Davis and Mr. Jones.\n\nH.R. 97: Ms. Lee.\n\nS. 208: Mr. Kyl.\n")
     assert {t.speaker for t in parse_transcript("record.txt", text).turns} == {None}
+
+
+def test_a_web_pages_speaker_class_opens_turns_of_several_paragraphs() -> None:
+    page = ('<html><body><h1>Logbuch 232</h1><div class="turn"><p class="speaker">Tim Pritlove</p><p>Guten Morgen Thomas.</p>'
+            '<p>Wie geht es?</p><p>Gut.</p><p>Und dir?</p><p>Noch eins.</p></div><div class="turn"><p class="speaker">'
+            'Thomas Lohninger</p><p>Guten Morgen Tim.</p><p>Mir geht es gut.</p><p>Danke.</p><p>Ja.</p></div>'
+            '<div class="turn"><p class="speaker">Tim Pritlove</p><p>Prima.</p><p>Los geht es.</p></div></body></html>')
+    transcript = parse_document("episode.html", page)
+    assert_segments_check_out(transcript, page)
+    said = [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns if t.speaker]
+    assert said == [("Tim Pritlove", "Guten Morgen Thomas.\n\nWie geht es?\n\nGut.\n\nUnd dir?\n\nNoch eins."),
+                    ("Thomas Lohninger", "Guten Morgen Tim.\n\nMir geht es gut.\n\nDanke.\n\nJa."),
+                    ("Tim Pritlove", "Prima.\n\nLos geht es.")]
