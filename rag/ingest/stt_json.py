@@ -272,7 +272,7 @@ def _azure_fast(phrases: list[Any]) -> Iterator[Piece]:
             continue
         offset = _time(_first(phrase, "offsetMilliseconds", "offset"), 1000.0)
         duration = _time(_first(phrase, "durationMilliseconds", "duration"), 1000.0)
-        end = round(offset + duration, 3) if offset is not None and duration is not None else None
+        end = _end(offset, duration)
         yield Piece(phrase["text"], f"/phrases/{i}/text", offset, end, _label(phrase.get("speaker")))
 
 
@@ -290,7 +290,7 @@ def _azure_sdk(results: list[Any]) -> Iterator[Piece]:
         else:
             continue
         offset, duration = _time(result.get("Offset"), 1e7), _time(result.get("Duration"), 1e7)
-        end = round(offset + duration, 3) if offset is not None and duration is not None else None
+        end = _end(offset, duration)
         yield Piece(text, pointer, offset, end, _label(result.get("SpeakerId")))
 
 
@@ -319,7 +319,7 @@ def _azure(phrases: list[Any]) -> Iterator[Piece]:
             continue
         start = _time(phrase.get("offsetInTicks"), 1e7)
         duration = _time(phrase.get("durationInTicks"), 1e7)
-        end = round(start + duration, 3) if start is not None and duration is not None else None
+        end = _end(start, duration)
         yield Piece(best[0]["display"], f"/recognizedPhrases/{i}/nBest/0/display", start, end,
                     _label(phrase.get("speaker")))
 
@@ -342,7 +342,7 @@ def _youtube(events: list[Any]) -> Iterator[Piece]:
             continue
         start = _time(event.get("tStartMs"), 1000.0)
         duration = _time(event.get("dDurationMs"), 1000.0)
-        end = round(start + duration, 3) if start is not None and duration is not None else None
+        end = _end(start, duration)
         words = [(s, seg) for s, seg in enumerate(segs) if isinstance(seg, dict) and isinstance(seg.get("utf8"), str)]
         offsets = [_time(seg.get("tOffsetMs"), 1000.0) or 0.0 for _, seg in words]
         for (s, seg), offset, following in zip(words, offsets, [*offsets[1:], None], strict=True):
@@ -408,6 +408,11 @@ def _time(value: Any, unit: float = 1.0) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return round(float(value) / unit, 3)
+
+
+def _end(start: float | None, duration: float | None) -> float | None:
+    """When something that starts at `start` and lasts `duration` (both seconds) ends."""
+    return round(start + duration, 3) if start is not None and duration is not None else None
 
 
 def _metadata(data: dict[str, Any]) -> Metadata:
