@@ -202,7 +202,7 @@ class _Parser:
                     self._runs_on(index) and not labels.is_caps_name(name)):
                 self._open(labels.turn_kind(name), name, role)
                 return index + 1
-        if self._inline_turn(line) or self._asked_turn(line) or self._convention_turn(line):
+        if self._inline_turn(line) or self._asked_turn(line) or self._convention_turn(index, line):
             return index + 1
         if not self.body_started and self.title is None and boilerplate.is_title_like(line.text):
             self.title = boilerplate.clean_title(line.text)
@@ -287,7 +287,7 @@ class _Parser:
         self._add_text(line.start + match.end(), line.end)
         return True
 
-    def _convention_turn(self, line: _Line) -> bool:
+    def _convention_turn(self, index: int, line: _Line) -> bool:
         """`Q ` questions and `A.` answers, `Senator Smith.` labels: the turn starts after the mark."""
         if (mark := labels.QUESTION_PARAGRAPH.match(line.text)) is not None:
             self._open(TurnKind.QUESTION, None, None)
@@ -295,7 +295,7 @@ class _Parser:
             self._open(TurnKind.SPEECH, _ANSWER, None)
         elif (mark := labels.HEARING_LABEL.match(line.text)) is not None and (
             labels.is_shouted(label := " ".join(mark["label"].split()))
-            or (speaker_key(label) in self.hearing_labels and not self._runs_on(self.lines.index(line)))
+            or (speaker_key(label) in self.hearing_labels and not self._runs_on(index))
         ):
             self._open(labels.turn_kind(label), label, None)
         else:
