@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import msgspec
 
 from rag.ingest.captions import seconds
+from rag.ingest.text import trimmed_span
 from rag.types import Segment, Transcript
 
 _STAMP = re.compile(r"\\?[\[(](?P<time>(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\\?[\])]")
@@ -46,7 +47,7 @@ def with_inline_times(transcript: Transcript) -> Transcript:
     segments = []
     for turn in transcript.turns:
         for first, last, start_time, end_time in bounds:
-            start, end = _trimmed(transcript.text, max(first or 0, turn.start), min(last, turn.end))
+            start, end = trimmed_span(transcript.text, max(first or 0, turn.start), min(last, turn.end))
             if start < end:
                 segments.append(Segment(start, end, f"char={start},{end}", start_time, end_time))
     return msgspec.structs.replace(transcript, segments=segments)
@@ -79,11 +80,3 @@ def _stamps(text: str) -> list[_Stamp]:
     if len(found) < _MIN_STAMPS or openers < _MIN_SHARE * total or ordered < _MIN_SHARE * (len(found) - 1):
         return []
     return found
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end

@@ -75,7 +75,8 @@ def _is_blank(char: str) -> bool:
     return char.isspace() or char == "\ufeff"
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """`[start, end)` of `text` without the blanks (and a byte-order mark) at either end."""
     while start < end and _is_blank(text[start]):
         start += 1
     while end > start and _is_blank(text[end - 1]):
@@ -108,7 +109,7 @@ def _iter_lines(text: str) -> Iterator[_Line]:
     for match in re.finditer(r"[^\n]+", text):
         view = markup_blanked(match.group())
         view = _BRACKETED_LABEL.sub(lambda label: f"{label[1]} {label[2]} {label[3]}", view)
-        first, last = _trim(view, 0, len(view))
+        first, last = trimmed_span(view, 0, len(view))
         if first < last:
             heading = bool(_HEADING.match(match.group()))
             yield _Line(match.start() + first, match.start() + last, view[first:last], heading)
@@ -404,7 +405,7 @@ class _Parser:
 
     def _strip_quotes(self, start: int, end: int) -> tuple[int, int]:
         if self.text[start] in _OPEN_QUOTES and self.text[end - 1] in _CLOSE_QUOTES and end - start >= 2:
-            return _trim(self.text, start + 1, end - 1)
+            return trimmed_span(self.text, start + 1, end - 1)
         return start, end
 
     # -- document-level facts -------------------------------------------------------------
