@@ -200,6 +200,11 @@ class SpeakerTrack:
         dense = sum(counts.values()) >= _DENSE_LABELS * shown
         return cls(sparse=frozenset() if dense else frozenset(counts))
 
+    def new_cue(self) -> None:
+        """A cue (or TTML paragraph) begins: a sparse label spoke for its own cue only."""
+        if self.speaker in self.sparse:
+            self.speaker = None
+
 
 def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTrack, *, rolling: bool,
                speaker: str | None = None) -> Iterator[Piece]:
@@ -218,8 +223,7 @@ def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTr
         return  # the same words again, another of them highlighted
     track.last_cue = whole
     dashed = sum(bool(_TIGHT_DASH.match(content)) for content in shown) >= 2
-    if track.speaker in track.sparse:
-        track.speaker = None  # that label spoke for its own cue only
+    track.new_cue()
     previous = ""
     for content in shown:
         if rolling and content == track.last_line:

@@ -55,8 +55,7 @@ class TtmlReader:
         for paragraph in document.paragraphs:
             speaker = document.agents.get(paragraph.agent or "", paragraph.agent) if paragraph.agent else None
             words = " ".join(paragraph.text.split())
-            if track.speaker in track.sparse:
-                track.speaker = None  # that label spoke for its own paragraph only
+            track.new_cue()
             mark = speaker_mark(words)
             if speaker is None and (mark.speaker is not None or mark.new_turn):
                 track.speaker, words = mark.speaker, mark.text
