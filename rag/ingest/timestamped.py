@@ -33,16 +33,15 @@ from rag.ingest.timed import Metadata, Piece
 _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _STAMP = rf"[\[(]?(?P<time>{_TIME})[\])]?"
 _NAME = r"(?P<name>[^:\[\]()<>\n]{1,60}?)"
-# A stamp line's shapes, tried in order. These carry the words on the same line.
+# A stamp line's shapes, tried in order. These carry the words on the same line. Each says whether
+# its stamp and colon frame the name, so that a chat handle (`[00:00] qx: words`) counts as one.
 _WITH_WORDS = (
-    re.compile(rf"^{_STAMP}(?:\s*[-–—|]\s*|\s+){_NAME}\s*:\s+(?P<words>\S.*)$"),  # [00:00:07] Bob: words
-    re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*:\s+(?P<words>\S.*)$"),  # Alice [00:05]: words
-    re.compile(rf"^{_NAME}\s*:\s*{_STAMP}\s+(?P<words>\S.*)$"),  # Alice: [00:05] words
-    re.compile(rf"^\[{_NAME}\]\s*{_STAMP}\s+(?P<words>\S.*)$"),  # [Speaker 1] [00:17] words
-    re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s+(?P<words>\S.*)$"),  # **Ali** [00:00:00] words
+    (re.compile(rf"^{_STAMP}(?:\s*[-–—|]\s*|\s+){_NAME}\s*:\s+(?P<words>\S.*)$"), True),  # [00:00:07] Bob: words
+    (re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*:\s+(?P<words>\S.*)$"), False),  # Alice [00:05]: words
+    (re.compile(rf"^{_NAME}\s*:\s*{_STAMP}\s+(?P<words>\S.*)$"), True),  # Alice: [00:05] words
+    (re.compile(rf"^\[{_NAME}\]\s*{_STAMP}\s+(?P<words>\S.*)$"), False),  # [Speaker 1] [00:17] words
+    (re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s+(?P<words>\S.*)$"), False),  # **Ali** [00:00:00] words
 )
-# The shapes whose stamp and colon frame the name: `[00:00] qx: words`, `qx: [00:05] words`.
-_FRAMED = (0, 2)
 # A name with its time and nothing else: taken for a speaker only where the file heads its
 # paragraphs so (`_heading_names`), so a short line that ends in a time ("Final score 3:15") is not.
 _NAME_ONLY = (
@@ -164,9 +163,9 @@ def _shape(content: str) -> _Shape | None:
         return _Shape("timing", timing)
     if match := _RANGE.match(content):
         return _Shape("range", match)
-    for number, pattern in enumerate(_WITH_WORDS):
+    for pattern, framed in _WITH_WORDS:
         match = pattern.match(content)
-        if match and (_is_speaker(match["name"]) or (number in _FRAMED and _HANDLE.match(_clean(match["name"])))):
+        if match and (_is_speaker(match["name"]) or (framed and _HANDLE.match(_clean(match["name"])))):
             return _Shape("words", match)
     for pattern in _NAME_ONLY:
         if match := pattern.match(content):
