@@ -123,20 +123,18 @@ REPORTED = re.compile(
     r"|remarked|announced|replied|responded|answered|introduced)\b"
 )
 ROSTER_ENTRY = re.compile(r"^(?P<name>[^,:：]{2,60}?),\s+(?P<role>[^:：]{3,300})$")
-ROSTER_LABELS = frozenset(
-    "speakers speaker panelists panellists participants attendees guests present chairperson chairman chairwoman "
-    "chair moderator moderators host hosts presenter presenters interviewer interviewees interviewee presiding "
-    "witnesses".split()
-    + ["in attendance", "appearances", "members present", "also present", "senate members present", "assembly members present",
-       "roundtable participants", "public hearing"]
-)
 LIST_HEADINGS = frozenset(
     ["speakers", "participants", "attendees", "panelists", "panellists", "in attendance", "presiding", "present",
      "members present", "also present", "senate members present", "assembly members present", "roundtable participants",
-     "public hearing", "witnesses"]
+     "public hearing", "witnesses", "appearances"]
 )
 """Roster words that head a list (a page header of a hearing), never a speaker's turn; "Chair:" or
 "Moderator:" alone on a line may be either."""
+ROSTER_LABELS = LIST_HEADINGS | frozenset(
+    "speaker guests chairperson chairman chairwoman chair moderator moderators host hosts presenter presenters "
+    "interviewer interviewees interviewee".split()
+)
+"""Labels a speakers list may open with: the list headings, and the roles a roster names."""
 METADATA_LABELS = frozenset(
     "date time location venue place tags keywords category published updated posted subject topic duration "
     "language contact attachments".split()

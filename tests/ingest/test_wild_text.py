@@ -164,3 +164,10 @@ def test_a_web_pages_speaker_class_opens_turns_of_several_paragraphs() -> None:
     assert said == [("Tim Pritlove", "Guten Morgen Thomas.\n\nWie geht es?\n\nGut.\n\nUnd dir?\n\nNoch eins."),
                     ("Thomas Lohninger", "Guten Morgen Tim.\n\nMir geht es gut.\n\nDanke.\n\nJa."),
                     ("Tim Pritlove", "Prima.\n\nLos geht es.")]
+
+
+def test_a_depositions_appearances_heading_is_no_speaker() -> None:
+    text = ("Hearing on ports\n\nAPPEARANCES:\nFor the port authority\n\nMR. SMITH: Good morning.\n\n"
+            "MR. JONES: Morning.\n\nMR. SMITH: Let us begin.\n")
+    assert [t.speaker for t in parse_transcript("deposition.txt", text).turns if t.speaker] == [
+        "MR. SMITH", "MR. JONES", "MR. SMITH"]
