@@ -176,6 +176,9 @@ class SpeakerTrack:
     speaker: str | None = None
     last_line: str = field(default="", repr=False)
     last_cue: str = field(default="", repr=False)
+    _shown: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _marks: dict[str, Marked] = field(default_factory=dict, repr=False)
+    """What `of` read of each line, kept so that reading the cues does not read them again."""
     sparse: frozenset[str] = frozenset()
     """Labels that name their own cue's speaker only: those of a file whose lines seldom carry one
     (under a quarter of them). In subtitles a label marks what a voice off screen says, not a turn,
@@ -186,19 +189,35 @@ class SpeakerTrack:
     @classmethod
     def of(cls, lines: Iterable[str]) -> SpeakerTrack:
         """A track for a file whose cue text lines (markup and all) are `lines`."""
+        track = cls()
         counts: Counter[str] = Counter()
         shown = 0
         for raw in lines:
-            for line in cue_lines(raw):
+            for line in track.lines(raw):
                 if not _WORDS.search(line) or TIMING.match(line):
                     continue
                 shown += 1
-                mark = speaker_mark(line)
+                mark = track.mark(line)
                 carries = line.startswith(">>") or _DIARIZATION_LABEL.match(mark.speaker or "")
                 if mark.speaker is not None and not carries:
                     counts[mark.speaker] += 1
         dense = sum(counts.values()) >= _DENSE_LABELS * shown
-        return cls(sparse=frozenset() if dense else frozenset(counts))
+        track.sparse = frozenset() if dense else frozenset(counts)
+        return track
+
+    def lines(self, raw: str) -> list[str]:
+        """`cue_lines(raw)`, read once per distinct line of the file."""
+        shown = self._shown.get(raw)
+        if shown is None:
+            shown = self._shown[raw] = cue_lines(raw)
+        return shown
+
+    def mark(self, line: str) -> Marked:
+        """`speaker_mark(line)`, read once per distinct line of the file."""
+        found = self._marks.get(line)
+        if found is None:
+            found = self._marks[line] = speaker_mark(line)
+        return found
 
     def new_cue(self) -> None:
         """A cue (or TTML paragraph) begins: a sparse label spoke for its own cue only."""
@@ -217,7 +236,7 @@ def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTr
     (word-highlight captions) is."""
     source = f"char={payload[0].start},{payload[-1].end}"
     tagged = speaker or voice(" ".join(line.text for line in payload))
-    shown = [content for line in payload for content in cue_lines(line.text) if content]
+    shown = [content for line in payload for content in track.lines(line.text) if content]
     whole = " ".join(shown)
     if not rolling and len(whole.split()) >= _MIN_REPEATED_WORDS and whole == track.last_cue:
         return  # the same words again, another of them highlighted
@@ -229,7 +248,7 @@ def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTr
         if rolling and content == track.last_line:
             continue
         track.last_line = content
-        mark = speaker_mark(content)
+        mark = track.mark(content)
         if mark.labelled and previous and not _SENTENCE_END.search(previous):
             mark = Marked(content, None, False)  # "... it is about the / Atma: the Spirit" runs on
         elif mark.speaker is None and dashed and _TIGHT_DASH.match(content):

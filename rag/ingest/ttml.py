@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.errors import CorpusError
-from rag.ingest.captions import SpeakerTrack, speaker_mark
+from rag.ingest.captions import SpeakerTrack
 from rag.ingest.html import PositionedParser
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
@@ -56,7 +56,7 @@ class TtmlReader:
             speaker = document.agents.get(paragraph.agent or "", paragraph.agent) if paragraph.agent else None
             words = " ".join(paragraph.text.split())
             track.new_cue()
-            mark = speaker_mark(words)
+            mark = track.mark(words)
             if speaker is None and (mark.speaker is not None or mark.new_turn):
                 track.speaker, words = mark.speaker, mark.text
             pieces.append(Piece(words, f"char={paragraph.start},{paragraph.end}", paragraph.begin, paragraph.end_time,
