@@ -18,6 +18,7 @@ from rag.settings import Settings
 from tests.conftest import SEEDS
 from tests.ingest.test_exports import AWS, OTTER, TTML
 from tests.ingest.test_formats import DEPOSITION, PAGE, SAMPLES, ZOOM, resolve
+from tests.ingest.test_ass import AEGISUB
 from tests.ingest.test_inline_times import PODCAST
 from tests.ingest.test_pdf import PDFS, page_texts
 
@@ -47,6 +48,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[QAService, Path]:
     (docs / "library.csv").write_text(LIBRARY_CSV, encoding="utf-8")
     shutil.copy(PDFS / "deposition.pdf", docs / "van.pdf")
     (docs / "episode.md").write_text(PODCAST, encoding="utf-8")
+    (docs / "subtitles.ass").write_text(AEGISUB, encoding="utf-8")
     (docs / "broken.vtt").write_text("WEBVTT\n\n00:00:01.000 => 00:00:02.000\nhello\n", encoding="utf-8")
     (docs / "broken.json").write_text('{"segments": [', encoding="utf-8")
     settings = Settings.from_env(docs_dir=docs, index_dir=root / "index")
@@ -59,7 +61,7 @@ def test_malformed_files_are_set_aside_with_their_reason_and_the_rest_is_indexed
     assert sorted(d.doc_id for d in manifest.documents) == [
         "briefing.html", "briefing.txt", "call.vtt", "dam.json", "deposition.txt", "episode.md", "harbour.ttml",
         "interview.srt",
-        "jfk.json", "library.csv", "sync.txt", "van.pdf"]
+        "jfk.json", "library.csv", "subtitles.ass", "sync.txt", "van.pdf"]
     reasons = {u.doc_id: u.reason for u in manifest.unreadable}
     assert set(reasons) == {"broken.json", "broken.vtt"}
     assert "broken.vtt: line 3: expected a cue timing" in reasons["broken.vtt"]
@@ -170,6 +172,8 @@ def test_word_level_json_timestamped_text_ttml_and_tables_are_cited_with_speaker
         # A podcast's Markdown transcript stamped every few minutes: the stamp before the words.
         ("What comes into impostor syndrome a lot?", "episode.md",
          "That idea of impostor syndrome comes into it a lot.", "Jeremy Fuksa", 469.0),
+        # SubStation Alpha: the Name field is the speaker; the italic override is no part of the words.
+        ("What does the new pier double?", "subtitles.ass", "That doubles the crossings, surely.", "Bob Lee", 4.8),
     ]:
         answer = service.ask(question)
         extract = next(e for e in answer.extracts if e.citation.doc_id == doc_id)
