@@ -35,7 +35,8 @@ def profile_ask(
     """Time `requests` asks (and their embeddings) in process, then cProfile `profiled` more.
 
     The timings run twice: on this thread, and on one long-lived worker thread, which is how
-    the HTTP app runs `ask` (`sync_to_thread`); torch does not cost the same on both.
+    the HTTP app runs `ask` while other requests are in flight (`rag.http.dispatch`); torch does
+    not cost the same on both.
     """
     embeds, asks = _timed_asks(service, questions, requests, time_limit)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-ask") as worker:

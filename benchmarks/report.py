@@ -205,7 +205,8 @@ def _profiles(result: BenchResult) -> str:
     parts = [
         "## Where `/ask` time goes (in process)\n\n`QAService.ask` called directly (no HTTP); embed = "
         "`embedder.embed([question])` alone on the same questions. The worker-thread rows make the same calls "
-        "from one long-lived `ThreadPoolExecutor` thread, as the HTTP app does (`sync_to_thread`).\n\n"
+        "from one long-lived `ThreadPoolExecutor` thread, as the HTTP app does while other requests are in flight "
+        "(a lone `/ask` runs on the event loop: `rag/http/dispatch.py`).\n\n"
         + table(["corpus", "called from", "embed p50 / p95 / p99 ms", "ask p50 / p95 / p99 ms",
                  "ask − embed p50 ms"], rows)
     ]

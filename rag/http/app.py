@@ -40,6 +40,7 @@ from rag.http.input import (
 from rag.http.security import SECURITY, SECURITY_SCHEMES, AccessPolicy, cors_config, rate_limit_config
 from rag.http.prometheus import HttpMetrics, metrics_endpoint
 from rag.http.observability import RequestContextMiddleware, logging_config
+from rag.http.dispatch import CountRequests, LoopOrThread, RequestsInFlight
 from rag.http.problems import exception_handlers, problem_responses
 from rag.types import Answer
 from rag.service import DocumentSummary, DocumentView, Health, PassageView, QAService, open_service
@@ -65,17 +66,17 @@ def _service(state: State) -> QAService:
     return service
 
 
-def _ask_route(settings: Settings) -> HTTPRouteHandler:
+def _ask_route(settings: Settings, dispatch: LoopOrThread) -> HTTPRouteHandler:
     # A handler per app: its body type carries this app's limits into validation and the schema.
     # 200, not Litestar's POST default of 201: answering creates nothing (RFC 9110, 15.3.2).
     @post(
-        "/ask", sync_to_thread=True, status_code=200, summary="Answer a question with cited extracts",
+        "/ask", status_code=200, summary="Answer a question with cited extracts",
         signature_namespace={"AskRequest": ask_request_type(settings)},
         responses=problem_responses(400, 401, 413, 415, 429, 503),
     )
-    def ask(data: AskRequest, state: State) -> Answer:
+    async def ask(data: AskRequest, state: State) -> Answer:
         """Retrieve passages and return the sentences that answer, each with its exact citation."""
-        return _service(state).ask(data.question, data.k, data.filters)
+        return await dispatch.run(_service(state).ask, data.question, data.k, data.filters)
 
     return ask
 
@@ -173,6 +174,7 @@ def create_app(settings: Settings, service: QAService | None = None, *, watch: b
     metrics = HttpMetrics(lambda: state.service)
     state.metrics = metrics
     policy = AccessPolicy(settings)
+    in_flight = RequestsInFlight()
 
     def load_service(app: Litestar) -> None:
         if app.state.service is not None:
@@ -189,7 +191,7 @@ def create_app(settings: Settings, service: QAService | None = None, *, watch: b
     api = Router(
         path="/",
         route_handlers=[
-            _ask_route(settings), get_passage, list_documents, get_document, metrics_endpoint,
+            _ask_route(settings, LoopOrThread(in_flight)), get_passage, list_documents, get_document, metrics_endpoint,
             *write_routes(settings, _service, policy.require_write_key),
         ],
         # Without API keys the guard has nothing to check; Litestar would still copy the route
@@ -224,5 +226,5 @@ def create_app(settings: Settings, service: QAService | None = None, *, watch: b
         ),
     )
     # Outermost, around routing and error handling: 404s and 405s get ids, logs and metrics too.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, metrics)
+    app.asgi_handler = CountRequests(RequestContextMiddleware(app.asgi_handler, metrics), in_flight)
     return app
