@@ -116,22 +116,44 @@ def _decoded(doc_id: str, data: bytes) -> str:
 def opens_as_utf16(data: bytes) -> bool:
     """Whether `data` starts with a UTF-16 byte-order mark, as Windows tools (Notepad's "Unicode",
     some caption editors) write text."""
-    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and not _opens_as_utf32(data)
+
+
+def _opens_as_utf32(data: bytes) -> bool:
+    # UTF-32's little-endian mark begins with UTF-16's: FF FE 00 00.
+    return data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE))
 
 
 def _utf8(doc_id: str, data: bytes) -> str:
-    """The file decoded strictly as UTF-8 (a BOM stays in the text, so offsets match other tools)."""
+    """The file decoded strictly as UTF-8, or as UTF-16 when it opens with that byte-order mark.
+
+    A byte-order mark stays in the text as U+FEFF, so character offsets count it as other tools do.
+    """
+    if opens_as_utf16(data):
+        return _utf16(doc_id, data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if opens_as_utf16(data):
+        if _opens_as_utf32(data):
             raise CorpusError(
-                f"{doc_id}: UTF-16 (it opens with a UTF-16 byte-order mark), not UTF-8; "
-                "convert it, e.g. `iconv -f utf-16 -t utf-8`"
+                f"{doc_id}: UTF-32 (it opens with a UTF-32 byte-order mark), not UTF-8; "
+                "convert it, e.g. `iconv -f utf-32 -t utf-8`"
             ) from None
         raise CorpusError(
             f"{doc_id}: not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
             "convert it, e.g. `iconv -f latin1 -t utf-8`"
+        ) from None
+
+
+def _utf16(doc_id: str, data: bytes) -> str:
+    # The explicit byte order keeps the mark as the text's first character (plain "utf-16" drops it).
+    codec = "utf-16-le" if data.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{doc_id}: opens with a UTF-16 byte-order mark but is not valid UTF-16 (byte {exc.start}); "
+            "save it again as UTF-8"
         ) from None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from rag.ingest import read_corpus, reader_for
 from rag.ingest.corpus import source_document
 from rag.ingest.readers import SUFFIXES, parse_document
 from rag.ingest.text import parse_transcript
+from tests.ingest.test_formats import assert_segments_check_out
 
 BRIEFING = "Press briefing\n\nZhu Bing:\nThe ports handled more containers this year.\n"
 
@@ -39,9 +41,28 @@ def test_a_suffix_no_reader_takes_is_named_with_the_supported_ones(doc_id: str) 
         reader_for(doc_id)
 
 
-def test_a_utf16_file_in_the_corpus_is_set_aside_saying_how_to_convert_it() -> None:
-    with pytest.raises(CorpusError, match=r"call\.srt: UTF-16 .*iconv -f utf-16 -t utf-8"):
-        source_document("call.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello.\n".encode("utf-16"), None)
+@pytest.mark.parametrize("byte_order", [codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE])
+def test_a_utf16_file_in_the_corpus_is_read_and_cited_like_its_utf8_twin(byte_order: bytes) -> None:
+    srt = "1\n00:00:01,000 --> 00:00:02,500\nANNA: Hello, café.\n\n2\n00:00:03,000 --> 00:00:04,000\nBEN: Hi.\n"
+    codec = "utf-16-le" if byte_order == codecs.BOM_UTF16_LE else "utf-16-be"
+    utf16 = source_document("call.srt", byte_order + srt.encode(codec), None)
+    utf8 = source_document("call.srt", codecs.BOM_UTF8 + srt.encode("utf-8"), None)
+    assert utf16.text == utf8.text  # the mark stays as U+FEFF, so character offsets count it in both
+    transcript = parse_document(utf16.doc_id, utf16.text)
+    assert [(t.speaker, transcript.text[t.start : t.end], t.start_time) for t in transcript.turns] == [
+        ("ANNA", "Hello, café.", 1.0), ("BEN", "Hi.", 3.0)]
+    assert transcript == parse_document(utf8.doc_id, utf8.text)
+    assert_segments_check_out(transcript, utf16.text)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (codecs.BOM_UTF16_LE + b"\x00\xd8a\x00", r"x\.txt: opens with a UTF-16 byte-order mark but is not valid UTF-16"),
+    (codecs.BOM_UTF32_LE + "hi".encode("utf-32-le"), r"x\.txt: UTF-32 .*iconv -f utf-32 -t utf-8"),
+    ("caf\u00e9".encode("latin-1"), r"x\.txt: not valid UTF-8 \(byte 3.*iconv -f latin1 -t utf-8"),
+])
+def test_a_file_in_another_encoding_is_set_aside_saying_how_to_convert_it(data: bytes, message: str) -> None:
+    with pytest.raises(CorpusError, match=message):
+        source_document("x.txt", data, None)
 
 
 def test_the_web_page_offers_every_suffix_a_reader_takes() -> None:
