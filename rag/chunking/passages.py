@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from rag.settings import ChunkSettings
 from rag.types import Passage, Sentence, Transcript, Turn, TurnKind
 from rag.chunking.sentences import sentence_spans, wrap_column
 from rag.chunking.tokens import TokenCounter
 
-_WORD = re.compile(r"\S+")
+# A word, or in scripts written without spaces (Chinese, Japanese) a clause up to its comma.
+_WORD = re.compile(r"[^\s，、；：]+[，、；：]*|[，、；：]+")
 _TITLE_WORDS = 16
 
 
@@ -162,22 +163,43 @@ def _chunk_turn(
 
 
 def _fit(text: str, start: int, end: int, tokenizer: TokenCounter, budget: int) -> list[tuple[int, int, int]]:
-    """A sentence as (start, end, tokens); one longer than the budget is cut at word boundaries."""
+    """A sentence as (start, end, tokens); one longer than the budget is cut at word boundaries
+    (a word itself over the budget, in text without spaces, between characters)."""
     tokens = len(tokenizer.encode_ordinary(text[start:end]))
     if tokens <= budget:
         return [(start, end, tokens)]
     pieces: list[tuple[int, int, int]] = []
     piece_start = piece_end = start
     piece_tokens = 0
-    for word in _WORD.finditer(text, start, end):
-        word_tokens = len(tokenizer.encode_ordinary(" " + word.group()))
+    for word_start, word_end in _words(text, start, end, tokenizer, budget):
+        word_tokens = len(tokenizer.encode_ordinary(" " + text[word_start:word_end]))
         if piece_tokens + word_tokens > budget and piece_end > piece_start:
             pieces.append((piece_start, piece_end, len(tokenizer.encode_ordinary(text[piece_start:piece_end]))))
-            piece_start, piece_tokens = word.start(), 0
-        piece_end = word.end()
+            piece_start, piece_tokens = word_start, 0
+        piece_end = word_end
         piece_tokens += word_tokens
     pieces.append((piece_start, piece_end, len(tokenizer.encode_ordinary(text[piece_start:piece_end]))))
     return pieces
+
+
+def _words(text: str, start: int, end: int, tokenizer: TokenCounter, budget: int) -> Iterator[tuple[int, int]]:
+    """The spans of the words in `text[start:end]`, each within the budget (with a space before it)."""
+    for word in _WORD.finditer(text, start, end):
+        # A character is at most a few tokens: only a long word can be over the budget.
+        if len(word.group()) * 4 < budget:
+            yield word.span()
+            continue
+        yield from _character_runs(text, *word.span(), tokenizer, budget - 1)
+
+
+def _character_runs(text: str, start: int, end: int, tokenizer: TokenCounter, budget: int) -> Iterator[tuple[int, int]]:
+    """`text[start:end]` cut into runs of characters of at most `budget` tokens each."""
+    while start < end:
+        size = end - start
+        while (tokens := len(tokenizer.encode_ordinary(text[start : start + size]))) > budget:
+            size = max(1, min(size - 1, size * budget // tokens))
+        yield start, start + size
+        start += size
 
 
 def _pack(

@@ -12,8 +12,11 @@ _ABBREVIATIONS = frozenset(
     "capt cmdr gov sen rep pres dept inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov dec "
     "fig approx est vol ed eds op cf al".split()
 )
-# A terminator, then optional closing quotes/brackets, then whitespace.
-_BOUNDARY = re.compile(r"[.!?。！？…]+[\"'”’)\]]*(?=\s)|[。！？]+")
+# A terminator, then optional closing quotes/brackets, then whitespace: besides Latin's, the
+# Devanagari danda (Hindi, Marathi, Nepali), Arabic's question mark and Urdu's full stop; the
+# Chinese and Japanese ones end a sentence with no space after them. French sets its closing
+# guillemet off with a space.
+_BOUNDARY = re.compile(r"[.!?。！？…।॥؟۔]+(?:[\"'”’»)\]」』]|[ \u00a0\u202f]»)*(?=\s)|[。！？]+[」』”’）]*")
 _LINE_BREAK = re.compile(r"\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 # Columns that fixed-width wrapping uses (72, 80...); web paragraphs run far longer.

@@ -102,6 +102,21 @@ def test_a_sentence_longer_than_the_budget_is_cut_at_words(tokenizer: TokenCount
     assert all(len(tokenizer.encode_ordinary(transcript.text[p.start : p.end])) <= 50 for p in passages)
 
 
+def test_a_sentence_without_spaces_longer_than_the_budget_is_cut_at_clauses_then_characters(
+    tokenizer: TokenCounter,
+) -> None:
+    # Chinese runs a whole sentence together: commas first, then characters, keep it in budget.
+    clause = "我们将继续扩大高水平对外开放，稳步推进制度型开放，"
+    sentence = clause * 12 + "打造市场化法治化国际化一流营商环境" * 6 + "。"
+    transcript = parse_transcript("long-zh.txt", f"Speaker One:\n\n{sentence}\n")
+    passages = chunk_transcript(transcript, tokenizer, ChunkSettings(max_tokens=60, overlap_tokens=0))
+    assert len(passages) > 3
+    assert "".join(transcript.text[p.start : p.end] for p in passages) == sentence
+    assert all(len(tokenizer.encode_ordinary(transcript.text[p.start : p.end])) <= 60 for p in passages)
+    # Where a comma is near, the cut falls right after it.
+    assert sum(transcript.text[p.end - 1] == "，" for p in passages) >= 2
+
+
 def test_question_travels_as_context_of_the_answers_not_in_their_span(tokenizer: TokenCounter) -> None:
     transcript = parse_folder(SEEDS)[1]
     # Turns apart: by default the question shares a passage with the moderator's short turn.
@@ -155,6 +170,11 @@ def test_sentence_spans_point_at_the_sentences_inside_the_embedding_text(tokeniz
         ("Right . OK , we 're on .", ["Right .", "OK , we 're on ."]),
         ("“We will open wider.” That is our position.", ["“We will open wider.”", "That is our position."]),
         ("First line\n\nsecond paragraph.", ["First line", "second paragraph."]),
+        ("हमने काम किया। अब आगे बढ़ेंगे॥ ठीक है", ["हमने काम किया।", "अब आगे बढ़ेंगे॥", "ठीक है"]),
+        ("هل هذا صحيح؟ نعم، صحيح.", ["هل هذا صحيح؟", "نعم، صحيح."]),
+        ("ہم نے کام کیا۔ اب آگے", ["ہم نے کام کیا۔", "اب آگے"]),
+        ("Il a dit « Nous ouvrirons. » Puis il est parti.", ["Il a dit « Nous ouvrirons. »", "Puis il est parti."]),
+        ("他说：「我们会开放。」然后离开了。", ["他说：「我们会开放。」", "然后离开了。"]),
     ],
 )
 def test_sentence_spans(text: str, expected: list[str]) -> None:
