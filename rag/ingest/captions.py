@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from rag.errors import CorpusError
-from rag.ingest.labels import is_name_like, split_name_role
+from rag.ingest.labels import is_bare_label, is_comma_role, is_name_like, split_name_role
 from rag.ingest.timed import Piece
 
 # Lenient on purpose: Teams writes `0:0:0.210`, SRT uses a comma, some tools drop the hours.
@@ -155,7 +155,9 @@ def speaker_mark(line: str) -> Marked:
 def _is_label(name: str) -> bool:
     # "Note: ..." or "Example: ..." would be name-like too; a label has at most four words.
     # Zoom writes a role after the name: `Ashlee Kupor (SL):`.
-    person, _ = split_name_role(name)
+    person, role = split_name_role(name)
+    if role is not None and not is_bare_label(name) and not is_comma_role(person, role):
+        return False
     return is_name_like(person) and len(person.split()) <= 4 and person.lower() not in _SOUNDS
 
 

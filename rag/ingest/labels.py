@@ -18,7 +18,7 @@ _NOT_PERSON = frozenset(
 _PRONOUN = re.compile(r"^(?:i|me|you|us|him|her|them|he|she|we|they|it|(?:i|we|you|he|she|they|it)['’](?:ve|m|re|d|ll|s))$",
                       re.IGNORECASE)
 # "Yes. As said": a word ending a sentence is in no one's name; an honorific or an initial may be.
-_NAME_ABBREVIATION = re.compile(r"^(?:[A-Z]|Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Gen|Col|Lt|Capt|Gov|Sen|Rep|Hon|Rev|Fr)\.$")
+_NAME_ABBREVIATION = re.compile(r"^(?:[A-Z]|(?i:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Gen|Col|Lt|Capt|Gov|Sen|Rep|Hon|Rev|Fr))\.$")
 # Discourse words that open a sentence with a comma or colon ("First, we will:").
 _NOT_A_NAME = frozenset(
     "first second third fourth fifth sixth seventh eighth ninth tenth next finally lastly also however "
@@ -93,6 +93,26 @@ def is_person_like(name: str) -> bool:
     return (is_name_like(name) and words[0].lower() not in _NOT_PERSON and not _MEDIA_WORDS.search(name)
             and not any(_PRONOUN.match(word) for word in words)
             and all(_NAME_ABBREVIATION.match(word) for word in words[:-1] if word.endswith(".")))
+
+
+def is_comma_role(name: str, role: str) -> bool:
+    """Whether `Name, role` can be a person and their role, not a sentence that opens with a word and
+    a comma ("That, notwithstanding any Standing Order", "Presidente, yo le quiero pedir dos cosas",
+    "Ви, мабуть, помічали"): a person's name, and a role in lower case is a few words (`host`,
+    `deputy director`) with no comma of its own; a capitalised role may run on (`Member of ...`)."""
+    if not (is_person_like(name) or (is_name_like(name) and _MEDIA_WORDS.search(name))):
+        return False
+    words = role.split()
+    if _CLAUSE.search(role) or _SENTENCE_INSIDE.search(role):
+        return False
+    return any(word[:1].isupper() for word in words) or (len(words) <= _MAX_LOWER_ROLE_WORDS and "," not in role)
+
+
+_MAX_LOWER_ROLE_WORDS = 4
+# A role after a comma names an office ("Jane Doe, Director of Public Health"), it says nothing:
+# "Brazil, I will say the following here:" is a clause.
+_CLAUSE = re.compile(r"\b(?:I|we|you|he|she|they|it|will|would|shall|is|are|was|were|have|has|had)\b")
+_SENTENCE_INSIDE = re.compile(r"\b[a-z]{2,}[.?!]\s")
 
 
 def is_caps_name(name: str) -> bool:

@@ -36,13 +36,10 @@ _QUESTION = "Q"
 # A file whose paragraphs mostly open with `Name:` labels: three or more, 60% of the paragraphs.
 _MIN_LABELLED_PARAGRAPHS = 3
 _LABELLED_SHARE = 0.6
-# A role after a comma names an office ("Jane Doe, Director of Public Health"), it says nothing:
-# "Brazil, I will say the following here:" is a clause.
-_MAX_ROLE_WORDS = 10
 # A capitals label wrapped onto at most this many more lines.
 _MAX_LABEL_LINES = 3
-_CLAUSE = re.compile(r"\b(?:I|we|you|he|she|they|it|will|would|shall|is|are|was|were|have|has|had)\b")
-_SENTENCE_INSIDE = re.compile(r"\b[a-z]{2,}[.?!]\s")
+# Alone on its line, a label's role is short; quoted words after it vouch for a longer one.
+_MAX_ROLE_WORDS = 10
 _SENTENCE_CLOSE = re.compile(r"[.?!:;…\"”’)\]]\s*$")
 
 
@@ -196,9 +193,8 @@ class _Parser:
             name, role = labels.split_name_role(alone.group("label"))
             # "... elections in / Brazil, I will say the following here:" is a sentence, not a label.
             label = alone.group("label")
-            comma_role = "," in label.split("(", 1)[0]
-            clause = comma_role and role is not None and bool(
-                _CLAUSE.search(role) or _SENTENCE_INSIDE.search(role) or len(role.split()) > _MAX_ROLE_WORDS)
+            clause = not labels.is_bare_label(label) and role is not None and (
+                len(role.split()) > _MAX_ROLE_WORDS or not labels.is_comma_role(name, role))
             if (labels.is_name_like(name) or self._recurring_role(name)) and not clause and not (
                     self._runs_on(index) and not labels.is_caps_name(name)):
                 self._open(labels.turn_kind(name), name, role)
@@ -270,7 +266,7 @@ class _Parser:
         if not (labels.is_name_like(name) or self._recurring_role(name)):
             return False
         # Unquoted, "Mr. Chair, I want to be clear: ..." is a sentence, not a label with a role.
-        if not quoted and not labels.is_bare_label(match.group("label")):
+        if not labels.is_bare_label(match.group("label")) and not (quoted and labels.is_comma_role(name, role or "")):
             return False
         known = speaker_key(name) in self.speakers
         if not (quoted or known or labels.is_caps_name(name) or speaker_key(name) in self.recurring_labels

@@ -48,6 +48,19 @@ def test_a_label_on_a_line_that_runs_on_from_a_sentence_is_text() -> None:
     assert turns == [(None, "But where I am talking now it is about the Atma: the Spirit, which is the reflection")]
 
 
+def test_a_sentence_that_opens_with_a_word_and_a_comma_before_a_colon_is_text() -> None:
+    # Its words would be lost from the index as a speaker's name and role.
+    turns = speakers("talk.srt", cues("Ви, мабуть, помічали: щоразу, коли ви кличете Мене,",
+                                      "Eine Frage, die gerade kam, ist: Wie kommt man an die Videos?",
+                                      "Ah, but is it: atmospheric air?"))
+    assert {speaker for speaker, _ in turns} == {None}
+    assert turns[0][1].startswith("Ви, мабуть, помічали: щоразу")
+    # A name and a role after its comma is a label.
+    assert speakers("panel.srt", cues("Jane Doe, host: Welcome.", "MR. ED VALENTE, GENERAL CHAIRMAN: Hello.")) == [
+        ("Jane Doe", "Welcome."), ("MR. ED VALENTE", "Hello."),
+    ]
+
+
 def test_in_subtitles_a_label_names_its_own_cue_only() -> None:
     # An off-screen voice in a film: under a quarter of the lines carry a label, so NADAL's
     # line does not make him the speaker of everything after it.

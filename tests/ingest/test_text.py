@@ -176,6 +176,22 @@ def test_recurring_inline_names_form_a_chat_transcript_but_sentences_with_colons
     assert text[last.start : last.end] == "Here is the plan: we finish in May.\r\nThe reason is simple: nobody objected."
 
 
+def test_a_word_and_a_comma_before_a_colon_open_a_sentence_not_a_turn() -> None:
+    text = (
+        "PRESIDENTE ANDRÉS MANUEL LÓPEZ OBRADOR: Vamos a empezar.\n\n"
+        "Imagínense, un presidente que llega y que dice: ‘Ya no hay corrupción’.\n\n"
+        "PREGUNTA: Buenos días.\n\n"
+        "Presidente, yo le quiero pedir dos cosas con este tema:\n\n"
+        "La primera es sencilla.\n\n"
+        "That, notwithstanding any Standing Order or usual practice of the House:\n\n"
+        "the motion be adopted.\n"
+    )
+    transcript = parse_transcript("mañanera.md", text)
+    assert [t.speaker for t in transcript.turns] == ["PRESIDENTE ANDRÉS MANUEL LÓPEZ OBRADOR", "PREGUNTA"]
+    assert "Imagínense, un presidente" in text[transcript.turns[0].start : transcript.turns[0].end]
+    assert text[transcript.turns[1].start : transcript.turns[1].end].endswith("the motion be adopted.")
+
+
 def test_recurring_sentence_case_roles_are_speakers_and_a_lone_one_is_not() -> None:
     text = (
         "Moderator: Welcome. Today, the ferry.\n\n"
