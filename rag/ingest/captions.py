@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from rag.errors import CorpusError
-from rag.ingest.labels import is_bare_label, is_comma_role, is_name_like, split_name_role
+from rag.ingest.labels import is_bare_label, is_caseless_name, is_comma_role, is_name_like, split_name_role
 from rag.ingest.timed import Piece
 
 # Lenient on purpose: Teams writes `0:0:0.210`, SRT uses a comma, some tools drop the hours.
@@ -181,6 +181,9 @@ class SpeakerTrack:
     _shown: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _marks: dict[str, Marked] = field(default_factory=dict, repr=False)
     """What `of` read of each line, kept so that reading the cues does not read them again."""
+    unvouched: frozenset[str] = frozenset()
+    """Labels in a script without capitals (`رجم من قبل:` in a translator's credit) used once: only
+    use tells such a label from a sentence's first words, so these are words."""
     sparse: frozenset[str] = frozenset()
     """Labels that name their own cue's speaker only: those of a file whose lines seldom carry one
     (under a quarter of them). In subtitles a label marks what a voice off screen says, not a turn,
@@ -205,6 +208,7 @@ class SpeakerTrack:
                     counts[mark.speaker] += 1
         dense = sum(counts.values()) >= _DENSE_LABELS * shown
         track.sparse = frozenset() if dense else frozenset(counts)
+        track.unvouched = frozenset(name for name, count in counts.items() if count < 2 and is_caseless_name(name))
         return track
 
     def lines(self, raw: str) -> list[str]:
@@ -233,7 +237,7 @@ def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTr
     cue's own, as SubStation Alpha's Name) or a voice tag names the speaker of the whole cue, else a
     line's own mark (`Name:`, `[Name]`, `>>`, a tight `-` on two or more of its lines) does, else
     the speaker carries over from before (not a sparse label's: `SpeakerTrack.sparse`). A `Name:`
-    on a line that runs on from an unfinished sentence is words. With `rolling`, a line that
+    on a line that runs on from an unfinished sentence, or a caseless one used once, is words. With `rolling`, a line that
     repeats the previous caption line is dropped; without, a cue that repeats the last one
     (word-highlight captions) is."""
     source = f"char={payload[0].start},{payload[-1].end}"
@@ -251,7 +255,7 @@ def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTr
             continue
         track.last_line = content
         mark = track.mark(content)
-        if mark.labelled and previous and not _SENTENCE_END.search(previous):
+        if mark.labelled and (mark.speaker in track.unvouched or previous and not _SENTENCE_END.search(previous)):
             mark = Marked(content, None, False)  # "... it is about the / Atma: the Spirit" runs on
         elif mark.speaker is None and dashed and _TIGHT_DASH.match(content):
             mark = Marked(content.lstrip()[1:], None, True)

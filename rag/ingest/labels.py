@@ -31,7 +31,7 @@ _MEDIA_WORDS = re.compile(
     r"|kyodo|tass|phoenix|outlet|herald|tribune|gazette|channel|weekly|audience|questioner)\b",
     re.IGNORECASE,
 )
-_QUESTION_LABELS = frozenset({"q", "question", "questions", "some media"})
+_QUESTION_LABELS = frozenset({"q", "question", "questions", "some media", "問", "问", "記者", "记者", "提問", "提问"})
 
 
 # `(Dover) (Con)`: each group's words; only when the groups are all there is (nothing between them).
@@ -63,7 +63,24 @@ def is_name_like(name: str) -> bool:
         return False
     if words[0].lower() in _NOT_A_NAME or (words[-1].lower() in _CONNECTORS and len(words) > 1):
         return False
+    if is_caseless_name(name):
+        return True
     return all(w.lower() in _CONNECTORS or any(c.isupper() for c in w) or w.isdigit() for w in words)
+
+
+_CASELESS_WORD = re.compile(r"^[^\W\d_]{1,12}$")
+# "她補充說：", "他表示：": who says, introducing a quote, is no label.
+_SAYS = ("說", "说", "道", "表示", "指出", "稱", "称", "認為", "认为", "強調", "强调", "問道", "问道")
+
+
+def is_caseless_name(name: str) -> bool:
+    """A label in a script without capitals (Chinese `記者`, `任正非`, Japanese `司会`, Arabic): a
+    word or a few of letters alone. Capitals tell a name from a sentence's first words in Latin
+    script; here nothing does, so the parser takes such a label only where the file uses it on two
+    or more lines (`rag/ingest/text.py`)."""
+    words = name.split()
+    return (1 <= len(words) <= 4 and all(_CASELESS_WORD.match(w) for w in words)
+            and not any(c.isupper() or c.islower() for c in name) and not name.endswith(_SAYS))
 
 
 _ROLE_WORD = re.compile(r"^[^\W\d_][^\W\d_'’\-]*$")
@@ -133,7 +150,9 @@ def turn_kind(name: str) -> TurnKind:
 # (`Wang Hong, deputy director ..., said that ...`), and speakers lists (`Speakers:` then
 # `Name, role` lines), besides metadata blocks (`Date:`) that look like labels but are not.
 ALONE_LABEL = re.compile(r"^(?P<label>[^:：]{1,160}?)\s*[:：]$")
-INLINE_LABEL = re.compile(r"^(?P<label>[^:：“”\"]{1,300}?)\s*[:：]\s+(?=\S)")
+# Chinese and Japanese set no space after their colon; a tight ASCII colon before a letter
+# (`B:Das sind`) is taken only for a label in capitals or one the file repeats (`is_tight`).
+INLINE_LABEL = re.compile(r"^(?P<label>[^:：“”\"]{1,300}?)\s*(?:[:：]\s+|：|:(?=[^\W\d_]))(?=\S)")
 ASKED = re.compile(r"^(?P<label>[A-Z][^:：.?!]{0,60}?)\s+(?:asked|questioned|inquired)\s*[:：,]\s*")
 REPORTED = re.compile(
     r"^(?P<name>[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){1,4})"
@@ -177,6 +196,11 @@ HEARING_LABEL = re.compile(
     # Who holds the chair just now: `The PRESIDING OFFICER (Mr. Kyl).`
     r"(?:\s+\([^()\n]{1,40}\))?\.\s+(?=[\w\"“‘(])"
 )
+
+
+def is_tight(label: re.Match[str]) -> bool:
+    """Whether an `INLINE_LABEL` match has no space after an ASCII colon (`B:Das sind`)."""
+    return label.group().endswith(":")
 
 
 def hearing_label(line: str) -> str | None:

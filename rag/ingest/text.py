@@ -195,7 +195,8 @@ class _Parser:
             label = alone.group("label")
             clause = not labels.is_bare_label(label) and role is not None and (
                 len(role.split()) > _MAX_ROLE_WORDS or not labels.is_comma_role(name, role))
-            if (labels.is_name_like(name) or self._recurring_role(name)) and not clause and not (
+            vouched = not labels.is_caseless_name(name) or self._known_or_recurring(name)
+            if (labels.is_name_like(name) or self._recurring_role(name)) and vouched and not clause and not (
                     self._runs_on(index) and not labels.is_caps_name(name)):
                 self._open(labels.turn_kind(name), name, role)
                 return index + 1
@@ -269,8 +270,13 @@ class _Parser:
         if not labels.is_bare_label(match.group("label")) and not (quoted and labels.is_comma_role(name, role or "")):
             return False
         known = speaker_key(name) in self.speakers
-        if not (quoted or known or labels.is_caps_name(name) or speaker_key(name) in self.recurring_labels
-                or self.labels_are_the_convention):
+        recurring = speaker_key(name) in self.recurring_labels
+        if labels.is_caseless_name(name) or labels.is_tight(match):
+            # Nothing but use tells `記者：` or `B:Das` from a sentence's first words and colon.
+            vouched = known or recurring or labels.is_caps_name(name)
+        else:
+            vouched = quoted or known or recurring or labels.is_caps_name(name) or self.labels_are_the_convention
+        if not vouched:
             return False
         self._open(labels.turn_kind(name), name, role, quoted=quoted)
         self._add_text(line.start + match.end(), line.end)
@@ -407,14 +413,15 @@ class _Parser:
     # -- document-level facts -------------------------------------------------------------
     def _recurring_inline_labels(self) -> set[str]:
         """Names used as `Name: text` on two or more lines: a consistent inline-label format.
-        A sentence-case role (`Harbour master:`) counts on a line of its own as well."""
+        A sentence-case role (`Harbour master:`) or a name in a script without capitals (`記者：`)
+        counts on a line of its own as well."""
         counts: dict[str, int] = {}
         for line in self.lines:
             match = labels.INLINE_LABEL.match(line.text) or labels.ALONE_LABEL.match(line.text)
             if match and labels.is_bare_label(match.group("label")):
                 name, _ = labels.split_name_role(match.group("label"))
                 inline = match.re is labels.INLINE_LABEL
-                if (inline and labels.is_name_like(name)) or labels.is_role_like(name):
+                if (inline and labels.is_name_like(name)) or labels.is_role_like(name) or labels.is_caseless_name(name):
                     counts[speaker_key(name)] = counts.get(speaker_key(name), 0) + 1
         return {name for name, count in counts.items() if count >= 2}
 
@@ -465,6 +472,9 @@ class _Parser:
         """A few capitalised words, no sentence: what a name alone on a line looks like."""
         return (len(text) <= 60 and not text.endswith((".", "?", "!", ":", ",", ";")) and len(text.split()) <= 4
                 and labels.is_name_like(text))
+
+    def _known_or_recurring(self, name: str) -> bool:
+        return speaker_key(name) in self.speakers or speaker_key(name) in self.recurring_labels
 
     def _recurring_role(self, name: str) -> bool:
         """A sentence-case role label that the document uses on two or more lines."""

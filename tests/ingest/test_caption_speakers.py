@@ -61,6 +61,14 @@ def test_a_sentence_that_opens_with_a_word_and_a_comma_before_a_colon_is_text() 
     ]
 
 
+def test_a_label_in_a_script_without_capitals_used_once_is_words() -> None:
+    # A translator's credit at the end of Arabic subtitles.
+    turns = speakers("film.srt", cues("مرحبا بكم.", "ترجم من قبل: طرفة القداح"))
+    assert turns == [(None, "مرحبا بكم. ترجم من قبل: طرفة القداح")]
+    interview = speakers("interview.srt", cues("记者: 您怎么看?", "任正非: 我们在修飞机。", "记者: 还有吗?", "任正非: 没有。"))
+    assert [speaker for speaker, _ in interview] == ["记者", "任正非", "记者", "任正非"]
+
+
 def test_in_subtitles_a_label_names_its_own_cue_only() -> None:
     # An off-screen voice in a film: under a quarter of the lines carry a label, so NADAL's
     # line does not make him the speaker of everything after it.

@@ -192,6 +192,44 @@ def test_a_word_and_a_comma_before_a_colon_open_a_sentence_not_a_turn() -> None:
     assert text[transcript.turns[1].start : transcript.turns[1].end].endswith("the motion be adopted.")
 
 
+def test_labels_in_scripts_without_capitals_are_speakers_where_the_file_repeats_them() -> None:
+    # Chinese sets no space after its colon; nothing but use tells a label from a sentence's start.
+    text = (
+        "華為創辦人接受訪問\n\n"
+        "記者：您怎麼看這張照片？\n\n"
+        "任正非：我們現在是一邊飛一邊修飛機。\n\n"
+        "記者：90天可以做什麼？\n\n"
+        "任正非：原因很簡單：我們有準備。\n\n"
+        "余承東：一句話。\n\n"
+        "她補充說：「會繼續努力。」\n"
+    )
+    transcript = parse_transcript("interview.md", text)
+    said = [(t.speaker, t.kind, text[t.start : t.end]) for t in transcript.turns]
+    assert said[1:] == [
+        ("記者", TurnKind.QUESTION, "您怎麼看這張照片？"),
+        ("任正非", TurnKind.SPEECH, "我們現在是一邊飛一邊修飛機。"),
+        ("記者", TurnKind.QUESTION, "90天可以做什麼？"),
+        # A label used once is words: "余承東：" and "她補充說：" stay in the text they open.
+        ("任正非", TurnKind.SPEECH, "原因很簡單：我們有準備。\n\n余承東：一句話。\n\n她補充說：「會繼續努力。」"),
+    ]
+    qa = parse_transcript("qa.md", "問：你覺得如何？\n\n答：我的意見不重要。\n\n問：為什麼？\n\n 答：因為我沒有票。\n")
+    assert [(t.speaker, t.kind) for t in qa.turns] == [("問", TurnKind.QUESTION), ("答", TurnKind.SPEECH)] * 2
+
+
+def test_a_label_with_no_space_after_its_colon_is_one_in_capitals_or_one_that_recurs() -> None:
+    text = (
+        "PRESIDENTE ANDRÉS MANUEL LÓPEZ OBRADOR:Estamos aquí.\n\n"
+        "I:Q2\n\nB:Das sind die Richtlinien.\n\n"
+        "Interviewer:Und dann?\n\nInterviewer:Gut.\n\n"
+        "Siehe auch:Anhang drei.\n"
+    )
+    transcript = parse_transcript("tight.txt", text)
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
+        ("PRESIDENTE ANDRÉS MANUEL LÓPEZ OBRADOR", "Estamos aquí."), ("I", "Q2"), ("B", "Das sind die Richtlinien."),
+        ("Interviewer", "Und dann?"), ("Interviewer", "Gut.\n\nSiehe auch:Anhang drei."),
+    ]
+
+
 def test_recurring_sentence_case_roles_are_speakers_and_a_lone_one_is_not() -> None:
     text = (
         "Moderator: Welcome. Today, the ferry.\n\n"
