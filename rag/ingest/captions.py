@@ -41,7 +41,8 @@ _TIGHT_DASH = re.compile(r"^\s*-(?=[^\W\d_]|[\"“‘(\[])")
 # A line that ends a sentence: a label may follow it within a cue.
 _SENTENCE_END = re.compile(r"[.?!…:;\"”’»)\]]\s*$")
 # `Name: words` as Zoom writes it, or `NAME:` after a `>>`.
-_LABELLED = re.compile(r"^\s*(?P<name>[^:\n]{1,60}?)\s*:\s+(?=\S)")
+# `Name: words`, or `NAME:` on a line of its own above the words (broadcast captions).
+_LABELLED = re.compile(r"^\s*(?P<name>[^:\n]{1,60}?)\s*:(?:\s+(?=\S)|\s*$)")
 # `>>` (or `>>>`) marks a new speaker in broadcast captions; `- ` does in subtitles.
 _CHANGE = re.compile(r"^\s*(?:>{2,}|-\s)\s*")
 # Word-highlight captions (stable-ts) repeat a cue's words once per word; "No." twice is speech.
@@ -184,6 +185,8 @@ class SpeakerTrack:
     unvouched: frozenset[str] = frozenset()
     """Labels in a script without capitals (`رجم من قبل:` in a translator's credit) used once: only
     use tells such a label from a sentence's first words, so these are words."""
+    label_alone: bool = False
+    """The last cue held a label and no words."""
     sparse: frozenset[str] = frozenset()
     """Labels that name their own cue's speaker only: those of a file whose lines seldom carry one
     (under a quarter of them). In subtitles a label marks what a voice off screen says, not a turn,
@@ -226,9 +229,11 @@ class SpeakerTrack:
         return found
 
     def new_cue(self) -> None:
-        """A cue (or TTML paragraph) begins: a sparse label spoke for its own cue only."""
-        if self.speaker in self.sparse:
+        """A cue (or TTML paragraph) begins: a sparse label spoke for its own cue only, or for the
+        next where it stood alone in its cue (`Herald:`, then the words)."""
+        if self.speaker in self.sparse and not self.label_alone:
             self.speaker = None
+        self.label_alone = False
 
 
 def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTrack, *, rolling: bool,
@@ -266,4 +271,6 @@ def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTr
             track.speaker = mark.speaker
         # A named mark changes the turn only when the name changes; a bare `>>` always does.
         unnamed_change = mark.new_turn and mark.speaker is None and tagged is None
-        yield Piece(mark.text, source, times[0], times[1], track.speaker, unnamed_change)
+        if mark.text:
+            yield Piece(mark.text, source, times[0], times[1], track.speaker, unnamed_change)
+        track.label_alone = not mark.text and mark.speaker is not None

@@ -13,11 +13,12 @@ characters in the file.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
 from rag.errors import CorpusError
-from rag.ingest.captions import SpeakerTrack
+from rag.ingest.captions import Line, SpeakerTrack, cue_pieces
 from rag.ingest.html import PositionedParser
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
@@ -51,16 +52,12 @@ class TtmlReader:
         if not document.saw_root:
             raise CorpusError(f"{doc_id}: not TTML: no <tt> element")
         track = SpeakerTrack.of(paragraph.text for paragraph in document.paragraphs)
-        pieces = []
-        for paragraph in document.paragraphs:
+        pieces: list[Piece] = []
+        for number, paragraph in enumerate(document.paragraphs, 1):
             speaker = document.agents.get(paragraph.agent or "", paragraph.agent) if paragraph.agent else None
-            words = " ".join(paragraph.text.split())
-            track.new_cue()
-            mark = track.mark(words)
-            if speaker is None and (mark.speaker is not None or mark.new_turn):
-                track.speaker, words = mark.speaker, mark.text
-            pieces.append(Piece(words, f"char={paragraph.start},{paragraph.end}", paragraph.begin, paragraph.end_time,
-                                speaker or track.speaker))
+            # Read as a cue of other captions is: each line's own mark (`[Adam 1] ...<br/>[Adam 2] ...`).
+            cue = Line(number, paragraph.start, paragraph.end, paragraph.text)
+            pieces.extend(cue_pieces([cue], (paragraph.begin, paragraph.end_time), track, rolling=False, speaker=speaker))
         own = Metadata(title=document.title)
         return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
 
@@ -76,6 +73,7 @@ class _Paragraph:
 
     @property
     def text(self) -> str:
+        """The words as caption markup: entities escaped, `<br/>` between lines."""
         return "".join(self.parts)
 
 
@@ -119,7 +117,7 @@ class _Document(PositionedParser):
         elif tag in ("ttm:name", "ttm:title"):
             self._in = tag
         elif local == "br" and self._paragraph is not None:
-            self._paragraph.parts.append(" ")
+            self._paragraph.parts.append("<br/>")
         if local not in _TIMED:
             return
         parent = self._open[-1] if self._open else _Element("", 0.0, None)
@@ -137,7 +135,7 @@ class _Document(PositionedParser):
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """`<br/>` breaks a line; an empty element opens and closes nothing else."""
         if tag.rsplit(":", 1)[-1] == "br" and self._paragraph is not None:
-            self._paragraph.parts.append(" ")
+            self._paragraph.parts.append("<br/>")
 
     def handle_endtag(self, tag: str) -> None:
         """Close what was opened; a paragraph's characters end where its end tag starts."""
@@ -158,7 +156,8 @@ class _Document(PositionedParser):
     def handle_data(self, data: str) -> None:
         """Words of a paragraph, or the title and agents' names in the head."""
         if self._paragraph is not None:
-            self._paragraph.parts.append(data)
+            # Escaped again: the caption reader takes markup off a cue's text and decodes entities.
+            self._paragraph.parts.append(html.escape(data, quote=False))
         elif self._in == "ttm:title" and data.strip():
             self.title = self.title or " ".join(data.split())
         elif self._in == "ttm:name" and self._agent_id and data.strip():

@@ -69,6 +69,22 @@ def test_a_label_in_a_script_without_capitals_used_once_is_words() -> None:
     assert [speaker for speaker, _ in interview] == ["记者", "任正非", "记者", "任正非"]
 
 
+def test_each_line_of_a_ttml_paragraph_has_its_own_mark_and_a_label_may_stand_above_its_words() -> None:
+    ttml = (
+        '<tt xmlns="http://www.w3.org/ns/ttml"><body><div>'
+        '<p begin="00:00:01.000" end="00:00:02.000">MAN:<br/>When we think<br/>of E = m c&#178;,</p>'
+        '<p begin="00:00:02.000" end="00:00:03.000">we see Einstein.</p>'
+        '<p begin="00:00:03.000" end="00:00:04.000">[Adam 1] Doğrudur.<br/>[Adam 2] Uygundur &amp; münasip.</p>'
+        "</div></body></tt>"
+    )
+    assert speakers("film.ttml", ttml) == [
+        ("MAN", "When we think of E = m c², we see Einstein."), ("Adam 1", "Doğrudur."),
+        ("Adam 2", "Uygundur & münasip."),
+    ]
+    srt = cues("WOMAN:\nWhere were you?", "At the harbour.", "WOMAN: Why?")
+    assert speakers("film.srt", srt) == [("WOMAN", "Where were you? At the harbour. Why?")]
+
+
 def test_in_subtitles_a_label_names_its_own_cue_only() -> None:
     # An off-screen voice in a film: under a quarter of the lines carry a label, so NADAL's
     # line does not make him the speaker of everything after it.
@@ -77,6 +93,9 @@ def test_in_subtitles_a_label_names_its_own_cue_only() -> None:
     turns = speakers("film.srt", film)
     assert ("NADAL", "Found a way.") in turns
     assert all(speaker is None for speaker, words in turns if words != "Found a way.")
+    # A label in a cue of its own names the cue after it.
+    alone = film.replace("NADAL: Found a way.", "NADAL:").replace("What way?", "Found a way.", 1)
+    assert [turn for turn in speakers("film.srt", alone) if turn[0]] == [("NADAL", "Found a way.")]
 
 
 def test_word_highlight_repeats_are_said_once_and_tight_dashes_change_speaker() -> None:
