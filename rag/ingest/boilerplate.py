@@ -77,13 +77,43 @@ _MONTHS = {
     )
     for name in names
 }
+# English writes the month first too ("March 3, 2021"); the others below put the day first.
+_MONTH_FIRST = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+# Spanish, French, German, Portuguese and Italian names, as briefings in those languages date
+# themselves ("06 de julio de 2022", "1er juillet 2022", "6. Juli 2022"); only full names, so
+# that no abbreviation reads as an English word.
+_MONTHS |= {
+    name: number
+    for number, names in enumerate(
+        [
+            ("enero", "janvier", "januar", "jänner", "janeiro", "gennaio"),
+            ("febrero", "février", "fevrier", "februar", "fevereiro", "febbraio"),
+            ("marzo", "mars", "märz", "março"),
+            ("abril", "avril", "aprile"),
+            ("mayo", "mai", "maio", "maggio"),
+            ("junio", "juin", "juni", "junho", "giugno"),
+            ("julio", "juillet", "juli", "julho", "luglio"),
+            ("agosto", "août", "aout"),
+            ("septiembre", "setiembre", "septembre", "setembro", "settembre"),
+            ("octubre", "octobre", "oktober", "outubro", "ottobre"),
+            ("noviembre", "novembre", "novembro"),
+            ("diciembre", "décembre", "decembre", "dezember", "dezembro", "dicembre"),
+        ],
+        start=1,
+    )
+    for name in names
+}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DATE_PATTERNS = [
-    re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<year>(?:19|20)\d\d)\b", re.I),
-    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s*,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(rf"\b{_MONTH_FIRST}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:,\s*|\s+)(?P<year>(?:19|20)\d\d)\b",
+               re.I),
+    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?{_MONTH}\s*,?\s+(?:de\s+|del\s+)?"
+               r"(?P<year>(?:19|20)\d\d)\b", re.I),
     re.compile(r"\b(?P<year>(?:19|20)\d\d)[-/.](?P<month>\d{1,2})[-/.](?P<day>\d{1,2})\b"),
+    # Chinese, Japanese and Korean: 2019年5月21日, 2019년 5월 21일.
+    re.compile(r"(?P<year>(?:19|20)\d\d)\s*[年년]\s*(?P<month>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]"),
 ]
-_PARTIAL_DATE = re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*,?\s*(?:19|20)\d\d)", re.I)
+_PARTIAL_DATE = re.compile(rf"\b{_MONTH_FIRST}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*,?\s*(?:19|20)\d\d)", re.I)
 _TITLE_SITE_SUFFIX = re.compile(r"\s*[-–—|]\s*[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*\.(?:com|cn|org|net|gov|edu|uk|int)\s*$", re.I)
 _TITLE_DATE_SUFFIX = re.compile(r"\s*\|\s*[^|]*$")
 _SENTENCE_END = re.compile(r"[.!?。！？\"”’)\]]$")

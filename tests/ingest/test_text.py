@@ -216,6 +216,21 @@ def test_labels_in_scripts_without_capitals_are_speakers_where_the_file_repeats_
     assert [(t.speaker, t.kind) for t in qa.turns] == [("問", TurnKind.QUESTION), ("答", TurnKind.SPEECH)] * 2
 
 
+@pytest.mark.parametrize(
+    ("head", "date"),
+    [
+        ("Versión estenográfica de la conferencia, 06 de julio de 2022", "2022-07-06"),
+        ("Conférence de presse du 1er juillet 2022", "2022-07-01"),
+        ("Pressekonferenz, Berlin, 6. Juli 2022", "2022-07-06"),
+        ("華為創辦人接受訪問 2019年5月21日", "2019-05-21"),
+        ("Mars 3 2022 rover briefing", None),
+    ],
+)
+def test_a_date_written_in_another_language_dates_the_transcript(head: str, date: str | None) -> None:
+    transcript = parse_transcript("briefing.md", f"{head}\n\nMODERATOR: Welcome.\n")
+    assert transcript.date == date
+
+
 def test_a_label_with_no_space_after_its_colon_is_one_in_capitals_or_one_that_recurs() -> None:
     text = (
         "PRESIDENTE ANDRÉS MANUEL LÓPEZ OBRADOR:Estamos aquí.\n\n"
