@@ -51,6 +51,11 @@ _CLUTTER_PHRASES = re.compile(
       | read\ more\.?
       | scan\ the\ (?:qr\ )?code.*
       | download\ (?:the\ )?app.*
+      | (?:back|return|go)\ to\ (?:the\ )?top
+      | copy\ (?:to\ clipboard|link)
+      | skip\ to\ (?:main\ )?content
+      | toggle\ navigation
+      | print\ (?:this\ )?page
       | (?:editor|source|photo|video|responsible\ editor)\s*[:：].{0,80}
     )$""",
     re.IGNORECASE | re.VERBOSE,

@@ -176,7 +176,8 @@ ROSTER_LABELS = LIST_HEADINGS | frozenset(
 """Labels a speakers list may open with: the list headings, and the roles a roster names."""
 METADATA_LABELS = frozenset(
     "date time location venue place tags keywords category published updated posted subject topic duration "
-    "language contact attachments".split()
+    "language contact attachments name age gender sex occupation profession nationality email phone address "
+    "education".split()
 )
 
 

@@ -216,6 +216,20 @@ def test_labels_in_scripts_without_capitals_are_speakers_where_the_file_repeats_
     assert [(t.speaker, t.kind) for t in qa.turns] == [("問", TurnKind.QUESTION), ("答", TurnKind.SPEECH)] * 2
 
 
+def test_an_interview_forms_fields_and_a_pages_buttons_are_no_speakers_and_no_words() -> None:
+    text = (
+        "Interview 3\n\nName: Anna K.\nAge: 34\nOccupation: nurse\n\n"
+        "Interviewer: How did it start?\n\nAnna: In May.\n\nCopy to clipboard\n\n"
+        "Interviewer: Thanks.\n\nAnna: Sure.\n\nBack to top\n"
+    )
+    transcript = parse_transcript("interview.md", text)
+    assert [(t.speaker, t.kind.value, text[t.start : t.end]) for t in transcript.turns] == [
+        (None, "header", "Interview 3\n\nName: Anna K.\nAge: 34\nOccupation: nurse"),
+        ("Interviewer", "speech", "How did it start?"), ("Anna", "speech", "In May."),
+        ("Interviewer", "speech", "Thanks."), ("Anna", "speech", "Sure."),
+    ]
+
+
 @pytest.mark.parametrize(
     ("head", "date"),
     [
