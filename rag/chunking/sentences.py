@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.ingest.inline_times import after_stamp
+from rag.ingest.inline_times import after_stamp, before_stamp
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -123,6 +123,7 @@ def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]
     while start < end and text[start].isspace():
         start += 1
     start = after_stamp(text, start, end)
+    end = before_stamp(text, start, end)
     while end > start and text[end - 1].isspace():
         end -= 1
     if start < end:

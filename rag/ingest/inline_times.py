@@ -6,6 +6,12 @@ minutes. A file whose every paragraph opens with a stamp is a timestamped export
 Each stamp times the words from it to the next stamp. The transcript gets segments: the parts of
 each turn between two stamps (`char=a,b`, the file's own characters), timed from the stamp before
 them to the next; words before the first stamp have no time.
+
+Transcription tools of qualitative research (f4transkript, f5, easytranscript) close each
+paragraph instead with the time it ends, `#00:01:22-6#` (tenths after the dash): the words from
+one such stamp to the next are timed from the first to the second, the first paragraph's from
+the start of the recording; words after the last stamp have no time. Neither kind of stamp is
+quoted in an extract (`after_stamp`, `before_stamp`).
 """
 
 from __future__ import annotations
@@ -25,32 +31,86 @@ _LINE_OPENING = re.compile(r"^[ \t*_>#-]*(?:[^:\n]{1,80}:[ \t*_]*)?$")
 _MIN_STAMPS = 2
 # Most stamps open their line and count up: times of day inside sentences ("at [10:30]") do neither.
 _MIN_SHARE = 0.8
+_CLOSING_STAMP = re.compile(r"#(?P<time>\d{1,2}:\d{2}:\d{2})(?:[-.,](?P<fraction>\d{1,3}))?#")
+_CLOSING_STAMP_AT_END = re.compile(r"\s*#\d{1,2}:\d{2}:\d{2}(?:[-.,]\d{1,3})?#$")
 
 
 @dataclass(frozen=True)
 class _Stamp:
     start: int
+    end: int
     seconds: float
+
+
+# A part of the text (characters from, to) and its time (start, end): None where untimed.
+_Bounds = tuple[int, int, float | None, float | None]
 
 
 def with_inline_times(transcript: Transcript) -> Transcript:
     """`transcript` (plain text, no segments of its own) timed by the stamps opening its
-    paragraphs, or unchanged when it has too few such stamps or they do not count up."""
-    stamps = _stamps(transcript.text)
-    if transcript.segments or not stamps:
+    paragraphs, or closing them, or unchanged when it has too few such stamps or they do not
+    count up."""
+    if transcript.segments:
         return transcript
-    bounds = [(None, stamps[0].start, None, None)] + [
-        (stamp.start, following.start if following else len(transcript.text), stamp.seconds,
-         following.seconds if following else stamp.seconds)
-        for stamp, following in zip(stamps, [*stamps[1:], None])
-    ]
+    bounds = _opening_bounds(transcript.text) or _closing_bounds(transcript.text)
+    if not bounds:
+        return transcript
     segments = []
     for turn in transcript.turns:
         for first, last, start_time, end_time in bounds:
-            start, end = trimmed_span(transcript.text, max(first or 0, turn.start), min(last, turn.end))
+            start, end = trimmed_span(transcript.text, max(first, turn.start), min(last, turn.end))
             if start < end:
                 segments.append(Segment(start, end, f"char={start},{end}", start_time, end_time))
     return msgspec.structs.replace(transcript, segments=segments)
+
+
+def _opening_bounds(text: str) -> list[_Bounds]:
+    """Each stamp opening a paragraph times the words up to the next; none before the first."""
+    stamps = _stamps(text)
+    if not stamps:
+        return []
+    return [(0, stamps[0].start, None, None)] + [
+        (stamp.start, following.start if following else len(text), stamp.seconds,
+         following.seconds if following else stamp.seconds)
+        for stamp, following in zip(stamps, [*stamps[1:], None])
+    ]
+
+
+def _closing_bounds(text: str) -> list[_Bounds]:
+    """Each stamp closing a paragraph (`#00:01:22-6#`) times the words since the stamp before
+    it, the stamps left out; the words after the last have no time."""
+    stamps = _closing_stamps(text)
+    if not stamps:
+        return []
+    bounds: list[_Bounds] = []
+    previous_end, previous_seconds = 0, 0.0
+    for stamp in stamps:
+        bounds.append((previous_end, stamp.start, previous_seconds, stamp.seconds))
+        previous_end, previous_seconds = stamp.end, stamp.seconds
+    return [*bounds, (previous_end, len(text), None, None)]
+
+
+def _closing_stamps(text: str) -> list[_Stamp]:
+    """The stamps that close their lines, when there are enough and they count up; else none."""
+    found = []
+    total = 0
+    for match in _CLOSING_STAMP.finditer(text):
+        total += 1
+        line_end = text.find("\n", match.end())
+        if not text[match.end() : line_end if line_end >= 0 else len(text)].strip():
+            tenths = f".{match['fraction']}" if match["fraction"] else ""
+            found.append(_Stamp(match.start(), match.end(), seconds(match["time"] + tenths, "")))
+    ordered = sum(b.seconds >= a.seconds for a, b in zip(found, found[1:]))
+    if len(found) < _MIN_STAMPS or len(found) < _MIN_SHARE * total or ordered < _MIN_SHARE * (len(found) - 1):
+        return []
+    return found
+
+
+def before_stamp(text: str, start: int, end: int) -> int:
+    """Where the words end when `text[start:end]` closes with a stamp (`#00:01:22-6#`, before it
+    and the blanks before it), else `end`."""
+    match = _CLOSING_STAMP_AT_END.search(text, start, end)
+    return match.start() if match else end
 
 
 def after_stamp(text: str, start: int, end: int) -> int:
@@ -74,7 +134,7 @@ def _stamps(text: str) -> list[_Stamp]:
         opens = bool(_LINE_OPENING.match(text[line_start : match.start()]))
         openers += opens
         if opens:
-            found.append(_Stamp(match.start(), seconds(match["time"], "")))
+            found.append(_Stamp(match.start(), match.end(), seconds(match["time"], "")))
     total = len(_STAMP.findall(text))
     ordered = sum(b.seconds >= a.seconds for a, b in zip(found, found[1:]))
     if len(found) < _MIN_STAMPS or openers < _MIN_SHARE * total or ordered < _MIN_SHARE * (len(found) - 1):

@@ -44,3 +44,24 @@ def test_times_of_day_in_sentences_and_stamps_out_of_order_are_not_times() -> No
     agenda = "[10:30] Opening remarks.\n\n[09:00] Coffee.\n\n[08:15] Registration.\n"
     for name, text in (("minutes.txt", minutes), ("agenda.txt", agenda)):
         assert not parse_document(name, text).segments
+
+
+# As f4transkript and f5 write an interview: each paragraph closes with the time it ends.
+INTERVIEW = (
+    "Interview introduction and small talk #00:00:58-8#\n\n"
+    "I: How did the project start? #00:01:01-9#\n\n"
+    "B: With a review tool. We check every change. #00:03:55-3#\n\n"
+    "I: And the guidelines? #00:04:04-2#\n\n"
+    "B: They are written down.\n"
+)
+
+
+def test_stamps_closing_paragraphs_time_the_words_since_the_stamp_before_and_are_not_quoted() -> None:
+    transcript = parse_document("interview.txt", INTERVIEW)
+    assert_segments_check_out(transcript, INTERVIEW)
+    timed = [(t.speaker, *transcript.locate(t.start, t.end)[1:]) for t in transcript.turns]
+    assert timed == [(None, 0.0, 58.8), ("I", 58.8, 61.9), ("B", 61.9, 235.3), ("I", 235.3, 244.2), ("B", None, None)]
+    assert all("#" not in transcript.text[s.start : s.end] for s in transcript.segments)
+    answer = transcript.turns[2]
+    sentences = [transcript.text[a:b] for a, b in sentence_spans(transcript.text, answer.start, answer.end)]
+    assert sentences == ["With a review tool.", "We check every change."]
