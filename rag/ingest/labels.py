@@ -204,6 +204,10 @@ def is_tight(label: re.Match[str]) -> bool:
     return label.group().endswith(":")
 
 
+# Interview notes: a short label and a dash open the line (`I – Hi!`, `C - You're welcome.`).
+DASH_LABEL = re.compile(r"^(?P<label>[A-Z][\w.]{0,15}(?: [A-Z][\w.]{0,15})?)\s+[-–—]\s+(?=\S)")
+
+
 def hearing_label(line: str) -> str | None:
     """The label of a hearing-style line (`Senator Smith. Thank you.`), None when it has none."""
     match = HEARING_LABEL.match(line)

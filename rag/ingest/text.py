@@ -36,6 +36,7 @@ _QUESTION = "Q"
 # A file whose paragraphs mostly open with `Name:` labels: three or more, 60% of the paragraphs.
 _MIN_LABELLED_PARAGRAPHS = 3
 _LABELLED_SHARE = 0.6
+_DASH_LABELLED_SHARE = 0.5
 # A capitals label wrapped onto at most this many more lines.
 _MAX_LABEL_LINES = 3
 # Alone on its line, a label's role is short; quoted words after it vouch for a longer one.
@@ -144,6 +145,7 @@ class _Parser:
         self.recurring_labels = self._recurring_inline_labels()
         self.labels_are_the_convention = self._labels_are_the_convention()
         self.hearing_labels = self._recurring_hearing_labels()
+        self.dash_labels = self._recurring_dash_labels()
         self.heading_lines = self._speaker_headings()
         self.marked_answers = sum(bool(labels.QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
 
@@ -291,7 +293,7 @@ class _Parser:
         return True
 
     def _convention_turn(self, index: int, line: _Line) -> bool:
-        """`Q ` questions and `A.` answers, `Senator Smith.` labels: the turn starts after the mark."""
+        """`Q ` questions and `A.` answers, `Senator Smith.` and `I – ` labels: the turn starts after the mark."""
         if (mark := labels.QUESTION_PARAGRAPH.match(line.text)) is not None:
             self._open(TurnKind.QUESTION, None, None)
         elif self.marked_answers and (mark := labels.ANSWER_PARAGRAPH.match(line.text)) is not None:
@@ -301,6 +303,8 @@ class _Parser:
             or (speaker_key(label) in self.hearing_labels and not self._runs_on(index))
         ):
             self._open(labels.turn_kind(label), label, None)
+        elif (mark := labels.DASH_LABEL.match(line.text)) is not None and speaker_key(mark["label"]) in self.dash_labels:
+            self._open(labels.turn_kind(mark["label"]), mark["label"], None)
         else:
             return False
         assert mark is not None
@@ -479,6 +483,16 @@ class _Parser:
     def _recurring_role(self, name: str) -> bool:
         """A sentence-case role label that the document uses on two or more lines."""
         return labels.is_role_like(name) and speaker_key(name) in self.recurring_labels
+
+    def _recurring_dash_labels(self) -> set[str]:
+        """`I – words` labels, where two or more names each open two or more lines so, and such
+        lines are half the file's: an interview's convention. "Yes - ..." is no label (no name
+        says yes), nor is a stammer in a meeting's transcript (`Mm - hmm .`, `Pe - people`)."""
+        found = [labels.DASH_LABEL.match(line.text) for line in self.lines]
+        counts = Counter(speaker_key(match["label"]) for match in found if match and labels.is_name_like(match["label"]))
+        recurring = {key for key, count in counts.items() if count >= 2}
+        labelled = sum(counts[key] for key in recurring)
+        return recurring if len(recurring) >= 2 and labelled >= _DASH_LABELLED_SHARE * len(self.lines) else set()
 
     def _recurring_hearing_labels(self) -> set[str]:
         """`Senator Smith.` labels used on two or more lines: a hearing's consistent format."""

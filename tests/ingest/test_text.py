@@ -216,6 +216,22 @@ def test_labels_in_scripts_without_capitals_are_speakers_where_the_file_repeats_
     assert [(t.speaker, t.kind) for t in qa.turns] == [("問", TurnKind.QUESTION), ("答", TurnKind.SPEECH)] * 2
 
 
+def test_short_labels_before_a_dash_are_speakers_where_two_of_them_recur() -> None:
+    text = (
+        "Interview with the Client\n"
+        "I – Hi! Thank you for meeting us.\nC – You’re welcome.\n"
+        "I - What do you sell?\nC – Shoes - mostly.\n"
+        "Yes - that is right.\nNo - never.\nYes - again.\n"
+    )
+    transcript = parse_transcript("interview.txt", text)
+    said = [(t.speaker, text[t.start : t.end]) for t in transcript.turns]
+    assert said[1:] == [
+        ("I", "Hi! Thank you for meeting us."), ("C", "You’re welcome."), ("I", "What do you sell?"),
+        ("C", "Shoes - mostly.\nYes - that is right.\nNo - never.\nYes - again."),
+    ]
+    assert not any(t.speaker for t in parse_transcript("notes.txt", "Yes - fine.\nNo - never.\n" * 2).turns)
+
+
 def test_an_interview_forms_fields_and_a_pages_buttons_are_no_speakers_and_no_words() -> None:
     text = (
         "Interview 3\n\nName: Anna K.\nAge: 34\nOccupation: nurse\n\n"
