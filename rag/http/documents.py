@@ -28,6 +28,7 @@ from rag.http.input import DocumentId, check_document_id
 from rag.http.problems import problem_responses
 from rag.http.security import SECURITY
 from rag.index.changes import WriteOutcome, WriteResult
+from rag.ingest.charsets import decode_as, text_codec
 from rag.ingest.corpus import opens_as_utf16
 from rag.ingest.readers import READERS, reader_for
 from rag.ingest.uploads import check_write_id
@@ -178,10 +179,12 @@ def _as_utf8(doc_id: str, data: bytes, charset: str | None) -> bytes:
         charset = "utf-16"
     if charset is None or charset in ("utf-8", "utf8"):
         return data
+    codec = text_codec(charset)
+    if codec is None:
+        raise HTTPException(status_code=415, detail=f"{doc_id}: unknown charset {charset!r}")
     try:
-        text = data.decode(charset)
-    except LookupError:
-        raise HTTPException(status_code=415, detail=f"{doc_id}: unknown charset {charset!r}") from None
+        # As browsers read it: `iso-8859-1` from a Windows client is windows-1252.
+        text = decode_as(data, codec)
     except UnicodeDecodeError as exc:
         raise InputError(f"{doc_id}: the body is not valid {charset} (byte {exc.start})") from None
     return text.encode("utf-8")

@@ -10,6 +10,8 @@ from pathlib import Path
 from rag.errors import CorpusError
 from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
 from rag.ingest.docx import docx_text
+from rag.ingest.charsets import declared_charset, decode_as, page_codec
+from rag.ingest.html import HtmlReader
 from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
 from rag.ingest.pdf import pdf_text
 from rag.ingest.readers import SUFFIXES
@@ -22,8 +24,8 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 
 @dataclass(frozen=True)
 class SourceDocument:
-    """A corpus file read as UTF-8 text (a Word file as its paragraphs), with what its sidecar says
-    (docs/formats.md)."""
+    """A corpus file read as UTF-8 text (a Word file as its paragraphs, a web page by its declared
+    charset), with what its sidecar says (docs/formats.md)."""
 
     doc_id: str
     text: str
@@ -85,8 +87,8 @@ def read_corpus(docs_dir: Path) -> list[SourceDocument]:
 
 
 def read_document(path: Path, doc_id: str) -> SourceDocument:
-    """Read one file: strictly as UTF-8, or a Word file as its paragraphs and a PDF as its pages
-    (`source_document`)."""
+    """Read one file: strictly as UTF-8 (a web page that is not, by the charset it declares), or a
+    Word file as its paragraphs and a PDF as its pages (`source_document`)."""
     size = path.stat().st_size
     if size > MAX_DOCUMENT_BYTES:
         raise CorpusError(f"{doc_id}: {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit per document")
@@ -104,13 +106,47 @@ def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDo
 
 
 def _decoded(doc_id: str, data: bytes) -> str:
-    """The text a reader parses: a Word file's paragraphs, a PDF's pages, any other file as UTF-8."""
+    """The text a reader parses: a Word file's paragraphs, a PDF's pages, a web page by its charset,
+    any other file as UTF-8."""
     suffix = doc_id.lower()
     if suffix.endswith(DOCX_SUFFIX):
         return docx_text(doc_id, data)
     if suffix.endswith(PDF_SUFFIX):
         return pdf_text(doc_id, data)
+    if suffix.endswith(HtmlReader.suffixes):
+        return _page(doc_id, data)
     return _utf8(doc_id, data)
+
+
+def _page(doc_id: str, data: bytes) -> str:
+    """A web page's text: UTF-8 (or UTF-16 by its mark) as any file, else the charset its `<meta>`
+    declares. The bytes win over the declaration: a byte-order mark, or bytes that are valid UTF-8
+    (a page converted without its `<meta>` edited), say how to read them.
+
+    Offsets (`char=a,b`) count the characters so decoded, as a browser or an editor opening the page
+    by its charset counts them; a single-byte charset's are its bytes."""
+    label = declared_charset(data)
+    if label is None or data.startswith(_MARKS):
+        return _utf8(doc_id, data)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    codec = page_codec(label)
+    if codec is None:
+        raise CorpusError(f"{doc_id}: not valid UTF-8, and its <meta> declares charset {label!r}, which is not "
+                          "one a web page can be read in; convert the file to UTF-8")
+    try:
+        return decode_as(data, codec)
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{doc_id}: not valid {label}, the charset its <meta> declares (byte {exc.start}: "
+            f"{data[exc.start:exc.start + 1]!r}); convert it to UTF-8 from the charset it is in"
+        ) from None
+
+
+_MARKS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+"""Byte-order marks (UTF-32's little-endian one begins with UTF-16's)."""
 
 
 def opens_as_utf16(data: bytes) -> bool:

@@ -1,19 +1,23 @@
 """Word documents (`.docx`): the transcripts Otter, Rev, Teams and most transcription services
 also export as Word files.
 
-A Word file is a zip archive; its text is the body of `word/document.xml`. The document's text
-here is that body's paragraphs (`<w:p>`, tables' and text boxes' included, in document order),
-one per line: runs' text (`<w:t>`), a tab as a tab, a line break as a space, deleted text (tracked
-changes) and field codes left out. That rendering is read as plain text is (labels, timestamped
-exports, ...), and each piece of it points back at its paragraph: `paragraph=N`, counted from 1.
+A Word file is a zip archive; its text is the body of its main document part: the one
+`_rels/.rels` names the office document (Word's Transcribe exports name `word/document2.xml`),
+else `word/document.xml`. The document's text here is that body's paragraphs (`<w:p>`, tables'
+and text boxes' included, in document order), one per line: runs' text (`<w:t>`), a tab as a tab,
+a line break as a space, deleted text (tracked changes) and field codes left out. That rendering
+is read as plain text is (labels, timestamped exports, ...), and each piece of it points back at
+its paragraph: `paragraph=N`, counted from 1.
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 import zlib
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from rag.errors import CorpusError
@@ -24,6 +28,9 @@ SUFFIX = ".docx"
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _BODY = "word/document.xml"
+_RELS = "_rels/.rels"
+_PACKAGE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 # A zip's members are inflated in memory: a small file may claim a huge body (a zip bomb).
 _MAX_BODY_BYTES = 64 * 1024 * 1024
 # What zipfile raises for a damaged or truncated archive (a directory that seeks outside the file,
@@ -38,24 +45,63 @@ def docx_text(doc_id: str, data: bytes) -> str:
     except _DAMAGED:
         raise CorpusError(f"{doc_id}: not a Word document (.docx is a zip archive; this is not one)") from None
     with archive:
-        try:
-            info = archive.getinfo(_BODY)
-        except KeyError:
-            raise CorpusError(f"{doc_id}: not a Word document (the archive has no {_BODY})") from None
-        if info.file_size > _MAX_BODY_BYTES:
-            raise CorpusError(f"{doc_id}: its {_BODY} inflates to {info.file_size} bytes, over the "
-                              f"{_MAX_BODY_BYTES}-byte limit")
-        try:
-            body_xml = archive.read(info)
-        except _DAMAGED as exc:
-            raise CorpusError(f"{doc_id}: cannot read its {_BODY}: {exc}") from None
+        part = main_part(archive)
+        if part is None:
+            raise CorpusError(f"{doc_id}: not a Word document (the archive has no {_BODY}, nor a document "
+                              f"part its {_RELS} names)") from None
+        body_xml = _inflated(doc_id, archive, part)
     try:
         root = ElementTree.fromstring(body_xml)
     except ElementTree.ParseError as exc:
-        raise CorpusError(f"{doc_id}: {_BODY}: {exc}") from None
+        raise CorpusError(f"{doc_id}: {part}: {exc}") from None
     body = root.find(f"{_W}body")
     paragraphs = [] if body is None else [_paragraph_text(p) for p in body.iter(f"{_W}p")]
     return "\n".join(paragraphs) + "\n"
+
+
+def main_part(archive: zipfile.ZipFile) -> str | None:
+    """The name of the archive's main document part: the one its package relationships
+    (`_rels/.rels`) name the office document, as Word opens it (Word's Transcribe exports name it
+    `word/document2.xml`), else `word/document.xml`; None when the archive holds neither."""
+    names = set(archive.namelist())
+    named = _office_document_target(archive) if _RELS in names else None
+    if named in names:
+        return named
+    return _BODY if _BODY in names else None
+
+
+def _office_document_target(archive: zipfile.ZipFile) -> str | None:
+    """The archive member `_rels/.rels` points its officeDocument relationship at; None when it
+    names none, or cannot be read (the usual part is then looked for)."""
+    try:
+        if archive.getinfo(_RELS).file_size > _MAX_BODY_BYTES:
+            return None
+        root = ElementTree.fromstring(archive.read(_RELS))
+    except (*_DAMAGED, ElementTree.ParseError):
+        return None
+    for relationship in root.iter(f"{_PACKAGE_RELATIONSHIPS}Relationship"):
+        if relationship.get("Type") == _OFFICE_DOCUMENT and relationship.get("TargetMode") != "External":
+            return _part_name(relationship.get("Target") or "")
+    return None
+
+
+def _part_name(target: str) -> str | None:
+    """The archive member a package-level relationship's target (a URI relative to the package's
+    root, `word/document2.xml` or `/word/document2.xml`, percent-encoded) names; None outside it."""
+    name = posixpath.normpath(unquote(target).lstrip("/"))
+    return None if name.startswith("..") or name == "." else name
+
+
+def _inflated(doc_id: str, archive: zipfile.ZipFile, part: str) -> bytes:
+    """The bytes of `part`; CorpusError when it is damaged or inflates past the limit."""
+    info = archive.getinfo(part)
+    if info.file_size > _MAX_BODY_BYTES:
+        raise CorpusError(f"{doc_id}: its {part} inflates to {info.file_size} bytes, over the "
+                          f"{_MAX_BODY_BYTES}-byte limit")
+    try:
+        return archive.read(info)
+    except _DAMAGED as exc:
+        raise CorpusError(f"{doc_id}: cannot read its {part}: {exc}") from None
 
 
 def _paragraph_text(paragraph: ElementTree.Element) -> str:

@@ -2,8 +2,11 @@
 
 Navigation, headers and footers, forms, scripts and boxes whose class or id says what they are
 (share, comment, menu, sidebar, related, cookie) are left out. Each remaining block (paragraph,
-heading, list item, `<pre>`...) becomes a paragraph of the canonical text and a segment pointing
-at its characters in the file; the plain-text parser then finds speakers and turns in it.
+heading, list item, `<pre>`...) becomes a paragraph of the canonical text, with segments pointing
+at its characters in the file, from its first word to its last: a `<pre>` one per line, any block
+cut in two where much markup lies between two of its words (an inline SVG icon, a menu left out).
+The plain-text parser then finds speakers and turns in it. A page that is not UTF-8 is read in the
+charset its `<meta>` declares (rag/ingest/charsets.py; rag/ingest/corpus.py decodes it).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import dataclasses
 import datetime as dt
 import re
 from html.parser import HTMLParser
+from itertools import accumulate
+from typing import NamedTuple
 
 import msgspec
 
@@ -35,9 +40,11 @@ _INLINE = frozenset({"a", "span", "em", "strong", "b", "i", "u", "small", "abbr"
 # `class="speaker"`, `speaker-name`, `transcript__speaker`: a block naming who speaks (not "speakers").
 _SPEAKER_CLASS = re.compile(r"(?<![a-z])speaker(?!s)", re.IGNORECASE)
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed"})
+# More markup than this between two runs of a block's text (an inline SVG icon, a menu or share
+# buttons left out) cuts its citation in two: a citation holds its words, not kilobytes of other things.
+_FAR = 200
+_NEWLINE = re.compile("\n")
 _DATE_META = frozenset({"date", "dc.date", "article:published_time", "dcterms.date", "citation_date"})
-
-
 class HtmlReader:
     """HTML pages (`.html`, `.htm`)."""
 
@@ -50,15 +57,15 @@ class HtmlReader:
         page = _Page(text)
         page.feed(text)
         page.close()
-        canonical, segments = _canonical(page.blocks)
+        canonical, spans, segments = _canonical(page.blocks)
         stamped = read_stamped_text(doc_id, canonical)
         if stamped is None:
             transcript = msgspec.structs.replace(parse_transcript(doc_id, canonical), segments=segments)
-            transcript = _speaker_block_turns(transcript, page.blocks, page.speaker_blocks, segments)
+            transcript = _speaker_block_turns(transcript, page.blocks, page.speaker_blocks, spans)
         else:
             # A timestamped transcript on a page (`<p>Speaker 1 (00:05): ...</p>`): timed pieces,
-            # each pointing at the block of the file it was read from.
-            pieces = [dataclasses.replace(piece, source=_block_source(piece.source, segments)) for piece in stamped.pieces]
+            # each pointing at the characters of the file it was read from.
+            pieces = [dataclasses.replace(piece, source=_file_source(piece.source, segments)) for piece in stamped.pieces]
             transcript = build_transcript(doc_id, self.name, pieces, stamped.metadata)
         own = Metadata(title=page.title, date=page.date, media_url=page.media_url).overridden_by(metadata)
         # "Council meeting, 4 March 2024": a page's title often carries the date its text leaves out.
@@ -72,49 +79,61 @@ class HtmlReader:
         )
 
 
-def _speaker_block_turns(transcript: Transcript, blocks: list[tuple[str, int, int]], named: set[int],
-                         spans: list[Segment]) -> Transcript:
+def _speaker_block_turns(transcript: Transcript, blocks: list[_Block], named: set[int],
+                         spans: list[tuple[int, int]]) -> Transcript:
     """`transcript` with a turn per block the page's markup names a speaker (`class="speaker"`),
     holding the blocks after it up to the next such block; unchanged unless two or more such
     blocks hold a short name and some name comes back. The text parser looks for names alone above
     paragraphs only where they head a good share of them; a page that says so in its markup is
     surer than that, however long each speaker's turn."""
-    names = [blocks[i][0] for i in sorted(named)]
+    names = [blocks[i].words for i in sorted(named)]
     if len(names) < 2 or len(set(names)) == len(names) or any(len(n) > 60 or len(n.split()) > 6 for n in names):
         return transcript
     heads = sorted(named)
-    first = spans[heads[0]].start
+    first = spans[heads[0]][0]
     turns = [turn for turn in transcript.turns if turn.end <= first]
     speakers: dict[str, Speaker] = {}
     for head, following in zip(heads, [*heads[1:], len(blocks)]):
         if head + 1 >= following:
             continue
-        name = " ".join(blocks[head][0].rstrip(":").split())
+        name = " ".join(blocks[head].words.rstrip(":").split())
         speakers.setdefault(name, Speaker(name))
         turns.append(Turn(index=len(turns), kind=turn_kind(name), speaker=name, role=None,
-                          start=spans[head + 1].start, end=spans[following - 1].end))
+                          start=spans[head + 1][0], end=spans[following - 1][1]))
     return msgspec.structs.replace(transcript, turns=turns, speakers=list(speakers.values()))
 
 
-def _block_source(source: str, blocks: list[Segment]) -> str:
-    """The file's characters of the block holding `char=a,b` of the canonical text."""
-    start = int(source.removeprefix("char=").split(",")[0])
-    block = blocks[bisect.bisect_right(blocks, start, key=lambda segment: segment.start) - 1]
-    return block.source
+def _file_source(source: str, segments: list[Segment]) -> str:
+    """The file's characters holding `char=a,b` of the canonical text: from the start of the part
+    holding its first character to the end of the part holding its last."""
+    start, end = (int(x) for x in source.removeprefix("char=").split(","))
+    first = segments[max(bisect.bisect_right(segments, start, key=lambda segment: segment.start) - 1, 0)]
+    last = segments[max(bisect.bisect_left(segments, end, key=lambda segment: segment.start) - 1, 0)]
+    return f"char={_file_range(first)[0]},{_file_range(last)[1]}"
 
 
-def _canonical(blocks: list[tuple[str, int, int]]) -> tuple[str, list[Segment]]:
-    parts: list[str] = []
+def _file_range(segment: Segment) -> tuple[int, int]:
+    """The file's characters a segment's `char=a,b` names."""
+    start, end = segment.source.removeprefix("char=").split(",")
+    return int(start), int(end)
+
+
+def _canonical(blocks: list[_Block]) -> tuple[str, list[tuple[int, int]], list[Segment]]:
+    """The page's text, its blocks as paragraphs; each block's span in it; a segment per part."""
+    paragraphs: list[str] = []
+    spans: list[tuple[int, int]] = []
     segments: list[Segment] = []
     length = 0
-    for words, start, end in blocks:
-        if parts:
-            parts.append("\n\n")
+    for block in blocks:
+        if paragraphs:
+            paragraphs.append("\n\n")
             length += 2
-        segments.append(Segment(length, length + len(words), f"char={start},{end}", None, None))
-        parts.append(words)
-        length += len(words)
-    return "".join(parts) + "\n", segments
+        spans.append((length, length + len(block.words)))
+        segments.extend(Segment(length + start, length + end, f"char={first},{last}", None, None)
+                        for start, end, first, last in block.parts)
+        paragraphs.append(block.words)
+        length += len(block.words)
+    return "".join(paragraphs) + "\n", spans, segments
 
 
 class PositionedParser(HTMLParser):
@@ -132,12 +151,32 @@ class PositionedParser(HTMLParser):
         return self._line_starts[line - 1] + column
 
 
+class _Block(NamedTuple):
+    """A block of a page's text (a paragraph, a list item...) and where its words are in the file."""
+
+    words: str
+    parts: tuple[tuple[int, int, int, int], ...]
+    """Pieces of `words`, each (start, end) in `words` and (start, end) of the file's characters
+    holding it: one for most blocks, one per line of a `<pre>`."""
+
+
+@dataclasses.dataclass
+class _Run:
+    """Text between two pieces of markup: decoded, and the file's characters it was read from."""
+
+    data: str
+    start: int
+    end: int = -1
+    """Where the next piece of markup starts; -1 until the parser gets there."""
+
+
 class _Page(PositionedParser):
-    """Collects the text blocks of a page, each with the character range it came from."""
+    """Collects the text blocks of a page, each with the character ranges it came from."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
-        self.blocks: list[tuple[str, int, int]] = []
+        self._text = text
+        self.blocks: list[_Block] = []
         self.speaker_blocks: set[int] = set()
         """Blocks whose element's class names them a speaker (`<p class="speaker">Tim Pritlove</p>`)."""
         self._speaker_class = False
@@ -146,12 +185,12 @@ class _Page(PositionedParser):
         self.media_url: str | None = None
         self._skipping: list[str] = []
         self._pre = 0
-        self._data: list[str] = []
-        self._start: int | None = None
+        self._runs: list[_Run] = []
         self._in_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Note metadata; start skipping clutter; a block element ends the block before it."""
+        self._ended()
         values = {name: value or "" for name, value in attrs}
         self._metadata(tag, values)
         if tag == "title":
@@ -177,6 +216,7 @@ class _Page(PositionedParser):
 
     def handle_endtag(self, tag: str) -> None:
         """Leave skipped clutter; a block element's end ends its block."""
+        self._ended()
         if tag == "title":
             self._in_title = False
         if self._skipping:
@@ -191,35 +231,54 @@ class _Page(PositionedParser):
 
     def handle_data(self, data: str) -> None:
         """Text of the page (entities decoded): the title's, or the current block's."""
+        self._ended()
         if self._in_title:
             self.title = self.title or " ".join(data.split()) or None
             return
-        # A byte-order mark before <html> is no text of the page.
-        if self._skipping or not data.replace("\ufeff", "").strip():
-            if self._data and not self._skipping:
-                self._data.append(data)
+        # A byte-order mark before <html> is no text of the page; space opens no block.
+        if self._skipping or (not self._runs and not data.replace("\ufeff", "").strip()):
             return
-        if self._start is None:
-            self._start = self.position() + (len(data) - len(data.lstrip()) if not self._pre else 0)
-        self._data.append(data)
+        self._runs.append(_Run(data, self.position()))
+
+    def handle_comment(self, data: str) -> None:
+        """A comment: no text, but it ends the text before it."""
+        self._ended()
+
+    def handle_decl(self, decl: str) -> None:
+        """A `<!DOCTYPE>`: as a comment."""
+        self._ended()
+
+    def handle_pi(self, data: str) -> None:
+        """A `<?...>` processing instruction: as a comment."""
+        self._ended()
+
+    def unknown_decl(self, data: str) -> None:
+        """A `<![CDATA[...]]>` or other marked section: as a comment."""
+        self._ended()
+
+    def _ended(self) -> None:
+        """End the text run before this event: every event but text is markup, and the run ends
+        where the markup starts."""
+        if self._runs and self._runs[-1].end < 0:
+            self._runs[-1].end = self.position()
 
     def _flush(self) -> None:
-        # The block's characters run to where the tag that ends it starts (inline markup
-        # included), or to the end of the page for a block left open.
-        if self._start is not None:
-            raw = "".join(self._data)
-            text = raw.strip("\n") if self._pre else " ".join(raw.split())
-            if text.strip():
-                if self._speaker_class:
-                    self.speaker_blocks.add(len(self.blocks))
-                self._speaker_class = False
-                self.blocks.append((text, self._start, self.position()))
-        self._data = []
-        self._start = None
+        """End the current block: its words (a `<pre>`'s lines as they are, others' spaces
+        collapsed), cited where its runs are in the file."""
+        runs, self._runs = self._runs, []
+        raw = "".join(run.data for run in runs)
+        words = raw.strip("\n") if self._pre else " ".join(raw.split())
+        if not words.strip():
+            return
+        if self._speaker_class:
+            self.speaker_blocks.add(len(self.blocks))
+        self._speaker_class = False
+        self.blocks.append(_Block(words, _parts(self._text, runs, bool(self._pre))))
 
     def close(self) -> None:
         """Finish the page, keeping its last block."""
         super().close()
+        self._ended()
         self._flush()
 
     def _metadata(self, tag: str, values: dict[str, str]) -> None:
@@ -233,6 +292,90 @@ class _Page(PositionedParser):
             self.date = _iso(values.get("datetime"))
         elif tag in ("video", "audio", "source") and self.media_url is None:
             self.media_url = _web(values.get("src"))
+
+
+def _parts(text: str, runs: list[_Run], pre: bool) -> tuple[tuple[int, int, int, int], ...]:
+    """Where a block's words are in the file (`text`), in parts: each line of a `<pre>` on its own,
+    and any block cut where more than `_FAR` characters of markup lie between two of its runs."""
+    raw = "".join(run.data for run in runs)
+    offsets = _Offsets(text, runs)
+    cuts = _cuts(raw, runs, offsets.starts, pre)
+    parts = []
+    for begin, stop in zip([0, *cuts], [*cuts, len(raw)]):
+        piece = raw[begin:stop]
+        if not piece.strip():
+            continue
+        begin += len(piece) - len(piece.lstrip())
+        stop -= len(piece) - len(piece.rstrip())
+        parts.append((*_in_words(raw, begin, stop, pre), offsets.start(begin), offsets.end(stop)))
+    return tuple(parts)
+
+
+def _cuts(raw: str, runs: list[_Run], starts: list[int], pre: bool) -> list[int]:
+    """Where in a block's text (`raw`, its runs joined) its parts meet: a `<pre>`'s line breaks, and
+    runs far apart in the file. Outside a `<pre>` only at a space: words are not cut in two."""
+    cuts = {match.start() for match in _NEWLINE.finditer(raw)} if pre else set()
+    for before, run, start in zip(runs, runs[1:], starts[1:]):
+        if run.start - before.end > _FAR and (pre or raw[start - 1].isspace() or raw[start].isspace()):
+            cuts.add(start)
+    return sorted(cuts)
+
+
+def _in_words(raw: str, begin: int, stop: int, pre: bool) -> tuple[int, int]:
+    """Where `raw[begin:stop]` (no space at either end) is in the block's words: `raw` without
+    the line breaks around it in a `<pre>`, else with its spaces collapsed."""
+    if pre:
+        lead = len(raw) - len(raw.lstrip("\n"))
+        return begin - lead, stop - lead
+    before = " ".join(raw[:begin].split())
+    return len(before) + (1 if before else 0), len(" ".join(raw[:stop].split()))
+
+
+class _Offsets:
+    """Where the characters of a block's text (its runs joined) are in the file. A run without
+    entities is the file's characters as they are; in one with them (`&amp;` is one character of the
+    text, five of the file) only its line breaks and its ends are known to match the file's, so a
+    place inside it is widened to those."""
+
+    def __init__(self, text: str, runs: list[_Run]) -> None:
+        self._text = text
+        self._runs = runs
+        self.starts = list(accumulate((len(run.data) for run in runs), initial=0))[:-1]
+        self._breaks: dict[int, tuple[list[int], list[int]] | None] = {}
+
+    def start(self, index: int) -> int:
+        """The file's offset of the text's character `index`, or of the start of its line."""
+        number = bisect.bisect_right(self.starts, index) - 1
+        run, offset = self._runs[number], index - self.starts[number]
+        if len(run.data) == run.end - run.start:
+            return run.start + offset
+        breaks = self._line_breaks(number)
+        if breaks is None:
+            return run.start
+        count = bisect.bisect_left(breaks[0], offset)
+        return run.start if count == 0 else breaks[1][count - 1] + 1
+
+    def end(self, index: int) -> int:
+        """The file's offset just after the text's character `index - 1`, or of the end of its line."""
+        number = bisect.bisect_right(self.starts, index - 1) - 1
+        run, offset = self._runs[number], index - self.starts[number]
+        if len(run.data) == run.end - run.start:
+            return run.start + offset
+        breaks = self._line_breaks(number)
+        if breaks is None:
+            return run.end
+        count = bisect.bisect_left(breaks[0], offset)
+        return run.end if count == len(breaks[0]) else breaks[1][count]
+
+    def _line_breaks(self, number: int) -> tuple[list[int], list[int]] | None:
+        """Where run `number`'s line breaks are in its text and in the file; None when they do not
+        pair up (a `&#10;` is a line break of the text only)."""
+        if number not in self._breaks:
+            run = self._runs[number]
+            own = [match.start() for match in _NEWLINE.finditer(run.data)]
+            found = [match.start() for match in _NEWLINE.finditer(self._text, run.start, run.end)]
+            self._breaks[number] = (own, found) if len(own) == len(found) else None
+        return self._breaks[number]
 
 
 def _iso(value: str | None) -> str | None:
