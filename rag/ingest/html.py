@@ -44,6 +44,7 @@ _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "source", "wbr", 
 # buttons left out) cuts its citation in two: a citation holds its words, not kilobytes of other things.
 _FAR = 200
 _NEWLINE = re.compile("\n")
+_SPACES = re.compile(r"\s+")
 _DATE_META = frozenset({"date", "dc.date", "article:published_time", "dcterms.date", "citation_date"})
 class HtmlReader:
     """HTML pages (`.html`, `.htm`)."""
@@ -299,6 +300,7 @@ def _parts(text: str, runs: list[_Run], pre: bool) -> tuple[tuple[int, int, int,
     and any block cut where more than `_FAR` characters of markup lie between two of its runs."""
     raw = "".join(run.data for run in runs)
     offsets = _Offsets(text, runs)
+    in_words = _WordPositions(raw, pre)
     cuts = _cuts(raw, runs, offsets.starts, pre)
     parts = []
     for begin, stop in zip([0, *cuts], [*cuts, len(raw)]):
@@ -307,7 +309,7 @@ def _parts(text: str, runs: list[_Run], pre: bool) -> tuple[tuple[int, int, int,
             continue
         begin += len(piece) - len(piece.lstrip())
         stop -= len(piece) - len(piece.rstrip())
-        parts.append((*_in_words(raw, begin, stop, pre), offsets.start(begin), offsets.end(stop)))
+        parts.append((in_words.at(begin), in_words.at(stop), offsets.start(begin), offsets.end(stop)))
     return tuple(parts)
 
 
@@ -321,14 +323,28 @@ def _cuts(raw: str, runs: list[_Run], starts: list[int], pre: bool) -> list[int]
     return sorted(cuts)
 
 
-def _in_words(raw: str, begin: int, stop: int, pre: bool) -> tuple[int, int]:
-    """Where `raw[begin:stop]` (no space at either end) is in the block's words: `raw` without
-    the line breaks around it in a `<pre>`, else with its spaces collapsed."""
-    if pre:
-        lead = len(raw) - len(raw.lstrip("\n"))
-        return begin - lead, stop - lead
-    before = " ".join(raw[:begin].split())
-    return len(before) + (1 if before else 0), len(" ".join(raw[:stop].split()))
+class _WordPositions:
+    """Where a place in a block's text (`raw`, its runs joined) is in the block's words: `raw`
+    without the line breaks around it in a `<pre>`, else with its spaces collapsed. Places are
+    next to a word (no space on the side looked at), as the parts' ends are."""
+
+    def __init__(self, raw: str, pre: bool) -> None:
+        self._lead = len(raw) - len(raw.lstrip("\n")) if pre else 0
+        self._space_ends: list[int] = []
+        self._removed: list[int] = []
+        """After each run of spaces, how many characters collapsing has taken out up to it."""
+        if not pre:
+            total = 0
+            for space in _SPACES.finditer(raw):
+                # Spaces opening the block go; a run inside it becomes one space.
+                total += len(space.group()) - (space.start() > 0)
+                self._space_ends.append(space.end())
+                self._removed.append(total)
+
+    def at(self, index: int) -> int:
+        """The position in the words of the place `index` of `raw`."""
+        count = bisect.bisect_right(self._space_ends, index)
+        return index - self._lead - (self._removed[count - 1] if count else 0)
 
 
 class _Offsets:
