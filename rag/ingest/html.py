@@ -39,6 +39,7 @@ _INLINE = frozenset({"a", "span", "em", "strong", "b", "i", "u", "small", "abbr"
                      "sup", "time", "label", "font"})
 # `class="speaker"`, `speaker-name`, `transcript__speaker`: a block naming who speaks (not "speakers").
 _SPEAKER_CLASS = re.compile(r"(?<![a-z])speaker(?!s)", re.IGNORECASE)
+_BOLD = frozenset({"b", "strong"})
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed"})
 # More markup than this between two runs of a block's text (an inline SVG icon, a menu or share
 # buttons left out) cuts its citation in two: a citation holds its words, not kilobytes of other things.
@@ -61,7 +62,8 @@ class HtmlReader:
         canonical, spans, segments = _canonical(page.blocks)
         stamped = read_stamped_text(doc_id, canonical)
         if stamped is None:
-            transcript = msgspec.structs.replace(parse_transcript(doc_id, canonical), segments=segments)
+            transcript = msgspec.structs.replace(parse_transcript(doc_id, canonical, page.bold_labels),
+                                                 segments=segments)
             transcript = _speaker_block_turns(transcript, page.blocks, page.speaker_blocks, spans)
         else:
             # A timestamped transcript on a page (`<p>Speaker 1 (00:05): ...</p>`): timed pieces,
@@ -178,6 +180,11 @@ class _Page(PositionedParser):
         super().__init__(text)
         self._text = text
         self.blocks: list[_Block] = []
+        self.bold_labels: set[str] = set()
+        """Labels in bold opening a block (`<b>Mr Philip Hollobone (Kettering) (Con):</b> words`):
+        the page's markup vouches for them, as it does for a speaker's class."""
+        self._bold_from: int | None = None
+        self._bold_before_colon: str | None = None
         self.speaker_blocks: set[int] = set()
         """Blocks whose element's class names them a speaker (`<p class="speaker">Tim Pritlove</p>`)."""
         self._speaker_class = False
@@ -214,6 +221,8 @@ class _Page(PositionedParser):
             self._speaker_class = self._speaker_class or bool(_SPEAKER_CLASS.search(values.get("class", "")))
         if tag == "pre":
             self._pre += 1
+        if tag in _BOLD and not "".join(run.data for run in self._runs).strip():
+            self._bold_from = len(self._runs)
 
     def handle_endtag(self, tag: str) -> None:
         """Leave skipped clutter; a block element's end ends its block."""
@@ -225,10 +234,20 @@ class _Page(PositionedParser):
                 while self._skipping and self._skipping.pop() != tag:
                     pass
             return
+        if tag in _BOLD and self._bold_from is not None:
+            self._bold_label(" ".join("".join(run.data for run in self._runs[self._bold_from :]).split()))
         if tag in _BLOCKS:
             self._flush()
         if tag == "pre" and self._pre:
             self._pre -= 1
+
+    def _bold_label(self, bold: str) -> None:
+        """Bold words opening a block: a label when a colon ends them or follows them."""
+        self._bold_from = None
+        if bold.endswith((":", "：")):
+            self.bold_labels.add(bold[:-1].strip())
+        elif bold:
+            self._bold_before_colon = bold
 
     def handle_data(self, data: str) -> None:
         """Text of the page (entities decoded): the title's, or the current block's."""
@@ -236,6 +255,10 @@ class _Page(PositionedParser):
         if self._in_title:
             self.title = self.title or " ".join(data.split()) or None
             return
+        if self._bold_before_colon is not None and data.strip():
+            if data.lstrip().startswith((":", "：")):
+                self.bold_labels.add(self._bold_before_colon)
+            self._bold_before_colon = None
         # A byte-order mark before <html> is no text of the page; space opens no block.
         if self._skipping or (not self._runs and not data.replace("\ufeff", "").strip()):
             return

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 import msgspec
@@ -63,9 +63,11 @@ class _OpenTurn:
     quoted: bool = False
 
 
-def parse_transcript(doc_id: str, text: str) -> Transcript:
-    """Parse `text` (the whole file, decoded) into a `Transcript` whose spans index into `text`."""
-    return _Parser(doc_id, text).run()
+def parse_transcript(doc_id: str, text: str, vouched_labels: Collection[str] = ()) -> Transcript:
+    """Parse `text` (the whole file, decoded) into a `Transcript` whose spans index into `text`;
+    `vouched_labels` are labels the file's markup shows as such (a web page's bold `Name:`), taken
+    wherever they open a line as a listed speaker's name is."""
+    return _Parser(doc_id, text, vouched_labels).run()
 
 
 def _is_blank(char: str) -> bool:
@@ -124,9 +126,10 @@ def _opens_with_speaker_label(line: _Line) -> bool:
 
 
 class _Parser:
-    def __init__(self, doc_id: str, text: str) -> None:
+    def __init__(self, doc_id: str, text: str, vouched_labels: Collection[str] = ()) -> None:
         self.doc_id = doc_id
         self.text = text
+        self.vouched = {speaker_key(labels.split_name_role(label)[0]) for label in vouched_labels}
         self.lines = list(_iter_lines(text))
         self.title: str | None = None
         self.date: tuple[str, str] | None = None
@@ -266,12 +269,12 @@ class _Parser:
                 self.date = self.date or boilerplate.find_full_date(rest)
             self._add_header(line.start, line.end)
             return True
-        if not (labels.is_name_like(name) or self._recurring_role(name)):
+        if not (labels.is_name_like(name) or self._recurring_role(name) or speaker_key(name) in self.vouched):
             return False
         # Unquoted, "Mr. Chair, I want to be clear: ..." is a sentence, not a label with a role.
         if not labels.is_bare_label(match.group("label")) and not (quoted and labels.is_comma_role(name, role or "")):
             return False
-        known = speaker_key(name) in self.speakers
+        known = speaker_key(name) in self.speakers or speaker_key(name) in self.vouched
         recurring = speaker_key(name) in self.recurring_labels
         if labels.is_caseless_name(name) or labels.is_tight(match):
             # Nothing but use tells `記者：` or `B:Das` from a sentence's first words and colon.

@@ -262,3 +262,26 @@ def test_a_word_archive_without_its_main_part_is_refused_saying_so() -> None:
     with pytest.raises(CorpusError, match=re.escape("not a Word document (the archive has no word/document.xml, "
                                                     "nor a document part its _rels/.rels names)")):
         read("empty.docx", data)
+
+
+HANSARD = (
+    "<html><body><div class='hansard'>"
+    "<p><b>Mr Philip Hollobone (Kettering) (Con):</b> Iran has been training Syrian troops. What assessment has he"
+    " made?</p>"
+    "<p><b>The Secretary of State for Foreign and Commonwealth Affairs (Mr William Hague):</b> We are concerned.</p>"
+    "<p><strong>Stephen Twigg</strong>: The Foreign Secretary is right.</p>"
+    "<p>Many members: nodded.</p>"
+    "</div></body></html>"
+)
+
+
+def test_a_bold_label_opening_a_block_is_a_speaker_though_it_speaks_once() -> None:
+    # Hansard names most members once; the page's bold says that the words before the colon are a label.
+    transcript = parse_document("debate.html", HANSARD)
+    assert_segments_check_out(transcript, HANSARD)
+    assert [(t.speaker, t.role) for t in transcript.turns] == [
+        ("Mr Philip Hollobone", "Kettering, Con"),
+        ("The Secretary of State for Foreign and Commonwealth Affairs", "Mr William Hague"),
+        ("Stephen Twigg", None),
+    ]
+    assert transcript.text[transcript.turns[-1].start : transcript.turns[-1].end].endswith("Many members: nodded.")
