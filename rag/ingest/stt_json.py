@@ -2,15 +2,22 @@
 `results.channels[].alternatives[]` (paragraphs, else words), Amazon Transcribe, Google Cloud
 Speech-to-Text, Speechmatics, Rev.ai, Azure batch transcription, whisper.cpp, YouTube's `json3`
 captions, the Podcasting 2.0 transcript JSON (`segments` of `speaker`, `startTime`, `endTime`, `body`),
-a list of timed `words` (ElevenLabs), `{"text": ...}` alone, and a plain list of `{speaker, start, end, text}`.
-Each piece points back into the file with a JSON pointer."""
+AssemblyAI's `sentences` and `paragraphs`, Hugging Face's `chunks`, Vosk's `result`, Deepgram's live
+`channel` messages, a list of timed `words` (ElevenLabs, Speechmatics v1, Trint, Kaldi, BBC digital paper
+edit), `{"text": ...}` alone, a plain list of `{speaker, start, end, text}`, and JSON Lines of such items.
+Each piece points back into the file with a JSON pointer (into a `.json` file) or with the characters
+of its string (`char=a,b`, in a `.jsonl` file, whose lines no one pointer reaches)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Iterator
+from json.decoder import scanstring
+from pathlib import PurePosixPath
 from typing import Any
 
 from rag.errors import CorpusError
@@ -20,19 +27,35 @@ from rag.types import Transcript
 
 _MEDIA_KEYS = ("media_url", "video_url", "audio_url", "url")
 _AWS_KEYS = ("audio_segments", "items", "transcripts")
+_SPEAKER_KEYS = ("speaker_name", "speaker", "speaker_id")
+_WORD_KEYS = ("punct", "text", "word", "value", "name")
+"""Where a timed word keeps its spelling: Kaldi's punctuated `punct` before its bare `word`; Trint's
+`value`; Speechmatics v1's and hyperaudio's `name`."""
+_WALL_CLOCK = 1e8
+"""Seconds (three years) past which a time is a clock reading (Unix time), not a place in the recording."""
+_MS_PER_CHARACTER = 2.0
+"""Whole-number times that pass more than this per character spoken are milliseconds: speech takes
+about 0.07 s a character (0.3 s in Chinese), so seconds this slow, or milliseconds this fast, are not speech."""
+_DECODER = json.JSONDecoder()
+_BLANK = re.compile(r"[ \t\r\n\ufeff]*")
 
 
 class SpeechJsonReader:
     """Speech-to-text output as JSON (`.json`)."""
 
     name = "json"
-    media_types = {".json": ("application/json",)}
+    media_types = {".json": ("application/json",),
+                   ".jsonl": ("application/jsonl", "application/x-ndjson", "application/json")}
     suffixes = tuple(media_types)
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
-        """The transcript of whichever shape the JSON has; CorpusError names the shapes understood."""
+        """The transcript of whichever shape the JSON has; CorpusError names the shapes understood.
+        A `.jsonl` file's lines are read as the items of one list."""
+        if PurePosixPath(doc_id).suffix.lower() == ".jsonl":
+            return build_transcript(doc_id, self.name, _json_lines(doc_id, text), metadata)
         try:
-            data = json.loads(text)
+            # A byte-order mark is no JSON; pointers do not count characters, so it can go.
+            data = json.loads(text.removeprefix("\ufeff"))
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{doc_id}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
         pieces = _pieces(doc_id, data)
@@ -40,14 +63,73 @@ class SpeechJsonReader:
         return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
 
 
+def _json_lines(doc_id: str, text: str) -> list[Piece]:
+    """JSON Lines (one item a line, or values merely one after another) read as a list of those items,
+    each piece pointing at its string's characters between the quotes (JSON escapes as written)."""
+    items, starts = [], []
+    position = _BLANK.match(text, 0).end()
+    while position < len(text):
+        try:
+            item, end = _DECODER.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{doc_id}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+        items.append(item)
+        starts.append(position)
+        position = _BLANK.match(text, end).end()
+    pieces = []
+    for piece in _pieces(doc_id, items):
+        _, line, *path = piece.source.split("/")
+        start, end = _string_at(text, starts[int(line)], path)
+        pieces.append(dataclasses.replace(piece, source=f"char={start},{end}"))
+    return pieces
+
+
+def _string_at(text: str, position: int, path: list[str]) -> tuple[int, int]:
+    """The characters between the quotes of the string reached by `path` (JSON pointer keys) from the
+    value at `position` of `text`."""
+    for key in path:
+        opening = _BLANK.match(text, position).end()
+        position = _member(text, opening, key) if text[opening] == "{" else _element(text, opening, int(key))
+    opening = _BLANK.match(text, position).end()
+    _, closing = scanstring(text, opening + 1)
+    return opening + 1, closing - 1
+
+
+def _member(text: str, opening: int, key: str) -> int:
+    """Where the value of the object's member `key` begins (its last, as `json.loads` keeps the last)."""
+    found = None
+    position = _BLANK.match(text, opening + 1).end()
+    while text[position] == '"':
+        name, position = scanstring(text, position + 1)
+        position = _BLANK.match(text, position).end() + 1  # past the colon
+        if name == key:
+            found = position
+        _, position = _DECODER.raw_decode(text, _BLANK.match(text, position).end())
+        position = _BLANK.match(text, position).end()
+        position = _BLANK.match(text, position + 1).end() if text[position] == "," else position
+    if found is None:
+        raise KeyError(key)
+    return found
+
+
+def _element(text: str, opening: int, index: int) -> int:
+    """Where the array's element `index` begins."""
+    position = _BLANK.match(text, opening + 1).end()
+    for _ in range(index):
+        _, position = _DECODER.raw_decode(text, position)
+        position = _BLANK.match(text, _BLANK.match(text, position).end() + 1).end()  # past the comma
+    return position
+
+
 def _pieces(doc_id: str, data: Any) -> list[Piece]:
+    """The pieces of whichever shape `data` has; CorpusError when it has none known."""
     if isinstance(data, list):
         first = data[0] if data and isinstance(data[0], dict) else {}
         if "NBest" in first or "DisplayText" in first:
             return list(_azure_sdk(data))
         if "alternatives" in first:
             return list(_google(data, ""))  # Google's results saved without their envelope
-        return list(_generic(data, ""))
+        return list(_generic(data, "", _unit(data, ("text", "body"))))
     if not isinstance(data, dict):
         raise _unknown_shape(doc_id)
     results = data.get("results")
@@ -60,8 +142,16 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
         return list(_assemblyai(data["utterances"]))
     if isinstance(data.get("segments"), list):
         return list(_generic(data["segments"], "/segments"))
+    for key in ("sentences", "paragraphs"):
+        if _has_texts(data.get(key)):
+            # AssemblyAI's sentences and paragraphs endpoints: milliseconds, as all its times.
+            return list(_generic(data[key], f"/{key}", 1000.0))
+    if isinstance(data.get("chunks"), list):
+        return list(_generic(data["chunks"], "/chunks"))  # Hugging Face's ASR pipeline
     if isinstance(results, dict) and isinstance(results.get("channels"), list):
         return list(_deepgram(results["channels"]))
+    if isinstance(data.get("channel"), dict):
+        return list(_deepgram_channel(data["channel"], "/channel"))  # one message of Deepgram's live stream
     if isinstance(results, dict) and any(isinstance(results.get(k), list) for k in _AWS_KEYS):
         return list(_aws_transcribe(results))
     if isinstance(results, list) and results and isinstance(results[0], dict):
@@ -82,26 +172,40 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
         return list(_youtube(data["events"]))
     if isinstance(data.get("words"), list):
         # AssemblyAI without diarization has words and no utterances, timed in milliseconds.
-        return list(_words(data["words"], "/words", 1000.0 if "audio_duration" in data else 1.0))
-    for key in ("turns", "transcript", "utterances"):
+        unit = 1000.0 if "audio_duration" in data else _unit(data["words"], _WORD_KEYS)
+        return list(_words(data["words"], "/words", unit, _speaker_spans(data, unit)))
+    if isinstance(data.get("result"), list):
+        return list(_words(data["result"], "/result", 1.0))  # Vosk
+    retval = data.get("retval")
+    if isinstance(retval, dict) and isinstance(retval.get("words"), list):
+        return list(_words(retval["words"], "/retval/words", 1.0))  # BBC's Kaldi service
+    for key in ("turns", "transcript", "utterances", "transcriptions"):
         if isinstance(data.get(key), list):
-            return list(_generic(data[key], f"/{key}"))
+            return list(_generic(data[key], f"/{key}", _unit(data[key], ("text", "body"))))
     if isinstance(data.get("text"), str):
         return [Piece(data["text"], "/text", None, None)]
     raise _unknown_shape(doc_id)
 
 
 def _unknown_shape(doc_id: str) -> CorpusError:
+    """The refusal of JSON of no shape known, naming those known."""
     return CorpusError(
         f"{doc_id}: JSON of no known shape: expected Whisper, WhisperX or Podcasting 2.0 `segments`, AssemblyAI `utterances`, "
         "Deepgram `results.channels`, Amazon Transcribe `results.items`, Google `results[].alternatives`, "
         "Speechmatics `results[]` words, IBM Watson `results[].alternatives[].timestamps`, Rev.ai `monologues`, "
         "Azure `recognizedPhrases` or `phrases`, Gladia `result.transcription.utterances`, whisper.cpp "
-        "`transcription`, YouTube `events`, a `words` list, or a list of {speaker, start, end, text}"
+        "`transcription`, YouTube `events`, AssemblyAI `sentences` or `paragraphs`, Hugging Face `chunks`, "
+        "Vosk `result`, a `words` list, or a list of {speaker, start, end, text}"
     )
 
 
+def _has_texts(items: Any) -> bool:
+    """Whether `items` is a list whose items carry their words (`text`), not only times and speakers."""
+    return isinstance(items, list) and any(_text_key(item) is not None for item in items)
+
+
 def _assemblyai(utterances: list[Any]) -> Iterator[Piece]:
+    """AssemblyAI's `utterances`: one speaker's words each, in milliseconds."""
     for i, utterance in enumerate(utterances):
         if isinstance(utterance, dict) and isinstance(utterance.get("text"), str):
             # AssemblyAI gives milliseconds.
@@ -110,51 +214,123 @@ def _assemblyai(utterances: list[Any]) -> Iterator[Piece]:
 
 
 def _deepgram(channels: list[Any]) -> Iterator[Piece]:
+    """Deepgram's prerecorded response: each channel's best alternative."""
     for c, channel in enumerate(channels):
-        alternatives = channel.get("alternatives") if isinstance(channel, dict) else None
-        if not alternatives or not isinstance(alternatives[0], dict):
-            continue
-        best = alternatives[0]
-        base = f"/results/channels/{c}/alternatives/0"
-        paragraphs = (best.get("paragraphs") or {}).get("paragraphs") if isinstance(best.get("paragraphs"), dict) else None
-        if paragraphs:
-            for p, paragraph in enumerate(paragraphs):
-                speaker = _label(paragraph.get("speaker"))
-                for s, sentence in enumerate(paragraph.get("sentences") or []):
-                    if isinstance(sentence, dict) and isinstance(sentence.get("text"), str):
-                        yield Piece(sentence["text"], f"{base}/paragraphs/paragraphs/{p}/sentences/{s}/text",
-                                    _time(sentence.get("start")), _time(sentence.get("end")), speaker)
-        elif best.get("words"):
-            for w, word in enumerate(best["words"]):
-                if isinstance(word, dict):
-                    key = "punctuated_word" if isinstance(word.get("punctuated_word"), str) else "word"
-                    yield Piece(str(word.get(key, "")), f"{base}/words/{w}/{key}", _time(word.get("start")),
-                                _time(word.get("end")), _label(word.get("speaker")))
-        elif isinstance(best.get("transcript"), str):
-            yield Piece(best["transcript"], f"{base}/transcript", None, None)
+        if isinstance(channel, dict):
+            yield from _deepgram_channel(channel, f"/results/channels/{c}")
 
 
-def _generic(items: list[Any], pointer: str) -> Iterator[Piece]:
-    """Items of words with their times in seconds and maybe a speaker: Whisper's and WhisperX's
-    `segments`, the Podcasting 2.0 transcript's (`body`, `startTime`, `endTime`: the JSON podcast
-    hosts publish beside an episode), and plain lists of `{speaker, start, end, text}`."""
+def _deepgram_channel(channel: dict[str, Any], pointer: str) -> Iterator[Piece]:
+    """One Deepgram channel's best alternative: its paragraphs' sentences, else its words, else its transcript."""
+    alternatives = channel.get("alternatives")
+    if not isinstance(alternatives, list) or not alternatives or not isinstance(alternatives[0], dict):
+        return
+    best = alternatives[0]
+    base = f"{pointer}/alternatives/0"
+    paragraphs = (best.get("paragraphs") or {}).get("paragraphs") if isinstance(best.get("paragraphs"), dict) else None
+    if paragraphs:
+        for p, paragraph in enumerate(paragraphs):
+            speaker = _label(paragraph.get("speaker"))
+            for s, sentence in enumerate(paragraph.get("sentences") or []):
+                if isinstance(sentence, dict) and isinstance(sentence.get("text"), str):
+                    yield Piece(sentence["text"], f"{base}/paragraphs/paragraphs/{p}/sentences/{s}/text",
+                                _time(sentence.get("start")), _time(sentence.get("end")), speaker)
+    elif best.get("words"):
+        for w, word in enumerate(best["words"]):
+            if isinstance(word, dict):
+                key = "punctuated_word" if isinstance(word.get("punctuated_word"), str) else "word"
+                yield Piece(str(word.get(key, "")), f"{base}/words/{w}/{key}", _time(word.get("start")),
+                            _time(word.get("end")), _label(word.get("speaker")))
+    elif isinstance(best.get("transcript"), str):
+        yield Piece(best["transcript"], f"{base}/transcript", None, None)
+
+
+def _generic(items: list[Any], pointer: str, unit: float = 1.0) -> Iterator[Piece]:
+    """Items of words with their times (in seconds unless `unit` says otherwise) and maybe a speaker:
+    Whisper's and WhisperX's `segments`, the Podcasting 2.0 transcript's (`body`, `startTime`,
+    `endTime`: the JSON podcast hosts publish beside an episode), Hugging Face's `chunks` (`timestamp`:
+    `[start, end]`), AssemblyAI's sentences and paragraphs, and plain lists of `{speaker, start, end, text}`."""
+    spaced = _spaced(items, ("text", "body"))
+    previous = None
     for i, item in enumerate(items):
         key = _text_key(item)
         if key is not None:
-            yield Piece(item[key], f"{pointer}/{i}/{key}", _time(_first(item, "start", "startTime")),
-                        _time(_first(item, "end", "endTime")), _speaker(item))
+            start, end = _span(item, unit)
+            speaker = _speaker(item)
+            yield Piece(item[key], f"{pointer}/{i}/{key}", start, end, speaker,
+                        attached=spaced and _goes_on(item[key], speaker, previous))
+            previous = (speaker,)
 
 
 def _text_key(item: Any) -> str | None:
     """Where an item keeps its words: `text`, else `body` (Podcasting 2.0)."""
+    return _key_in(item, ("text", "body"))
+
+
+def _key_in(item: Any, keys: tuple[str, ...]) -> str | None:
+    """The first of `keys` whose value in the item is a string."""
     if not isinstance(item, dict):
         return None
-    return next((key for key in ("text", "body") if isinstance(item.get(key), str)), None)
+    return next((key for key in keys if isinstance(item.get(key), str)), None)
 
 
 def _first(item: dict[str, Any], *keys: str) -> Any:
     """The value of the first of `keys` the item has."""
     return next((item[key] for key in keys if key in item), None)
+
+
+def _raw_times(item: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """An item's start, end and duration as the file writes them (any may be None): `start`/`end`,
+    `startTime`/`endTime`, `time` and `duration` (Speechmatics v1, Trint), or `timestamp: [start, end]`."""
+    stamp = item.get("timestamp")
+    if isinstance(stamp, list) and len(stamp) == 2:
+        return stamp[0], stamp[1], None
+    return _first(item, "start", "startTime", "time"), _first(item, "end", "endTime"), item.get("duration")
+
+
+def _span(item: dict[str, Any], unit: float) -> tuple[float | None, float | None]:
+    """When an item starts and ends, in seconds. A clock reading (Unix time) is no place in the recording,
+    so it gives none; an item with a start and no end (Hugging Face's last chunk) ends as it starts."""
+    start, end, duration = _raw_times(item)
+    start_time = _time(start, unit)
+    end_time = _time(end, unit)
+    if end_time is None:
+        end_time = _end(start_time, _time(duration, unit))
+    if start_time is None or start_time > _WALL_CLOCK:
+        return None, None
+    return start_time, start_time if end_time is None else end_time
+
+
+def _unit(items: list[Any], text_keys: tuple[str, ...]) -> float:
+    """1000 when the items' times are milliseconds, else 1 (seconds): each time a whole number, and
+    the items lasting more than `_MS_PER_CHARACTER` a character they say, which only milliseconds do."""
+    lasting = characters = 0.0
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        times = [t for t in _raw_times(item) if t is not None]
+        if any(isinstance(t, bool) or not isinstance(t, int) for t in times):
+            return 1.0
+        start, end = _span(item, 1.0)
+        key = _key_in(item, text_keys)
+        if start is not None and end is not None and key is not None:
+            lasting += end - start
+            characters += len(item[key].strip())
+    return 1000.0 if characters and lasting / characters > _MS_PER_CHARACTER else 1.0
+
+
+def _goes_on(text: str, speaker: str | None, previous: tuple[str | None] | None) -> bool:
+    """Whether a word of a list that writes its spaces goes on the word before it: it opens with no
+    space, and that word is of the same speaker (`previous`: its speaker, None before the first)."""
+    return previous is not None and previous[0] == speaker and not text[:1].isspace()
+
+
+def _spaced(items: list[Any], text_keys: tuple[str, ...]) -> bool:
+    """Whether the items write the space before a word into its text (Whisper's `" Dubai"`: most after
+    the first open with one), so that one opening with none goes on the word before it (`" Co"`, `"-Pilot"`)."""
+    texts = [item[key] for item in items[1:] if (key := _key_in(item, text_keys)) is not None]
+    texts = [text for text in texts if text.strip()]
+    return 2 * sum(text[:1].isspace() for text in texts) > len(texts)
 
 
 def _aws_transcribe(results: dict[str, Any]) -> Iterator[Piece]:
@@ -226,11 +402,16 @@ def _speechmatics(results: list[Any]) -> Iterator[Piece]:
 
 
 def _google(results: list[Any], pointer: str) -> Iterator[Piece]:
-    """Google Cloud Speech-to-Text: each result's best transcript, timed by its words when it has them."""
-    for i, result in enumerate(results):
-        alternatives = result.get("alternatives") if isinstance(result, dict) else None
-        best = alternatives[0] if isinstance(alternatives, list) and alternatives else None
-        if not isinstance(best, dict) or not isinstance(best.get("transcript"), str):
+    """Google Cloud Speech-to-Text: each result's best transcript, timed by its words when it has them.
+    With diarization the last result's words are every word of the file, each with its `speakerTag`
+    (Google's documented shape): those words, then, and not the transcripts, which say them again."""
+    bests = [_google_best(result) for result in results]
+    tagged = _google_diarized(bests)
+    if tagged is not None:
+        yield from _google_words(bests[tagged]["words"], f"{pointer}/{tagged}/alternatives/0/words")
+        return
+    for i, (result, best) in enumerate(zip(results, bests, strict=True)):
+        if best is None or not isinstance(best.get("transcript"), str):
             continue
         words = [w for w in best.get("words") or [] if isinstance(w, dict)]
         start = _time(words[0].get("startTime", words[0].get("startOffset"))) if words else None
@@ -239,7 +420,36 @@ def _google(results: list[Any], pointer: str) -> Iterator[Piece]:
         yield Piece(best["transcript"], f"{pointer}/{i}/alternatives/0/transcript", start, end)
 
 
+def _google_best(result: Any) -> dict[str, Any] | None:
+    """A Google result's best alternative."""
+    alternatives = result.get("alternatives") if isinstance(result, dict) else None
+    best = alternatives[0] if isinstance(alternatives, list) and alternatives else None
+    return best if isinstance(best, dict) else None
+
+
+def _google_diarized(bests: list[dict[str, Any] | None]) -> int | None:
+    """Which result holds every word with its speaker: the last with words, when they carry speaker
+    tags and are at least as many as all the other results' words together."""
+    counts = [len(best["words"]) if best and isinstance(best.get("words"), list) else 0 for best in bests]
+    last = max((i for i, count in enumerate(counts) if count), default=None)
+    if last is None or 2 * counts[last] < sum(counts):
+        return None
+    words = bests[last]["words"]
+    tagged = any(isinstance(w, dict) and _first(w, "speakerTag", "speakerLabel") for w in words)
+    return last if tagged else None
+
+
+def _google_words(words: list[Any], pointer: str) -> Iterator[Piece]:
+    """Google's diarized words, each with its speaker (`speakerTag` from 1, 0 for none; v2's `speakerLabel`)."""
+    for w, word in enumerate(words):
+        if isinstance(word, dict) and isinstance(word.get("word"), str):
+            speaker = _first(word, "speakerLabel", "speakerTag") or None
+            yield Piece(word["word"], f"{pointer}/{w}/word", _time(word.get("startTime", word.get("startOffset"))),
+                        _time(word.get("endTime", word.get("endOffset"))), _label(speaker))
+
+
 def _has_word_timestamps(result: dict[str, Any]) -> bool:
+    """Whether a result's best alternative has IBM Watson's `[word, start, end]` timestamps."""
     alternatives = result.get("alternatives")
     return bool(alternatives) and isinstance(alternatives[0], dict) and isinstance(alternatives[0].get("timestamps"), list)
 
@@ -352,15 +562,48 @@ def _youtube(events: list[Any]) -> Iterator[Piece]:
             yield Piece(seg["utf8"], f"/events/{e}/segs/{s}/utf8", said, until)
 
 
-def _words(words: list[Any], pointer: str, unit: float) -> Iterator[Piece]:
-    """A list of timed words (ElevenLabs, OpenAI's word timestamps, AssemblyAI): `text` or `word` each."""
+def _words(words: list[Any], pointer: str, unit: float,
+           speakers: list[tuple[float, float, str]] = ()) -> Iterator[Piece]:
+    """A list of timed words (ElevenLabs, OpenAI's word timestamps, AssemblyAI, Vosk, Kaldi, Trint,
+    Speechmatics v1): each spelt in one of `_WORD_KEYS`, its speaker on it or in `speakers` (start,
+    end, label: the spans a file gives apart from its words)."""
+    spaced = _spaced(words, _WORD_KEYS)
+    previous = None
     for i, word in enumerate(words):
-        if not isinstance(word, dict):
+        key = _key_in(word, _WORD_KEYS)
+        if key is None:
             continue
-        key = "text" if isinstance(word.get("text"), str) else "word"
-        if isinstance(word.get(key), str):
-            yield Piece(word[key], f"{pointer}/{i}/{key}", _time(word.get("start"), unit), _time(word.get("end"), unit),
-                        _label(word.get("speaker_id", word.get("speaker"))), attached=word.get("type") == "punctuation")
+        start, end = _span(word, unit)
+        speaker = _speaker(word) or _speaker_at(speakers, start)
+        joined = word.get("type") == "punctuation" or (spaced and _goes_on(word[key], speaker, previous))
+        yield Piece(word[key], f"{pointer}/{i}/{key}", start, end, speaker, attached=joined)
+        previous = (speaker,)
+
+
+def _speaker_spans(data: dict[str, Any], unit: float) -> list[tuple[float, float, str]]:
+    """The speakers' spans a file of `words` gives beside them, when their items have no words of their
+    own: BBC digital paper edit's `paragraphs` (`speaker`, `start`, `end`), Speechmatics v1's `speakers`
+    (`name`, `time`, `duration`)."""
+    for key, label_key in (("paragraphs", "speaker"), ("speakers", "name")):
+        items = data.get(key)
+        if not isinstance(items, list) or _has_texts(items):
+            continue
+        spans = []
+        for item in items:
+            label = _label(item.get(label_key)) if isinstance(item, dict) else None
+            start, end = _span(item, unit) if label else (None, None)
+            if start is not None and end is not None:
+                spans.append((start, end, label))
+        if spans:
+            return spans
+    return []
+
+
+def _speaker_at(spans: list[tuple[float, float, str]], time: float | None) -> str | None:
+    """The speaker of the span a word starting at `time` falls in."""
+    if time is None:
+        return None
+    return next((label for start, end, label in spans if start <= time <= end), None)
 
 
 def _first_content(item: Any) -> str | None:
@@ -373,17 +616,24 @@ def _first_content(item: Any) -> str | None:
 
 
 def _speaker(segment: dict[str, Any]) -> str | None:
-    """A segment's speaker, else the one most of its words have (WhisperX puts it on both)."""
-    own = _label(segment.get("speaker"))
+    """A segment's speaker (a name before a label: `speaker_name`, `speaker`, `speaker_id`), else the
+    one most of its words have (WhisperX puts it on both)."""
+    own = _own_speaker(segment)
     if own is not None:
         return own
     words = segment.get("words")
-    labels = [_label(w.get("speaker")) for w in words if isinstance(w, dict)] if isinstance(words, list) else []
+    labels = [_own_speaker(w) for w in words if isinstance(w, dict)] if isinstance(words, list) else []
     labels = [label for label in labels if label is not None]
-    return max(set(labels), key=labels.count) if labels else None
+    return max(labels, key=labels.count) if labels else None
+
+
+def _own_speaker(item: dict[str, Any]) -> str | None:
+    """The speaker an item names itself."""
+    return next((label for key in _SPEAKER_KEYS if (label := _label(item.get(key))) is not None), None)
 
 
 def _label(value: Any) -> str | None:
+    """A speaker label as text; None for none."""
     # Deepgram numbers its speakers from 0; a bare number reads better with a word in front.
     if isinstance(value, bool) or value is None:
         return None
@@ -416,6 +666,7 @@ def _end(start: float | None, duration: float | None) -> float | None:
 
 
 def _metadata(data: dict[str, Any]) -> Metadata:
+    """The title, date and media URL the file gives at its top level."""
     date = data.get("date")
     try:
         iso = dt.date.fromisoformat(str(date)[:10]).isoformat() if date else None
