@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+NO_SPEAKER = frozenset({"", "?", "-", "unknown", "none", "n/a", "na"})
+"""What exports write where nobody was named (lower case): no speaker."""
 _HONORIFICS = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|madam|madame|sir|hon|right hon|the hon)\.?\s+", re.I)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from rag.errors import CorpusError
 from rag.ingest.captions import seconds
+from rag.ingest.names import NO_SPEAKER
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -633,13 +634,14 @@ def _own_speaker(item: dict[str, Any]) -> str | None:
 
 
 def _label(value: Any) -> str | None:
-    """A speaker label as text; None for none."""
+    """A speaker label as text; None for none (`Unknown`, `?`, empty)."""
     # Deepgram numbers its speakers from 0; a bare number reads better with a word in front.
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
         return f"Speaker {str(value).strip()}"
-    return str(value).strip() or None
+    label = str(value).strip()
+    return None if label.lower() in NO_SPEAKER else label
 
 
 def _time(value: Any, unit: float = 1.0) -> float | None:

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.errors import CorpusError
+from rag.ingest.names import NO_SPEAKER
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -45,7 +46,6 @@ _SMPTE = re.compile(r"^\d+[:;]\d{1,2}[:;]\d{1,2}[:;]\d{1,2}$|;")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
 _LETTER = re.compile(r"[^\W\d_]")
 _FRAME_RATES = (24, 25, 30, 50, 60)
-_NO_SPEAKER = {"", "?", "-", "unknown", "none", "n/a", "na"}
 _LONGEST_LABEL = 60
 
 
@@ -321,7 +321,7 @@ def _seconds(value: str, fps: int = 30) -> float | None:
 
 def _speaker(value: str) -> str | None:
     label = " ".join(value.split())
-    if label.lower() in _NO_SPEAKER or len(label) > _LONGEST_LABEL:
+    if label.lower() in NO_SPEAKER or len(label) > _LONGEST_LABEL:
         return None
     # whisper.cpp numbers its two speakers 0 and 1; a bare number reads better with a word in front.
     return f"Speaker {label}" if label.isdigit() else label

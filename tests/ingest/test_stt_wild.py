@@ -70,6 +70,9 @@ def test_speakers_named_by_speaker_name_or_speaker_id_or_beside_the_words() -> N
     named = {"segments": [{"speaker_id": "S0", "speaker_name": "Ana", "text": "Hi.", "start": 1.0, "end": 1.5},
                           {"speaker_id": "S1", "text": "Hello.", "start": 2.0, "end": 2.5}]}
     assert turns_of("named.json", named) == [("Ana", 1.0, 1.5, "Hi."), ("S1", 2.0, 2.5, "Hello.")]
+    unknown = [{"speaker": "Unknown", "text": "Hi.", "start": 1.0, "end": 1.5},
+               {"speaker": "?", "text": "Hello.", "start": 2.0, "end": 2.5}]
+    assert turns_of("unknown.json", unknown) == [(None, 1.0, 2.5, "Hi. Hello.")]
     paper_edit = {"words": [{"id": 0, "start": 13.02, "end": 13.17, "text": "There"},
                             {"id": 1, "start": 13.17, "end": 13.38, "text": "is"},
                             {"id": 2, "start": 55.22, "end": 55.5, "text": "Yes"}],
