@@ -40,8 +40,8 @@ _SOUNDS = frozenset(
 _TIGHT_DASH = re.compile(r"^\s*-(?=[^\W\d_]|[\"“‘(\[])")
 # A line that ends a sentence: a label may follow it within a cue.
 _SENTENCE_END = re.compile(r"[.?!…:;\"”’»)\]]\s*$")
-# `Name: words` as Zoom writes it, or `NAME:` after a `>>`.
-# `Name: words`, or `NAME:` on a line of its own above the words (broadcast captions).
+# `Name: words` as Zoom writes it, `NAME:` after a `>>`, or `NAME:` on a line of its own above the
+# words (broadcast captions).
 _LABELLED = re.compile(r"^\s*(?P<name>[^:\n]{1,60}?)\s*:(?:\s+(?=\S)|\s*$)")
 # `>>` (or `>>>`) marks a new speaker in broadcast captions; `- ` does in subtitles.
 _CHANGE = re.compile(r"^\s*(?:>{2,}|-\s)\s*")
@@ -242,9 +242,9 @@ def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTr
     cue's own, as SubStation Alpha's Name) or a voice tag names the speaker of the whole cue, else a
     line's own mark (`Name:`, `[Name]`, `>>`, a tight `-` on two or more of its lines) does, else
     the speaker carries over from before (not a sparse label's: `SpeakerTrack.sparse`). A `Name:`
-    on a line that runs on from an unfinished sentence, or a caseless one used once, is words. With `rolling`, a line that
-    repeats the previous caption line is dropped; without, a cue that repeats the last one
-    (word-highlight captions) is."""
+    on a line that runs on from an unfinished sentence, or a caseless one used once, is words. With
+    `rolling`, a line that repeats the previous caption line is dropped; without, a cue that repeats
+    the last one (word-highlight captions) is."""
     source = f"char={payload[0].start},{payload[-1].end}"
     tagged = speaker or voice(" ".join(line.text for line in payload))
     shown = [content for line in payload for content in track.lines(line.text) if content]
