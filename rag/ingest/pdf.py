@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 
 from rag.errors import CorpusError
 from rag.ingest.parts import pointed_at_parts
@@ -27,6 +28,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # PDFium is not thread-safe: no two of its calls may run at once in a process, even on different
 # documents, or the process crashes. A write and the folder watcher may both read a PDF.
 _PDFIUM = threading.Lock()
+_MIN_RUNNING_PAGES = 3
+_EDGE_LINES = 2
+_DIGITS = re.compile(r"\d+")
+_SENTENCE_END = re.compile(r"[.?!…\"”’]\s*$")
 
 
 def pdf_text(doc_id: str, data: bytes) -> str:
@@ -37,6 +42,51 @@ def pdf_text(doc_id: str, data: bytes) -> str:
         raise CorpusError(f"{doc_id}: no text in its {len(pages)} page(s): a scanned PDF needs its text "
                           "recognised first (OCR, e.g. `ocrmypdf in.pdf out.pdf`)")
     return PAGE_BREAK.join(_clean(page) for page in pages)
+
+
+def without_running_lines(rendering: str) -> str:
+    """`rendering` (`pdf_text`) with its running heads and feet blanked (each character a space,
+    so offsets stay those of the rendering): a line among the first or last two of its page whose
+    words, numbers aside, open or close at least half the pages, three or more (the case's name
+    and `Page 3 of 40` on each page of a court record), but for the first page's head, where a
+    title is. Its line break goes with it, so that a sentence running over the page break stays one."""
+    pages = rendering.split(PAGE_BREAK)
+    if len(pages) < _MIN_RUNNING_PAGES:
+        return rendering
+    edges = [_edge_lines(page, offset) for page, offset in zip(pages, _page_offsets(pages))]
+    counts = Counter(key for lines in edges for key in {key for key, _, _ in lines})
+    needed = max(_MIN_RUNNING_PAGES, len(pages) / 2)
+    # The first page's head stays: a title there is the document's, however often it repeats.
+    first_head = {start for _, start, _ in edges[0][:_EDGE_LINES]}
+    running = [(start, end) for lines in edges for key, start, end in lines
+               if counts[key] >= needed and start not in first_head]
+    if not running:
+        return rendering
+    blanked = list(rendering)
+    for start, end in running:
+        end += rendering.startswith("\n", end)
+        blanked[start:end] = " " * (end - start)
+    return "".join(blanked)
+
+
+def _page_offsets(pages: list[str]) -> list[int]:
+    """Where each page starts in the rendering (after the form feed before it)."""
+    offsets, position = [], 0
+    for page in pages:
+        offsets.append(position)
+        position += len(page) + len(PAGE_BREAK)
+    return offsets
+
+
+def _edge_lines(page: str, offset: int) -> list[tuple[str, int, int]]:
+    """The first and last two non-blank lines of a page that end no sentence: each its key (its
+    place on the page, its words lower-cased, numbers as `#`) and its span in the rendering."""
+    lines = [(match.start(), match.end()) for match in re.finditer(r"[^\n]*\S[^\n]*", page)]
+    heads = list(enumerate(lines[:_EDGE_LINES]))
+    feet = [(place - len(lines), line) for place, line in enumerate(lines) if place >= max(_EDGE_LINES, len(lines) - _EDGE_LINES)]
+    # A head is the same line in the same place; a spoken line ends its sentence, a head seldom does.
+    return [(f"{place} {_DIGITS.sub('#', ' '.join(page[start:end].split())).lower()}", offset + start, offset + end)
+            for place, (start, end) in heads + feet if not _SENTENCE_END.search(page, start, end)]
 
 
 def with_page_sources(transcript: Transcript, rendering: str) -> Transcript:

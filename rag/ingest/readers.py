@@ -26,7 +26,7 @@ from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
 from rag.ingest.pdf import PAGE_BREAK as PDF_PAGE_BREAK
 from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
-from rag.ingest.pdf import with_page_sources
+from rag.ingest.pdf import with_page_sources, without_running_lines
 from rag.ingest.srt import SbvReader, SrtReader
 from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.tabular import TableReader
@@ -112,8 +112,8 @@ class PdfReader:
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript of the pages (`text` is `pdf_text` of the file), pointing at them. Its
         canonical text has a space for each form feed: a sentence runs on over a page break, and
-        an extract never shows one."""
-        flat = text.replace(PDF_PAGE_BREAK, " ")
+        an extract never shows one, and its running heads and feet are blanked."""
+        flat = without_running_lines(text).replace(PDF_PAGE_BREAK, " ")
         return with_page_sources(PlainTextReader().parse(doc_id, flat, metadata), text)
 
 

@@ -95,3 +95,22 @@ def test_a_line_numbered_court_transcript_drops_its_numbers_and_cites_the_page()
 def test_pdfs_without_readable_text_are_refused_with_the_reason(name: str, data: bytes | None, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
         source_document(name, data if data is not None else (PDFS / name).read_bytes(), None)
+
+
+def test_running_heads_and_feet_are_blanked_and_a_sentence_runs_on_over_them() -> None:
+    # A rendering as `pdf_text` gives it: the record's name atop each page and its number at the foot.
+    bodies = ["MS. PARK: On shore power, the committee heard that the work is on\nschedule. The rail link to the\n",
+              "quay is next, and on schedule too.\n", "COUNCILLOR OKAFOR: Thank you. The ferries will\n",
+              "run on shore power from May.\n", "MS. PARK: Good.\n"]
+    rendering = "\f".join(f"Port Committee, verbatim record\n{body}Page {n} of 5\n" for n, body in enumerate(bodies, 1))
+    transcript = parse_document("committee.pdf", rendering)
+    assert len(transcript.text) == len(rendering)
+    assert transcript.title == "Port Committee, verbatim record"  # the first page's head stays
+    said = [(t.speaker, " ".join(transcript.text[t.start : t.end].split())) for t in transcript.turns[1:]]
+    assert said == [
+        ("MS. PARK", "On shore power, the committee heard that the work is on schedule. The rail link to the quay is "
+                     "next, and on schedule too."),
+        ("COUNCILLOR OKAFOR", "Thank you. The ferries will run on shore power from May."), ("MS. PARK", "Good."),
+    ]
+    assert "Page" not in transcript.text and transcript.text.count("Port Committee") == 1
+    assert [s.source for s in transcript.segments if s.end > transcript.turns[2].start][:2] == ["page=3", "page=4"]
