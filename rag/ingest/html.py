@@ -68,7 +68,8 @@ class HtmlReader:
         else:
             # A timestamped transcript on a page (`<p>Speaker 1 (00:05): ...</p>`): timed pieces,
             # each pointing at the characters of the file it was read from.
-            pieces = [dataclasses.replace(piece, source=_file_source(piece.source, segments)) for piece in stamped.pieces]
+            pieces = [dataclasses.replace(piece, source=_file_source(piece.source, segments))
+                      for piece in stamped.pieces]
             transcript = build_transcript(doc_id, self.name, pieces, stamped.metadata)
         own = Metadata(title=page.title, date=page.date, media_url=page.media_url).overridden_by(metadata)
         # "Council meeting, 4 March 2024": a page's title often carries the date its text leaves out.

@@ -83,7 +83,8 @@ def _edge_lines(page: str, offset: int) -> list[tuple[str, int, int]]:
     place on the page, its words lower-cased, numbers as `#`) and its span in the rendering."""
     lines = [(match.start(), match.end()) for match in re.finditer(r"[^\n]*\S[^\n]*", page)]
     heads = list(enumerate(lines[:_EDGE_LINES]))
-    feet = [(place - len(lines), line) for place, line in enumerate(lines) if place >= max(_EDGE_LINES, len(lines) - _EDGE_LINES)]
+    first_foot = max(_EDGE_LINES, len(lines) - _EDGE_LINES)
+    feet = [(place - len(lines), line) for place, line in enumerate(lines) if place >= first_foot]
     # A head is the same line in the same place; a spoken line ends its sentence, a head seldom does.
     return [(f"{place} {_DIGITS.sub('#', ' '.join(page[start:end].split())).lower()}", offset + start, offset + end)
             for place, (start, end) in heads + feet if not _SENTENCE_END.search(page, start, end)]

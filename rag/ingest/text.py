@@ -306,7 +306,8 @@ class _Parser:
             or (speaker_key(label) in self.hearing_labels and not self._runs_on(index))
         ):
             self._open(labels.turn_kind(label), label, None)
-        elif (mark := labels.DASH_LABEL.match(line.text)) is not None and speaker_key(mark["label"]) in self.dash_labels:
+        elif ((mark := labels.DASH_LABEL.match(line.text)) is not None
+              and speaker_key(mark["label"]) in self.dash_labels):
             self._open(labels.turn_kind(mark["label"]), mark["label"], None)
         else:
             return False
@@ -492,7 +493,8 @@ class _Parser:
         lines are half the file's: an interview's convention. "Yes - ..." is no label (no name
         says yes), nor is a stammer in a meeting's transcript (`Mm - hmm .`, `Pe - people`)."""
         found = [labels.DASH_LABEL.match(line.text) for line in self.lines]
-        counts = Counter(speaker_key(match["label"]) for match in found if match and labels.is_name_like(match["label"]))
+        names = [match["label"] for match in found if match and labels.is_name_like(match["label"])]
+        counts = Counter(speaker_key(name) for name in names)
         recurring = {key for key, count in counts.items() if count >= 2}
         labelled = sum(counts[key] for key in recurring)
         return recurring if len(recurring) >= 2 and labelled >= _DASH_LABELLED_SHARE * len(self.lines) else set()
