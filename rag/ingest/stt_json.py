@@ -29,6 +29,8 @@ from rag.types import Transcript
 _MEDIA_KEYS = ("media_url", "video_url", "audio_url", "url")
 _AWS_KEYS = ("audio_segments", "items", "transcripts")
 _SPEAKER_KEYS = ("speaker_name", "speaker", "speaker_id")
+_TEXT_KEYS = ("text", "body", "transcription")
+"""Where an item keeps its words: `text`, `body` (Podcasting 2.0), `transcription` (diarization scripts)."""
 _WORD_KEYS = ("punct", "text", "word", "value", "name")
 """Where a timed word keeps its spelling: Kaldi's punctuated `punct` before its bare `word`; Trint's
 `value`; Speechmatics v1's and hyperaudio's `name`."""
@@ -128,9 +130,11 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
         first = data[0] if data and isinstance(data[0], dict) else {}
         if "NBest" in first or "DisplayText" in first:
             return list(_azure_sdk(data))
+        if "alternatives" in first and "type" in first:
+            return list(_aws_items(data, ""))  # Amazon Transcribe's items saved without their envelope
         if "alternatives" in first:
             return list(_google(data, ""))  # Google's results saved without their envelope
-        return list(_generic(data, "", _unit(data, ("text", "body"))))
+        return list(_generic(data, "", _unit(data, _TEXT_KEYS)))
     if not isinstance(data, dict):
         raise _unknown_shape(doc_id)
     results = data.get("results")
@@ -182,7 +186,7 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
         return list(_words(retval["words"], "/retval/words", 1.0))  # BBC's Kaldi service
     for key in ("turns", "transcript", "utterances", "transcriptions"):
         if isinstance(data.get(key), list):
-            return list(_generic(data[key], f"/{key}", _unit(data[key], ("text", "body"))))
+            return list(_generic(data[key], f"/{key}", _unit(data[key], _TEXT_KEYS)))
     if isinstance(data.get("text"), str):
         return [Piece(data["text"], "/text", None, None)]
     raise _unknown_shape(doc_id)
@@ -251,7 +255,7 @@ def _generic(items: list[Any], pointer: str, unit: float = 1.0) -> Iterator[Piec
     Whisper's and WhisperX's `segments`, the Podcasting 2.0 transcript's (`body`, `startTime`,
     `endTime`: the JSON podcast hosts publish beside an episode), Hugging Face's `chunks` (`timestamp`:
     `[start, end]`), AssemblyAI's sentences and paragraphs, and plain lists of `{speaker, start, end, text}`."""
-    spaced = _spaced(items, ("text", "body"))
+    spaced = _spaced(items, _TEXT_KEYS)
     previous = None
     for i, item in enumerate(items):
         key = _text_key(item)
@@ -264,8 +268,8 @@ def _generic(items: list[Any], pointer: str, unit: float = 1.0) -> Iterator[Piec
 
 
 def _text_key(item: Any) -> str | None:
-    """Where an item keeps its words: `text`, else `body` (Podcasting 2.0)."""
-    return _key_in(item, ("text", "body"))
+    """Where an item keeps its words: the first of `_TEXT_KEYS` it has."""
+    return _key_in(item, _TEXT_KEYS)
 
 
 def _key_in(item: Any, keys: tuple[str, ...]) -> str | None:
@@ -348,18 +352,24 @@ def _aws_transcribe(results: dict[str, Any]) -> Iterator[Piece]:
     items = results.get("items")
     if isinstance(items, list) and items:
         speaker_at = _aws_speakers(results.get("speaker_labels")) or _aws_channels(results.get("channel_labels"))
-        for i, item in enumerate(items):
-            content = _first_content(item)
-            if content is None:
-                continue
-            start = item.get("start_time")
-            speaker = _label(item.get("speaker_label")) or speaker_at.get(str(start))
-            yield Piece(content, f"/results/items/{i}/alternatives/0/content", _time(start),
-                        _time(item.get("end_time")), speaker, attached=item.get("type") == "punctuation")
+        yield from _aws_items(items, "/results/items", speaker_at)
         return
     for i, transcript in enumerate(results.get("transcripts") or []):
         if isinstance(transcript, dict) and isinstance(transcript.get("transcript"), str):
             yield Piece(transcript["transcript"], f"/results/transcripts/{i}/transcript", None, None)
+
+
+def _aws_items(items: list[Any], pointer: str, speaker_at: dict[str, str] | None = None) -> Iterator[Piece]:
+    """Amazon Transcribe's word and punctuation items, each a piece (punctuation onto the word
+    before it); the speaker on the item, else the one `speaker_at` names at its start time."""
+    for i, item in enumerate(items):
+        content = _first_content(item)
+        if content is None:
+            continue
+        start = item.get("start_time")
+        speaker = _label(item.get("speaker_label")) or (speaker_at or {}).get(str(start))
+        yield Piece(content, f"{pointer}/{i}/alternatives/0/content", _time(start),
+                    _time(item.get("end_time")), speaker, attached=item.get("type") == "punctuation")
 
 
 def _aws_speakers(speaker_labels: Any) -> dict[str, str]:

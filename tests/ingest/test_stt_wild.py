@@ -139,3 +139,16 @@ def test_json_lines_are_items_of_a_list_pointing_at_their_characters() -> None:
     for segment in transcript.segments:
         start, end = (int(n) for n in segment.source.removeprefix("char=").split(","))
         assert json.loads(f'"{text[start:end]}"') == transcript.text[segment.start : segment.end]
+
+
+def test_amazon_items_saved_alone_and_diarization_scripts_transcription_lists() -> None:
+    items = [{"start_time": "8.65", "end_time": "8.98", "alternatives": [{"confidence": "0.99", "content": "One"}],
+              "type": "pronunciation", "speaker_label": "spk_0"},
+             {"alternatives": [{"confidence": "0.0", "content": "."}], "type": "punctuation", "speaker_label": "spk_0"},
+             {"start_time": "9.05", "end_time": "9.15", "alternatives": [{"confidence": "1.0", "content": "Two"}],
+              "type": "pronunciation", "speaker_label": "spk_1"}]
+    assert turns_of("items.json", items) == [("spk_0", 8.65, 8.98, "One."), ("spk_1", 9.05, 9.15, "Two")]
+    clips = [{"speaker_name": "SPEAKER_00", "transcription": " Connect the crawl."},
+             {"speaker_name": "SPEAKER_01", "transcription": " Well, we go to the picture."}]
+    assert turns_of("clips.json", clips) == [("SPEAKER_00", None, None, "Connect the crawl."),
+                                             ("SPEAKER_01", None, None, "Well, we go to the picture.")]
