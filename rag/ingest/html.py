@@ -40,6 +40,8 @@ _INLINE = frozenset({"a", "span", "em", "strong", "b", "i", "u", "small", "abbr"
 # `class="speaker"`, `speaker-name`, `transcript__speaker`: a block naming who speaks (not "speakers").
 _SPEAKER_CLASS = re.compile(r"(?<![a-z])speaker(?!s)", re.IGNORECASE)
 _BOLD = frozenset({"b", "strong"})
+# Nothing, or the number of an oral question (`1. <b>Mr David Hanson (Delyn) (Lab):</b>`), before a bold label.
+_QUESTION_NUMBER = re.compile(r"(?:\d{1,3}\.)?")
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed"})
 # More markup than this between two runs of a block's text (an inline SVG icon, a menu or share
 # buttons left out) cuts its citation in two: a citation holds its words, not kilobytes of other things.
@@ -222,7 +224,7 @@ class _Page(PositionedParser):
             self._speaker_class = self._speaker_class or bool(_SPEAKER_CLASS.search(values.get("class", "")))
         if tag == "pre":
             self._pre += 1
-        if tag in _BOLD and not "".join(run.data for run in self._runs).strip():
+        if tag in _BOLD and _QUESTION_NUMBER.fullmatch("".join(run.data for run in self._runs).strip()):
             self._bold_from = len(self._runs)
 
     def handle_endtag(self, tag: str) -> None:

@@ -37,6 +37,7 @@ _QUESTION = "Q"
 _MIN_LABELLED_PARAGRAPHS = 3
 _LABELLED_SHARE = 0.6
 _DASH_LABELLED_SHARE = 0.5
+_QUESTION_NUMBER = re.compile(r"\d{1,3}\.\s+")
 # A capitals label wrapped onto at most this many more lines.
 _MAX_LABEL_LINES = 3
 # Alone on its line, a label's role is short; quoted words after it vouch for a longer one.
@@ -260,6 +261,9 @@ class _Parser:
         if not match:
             return False
         name, role = labels.split_name_role(match.group("label"))
+        numbered = _QUESTION_NUMBER.match(name)
+        if numbered and speaker_key(name[numbered.end() :]) in self.vouched:
+            name = name[numbered.end() :]  # `1. Mr David Hanson (Delyn) (Lab):` asks Hansard's oral question 1
         rest = line.text[match.end() :]
         quoted = rest[0] in _OPEN_QUOTES
         key = " ".join(name.lower().split())

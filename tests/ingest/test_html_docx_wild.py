@@ -266,6 +266,7 @@ def test_a_word_archive_without_its_main_part_is_refused_saying_so() -> None:
 
 HANSARD = (
     "<html><body><div class='hansard'>"
+    "<p>1. <b>Mr David Hanson (Delyn) (Lab):</b> When he next expects to discuss Syria. [66855]</p>"
     "<p><b>Mr Philip Hollobone (Kettering) (Con):</b> Iran has been training Syrian troops. What assessment has he"
     " made?</p>"
     "<p><b>The Secretary of State for Foreign and Commonwealth Affairs (Mr William Hague):</b> We are concerned.</p>"
@@ -280,7 +281,7 @@ def test_a_bold_label_opening_a_block_is_a_speaker_though_it_speaks_once() -> No
     transcript = parse_document("debate.html", HANSARD)
     assert_segments_check_out(transcript, HANSARD)
     assert [(t.speaker, t.role) for t in transcript.turns] == [
-        ("Mr Philip Hollobone", "Kettering, Con"),
+        ("Mr David Hanson", "Delyn, Lab"), ("Mr Philip Hollobone", "Kettering, Con"),
         ("The Secretary of State for Foreign and Commonwealth Affairs", "Mr William Hague"),
         ("Stephen Twigg", None),
     ]
