@@ -22,7 +22,7 @@ from typing import NamedTuple
 import msgspec
 
 from rag.ingest import boilerplate
-from rag.ingest.labels import turn_kind
+from rag.ingest.labels import EDITORIAL_LABELS, turn_kind
 from rag.ingest.text import parse_transcript
 from rag.ingest.timed import Metadata, build_transcript
 from rag.ingest.timestamped import read_stamped_text
@@ -245,11 +245,14 @@ class _Page(PositionedParser):
             self._pre -= 1
 
     def _bold_label(self, bold: str) -> None:
-        """Bold words opening a block: a label when a colon ends them or follows them."""
+        """Bold words opening a block: a label when a colon ends them or follows them, unless they
+        name no one (`Note:`)."""
         self._bold_from = None
         if bold.endswith((":", "：")):
-            self.bold_labels.add(bold[:-1].strip())
-        elif bold:
+            bold = bold[:-1].strip()
+            if bold.lower() not in EDITORIAL_LABELS:
+                self.bold_labels.add(bold)
+        elif bold and bold.lower() not in EDITORIAL_LABELS:
             self._bold_before_colon = bold
 
     def handle_data(self, data: str) -> None:

@@ -174,6 +174,12 @@ ROSTER_LABELS = LIST_HEADINGS | frozenset(
     "interviewer interviewees interviewee".split()
 )
 """Labels a speakers list may open with: the list headings, and the roles a roster names."""
+EDITORIAL_LABELS = frozenset(
+    ["note", "notes", "update", "updated", "correction", "clarification", "source", "sources", "summary",
+     "background", "warning", "disclaimer", "transcript", "related", "editor's note", "editor’s note",
+     "read more", "see also"]
+)
+"""Words a page sets in bold before a colon that name no one (`<b>Note:</b>`, `<b>Update:</b>`)."""
 METADATA_LABELS = frozenset(
     "date time location venue place tags keywords category published updated posted subject topic duration "
     "language contact attachments name age gender sex occupation profession nationality email phone address "

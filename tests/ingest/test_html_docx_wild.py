@@ -271,6 +271,7 @@ HANSARD = (
     " made?</p>"
     "<p><b>The Secretary of State for Foreign and Commonwealth Affairs (Mr William Hague):</b> We are concerned.</p>"
     "<p><strong>Stephen Twigg</strong>: The Foreign Secretary is right.</p>"
+    "<p><b>Note:</b> the sitting was suspended.</p>"
     "<p>Many members: nodded.</p>"
     "</div></body></html>"
 )
@@ -285,4 +286,5 @@ def test_a_bold_label_opening_a_block_is_a_speaker_though_it_speaks_once() -> No
         ("The Secretary of State for Foreign and Commonwealth Affairs", "Mr William Hague"),
         ("Stephen Twigg", None),
     ]
-    assert transcript.text[transcript.turns[-1].start : transcript.turns[-1].end].endswith("Many members: nodded.")
+    last = transcript.text[transcript.turns[-1].start : transcript.turns[-1].end]
+    assert last.endswith("Note: the sitting was suspended.\n\nMany members: nodded.")
