@@ -390,27 +390,29 @@ class _Offsets:
 
     def start(self, index: int) -> int:
         """The file's offset of the text's character `index`, or of the start of its line."""
-        number = bisect.bisect_right(self.starts, index) - 1
-        run, offset = self._runs[number], index - self.starts[number]
-        if len(run.data) == run.end - run.start:
-            return run.start + offset
-        breaks = self._line_breaks(number)
+        run, offset, breaks = self._place(index, bisect.bisect_right(self.starts, index) - 1)
         if breaks is None:
-            return run.start
+            return run.start + offset if offset is not None else run.start
         count = bisect.bisect_left(breaks[0], offset)
         return run.start if count == 0 else breaks[1][count - 1] + 1
 
     def end(self, index: int) -> int:
         """The file's offset just after the text's character `index - 1`, or of the end of its line."""
-        number = bisect.bisect_right(self.starts, index - 1) - 1
-        run, offset = self._runs[number], index - self.starts[number]
-        if len(run.data) == run.end - run.start:
-            return run.start + offset
-        breaks = self._line_breaks(number)
+        run, offset, breaks = self._place(index, bisect.bisect_right(self.starts, index - 1) - 1)
         if breaks is None:
-            return run.end
+            return run.start + offset if offset is not None else run.end
         count = bisect.bisect_left(breaks[0], offset)
         return run.end if count == len(breaks[0]) else breaks[1][count]
+
+    def _place(self, index: int, number: int) -> tuple[_Run, int | None, tuple[list[int], list[int]] | None]:
+        """Run `number` holding the text's `index`, the offset in it where the file's characters are
+        the text's (None where entities make them differ and its line breaks do not pair up), and
+        its line breaks where they are needed to place `index` (else None)."""
+        run, offset = self._runs[number], index - self.starts[number]
+        if len(run.data) == run.end - run.start:
+            return run, offset, None
+        breaks = self._line_breaks(number)
+        return run, (offset if breaks is not None else None), breaks
 
     def _line_breaks(self, number: int) -> tuple[list[int], list[int]] | None:
         """Where run `number`'s line breaks are in its text and in the file; None when they do not
