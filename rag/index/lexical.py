@@ -16,6 +16,10 @@ import msgspec
 import numpy as np
 
 _TOKEN = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*", re.UNICODE)
+# Han, Hiragana, Katakana and Thai: scripts that set no space between words.
+_UNSPACED_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
+_UNSPACED = re.compile(f"[{_UNSPACED_CHARS}]")
+_UNSPACED_RUN = re.compile(f"[{_UNSPACED_CHARS}]+|[^{_UNSPACED_CHARS}]+")
 # Short English stopword list: the words that carry no topic in a question.
 STOPWORDS = frozenset(
     """a an and are as at be been but by did do does for from had has have he her his how i if in into is it its
@@ -39,9 +43,30 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed content words; numbers keep their inner punctuation ("103.96", "2,037")."""
+    """Lower-cased, stemmed content words; numbers keep their inner punctuation ("103.96", "2,037").
+    Scripts written without spaces (Chinese, Japanese, Thai) give overlapping pairs of characters,
+    as Lucene's CJK analyser does: a whole clause is no word a question repeats."""
     words = [w for w in (m.group().lower() for m in _TOKEN.finditer(text)) if w not in STOPWORDS]
+    if _UNSPACED.search(text):
+        words = [piece for word in words for piece in _split_unspaced(word)]
     return _stemmer().stemWords(words) if words else []
+
+
+def _split_unspaced(word: str) -> list[str]:
+    """`word` as is, or, where it holds runs of a script without spaces, those runs as overlapping
+    character pairs (a lone character as itself) and the rest as words."""
+    if not _UNSPACED.search(word):
+        return [word]
+    pieces: list[str] = []
+    for run in _UNSPACED_RUN.finditer(word):
+        chars = run.group()
+        if not _UNSPACED.match(chars):
+            pieces.append(chars)
+        elif len(chars) == 1:
+            pieces.append(chars)
+        else:
+            pieces.extend(chars[i : i + 2] for i in range(len(chars) - 1))
+    return pieces
 
 
 def bm25_idf(df: int, n: int) -> float:

@@ -10,7 +10,7 @@ import pytest
 
 from rag.settings import Settings
 from rag.index import load_index
-from rag.index.lexical import LexicalIndex, _check_postings_sorted
+from rag.index.lexical import LexicalIndex, _check_postings_sorted, tokenize
 from rag.service import QAService
 
 GOLD = Path(__file__).resolve().parents[2] / "eval" / "gold.jsonl"
@@ -77,3 +77,13 @@ def test_the_array_built_index_is_bm25s_own_bit_for_bit(service: QAService, sett
         ids = [reference.vocab_dict[t] for t in tokenize(question) if t in reference.vocab_dict]
         theirs = reference.get_scores_from_ids(ids) if ids else np.zeros(len(texts), dtype=np.float32)
         assert np.array_equal(built.scores(question), theirs) and np.array_equal(loaded.scores(question), theirs)
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("The harbour reopens in May.", ["harbour", "reopen"]),
+    ("任正非怎麼看飛機？", ["任正", "正非", "非怎", "怎麼", "麼看", "看飛", "飛機"]),
+    ("5G基站 iPhone手机 人", ["5g", "基站", "iphon", "手机", "人"]),
+    ("東京オリンピック", ["東京", "京オ", "オリ", "リン", "ンピ", "ピッ", "ック"]),
+])
+def test_words_and_pairs_of_characters_in_scripts_without_spaces(text: str, tokens: list[str]) -> None:
+    assert tokenize(text) == tokens
