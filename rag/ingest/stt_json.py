@@ -29,8 +29,9 @@ from rag.types import Transcript
 _MEDIA_KEYS = ("media_url", "video_url", "audio_url", "url")
 _AWS_KEYS = ("audio_segments", "items", "transcripts")
 _SPEAKER_KEYS = ("speaker_name", "speaker", "speaker_id")
-_TEXT_KEYS = ("text", "body", "transcription")
-"""Where an item keeps its words: `text`, `body` (Podcasting 2.0), `transcription` (diarization scripts)."""
+_TEXT_KEYS = ("text", "body", "transcription", "transcript")
+"""Where an item keeps its words: `text`, `body` (Podcasting 2.0), `transcription` or `transcript`
+(diarization scripts)."""
 _WORD_KEYS = ("punct", "text", "word", "value", "name")
 """Where a timed word keeps its spelling: Kaldi's punctuated `punct` before its bare `word`; Trint's
 `value`; Speechmatics v1's and hyperaudio's `name`."""
@@ -168,7 +169,9 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
             return list(_watson(results, data.get("speaker_labels")))
         return list(_google(results, "/results"))
     if isinstance(data.get("monologues"), list):
-        return list(_rev_ai(data["monologues"]))
+        return list(_rev_ai(data["monologues"], "/monologues"))
+    if _has_elements(data.get("data")):
+        return list(_rev_ai(data["data"], "/data"))  # Rev.ai's monologues as some apps store them
     if isinstance(data.get("recognizedPhrases"), list):
         return list(_azure(data["recognizedPhrases"]))
     if isinstance(data.get("transcription"), list):
@@ -184,7 +187,7 @@ def _pieces(doc_id: str, data: Any) -> list[Piece]:
     retval = data.get("retval")
     if isinstance(retval, dict) and isinstance(retval.get("words"), list):
         return list(_words(retval["words"], "/retval/words", 1.0))  # BBC's Kaldi service
-    for key in ("turns", "transcript", "utterances", "transcriptions"):
+    for key in ("turns", "transcript", "utterances", "transcriptions", "segment"):
         if isinstance(data.get(key), list):
             return list(_generic(data[key], f"/{key}", _unit(data[key], _TEXT_KEYS)))
     if isinstance(data.get("text"), str):
@@ -515,7 +518,13 @@ def _azure_sdk(results: list[Any]) -> Iterator[Piece]:
         yield Piece(text, pointer, offset, end, _label(result.get("SpeakerId")))
 
 
-def _rev_ai(monologues: list[Any]) -> Iterator[Piece]:
+def _has_elements(items: Any) -> bool:
+    """Whether `items` is a list of Rev.ai-like monologues (each with its `elements`)."""
+    return isinstance(items, list) and any(isinstance(item, dict) and isinstance(item.get("elements"), list)
+                                           for item in items)
+
+
+def _rev_ai(monologues: list[Any], pointer: str) -> Iterator[Piece]:
     """Rev.ai: monologues of one speaker, each a list of text and punctuation elements."""
     for m, monologue in enumerate(monologues):
         if not isinstance(monologue, dict):
@@ -526,7 +535,7 @@ def _rev_ai(monologues: list[Any]) -> Iterator[Piece]:
                 continue
             kind = element.get("type")
             if kind in ("text", "punct"):
-                yield Piece(element["value"], f"/monologues/{m}/elements/{e}/value", _time(element.get("ts")),
+                yield Piece(element["value"], f"{pointer}/{m}/elements/{e}/value", _time(element.get("ts")),
                             _time(element.get("end_ts")), speaker, attached=kind == "punct")
 
 

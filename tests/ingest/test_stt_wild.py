@@ -152,3 +152,18 @@ def test_amazon_items_saved_alone_and_diarization_scripts_transcription_lists() 
              {"speaker_name": "SPEAKER_01", "transcription": " Well, we go to the picture."}]
     assert turns_of("clips.json", clips) == [("SPEAKER_00", None, None, "Connect the crawl."),
                                              ("SPEAKER_01", None, None, "Well, we go to the picture.")]
+
+
+def test_segment_lists_with_their_transcript_and_rev_monologues_under_data() -> None:
+    segments = {"id": "f2fb", "totalSpeakers": 2, "segment": [
+        {"speaker": "SPEAKER_00", "start": 2629, "end": 6291, "transcript": "Hey guys, this is Rohit speaking.",
+         "language": "en"},
+        {"speaker": "SPEAKER_01", "start": 7118, "end": 8974, "transcript": "Hello Rohit.", "language": "en"}]}
+    assert turns_of("segments.json", segments) == [("SPEAKER_00", 2.629, 6.291, "Hey guys, this is Rohit speaking."),
+                                                   ("SPEAKER_01", 7.118, 8.974, "Hello Rohit.")]
+    monologues = {"data": [
+        {"speaker": 1, "elements": [{"ts": 75.29, "type": "text", "value": "Hello", "end_ts": 75.77},
+                                    {"type": "punct", "value": "."}]},
+        {"speaker": 2, "elements": [{"ts": 76.1, "type": "text", "value": "Hi", "end_ts": 76.4}]}]}
+    assert turns_of("monologues.json", monologues) == [("Speaker 1", 75.29, 75.77, "Hello."),
+                                                       ("Speaker 2", 76.1, 76.4, "Hi")]
