@@ -60,9 +60,7 @@ def _split_unspaced(word: str) -> list[str]:
     pieces: list[str] = []
     for run in _UNSPACED_RUN.finditer(word):
         chars = run.group()
-        if not _UNSPACED.match(chars):
-            pieces.append(chars)
-        elif len(chars) == 1:
+        if len(chars) == 1 or not _UNSPACED.match(chars):
             pieces.append(chars)
         else:
             pieces.extend(chars[i : i + 2] for i in range(len(chars) - 1))

@@ -126,7 +126,7 @@ def _page(doc_id: str, data: bytes) -> str:
     Offsets (`char=a,b`) count the characters so decoded, as a browser or an editor opening the page
     by its charset counts them; a single-byte charset's are its bytes."""
     label = declared_charset(data)
-    if label is None or data.startswith(_MARKS):
+    if label is None or data.startswith(codecs.BOM_UTF8) or opens_as_utf16(data) or _opens_as_utf32(data):
         return _utf8(doc_id, data)
     try:
         return data.decode("utf-8")
@@ -143,10 +143,6 @@ def _page(doc_id: str, data: bytes) -> str:
             f"{doc_id}: not valid {label}, the charset its <meta> declares (byte {exc.start}: "
             f"{data[exc.start:exc.start + 1]!r}); convert it to UTF-8 from the charset it is in"
         ) from None
-
-
-_MARKS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
-"""Byte-order marks (UTF-32's little-endian one begins with UTF-16's)."""
 
 
 def opens_as_utf16(data: bytes) -> bool:

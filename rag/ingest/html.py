@@ -22,7 +22,7 @@ from typing import NamedTuple
 import msgspec
 
 from rag.ingest import boilerplate
-from rag.ingest.labels import EDITORIAL_LABELS, turn_kind
+from rag.ingest.labels import EDITORIAL_LABELS, QUESTION_NUMBER, turn_kind
 from rag.ingest.text import parse_transcript
 from rag.ingest.timed import Metadata, build_transcript
 from rag.ingest.timestamped import read_stamped_text
@@ -40,8 +40,6 @@ _INLINE = frozenset({"a", "span", "em", "strong", "b", "i", "u", "small", "abbr"
 # `class="speaker"`, `speaker-name`, `transcript__speaker`: a block naming who speaks (not "speakers").
 _SPEAKER_CLASS = re.compile(r"(?<![a-z])speaker(?!s)", re.IGNORECASE)
 _BOLD = frozenset({"b", "strong"})
-# Nothing, or the number of an oral question (`1. <b>Mr David Hanson (Delyn) (Lab):</b>`), before a bold label.
-_QUESTION_NUMBER = re.compile(r"(?:\d{1,3}\.)?")
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed"})
 # More markup than this between two runs of a block's text (an inline SVG icon, a menu or share
 # buttons left out) cuts its citation in two: a citation holds its words, not kilobytes of other things.
@@ -224,7 +222,9 @@ class _Page(PositionedParser):
             self._speaker_class = self._speaker_class or bool(_SPEAKER_CLASS.search(values.get("class", "")))
         if tag == "pre":
             self._pre += 1
-        if tag in _BOLD and _QUESTION_NUMBER.fullmatch("".join(run.data for run in self._runs).strip()):
+        # Nothing, or an oral question's number (`1. <b>Mr David Hanson (Delyn) (Lab):</b>`), before it.
+        before = "".join(run.data for run in self._runs).strip()
+        if tag in _BOLD and (not before or QUESTION_NUMBER.fullmatch(before)):
             self._bold_from = len(self._runs)
 
     def handle_endtag(self, tag: str) -> None:
@@ -303,7 +303,7 @@ class _Page(PositionedParser):
         if self._speaker_class:
             self.speaker_blocks.add(len(self.blocks))
         self._speaker_class = False
-        self.blocks.append(_Block(words, _parts(self._text, runs, bool(self._pre))))
+        self.blocks.append(_Block(words, _parts(self._text, runs, raw, bool(self._pre))))
 
     def close(self) -> None:
         """Finish the page, keeping its last block."""
@@ -324,10 +324,10 @@ class _Page(PositionedParser):
             self.media_url = _web(values.get("src"))
 
 
-def _parts(text: str, runs: list[_Run], pre: bool) -> tuple[tuple[int, int, int, int], ...]:
+def _parts(text: str, runs: list[_Run], raw: str, pre: bool) -> tuple[tuple[int, int, int, int], ...]:
     """Where a block's words are in the file (`text`), in parts: each line of a `<pre>` on its own,
-    and any block cut where more than `_FAR` characters of markup lie between two of its runs."""
-    raw = "".join(run.data for run in runs)
+    and any block cut where more than `_FAR` characters of markup lie between two of its runs
+    (`raw`: their text joined)."""
     offsets = _Offsets(text, runs)
     in_words = _WordPositions(raw, pre)
     cuts = _cuts(raw, runs, offsets.starts, pre)

@@ -32,7 +32,7 @@ _MIN_STAMPS = 2
 # Most stamps open their line and count up: times of day inside sentences ("at [10:30]") do neither.
 _MIN_SHARE = 0.8
 _CLOSING_STAMP = re.compile(r"#(?P<time>\d{1,2}:\d{2}:\d{2})(?:[-.,](?P<fraction>\d{1,3}))?#")
-_CLOSING_STAMP_AT_END = re.compile(r"\s*#\d{1,2}:\d{2}:\d{2}(?:[-.,]\d{1,3})?#$")
+_CLOSING_STAMP_AT_END = re.compile(rf"\s*{_CLOSING_STAMP.pattern}$")
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,7 @@ def _closing_stamps(text: str) -> list[_Stamp]:
         if not text[match.end() : line_end if line_end >= 0 else len(text)].strip():
             tenths = f".{match['fraction']}" if match["fraction"] else ""
             found.append(_Stamp(match.start(), match.end(), seconds(match["time"] + tenths, "")))
-    ordered = sum(b.seconds >= a.seconds for a, b in zip(found, found[1:]))
-    if len(found) < _MIN_STAMPS or len(found) < _MIN_SHARE * total or ordered < _MIN_SHARE * (len(found) - 1):
-        return []
-    return found
+    return found if _enough_in_order(found, total) else []
 
 
 def before_stamp(text: str, start: int, end: int) -> int:
@@ -128,15 +125,17 @@ def after_stamp(text: str, start: int, end: int) -> int:
 def _stamps(text: str) -> list[_Stamp]:
     """The stamps that open their lines, when there are enough and they count up; else none."""
     found = []
-    openers = 0
+    total = 0
     for match in _STAMP.finditer(text):
+        total += 1
         line_start = text.rfind("\n", 0, match.start()) + 1
-        opens = bool(_LINE_OPENING.match(text[line_start : match.start()]))
-        openers += opens
-        if opens:
+        if _LINE_OPENING.match(text[line_start : match.start()]):
             found.append(_Stamp(match.start(), match.end(), seconds(match["time"], "")))
-    total = len(_STAMP.findall(text))
+    return found if _enough_in_order(found, total) else []
+
+
+def _enough_in_order(found: list[_Stamp], total: int) -> bool:
+    """Whether the stamps `found` in their places (of `total` in the text) are a file's times: two
+    or more, most of the text's stamps, most of them counting up."""
     ordered = sum(b.seconds >= a.seconds for a, b in zip(found, found[1:]))
-    if len(found) < _MIN_STAMPS or openers < _MIN_SHARE * total or ordered < _MIN_SHARE * (len(found) - 1):
-        return []
-    return found
+    return len(found) >= _MIN_STAMPS and len(found) >= _MIN_SHARE * total and ordered >= _MIN_SHARE * (len(found) - 1)

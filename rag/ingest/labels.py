@@ -205,6 +205,10 @@ HEARING_LABEL = re.compile(
 )
 
 
+# The number of an oral question before its asker's label (`1. Mr David Hanson (Delyn) (Lab):`).
+QUESTION_NUMBER = re.compile(r"\d{1,3}\.(?:\s+|$)")
+
+
 def is_tight(label: re.Match[str]) -> bool:
     """Whether an `INLINE_LABEL` match has no space after an ASCII colon (`B:Das sind`)."""
     return label.group().endswith(":")

@@ -258,16 +258,7 @@ def _generic(items: list[Any], pointer: str, unit: float = 1.0) -> Iterator[Piec
     Whisper's and WhisperX's `segments`, the Podcasting 2.0 transcript's (`body`, `startTime`,
     `endTime`: the JSON podcast hosts publish beside an episode), Hugging Face's `chunks` (`timestamp`:
     `[start, end]`), AssemblyAI's sentences and paragraphs, and plain lists of `{speaker, start, end, text}`."""
-    spaced = _spaced(items, _TEXT_KEYS)
-    previous = None
-    for i, item in enumerate(items):
-        key = _text_key(item)
-        if key is not None:
-            start, end = _span(item, unit)
-            speaker = _speaker(item)
-            yield Piece(item[key], f"{pointer}/{i}/{key}", start, end, speaker,
-                        attached=spaced and _goes_on(item[key], speaker, previous))
-            previous = (speaker,)
+    return _words(items, pointer, unit, keys=_TEXT_KEYS)
 
 
 def _text_key(item: Any) -> str | None:
@@ -582,15 +573,16 @@ def _youtube(events: list[Any]) -> Iterator[Piece]:
             yield Piece(seg["utf8"], f"/events/{e}/segs/{s}/utf8", said, until)
 
 
-def _words(words: list[Any], pointer: str, unit: float,
-           speakers: list[tuple[float, float, str]] = ()) -> Iterator[Piece]:
+def _words(words: list[Any], pointer: str, unit: float, speakers: list[tuple[float, float, str]] = (),
+           keys: tuple[str, ...] = _WORD_KEYS) -> Iterator[Piece]:
     """A list of timed words (ElevenLabs, OpenAI's word timestamps, AssemblyAI, Vosk, Kaldi, Trint,
-    Speechmatics v1): each spelt in one of `_WORD_KEYS`, its speaker on it or in `speakers` (start,
-    end, label: the spans a file gives apart from its words)."""
-    spaced = _spaced(words, _WORD_KEYS)
+    Speechmatics v1), or of longer items (`_generic`): each spelt in one of `keys`, its speaker on it
+    (or most of its words') or in `speakers` (start, end, label: the spans a file gives apart from
+    its words)."""
+    spaced = _spaced(words, keys)
     previous = None
     for i, word in enumerate(words):
-        key = _key_in(word, _WORD_KEYS)
+        key = _key_in(word, keys)
         if key is None:
             continue
         start, end = _span(word, unit)

@@ -37,7 +37,6 @@ _QUESTION = "Q"
 _MIN_LABELLED_PARAGRAPHS = 3
 _LABELLED_SHARE = 0.6
 _DASH_LABELLED_SHARE = 0.5
-_QUESTION_NUMBER = re.compile(r"\d{1,3}\.\s+")
 # A capitals label wrapped onto at most this many more lines.
 _MAX_LABEL_LINES = 3
 # Alone on its line, a label's role is short; quoted words after it vouch for a longer one.
@@ -261,7 +260,7 @@ class _Parser:
         if not match:
             return False
         name, role = labels.split_name_role(match.group("label"))
-        numbered = _QUESTION_NUMBER.match(name)
+        numbered = labels.QUESTION_NUMBER.match(name)
         if numbered and speaker_key(name[numbered.end() :]) in self.vouched:
             name = name[numbered.end() :]  # `1. Mr David Hanson (Delyn) (Lab):` asks Hansard's oral question 1
         rest = line.text[match.end() :]
@@ -273,13 +272,14 @@ class _Parser:
                 self.date = self.date or boilerplate.find_full_date(rest)
             self._add_header(line.start, line.end)
             return True
-        if not (labels.is_name_like(name) or self._recurring_role(name) or speaker_key(name) in self.vouched):
+        speaker = speaker_key(name)
+        if not (labels.is_name_like(name) or self._recurring_role(name) or speaker in self.vouched):
             return False
         # Unquoted, "Mr. Chair, I want to be clear: ..." is a sentence, not a label with a role.
         if not labels.is_bare_label(match.group("label")) and not (quoted and labels.is_comma_role(name, role or "")):
             return False
-        known = speaker_key(name) in self.speakers or speaker_key(name) in self.vouched
-        recurring = speaker_key(name) in self.recurring_labels
+        known = speaker in self.speakers or speaker in self.vouched
+        recurring = speaker in self.recurring_labels
         if labels.is_caseless_name(name) or labels.is_tight(match):
             # Nothing but use tells `記者：` or `B:Das` from a sentence's first words and colon.
             vouched = known or recurring or labels.is_caps_name(name)
