@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from itertools import accumulate
 
 from rag.errors import CorpusError
 from rag.ingest.parts import pointed_at_parts
@@ -53,13 +54,13 @@ def without_running_lines(rendering: str) -> str:
     pages = rendering.split(PAGE_BREAK)
     if len(pages) < _MIN_RUNNING_PAGES:
         return rendering
-    edges = [_edge_lines(page, offset) for page, offset in zip(pages, _page_offsets(pages))]
+    offsets = accumulate((len(page) + len(PAGE_BREAK) for page in pages), initial=0)
+    edges = [_edge_lines(page, offset) for page, offset in zip(pages, offsets)]
     counts = Counter(key for lines in edges for key in {key for key, _, _ in lines})
     needed = max(_MIN_RUNNING_PAGES, len(pages) / 2)
     # The first page's head stays: a title there is the document's, however often it repeats.
-    first_head = {start for _, start, _ in edges[0][:_EDGE_LINES]}
-    running = [(start, end) for lines in edges for key, start, end in lines
-               if counts[key] >= needed and start not in first_head]
+    running = [(start, end) for number, lines in enumerate(edges) for key, start, end in lines
+               if counts[key] >= needed and not (number == 0 and key[0] >= 0)]
     if not running:
         return rendering
     blanked = list(rendering)
@@ -69,24 +70,16 @@ def without_running_lines(rendering: str) -> str:
     return "".join(blanked)
 
 
-def _page_offsets(pages: list[str]) -> list[int]:
-    """Where each page starts in the rendering (after the form feed before it)."""
-    offsets, position = [], 0
-    for page in pages:
-        offsets.append(position)
-        position += len(page) + len(PAGE_BREAK)
-    return offsets
-
-
-def _edge_lines(page: str, offset: int) -> list[tuple[str, int, int]]:
+def _edge_lines(page: str, offset: int) -> list[tuple[tuple[int, str], int, int]]:
     """The first and last two non-blank lines of a page that end no sentence: each its key (its
-    place on the page, its words lower-cased, numbers as `#`) and its span in the rendering."""
+    place on the page, from 0 at the top and from -1 at the foot; its words lower-cased, numbers as
+    `#`) and its span in the rendering."""
     lines = [(match.start(), match.end()) for match in re.finditer(r"[^\n]*\S[^\n]*", page)]
     heads = list(enumerate(lines[:_EDGE_LINES]))
     first_foot = max(_EDGE_LINES, len(lines) - _EDGE_LINES)
     feet = [(place - len(lines), line) for place, line in enumerate(lines) if place >= first_foot]
     # A head is the same line in the same place; a spoken line ends its sentence, a head seldom does.
-    return [(f"{place} {_DIGITS.sub('#', ' '.join(page[start:end].split())).lower()}", offset + start, offset + end)
+    return [((place, _DIGITS.sub("#", " ".join(page[start:end].split())).lower()), offset + start, offset + end)
             for place, (start, end) in heads + feet if not _SENTENCE_END.search(page, start, end)]
 
 

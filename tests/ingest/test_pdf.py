@@ -114,3 +114,15 @@ def test_running_heads_and_feet_are_blanked_and_a_sentence_runs_on_over_them() -
     ]
     assert "Page" not in transcript.text and transcript.text.count("Port Committee") == 1
     assert [s.source for s in transcript.segments if s.end > transcript.turns[2].start][:2] == ["page=3", "page=4"]
+
+
+def test_the_first_pages_foot_is_blanked_though_its_head_opens_with_a_sentence() -> None:
+    # Only the first page's head is kept for its title: a foot there is a foot like any other.
+    pages = ["Verbatim record of the Port Committee.\nMS. PARK: The ferries will run\non shore power\n",
+             "from May, and the cruise ships\nfrom June.\n", "COUNCILLOR OKAFOR: Good. The quay\nis next, and\n",
+             "the rail link after it.\nMS. PARK: Agreed.\n"]
+    rendering = "\f".join(f"{body}ACME COURT REPORTING (555) 010-0100\nPage {n} of 4\n"
+                          for n, body in enumerate(pages, 1))
+    transcript = parse_document("record.pdf", rendering)
+    assert "ACME" not in transcript.text and "Page" not in transcript.text
+    assert transcript.text.startswith("Verbatim record of the Port Committee.")
