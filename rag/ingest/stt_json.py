@@ -10,8 +10,10 @@ of its string (`char=a,b`, in a `.jsonl` file, whose lines no one pointer reache
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -573,10 +575,10 @@ def _youtube(events: list[Any]) -> Iterator[Piece]:
             yield Piece(seg["utf8"], f"/events/{e}/segs/{s}/utf8", said, until)
 
 
-def _words(words: list[Any], pointer: str, unit: float, speakers: list[tuple[float, float, str]] = (),
+def _words(words: list[Any], pointer: str, unit: float, speakers: _SpeakerSpans | None = None,
            keys: tuple[str, ...] = _WORD_KEYS) -> Iterator[Piece]:
     """A list of timed words (ElevenLabs, OpenAI's word timestamps, AssemblyAI, Vosk, Kaldi, Trint,
-    Speechmatics v1), or of longer items (`_generic`): each spelt in one of `keys`, its speaker on it
+    Speechmatics v1), or of longer timed items (`_TEXT_KEYS`): each spelt in one of `keys`, its speaker on it
     (or most of its words') or in `speakers` (start, end, label: the spans a file gives apart from
     its words)."""
     spaced = _spaced(words, keys)
@@ -586,13 +588,13 @@ def _words(words: list[Any], pointer: str, unit: float, speakers: list[tuple[flo
         if key is None:
             continue
         start, end = _span(word, unit)
-        speaker = _speaker(word) or _speaker_at(speakers, start)
+        speaker = _speaker(word) or (speakers.speaker_at(start) if speakers else None)
         joined = word.get("type") == "punctuation" or (spaced and _goes_on(word[key], speaker, previous))
         yield Piece(word[key], f"{pointer}/{i}/{key}", start, end, speaker, attached=joined)
         previous = (speaker,)
 
 
-def _speaker_spans(data: dict[str, Any], unit: float) -> list[tuple[float, float, str]]:
+def _speaker_spans(data: dict[str, Any], unit: float) -> _SpeakerSpans | None:
     """The speakers' spans a file of `words` gives beside them, when their items have no words of their
     own: BBC digital paper edit's `paragraphs` (`speaker`, `start`, `end`), Speechmatics v1's `speakers`
     (`name`, `time`, `duration`)."""
@@ -607,15 +609,39 @@ def _speaker_spans(data: dict[str, Any], unit: float) -> list[tuple[float, float
             if start is not None and end is not None:
                 spans.append((start, end, label))
         if spans:
-            return spans
-    return []
+            return _SpeakerSpans.of(spans)
+    return None
 
 
-def _speaker_at(spans: list[tuple[float, float, str]], time: float | None) -> str | None:
-    """The speaker of the span a word starting at `time` falls in."""
-    if time is None:
+@dataclasses.dataclass(frozen=True)
+class _SpeakerSpans:
+    """Speakers' spans given apart from the words, sorted by start, so that a word's speaker is found
+    by bisection: a long paper edit has thousands of spans, and checking each word against all of
+    them took time growing with the square of the file."""
+
+    starts: list[float]
+    ends: list[float]
+    labels: list[str]
+    reach: list[float]  # the latest end among the spans up to each: where a backward search may stop
+
+    @classmethod
+    def of(cls, spans: list[tuple[float, float, str]]) -> _SpeakerSpans:
+        """The lookup over (start, end, label) spans in any order."""
+        ordered = sorted(spans, key=lambda span: span[0])
+        return cls([s for s, _, _ in ordered], [e for _, e, _ in ordered], [label for _, _, label in ordered],
+                   list(itertools.accumulate((e for _, e, _ in ordered), max)))
+
+    def speaker_at(self, time: float | None) -> str | None:
+        """The speaker of the span a word starting at `time` falls in (of overlapping ones, the one that
+        starts last), or None."""
+        if time is None:
+            return None
+        i = bisect.bisect_right(self.starts, time) - 1
+        while i >= 0 and self.reach[i] >= time:
+            if self.ends[i] >= time:
+                return self.labels[i]
+            i -= 1
         return None
-    return next((label for start, end, label in spans if start <= time <= end), None)
 
 
 def _first_content(item: Any) -> str | None:

@@ -167,3 +167,24 @@ def test_segment_lists_with_their_transcript_and_rev_monologues_under_data() -> 
         {"speaker": 2, "elements": [{"ts": 76.1, "type": "text", "value": "Hi", "end_ts": 76.4}]}]}
     assert turns_of("monologues.json", monologues) == [("Speaker 1", 75.29, 75.77, "Hello."),
                                                        ("Speaker 2", 76.1, 76.4, "Hi")]
+
+
+def test_a_long_paper_edit_gives_each_word_the_speaker_of_the_paragraph_it_starts_in() -> None:
+    # 4,000 paragraphs listed out of order, each of two words; one word falls in a gap between
+    # paragraphs and has no speaker. Each word was once checked against every paragraph.
+    paragraphs = [{"start": 10.0 * p, "end": 10.0 * p + 8.0, "speaker": f"S{p % 2}"} for p in range(4000)]
+    words = [{"start": 10.0 * p + offset, "end": 10.0 * p + offset + 0.5, "text": f"w{p}x{offset:g}"}
+             for p in range(4000) for offset in (1.0, 7.5)] + [{"start": 40009.0, "end": 40009.5, "text": "gap"}]
+    data = {"words": words, "paragraphs": paragraphs[::-1]}
+    transcript = parse_document("long.json", json.dumps(data))
+    speakers = [(t.speaker, transcript.text[t.start : t.end].split()[0]) for t in transcript.turns]
+    assert speakers[:3] == [("S0", "w0x1"), ("S1", "w1x1"), ("S0", "w2x1")]
+    assert len(speakers) == 4001 and speakers[-1] == (None, "gap")
+
+
+def test_of_overlapping_speaker_paragraphs_a_word_takes_the_one_begun_last() -> None:
+    paper_edit = {"words": [{"start": 1.0, "end": 1.5, "text": "Good"}, {"start": 5.0, "end": 5.5, "text": "evening"},
+                            {"start": 9.0, "end": 9.5, "text": "all"}],
+                  "paragraphs": [{"start": 0.0, "end": 10.0, "speaker": "Host"},
+                                 {"start": 4.0, "end": 6.0, "speaker": "Guest"}]}
+    assert [t.speaker for t in parse_document("o.json", json.dumps(paper_edit)).turns] == ["Host", "Guest", "Host"]
