@@ -8,6 +8,7 @@ own, mapped back to the file and to times by the transcript's segments (docs/for
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Protocol
 
@@ -16,9 +17,12 @@ import msgspec
 from rag.errors import CorpusError
 from rag.ingest.ass import AssReader
 from rag.ingest.captions import TIMING
+from rag.ingest.chat import ChatReader
 from rag.ingest.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
 from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
 from rag.ingest.docx import with_paragraph_sources
+from rag.ingest.elan import ROOT as ELAN_ROOT
+from rag.ingest.elan import ElanReader
 from rag.ingest.front_matter import read_front_matter
 from rag.ingest.html import HtmlReader
 from rag.ingest.inline_times import with_inline_times
@@ -29,8 +33,11 @@ from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
 from rag.ingest.pdf import with_page_sources, without_running_lines
 from rag.ingest.srt import SbvReader, SrtReader
 from rag.ingest.stt_json import SpeechJsonReader
+from rag.ingest.tei import ROOTS as TEI_ROOTS
+from rag.ingest.tei import TeiReader
 from rag.ingest.tabular import TableReader
 from rag.ingest.text import parse_transcript
+from rag.ingest.textgrid import TextGridReader
 from rag.ingest.timed import Metadata, build_transcript
 from rag.ingest.timestamped import read_stamped_text
 from rag.ingest.ttml import TtmlReader
@@ -117,6 +124,35 @@ class PdfReader:
         return with_page_sources(PlainTextReader().parse(doc_id, flat, metadata), text)
 
 
+class XmlReader:
+    """`.xml` files, by their root element: TTML captions (`<tt>`, as Netflix, Amazon and YouTube
+    deliver them), TEI transcripts (`<TEI>`: `rag.ingest.tei`), ELAN documents
+    (`<ANNOTATION_DOCUMENT>`: `rag.ingest.elan`)."""
+
+    name = "xml"
+    media_types = {".xml": ("application/xml", "text/xml", "application/ttml+xml", "application/tei+xml")}
+    suffixes = tuple(media_types)
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript, read by the reader the root element names; CorpusError names the root
+        and the ones known otherwise."""
+        root = _ROOT.search(text)
+        name = root[1].lower() if root else ""
+        if name.rpartition(":")[2] == "tt":
+            return TtmlReader().parse(doc_id, text, metadata)
+        if name.rpartition(":")[2] in TEI_ROOTS:
+            return TeiReader().parse(doc_id, text, metadata)
+        if name == ELAN_ROOT:
+            return ElanReader().parse(doc_id, text, metadata)
+        found = f"its root element is <{root[1]}>" if root else "it has no XML element"
+        raise CorpusError(f"{doc_id}: not a transcript in XML: {found}; known: TTML captions <tt>, "
+                          "TEI <TEI>, ELAN <ANNOTATION_DOCUMENT>")
+
+
+# The first element's name, past the XML declaration, comments and a doctype.
+_ROOT = re.compile(r"<(?![?!/])([A-Za-z_][\w:.-]*)")
+
+
 def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Transcript | None:
     """A `.txt` that is WebVTT (it says so on its first line) or SubRip (a cue number, then a
     timing), read as such: users rename caption files to open them in an editor."""
@@ -134,7 +170,8 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
-    DocxReader(), PdfReader(), TableReader(), AssReader(),
+    XmlReader(), DocxReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(), ElanReader(),
+    ChatReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

@@ -39,9 +39,9 @@ class TtmlReader:
     media_types = {
         ".ttml": ("application/ttml+xml", "application/xml", "text/xml"),
         ".dfxp": ("application/ttaf+xml", "application/ttml+xml", "application/xml", "text/xml"),
-        # Netflix, Amazon and YouTube deliver TTML as `.xml`; other XML is set aside as "not TTML".
-        ".xml": ("application/ttml+xml", "application/xml", "text/xml"),
     }
+    # Netflix, Amazon and YouTube deliver TTML as `.xml` too: `rag.ingest.readers.XmlReader` hands
+    # this reader a `.xml` file whose root is `<tt>`.
     suffixes = tuple(media_types)
 
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
