@@ -21,6 +21,7 @@ from tests.ingest.test_formats import DEPOSITION, PAGE, SAMPLES, ZOOM, resolve
 from tests.ingest.test_ass import AEGISUB
 from tests.ingest.test_inline_times import PODCAST
 from tests.ingest.test_pdf import PDFS, page_texts
+from tests.ingest.test_research_formats import CHAT, EAF, PARLAMINT, TEXTGRID
 
 LIBRARY_CSV = ('"Speaker Name","Start Time","End Time","Text"\n"Mayor Lind","00;00;01;00","00;00;04;15",'
                '"The library reopens on the ninth of May."\n"Councillor Ames","00;00;04;20","00;00;07;02",'
@@ -49,6 +50,10 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[QAService, Path]:
     shutil.copy(PDFS / "deposition.pdf", docs / "van.pdf")
     (docs / "episode.md").write_text(PODCAST, encoding="utf-8")
     (docs / "subtitles.ass").write_text(AEGISUB, encoding="utf-8")
+    (docs / "oral-history.eaf").write_text(EAF, encoding="utf-8")
+    (docs / "sitting.xml").write_text(PARLAMINT, encoding="utf-8")
+    (docs / "ross12.cha").write_text(CHAT, encoding="utf-8")
+    (docs / "ferry.TextGrid").write_text(TEXTGRID, encoding="utf-8")
     (docs / "broken.vtt").write_text("WEBVTT\n\n00:00:01.000 => 00:00:02.000\nhello\n", encoding="utf-8")
     (docs / "broken.json").write_text('{"segments": [', encoding="utf-8")
     settings = Settings.from_env(docs_dir=docs, index_dir=root / "index")
@@ -59,9 +64,9 @@ def test_malformed_files_are_set_aside_with_their_reason_and_the_rest_is_indexed
     service, _ = mixed
     manifest = service.index.manifest
     assert sorted(d.doc_id for d in manifest.documents) == [
-        "briefing.html", "briefing.txt", "call.vtt", "dam.json", "deposition.txt", "episode.md", "harbour.ttml",
-        "interview.srt",
-        "jfk.json", "library.csv", "subtitles.ass", "sync.txt", "van.pdf"]
+        "briefing.html", "briefing.txt", "call.vtt", "dam.json", "deposition.txt", "episode.md", "ferry.TextGrid",
+        "harbour.ttml", "interview.srt", "jfk.json", "library.csv", "oral-history.eaf", "ross12.cha", "sitting.xml",
+        "subtitles.ass", "sync.txt", "van.pdf"]
     reasons = {u.doc_id: u.reason for u in manifest.unreadable}
     assert set(reasons) == {"broken.json", "broken.vtt"}
     assert "broken.vtt: line 3: expected a cue timing" in reasons["broken.vtt"]
@@ -109,8 +114,16 @@ def assert_checks_out(service: QAService, docs: Path, answer) -> None:
             held = [resolve(source, file_text) for source in citation.source]
         located = "".join("".join(text.split()) for text in held)
         # Whitespace aside (a recogniser's punctuation item joins its word), the extract is
-        # where the citation's sources point in the file.
-        assert "".join(extract.text.split()) in located
+        # where the citation's sources point in the file; over several cues, each cue's part of it
+        # is in that cue (whose line may open with a speaker's mark).
+        if "".join(extract.text.split()) not in located:
+            transcript = service.index.transcripts[citation.doc_id]
+            parts = [(segment, transcript.text[max(segment.start, citation.start) : min(segment.end, citation.end)])
+                     for segment in transcript.segments if segment.start < citation.end and citation.start < segment.end]
+            assert [segment.source for segment, _ in parts] == citation.source
+            assert " ".join(part for _, part in parts).split() == extract.text.split()
+            for (segment, part), text in zip(parts, held, strict=True):
+                assert "".join(part.split()) in "".join(text.split())
 
 
 def test_a_pdf_court_transcript_is_quoted_by_page(mixed) -> None:
@@ -158,6 +171,18 @@ def test_a_question_put_to_the_witness_is_quoted_with_its_reply(mixed) -> None:
     assert_checks_out(service, docs, answer)
 
 
+def test_a_question_that_ends_a_speakers_turn_is_quoted_with_the_reply(mixed) -> None:
+    """In a conversation (here TalkBank's CHAT), a question repeats the words asked about and ranks
+    above its answer, which is the next speaker's reply."""
+    service, docs = mixed
+    answer = service.ask("What did Ross paint at school?")
+    quoted = [(e.text, e.citation.speaker, e.citation.start_time) for e in answer.extracts
+              if e.citation.doc_id == "ross12.cha"]
+    assert quoted[:2] == [("what did you paint at school today ?", "Mother", 1.2),
+                          ("we painted a big red boat .", "Ross", 2.6)]
+    assert_checks_out(service, docs, answer)
+
+
 def test_word_level_json_timestamped_text_ttml_and_tables_are_cited_with_speaker_and_time(mixed) -> None:
     service, docs = mixed
     for question, doc_id, text, speaker, start_time in [
@@ -174,6 +199,12 @@ def test_word_level_json_timestamped_text_ttml_and_tables_are_cited_with_speaker
          "That idea of impostor syndrome comes into it a lot.", "Jeremy Fuksa", 469.0),
         # SubStation Alpha: the Name field is the speaker; the italic override is no part of the words.
         ("What does the new pier double?", "subtitles.ass", "That doubles the crossings, surely.", "Bob Lee", 4.8),
+        # The transcripts of research and archives: ELAN, TEI (ParlaMint), CHAT (TalkBank), a TextGrid.
+        ("What did Maria Sousa's father build?", "oral-history.eaf",
+         "In a fishing village near Porto & my father built boats.", "Maria Sousa", 4.5),
+        ("How much will the harbour tunnel cost?", "sitting.xml", "The tunnel will cost four hundred million pounds.",
+         "Anna Pike", None),
+        ("Who was aboard the ferry?", "ferry.TextGrid", "aboard the ferry", "Tomas Berg", 2.5),
     ]:
         answer = service.ask(question)
         extract = next(e for e in answer.extracts if e.citation.doc_id == doc_id)

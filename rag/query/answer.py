@@ -13,7 +13,7 @@ import numpy as np
 from rag.query.answerability import AnswerabilityModel, Evidence, Signals, asked_type, has_type, reason, signals
 from rag.query.protocols import ReadIndex
 from rag.settings import AnswerSettings
-from rag.types import Answer, Citation, Extract, Hit, Passage, TurnKind
+from rag.types import Answer, Citation, Extract, Hit, Passage, Transcript, Turn, TurnKind
 from rag.query.retrieval import ScoredPassage
 
 @dataclass(frozen=True)
@@ -173,7 +173,8 @@ def _next_in_turn(index: ReadIndex, sentence: _Candidate, ranked: list[_Candidat
 
 def _with_replies(index: ReadIndex, chosen: list[_Candidate]) -> list[_Candidate]:
     """`chosen` in source order, with the first sentence of the reply after any chosen sentence
-    that is itself a question put to the speakers (counsel's `Q.`, a journalist's question).
+    that is itself a question put to the speakers (counsel's `Q.`, a journalist's question, an
+    interviewer's).
 
     Such a sentence repeats the words asked about, so it ranks high, but the answer is what
     follows it ("What time did he leave?" / "Around eight."). It is kept (asked "which outlet
@@ -184,16 +185,27 @@ def _with_replies(index: ReadIndex, chosen: list[_Candidate]) -> list[_Candidate
     for candidate in chosen:
         transcript = index.transcripts[candidate.passage.doc_id]
         turn = transcript.turn_at(candidate.start)
-        if turn is None or turn.kind is not TurnKind.QUESTION or turn.index + 1 >= len(transcript.turns):
+        if turn is None or turn.index + 1 >= len(transcript.turns):
             continue
         reply = transcript.turns[turn.index + 1]
-        if reply.kind in (TurnKind.QUESTION, TurnKind.HEADER):
+        if reply.kind in (TurnKind.QUESTION, TurnKind.HEADER) or not _puts_a_question(transcript, turn, reply, candidate):
             continue
         first = next((s for s in candidate.passage.sentences if reply.start <= s.start < reply.end), None)
         if first is not None:
             picked.setdefault((candidate.passage.doc_id, first.start), _Candidate(
                 candidate.passage, first.start, first.end, candidate.score, candidate.similarity, candidate.relevance))
     return sorted(picked.values(), key=lambda c: (c.passage.doc_id, c.start))
+
+
+def _puts_a_question(transcript: Transcript, turn: Turn, reply: Turn, candidate: _Candidate) -> bool:
+    """Whether the turn holding `candidate` asks the next speaker: a question turn (`Q.`, a
+    journalist), or, in an interview or a conversation, a sentence asking (`?`) that ends its
+    speaker's turn, the reply another speaker's."""
+    if turn.kind is TurnKind.QUESTION:
+        return True
+    asks = transcript.text[candidate.start : candidate.end].rstrip().endswith("?")
+    ends_turn = not transcript.text[candidate.end : turn.end].strip()
+    return asks and ends_turn and turn.speaker is not None and reply.speaker not in (None, turn.speaker)
 
 
 def _merge_adjacent(index: ReadIndex, chosen: list[_Candidate]) -> list[list[_Candidate]]:
