@@ -9,7 +9,9 @@ splits the piece around it; so is what lies between utterances: a section's `<he
 quoted as an answer to any question about its topic, and notes are the editors'. The speaker is the person the
 `who` points at, named by a `<person>`'s `<persName>` in the file; where the file does not
 name them (ParlaMint keeps its people in another file), the id, its camel case spaced
-(`#DominicRaab` -> `Dominic Raab`). Times come from `start` and `end` pointing at a
+(`#MilojevićGoran` -> `Milojević Goran`). In linguistically annotated files (ParlaMint's
+`.ana.xml`: a `<w>` or `<pc>` element per token), a token marked `join="right"` has no space
+after it. Times come from `start` and `end` pointing at a
 `<timeline>`'s `<when>`s (their `interval` after the `since` they count from, in its `unit`).
 The title is the header's first `<title>` (its `main` one where typed), the date the first
 `<date when>` of the header's `profileDesc` (when the speech took place).
@@ -28,7 +30,8 @@ from rag.types import Transcript
 
 ROOTS = ("tei", "teicorpus")
 _NOT_SPEECH = frozenset({"note", "vocal", "incident", "kinesic", "gap", "desc", "pause", "shift", "anchor"})
-_CAMEL = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)+$")
+# Where a lower-case letter meets a capital: `AnnaPike`, `MilojevićGoran`.
+_CASE_CHANGE = re.compile(r"(?<=[^\W\d_])(?=[^\W\d_])")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -117,6 +120,7 @@ class _Document(PositionedParser):
         self._utterance: tuple[str | None, str, str] | None = None  # who, start, end
         self._run: _Run | None = None
         self._skipping = 0
+        self._joined = False  # the token just closed said `join="right"`: no space after it
         self._title_type: str | None = None
         self._title_parts: list[str] | None = None
         self._person: str | None = None
@@ -149,6 +153,8 @@ class _Document(PositionedParser):
         elif tag == "seg" and self._utterance is not None:
             self._close_run()
             self._open_run(after_tag=True)
+        elif tag in ("w", "pc") and self._run is not None:
+            self._joined = values.get("join") == "right"
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """An empty element inside an utterance (`<pause/>`, `<anchor/>`) breaks its words."""
@@ -190,7 +196,8 @@ class _Document(PositionedParser):
         elif self._name_parts is not None:
             self._name_parts.append(data)
         elif self._run is not None:
-            self._run.parts.append(data)
+            if not (self._joined and data.isspace() and self._open[-1] not in ("w", "pc")):
+                self._run.parts.append(data)
         elif self._utterance is not None and data.strip():
             self._open_run(after_tag=False)
             self._run.parts.append(data)
@@ -201,7 +208,7 @@ class _Document(PositionedParser):
             return None
         if who in self.people:
             return self.people[who]
-        return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", who) if _CAMEL.match(who) else who
+        return _spaced(who)
 
     def _open_run(self, *, after_tag: bool) -> None:
         who, start_ref, end_ref = self._utterance or (None, "", "")
@@ -214,6 +221,15 @@ class _Document(PositionedParser):
             if "".join(self._run.parts).strip():
                 self.runs.append(self._run)
             self._run = None
+
+
+def _spaced(who: str) -> str:
+    """An id of letters in camel case with a space where a capital follows a lower-case letter
+    (`MilojevićGoran` -> `Milojević Goran`); any other id as it is."""
+    if not all(c.isalpha() or c in "-'" for c in who):
+        return who
+    cuts = [m.start() for m in _CASE_CHANGE.finditer(who) if who[m.start() - 1].islower() and who[m.start()].isupper()]
+    return " ".join(who[a:b] for a, b in zip([0, *cuts], [*cuts, len(who)], strict=True)) if cuts else who
 
 
 def _number(value: str | None) -> float | None:

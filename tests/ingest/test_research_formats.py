@@ -264,6 +264,25 @@ def test_a_parlamint_sitting_gives_its_speakers_title_and_date_and_leaves_heads_
     assert not {"laughter", "Interruption", "Funding"} & set(transcript.text.replace(".", " ").split())
 
 
+# ParlaMint's linguistically annotated edition: a token per element, `join="right"` where no space follows.
+PARLAMINT_ANA = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/><text><body><div type="debateSection">
+<note type="speaker">Milojević, Goran</note>
+<u who="#MilojevićGoran" ana="#chair"><seg><s>
+	<w lemma="otvarati">Otvaram</w>
+	<w lemma="sjednica" join="right">sjednicu</w>
+	<pc>.</pc>
+	<linkGrp type="UD-SYN"><link ana="ud-syn:obj" target="#w1 #w2"/></linkGrp>
+</s></seg></u>
+</div></body></text></TEI>
+"""
+
+
+def test_an_annotated_parlamint_sitting_reads_its_tokens_as_words() -> None:
+    transcript = parse_document("sitting.ana.xml", PARLAMINT_ANA)
+    assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("Milojević Goran", "Otvaram sjednicu.")]
+
+
 def test_spoken_tei_names_people_from_the_header_and_times_utterances_by_the_timeline() -> None:
     assert turns_of("interview.xml", SPOKEN_TEI) == [
         ("Lena Ortiz", 0.0, 2.5, "How long did the crossing take?"),
