@@ -12,15 +12,14 @@ its paragraph: `paragraph=N`, counted from 1.
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import zipfile
-import zlib
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from rag.errors import CorpusError
+from rag.ingest.archive import DAMAGED, MAX_PART_BYTES, inflated, open_archive
 from rag.ingest.parts import pointed_at_parts
 from rag.types import Transcript
 
@@ -31,25 +30,16 @@ _BODY = "word/document.xml"
 _RELS = "_rels/.rels"
 _PACKAGE_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-# A zip's members are inflated in memory: a small file may claim a huge body (a zip bomb).
-_MAX_BODY_BYTES = 64 * 1024 * 1024
-# What zipfile raises for a damaged or truncated archive (a directory that seeks outside the file,
-# a bad checksum), an unsupported compression method or version, or encryption.
-_DAMAGED = (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError, zlib.error)
 
 
 def docx_text(doc_id: str, data: bytes) -> str:
     """The paragraphs of a Word file's body, one per line; CorpusError when it is not one."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except _DAMAGED:
-        raise CorpusError(f"{doc_id}: not a Word document (.docx is a zip archive; this is not one)") from None
-    with archive:
+    with open_archive(doc_id, data, "a Word document", SUFFIX) as archive:
         part = main_part(archive)
         if part is None:
             raise CorpusError(f"{doc_id}: not a Word document (the archive has no {_BODY}, nor a document "
                               f"part its {_RELS} names)") from None
-        body_xml = _inflated(doc_id, archive, part)
+        body_xml = inflated(doc_id, archive, part)
     try:
         root = ElementTree.fromstring(body_xml)
     except ElementTree.ParseError as exc:
@@ -74,10 +64,10 @@ def _office_document_target(archive: zipfile.ZipFile) -> str | None:
     """The archive member `_rels/.rels` points its officeDocument relationship at; None when it
     names none, or cannot be read (the usual part is then looked for)."""
     try:
-        if archive.getinfo(_RELS).file_size > _MAX_BODY_BYTES:
+        if archive.getinfo(_RELS).file_size > MAX_PART_BYTES:
             return None
         root = ElementTree.fromstring(archive.read(_RELS))
-    except (*_DAMAGED, ElementTree.ParseError):
+    except (*DAMAGED, ElementTree.ParseError):
         return None
     for relationship in root.iter(f"{_PACKAGE_RELATIONSHIPS}Relationship"):
         if relationship.get("Type") == _OFFICE_DOCUMENT and relationship.get("TargetMode") != "External":
@@ -90,18 +80,6 @@ def _part_name(target: str) -> str | None:
     root, `word/document2.xml` or `/word/document2.xml`, percent-encoded) names; None outside it."""
     name = posixpath.normpath(unquote(target).lstrip("/"))
     return None if name.startswith("..") or name == "." else name
-
-
-def _inflated(doc_id: str, archive: zipfile.ZipFile, part: str) -> bytes:
-    """The bytes of `part`; CorpusError when it is damaged or inflates past the limit."""
-    info = archive.getinfo(part)
-    if info.file_size > _MAX_BODY_BYTES:
-        raise CorpusError(f"{doc_id}: its {part} inflates to {info.file_size} bytes, over the "
-                          f"{_MAX_BODY_BYTES}-byte limit")
-    try:
-        return archive.read(info)
-    except _DAMAGED as exc:
-        raise CorpusError(f"{doc_id}: cannot read its {part}: {exc}") from None
 
 
 def _paragraph_text(paragraph: ElementTree.Element) -> str:
@@ -124,8 +102,8 @@ def _paragraph_text(paragraph: ElementTree.Element) -> str:
     return "".join(parts).replace("\n", " ")
 
 
-def with_paragraph_sources(transcript: Transcript, rendering: str) -> Transcript:
-    """`transcript`, read from a Word file's `rendering` (`docx_text`), pointing at its paragraphs
-    (one per line of the rendering)."""
+def with_paragraph_sources(transcript: Transcript, rendering: str, format_name: str = "docx") -> Transcript:
+    """`transcript`, read from a document's `rendering` (`docx_text`, `odt_text`: a paragraph per
+    line), pointing at its paragraphs."""
     starts = [0] + [match.end() for match in re.finditer("\n", rendering)]
-    return pointed_at_parts(transcript, "docx", "paragraph", starts, rendering)
+    return pointed_at_parts(transcript, format_name, "paragraph", starts, rendering)

@@ -26,6 +26,8 @@ from rag.ingest.elan import ElanReader
 from rag.ingest.front_matter import read_front_matter
 from rag.ingest.html import HtmlReader
 from rag.ingest.inline_times import with_inline_times
+from rag.ingest.odt import MEDIA_TYPE as ODT_MEDIA_TYPE
+from rag.ingest.odt import SUFFIX as ODT_SUFFIX
 from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
 from rag.ingest.pdf import PAGE_BREAK as PDF_PAGE_BREAK
@@ -109,6 +111,18 @@ class DocxReader:
         return with_paragraph_sources(PlainTextReader().parse(doc_id, text, metadata), text)
 
 
+class OdtReader:
+    """OpenDocument texts: their paragraphs, one per line, read as plain text is (`rag.ingest.odt`)."""
+
+    name = "odt"
+    media_types = {ODT_SUFFIX: (ODT_MEDIA_TYPE,)}
+    suffixes = tuple(media_types)
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript of the paragraphs (`text` is `odt_text` of the file), pointing at them."""
+        return with_paragraph_sources(PlainTextReader().parse(doc_id, text, metadata), text, self.name)
+
+
 class PdfReader:
     """PDF files: their pages' text, read as plain text is (`rag.ingest.pdf`)."""
 
@@ -170,7 +184,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
-    XmlReader(), DocxReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(), ElanReader(),
+    XmlReader(), DocxReader(), OdtReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(), ElanReader(),
     ChatReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)

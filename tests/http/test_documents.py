@@ -19,6 +19,7 @@ from rag.settings import Settings
 from tests.conftest import live_copy
 from tests.index.test_live import DESIGNER_QUESTION, HARBOUR
 from tests.ingest.test_docx import word_file
+from tests.ingest.test_odt import odt_file
 from tests.ingest.test_exports import OTTER
 from tests.ingest.test_pdf import PDFS
 from tests.serving import serve_process
@@ -143,6 +144,22 @@ def test_a_word_document_is_uploaded_and_cited_by_paragraph(client: TestClient) 
     assert broken.status_code == 422 and "not a Word document" in broken.json()["detail"]
 
 
+def test_an_opendocument_text_is_uploaded_and_cited_by_paragraph(client: TestClient) -> None:
+    response = client.post("/documents", files={"file": ("board.odt", odt_file(),
+                                                         "application/vnd.oasis.opendocument.text")}, headers=WRITE)
+    assert response.status_code == 201, response.text
+    answer = client.post("/ask", json={"question": "When does the dredging start?",
+                                       "filters": {"documents": ["board.odt"]}}, headers=WRITE).json()
+    extract = answer["extracts"][0]
+    assert (extract["text"], extract["citation"]["speaker"], extract["citation"]["source"]) == (
+        "The dredging starts in August.", "CHAIR", ["paragraph=3"])
+    document = client.get("/documents/board.odt", headers=WRITE).json()
+    assert document["format"] == "odt"
+    assert document["text"][extract["citation"]["start"] : extract["citation"]["end"]] == extract["text"]
+    broken = client.put("/documents/broken.odt", content=b"not a zip", headers={**WRITE, "Content-Type": "text/plain"})
+    assert broken.status_code == 415
+
+
 def test_a_spreadsheet_uploaded_from_a_windows_browser_is_cited_by_cell(client: TestClient) -> None:
     table = ("Speaker;Start;End;Text\nMinister Alvarez;00:00:01.000;00:00:04.000;"
              "The ferry terminal reopens on 2 June with four new berths.\nReporter;00:00:05.000;00:00:08.000;"
@@ -214,7 +231,7 @@ def test_a_transcript_in_another_encoding_is_decoded_and_stored_as_utf8(
 
 @pytest.mark.parametrize(("method", "url", "content", "content_type", "status"), [
     ("PUT", "/documents/empty.txt", b"", "text/plain", 400),
-    ("PUT", "/documents/notes.odt", HARBOUR, "application/vnd.oasis.opendocument.text", 400),
+    ("PUT", "/documents/notes.pages", HARBOUR, "application/vnd.apple.pages", 400),
     ("PUT", "/documents/notes.pdf", HARBOUR, "application/pdf", 422),
     ("PUT", "/documents/harbour.txt", HARBOUR, "text/vtt", 415),
     ("PUT", "/documents/harbour.txt", HARBOUR, "", 415),

@@ -116,7 +116,7 @@ def test_bad_writes_are_refused_and_change_nothing(live: QAService) -> None:
     before = live.health()
     files = sorted(p.name for p in live.settings.docs_dir.iterdir())
     refused = [
-        ("notes.odt", HARBOUR, InputError), ("/etc/passwd.txt", HARBOUR, InputError),
+        ("notes.pages", HARBOUR, InputError), ("/etc/passwd.txt", HARBOUR, InputError),
         ("../outside.txt", HARBOUR, InputError), ("a/./b.txt", HARBOUR, InputError),
         (".hidden.txt", HARBOUR, InputError), ("x.speakers.json", b"{}", InputError),
         ("latin.txt", "Caf\u00e9 au lait".encode("latin-1"), UnprocessableError),

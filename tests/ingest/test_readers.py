@@ -22,7 +22,7 @@ def test_plain_text_and_markdown_are_read_and_other_files_left_alone(tmp_path: P
     (tmp_path / "a.txt").write_text(BRIEFING, encoding="utf-8")
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "b.MD").write_text(BRIEFING, encoding="utf-8")
-    (tmp_path / "c.odt").write_bytes(b"PK\x03\x04")
+    (tmp_path / "c.pages").write_bytes(b"PK\x03\x04")
     (tmp_path / ".hidden.txt").write_text(BRIEFING, encoding="utf-8")
     assert [d.doc_id for d in read_corpus(tmp_path)] == ["a.txt", "notes/b.MD"]
     assert set(SUFFIXES) >= {".txt", ".md"}
@@ -35,7 +35,7 @@ def test_markdown_is_parsed_as_plain_text_with_spans_into_the_file() -> None:
     assert [BRIEFING[t.start : t.end] for t in speech] == ["The ports handled more containers this year."]
 
 
-@pytest.mark.parametrize("doc_id", ["talk.odt", "README", "a/b.pptx"])
+@pytest.mark.parametrize("doc_id", ["talk.pages", "README", "a/b.pptx"])
 def test_a_suffix_no_reader_takes_is_named_with_the_supported_ones(doc_id: str) -> None:
     with pytest.raises(CorpusError, match=rf"{doc_id}: no reader for .*; supported: \.txt, \.md"):
         reader_for(doc_id)
