@@ -73,10 +73,14 @@ def _pieces(text: str, start: int, end: int, code: str) -> list[Piece]:
         if words.strip():
             left = position + len(words) - len(words.lstrip())
             right = until - (len(words) - len(words.rstrip()))
-            times = (round(int(bullet["start"]) / 1000, 3), round(int(bullet["end"]) / 1000, 3)) if bullet else (None, None)
+            times = (_seconds(bullet["start"]), _seconds(bullet["end"])) if bullet else (None, None)
             pieces.append(Piece(" ".join(text[left:right].split()), f"char={left},{right}", *times, speaker=code))
         position = bullet.end() if bullet else end
     return pieces
+
+
+def _seconds(milliseconds: str) -> float:
+    return round(int(milliseconds) / 1000, 3)
 
 
 def _header(text: str, name: str) -> str | None:

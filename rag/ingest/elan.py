@@ -72,7 +72,8 @@ class ElanReader:
                                   end_time if start_time is not None and end_time is not None else None, tier.speaker)
                     ordered.append((math.inf if start_time is None else start_time, order, len(ordered), piece))
         own = Metadata(media_url=document.media_url)
-        return build_transcript(doc_id, self.name, [piece for *_, piece in sorted(ordered)], own.overridden_by(metadata))
+        pieces = [piece for *_, piece in sorted(ordered)]
+        return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
 
 
 def _time(value: str | None, scale: float) -> float | None:

@@ -188,7 +188,9 @@ def _with_replies(index: ReadIndex, chosen: list[_Candidate]) -> list[_Candidate
         if turn is None or turn.index + 1 >= len(transcript.turns):
             continue
         reply = transcript.turns[turn.index + 1]
-        if reply.kind in (TurnKind.QUESTION, TurnKind.HEADER) or not _puts_a_question(transcript, turn, reply, candidate):
+        if reply.kind in (TurnKind.QUESTION, TurnKind.HEADER):
+            continue
+        if not _puts_a_question(transcript, turn, reply, candidate):
             continue
         first = next((s for s in candidate.passage.sentences if reply.start <= s.start < reply.end), None)
         if first is not None:
