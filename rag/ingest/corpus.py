@@ -12,6 +12,8 @@ from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
 from rag.ingest.docx import docx_text
 from rag.ingest.odt import SUFFIX as ODT_SUFFIX
 from rag.ingest.odt import odt_text
+from rag.ingest.rtf import SUFFIX as RTF_SUFFIX
+from rag.ingest.rtf import rtf_text
 from rag.ingest.charsets import declared_charset, decode_as, page_codec
 from rag.ingest.html import HtmlReader
 from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
@@ -108,13 +110,15 @@ def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDo
 
 
 def _decoded(doc_id: str, data: bytes) -> str:
-    """The text a reader parses: a Word file's or an OpenDocument text's paragraphs, a PDF's pages, a web page
-    by its charset, any other file as UTF-8."""
+    """The text a reader parses: a Word file's or an OpenDocument text's paragraphs, an RTF document's
+    lines, a PDF's pages, a web page by its charset, any other file as UTF-8."""
     suffix = doc_id.lower()
     if suffix.endswith(DOCX_SUFFIX):
         return docx_text(doc_id, data)
     if suffix.endswith(ODT_SUFFIX):
         return odt_text(doc_id, data)
+    if suffix.endswith(RTF_SUFFIX):
+        return rtf_text(doc_id, data)
     if suffix.endswith(PDF_SUFFIX):
         return pdf_text(doc_id, data)
     if suffix.endswith(HtmlReader.suffixes):

@@ -13,14 +13,13 @@ its paragraph: `paragraph=N`, counted from 1.
 from __future__ import annotations
 
 import posixpath
-import re
 import zipfile
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from rag.errors import CorpusError
 from rag.ingest.archive import DAMAGED, MAX_PART_BYTES, inflated, open_archive
-from rag.ingest.parts import pointed_at_parts
+from rag.ingest.parts import pointed_at_lines
 from rag.types import Transcript
 
 SUFFIX = ".docx"
@@ -105,5 +104,4 @@ def _paragraph_text(paragraph: ElementTree.Element) -> str:
 def with_paragraph_sources(transcript: Transcript, rendering: str, format_name: str = "docx") -> Transcript:
     """`transcript`, read from a document's `rendering` (`docx_text`, `odt_text`: a paragraph per
     line), pointing at its paragraphs."""
-    starts = [0] + [match.end() for match in re.finditer("\n", rendering)]
-    return pointed_at_parts(transcript, format_name, "paragraph", starts, rendering)
+    return pointed_at_lines(transcript, format_name, "paragraph", rendering)

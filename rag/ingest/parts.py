@@ -32,6 +32,13 @@ def pointed_at_parts(transcript: Transcript, format_name: str, part: str, starts
     return msgspec.structs.replace(transcript, format=format_name, segments=segments)
 
 
+def pointed_at_lines(transcript: Transcript, format_name: str, part: str, rendering: str) -> Transcript:
+    """`pointed_at_parts` for a rendering whose parts are its lines (a Word file's paragraphs, an
+    RTF document's lines)."""
+    starts = [0] + [match.end() for match in re.finditer("\n", rendering)]
+    return pointed_at_parts(transcript, format_name, part, starts, rendering)
+
+
 def _part_range(source: str, starts: Sequence[int], part: str) -> str:
     """`char=a,b` of the rendering as the parts holding those characters."""
     match = _CHAR_SOURCE.fullmatch(source)

@@ -33,6 +33,9 @@ from rag.ingest.pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
 from rag.ingest.pdf import PAGE_BREAK as PDF_PAGE_BREAK
 from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
 from rag.ingest.pdf import with_page_sources, without_running_lines
+from rag.ingest.parts import pointed_at_lines
+from rag.ingest.rtf import MEDIA_TYPES as RTF_MEDIA_TYPES
+from rag.ingest.rtf import SUFFIX as RTF_SUFFIX
 from rag.ingest.srt import SbvReader, SrtReader
 from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.tei import ROOTS as TEI_ROOTS
@@ -123,6 +126,18 @@ class OdtReader:
         return with_paragraph_sources(PlainTextReader().parse(doc_id, text, metadata), text, self.name)
 
 
+class RtfReader:
+    """RTF documents: their text's lines, read as plain text is (`rag.ingest.rtf`)."""
+
+    name = "rtf"
+    media_types = {RTF_SUFFIX: RTF_MEDIA_TYPES}
+    suffixes = tuple(media_types)
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript of the lines (`text` is `rtf_text` of the file), pointing at them."""
+        return pointed_at_lines(PlainTextReader().parse(doc_id, text, metadata), self.name, "line", text)
+
+
 class PdfReader:
     """PDF files: their pages' text, read as plain text is (`rag.ingest.pdf`)."""
 
@@ -184,7 +199,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
-    XmlReader(), DocxReader(), OdtReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(), ElanReader(),
+    XmlReader(), DocxReader(), OdtReader(), RtfReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(), ElanReader(),
     ChatReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)

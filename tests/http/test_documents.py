@@ -20,6 +20,7 @@ from tests.conftest import live_copy
 from tests.index.test_live import DESIGNER_QUESTION, HARBOUR
 from tests.ingest.test_docx import word_file
 from tests.ingest.test_odt import odt_file
+from tests.ingest.test_rtf import DEPOSITION
 from tests.ingest.test_exports import OTTER
 from tests.ingest.test_pdf import PDFS
 from tests.serving import serve_process
@@ -158,6 +159,22 @@ def test_an_opendocument_text_is_uploaded_and_cited_by_paragraph(client: TestCli
     assert document["text"][extract["citation"]["start"] : extract["citation"]["end"]] == extract["text"]
     broken = client.put("/documents/broken.odt", content=b"not a zip", headers={**WRITE, "Content-Type": "text/plain"})
     assert broken.status_code == 415
+
+
+def test_an_rtf_deposition_is_uploaded_and_the_answer_cited_by_line(client: TestClient) -> None:
+    response = client.put("/documents/reyes.rtf", content=DEPOSITION.encode(),
+                          headers={**WRITE, "Content-Type": "application/rtf"})
+    assert response.status_code == 201, response.text
+    answer = client.post("/ask", json={"question": "Where was the witness on the night of June 4th?",
+                                       "filters": {"documents": ["reyes.rtf"]}}, headers=WRITE).json()
+    quoted = [(e["text"], e["citation"]["speaker"], e["citation"]["source"]) for e in answer["extracts"]]
+    assert ("At the marina, checking the moorings.", "A", ["line=2"]) in quoted
+    document = client.get("/documents/reyes.rtf", headers=WRITE).json()
+    assert document["format"] == "rtf"
+    for extract in answer["extracts"]:
+        assert document["text"][extract["citation"]["start"] : extract["citation"]["end"]] == extract["text"]
+    broken = client.put("/documents/broken.rtf", content=b"plain text", headers={**WRITE, "Content-Type": "text/rtf"})
+    assert broken.status_code == 422 and "not an RTF document" in broken.json()["detail"]
 
 
 def test_a_spreadsheet_uploaded_from_a_windows_browser_is_cited_by_cell(client: TestClient) -> None:
