@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 
 from rag.errors import CorpusError
 from rag.ingest.html import PositionedParser
-from rag.ingest.names import NO_SPEAKER
+from rag.ingest.names import NO_SPEAKER, TIER_LEVELS
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
 ROOT = "annotation_document"
-# ELAN names a new document's first tier `default`: a tier's id that says nothing of who speaks.
-_UNNAMED_TIERS = frozenset({"default", "default-tier", "tier", "transcription", "transcript"})
 
 
 @dataclass
@@ -141,9 +139,10 @@ class _Document(PositionedParser):
 
 
 def _speaker(tier: dict[str, str]) -> str | None:
-    """Who speaks on a tier: its participant, else its id unless that is ELAN's placeholder."""
+    """Who speaks on a tier: its participant, else its id unless that names a level of annotation
+    (ELAN calls a new document's first tier `default`; `utterance`, `Transcription`)."""
     participant = " ".join(tier.get("participant", "").split())
     if participant and participant.lower() not in NO_SPEAKER:
         return participant
     tier_id = " ".join(tier.get("tier_id", "").split())
-    return tier_id if tier_id and tier_id.lower() not in NO_SPEAKER | _UNNAMED_TIERS else None
+    return tier_id if tier_id and tier_id.lower() not in NO_SPEAKER | TIER_LEVELS else None

@@ -6,6 +6,11 @@ import re
 
 NO_SPEAKER = frozenset({"", "?", "-", "unknown", "none", "n/a", "na"})
 """What exports write where nobody was named (lower case): no speaker."""
+TIER_LEVELS = frozenset({"words", "word", "ort", "ortho", "orthography", "transcript", "transcription", "text",
+                         "utterance", "utterances", "sentences", "sentence", "default", "default-tier", "tier", "tier 1",
+                         "speech"})
+"""Names an annotation tool gives a tier (ELAN, Praat; lower case) that say which level of annotation
+it holds, not who speaks on it."""
 _HONORIFICS = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|madam|madame|sir|hon|right hon|the hon)\.?\s+", re.I)
 
 

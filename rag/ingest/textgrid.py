@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from rag.errors import CorpusError
-from rag.ingest.names import NO_SPEAKER
+from rag.ingest.names import NO_SPEAKER, TIER_LEVELS
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -37,9 +37,6 @@ _POINT_TIERS = ("TextTier", "PointTier")
 # Tier names (lower case, after `Speaker - `) of an aligner's or annotator's levels below the word.
 _BELOW_WORDS = frozenset({"phones", "phone", "phonemes", "phoneme", "phonetic", "segments", "syllables", "syllable",
                           "syll", "mau", "tones"})
-# Tier names that say which level the tier is, not who speaks.
-_LEVELS = frozenset({"words", "word", "ort", "orthography", "transcript", "transcription", "text", "utterance",
-                     "utterances", "sentences", "sentence", "default", "tier", "tier 1", "speech"})
 
 
 @dataclass(frozen=True)
@@ -175,6 +172,6 @@ def _spoken_tiers(tiers: list[tuple[str, list[_Interval]]]) -> list[tuple[str | 
         level_key = " ".join(level.lower().split())
         if level_key in _BELOW_WORDS or not intervals:
             continue
-        label = speaker.strip() if speaker.strip() else (None if level_key in _LEVELS else name.strip())
+        label = speaker.strip() if speaker.strip() else (None if level_key in TIER_LEVELS else name.strip())
         spoken.append((label if label and label.lower() not in NO_SPEAKER else None, intervals))
     return spoken

@@ -307,3 +307,10 @@ def test_a_chat_file_names_participants_times_utterances_by_their_bullets_and_sk
 def test_a_file_named_cha_that_is_no_chat_says_so() -> None:
     with pytest.raises(CorpusError, match="not a CHAT file: it should open with @UTF8 or @Begin"):
         parse_document("notes.cha", "*MOT:\thello .\n")
+
+
+def test_an_elan_tier_named_for_its_level_names_no_speaker() -> None:
+    # ELAN's templates name a tier for what it holds (`utterance`, `Transcription`), not for who speaks.
+    single = EAF.replace('PARTICIPANT="Maria Sousa" TIER_ID="MS"', 'TIER_ID="utterance"').replace(
+        'PARTICIPANT="" TIER_ID="Interviewer"', 'TIER_ID="Transcription"')
+    assert [t.speaker for t in parse_document("oh-113.eaf", single).turns] == [None]
