@@ -196,7 +196,8 @@ class _Document(PositionedParser):
         elif self._name_parts is not None:
             self._name_parts.append(data)
         elif self._run is not None:
-            if not (self._joined and data.isspace() and self._open[-1] not in ("w", "pc")):
+            inside_token = bool(self._open) and self._open[-1] in ("w", "pc")
+            if not (self._joined and data.isspace() and not inside_token):
                 self._run.parts.append(data)
         elif self._utterance is not None and data.strip():
             self._open_run(after_tag=False)

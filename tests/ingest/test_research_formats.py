@@ -314,3 +314,9 @@ def test_an_elan_tier_named_for_its_level_names_no_speaker() -> None:
     single = EAF.replace('PARTICIPANT="Maria Sousa" TIER_ID="MS"', 'TIER_ID="utterance"').replace(
         'PARTICIPANT="" TIER_ID="Interviewer"', 'TIER_ID="Transcription"')
     assert [t.speaker for t in parse_document("oh-113.eaf", single).turns] == [None]
+
+
+def test_a_tei_file_whose_tags_do_not_nest_is_still_read() -> None:
+    # An end tag closing the root mid-utterance once emptied the reader's stack of open elements.
+    broken = '<TEI><text><body><u who="#A"><seg><w join="right">Yes</w></TEI> <pc>.</pc></seg></u></body></text>'
+    assert parse_document("broken.xml", broken).text == "A: Yes.\n"
