@@ -1,5 +1,5 @@
 """Parsing speed per format: about 1 MB of each timed format (captions, speech-to-text JSON, a
-timestamped text export, TTML, a Premiere Pro CSV), made by repeating cues of the shapes real tools write, parsed by
+timestamped text export, TTML, a Premiere Pro CSV, ELAN, a Praat TextGrid, CHAT), made by repeating cues of the shapes real tools write, parsed by
 its reader (the target: well under a second per megabyte)."""
 
 from __future__ import annotations
@@ -77,6 +77,38 @@ def _premiere_csv() -> str:
     return _cues(row, '"Speaker Name","Start Time","End Time","Text"')
 
 
+def _elan() -> str:
+    # Two participants' tiers; the slots listed first, as ELAN writes them.
+    count = _TARGET_BYTES // 363
+    slots = "".join(f'<TIME_SLOT TIME_SLOT_ID="ts{2 * i}" TIME_VALUE="{i * 2500}"/>'
+                    f'<TIME_SLOT TIME_SLOT_ID="ts{2 * i + 1}" TIME_VALUE="{i * 2500 + 2400}"/>\n' for i in range(count))
+    tiers = "".join(
+        f'<TIER TIER_ID="S{t}" PARTICIPANT="Speaker {t + 1}">\n' + "".join(
+            f'<ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="a{i}" TIME_SLOT_REF1="ts{2 * i}" '
+            f'TIME_SLOT_REF2="ts{2 * i + 1}"><ANNOTATION_VALUE>{_sentence(i)}</ANNOTATION_VALUE>'
+            "</ALIGNABLE_ANNOTATION></ANNOTATION>\n" for i in range(t, count, 2)) + "</TIER>\n"
+        for t in range(2))
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<ANNOTATION_DOCUMENT FORMAT="3.0"><HEADER TIME_UNITS="milliseconds"/>'
+            f"<TIME_ORDER>\n{slots}</TIME_ORDER>\n{tiers}</ANNOTATION_DOCUMENT>\n")
+
+
+def _textgrid() -> str:
+    # A forced aligner's word tier (a word per interval), in Praat's long layout.
+    words = [word for i in range(_TARGET_BYTES // 1282) for word in _sentence(i).split()]
+    intervals = "".join(f'        intervals [{n}]:\n            xmin = {n * 0.3:.2f}\n            xmax = {n * 0.3 + 0.3:.2f}'
+                        f'\n            text = "{word}"\n' for n, word in enumerate(words, 1))
+    end = f"{len(words) * 0.3 + 0.3:.2f}"
+    return (f'File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = {end}\ntiers? <exists>\nsize = 1\n'
+            f'item []:\n    item [1]:\n        class = "IntervalTier"\n        name = "Speaker 1 - words"\n'
+            f"        xmin = 0\n        xmax = {end}\n        intervals: size = {len(words)}\n{intervals}")
+
+
+def _chat() -> str:
+    # TalkBank's CHAT: a main tier with its media bullet, and a dependent tier, per utterance.
+    return _cues(lambda i: f"*{('PAR', 'INV')[i // 7 % 2]}:\t{_sentence(i)} \x15{i * 2500}_{i * 2500 + 2400}\x15\n"
+                           f"%com:\tcomment {i}", "@UTF8\n@Begin\n@Participants:\tPAR Participant, INV Investigator") + "\n@End\n"
+
+
 def _timecode(seconds: float) -> str:
     """SMPTE at 30 frames a second, as Premiere Pro writes it."""
     whole = int(seconds)
@@ -84,7 +116,8 @@ def _timecode(seconds: float) -> str:
 
 
 FORMATS = {"sample.vtt": _webvtt, "sample.srt": _srt, "sample.json": _whisperx, "sample.txt": _otter,
-           "sample.ttml": _ttml, "sample.csv": _premiere_csv}
+           "sample.ttml": _ttml, "sample.csv": _premiere_csv, "sample.eaf": _elan, "sample.TextGrid": _textgrid,
+           "sample.cha": _chat}
 
 
 def bench_parsing(repeats: int = 5) -> list[ParseResult]:
