@@ -26,9 +26,9 @@ from rag.ingest.elan import ElanReader
 from rag.ingest.front_matter import read_front_matter
 from rag.ingest.html import HtmlReader
 from rag.ingest.inline_times import with_inline_times
+from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.odt import MEDIA_TYPE as ODT_MEDIA_TYPE
 from rag.ingest.odt import SUFFIX as ODT_SUFFIX
-from rag.ingest.line_numbers import strip_line_numbers
 from rag.ingest.pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
 from rag.ingest.pdf import PAGE_BREAK as PDF_PAGE_BREAK
 from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
@@ -166,12 +166,12 @@ class XmlReader:
         """The transcript, read by the reader the root element names; CorpusError names the root
         and the ones known otherwise."""
         root = _ROOT.search(text)
-        name = root[1].lower() if root else ""
-        if name.rpartition(":")[2] == "tt":
+        local = root[1].lower().rpartition(":")[2] if root else ""  # `tt:tt` is TTML's `tt` too
+        if local == "tt":
             return TtmlReader().parse(doc_id, text, metadata)
-        if name.rpartition(":")[2] in TEI_ROOTS:
+        if local in TEI_ROOTS:
             return TeiReader().parse(doc_id, text, metadata)
-        if name == ELAN_ROOT:
+        if local == ELAN_ROOT:
             return ElanReader().parse(doc_id, text, metadata)
         found = f"its root element is <{root[1]}>" if root else "it has no XML element"
         raise CorpusError(f"{doc_id}: not a transcript in XML: {found}; known: TTML captions <tt>, "
@@ -199,8 +199,8 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
-    XmlReader(), DocxReader(), OdtReader(), RtfReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(), ElanReader(),
-    ChatReader(),
+    XmlReader(), DocxReader(), OdtReader(), RtfReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(),
+    ElanReader(), ChatReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

@@ -120,7 +120,7 @@ class _Document(PositionedParser):
         self._utterance: tuple[str | None, str, str] | None = None  # who, start, end
         self._run: _Run | None = None
         self._skipping = 0
-        self._joined = False  # the token just closed said `join="right"`: no space after it
+        self._joined = False  # the last token (`<w>`, `<pc>`) said `join="right"`: no space after it
         self._title_type: str | None = None
         self._title_parts: list[str] | None = None
         self._person: str | None = None
@@ -146,7 +146,7 @@ class _Document(PositionedParser):
         elif tag == "timeline":
             self.unit_seconds = {"ms": 0.001, "s": 1.0, "m": 60.0}.get(values.get("unit", "s"), 1.0)
         elif tag == "when":
-            self.whens[values.get("xml:id", "")] = _When(_number(values.get("interval")), values.get("since") or None)
+            self._record_when(values)
         elif tag == "u":
             who = values.get("who", "").split()
             self._utterance = (who[0].lstrip("#") if who else None, values.get("start", ""), values.get("end", ""))
@@ -158,9 +158,8 @@ class _Document(PositionedParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """An empty element inside an utterance (`<pause/>`, `<anchor/>`) breaks its words."""
-        values = {name: value or "" for name, value in attrs}
         if tag == "when":
-            self.whens[values.get("xml:id", "")] = _When(_number(values.get("interval")), values.get("since") or None)
+            self._record_when({name: value or "" for name, value in attrs})
         elif tag in _NOT_SPEECH and self._utterance is not None and not self._skipping:
             self._close_run()
 
@@ -210,6 +209,9 @@ class _Document(PositionedParser):
         if who in self.people:
             return self.people[who]
         return _spaced(who)
+
+    def _record_when(self, values: dict[str, str]) -> None:
+        self.whens[values.get("xml:id", "")] = _When(_number(values.get("interval")), values.get("since") or None)
 
     def _open_run(self, *, after_tag: bool) -> None:
         who, start_ref, end_ref = self._utterance or (None, "", "")
