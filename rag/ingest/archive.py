@@ -1,11 +1,13 @@
 """Reading a part of a zip-packaged document (Word's `.docx`, OpenDocument's `.odt`) safely: a
-damaged archive and a part that would inflate past a limit are refused with a CorpusError."""
+damaged archive, a part that would inflate past a limit and a part that is no XML are refused
+with a CorpusError."""
 
 from __future__ import annotations
 
 import io
 import zipfile
 import zlib
+from xml.etree import ElementTree
 
 from rag.errors import CorpusError
 
@@ -34,3 +36,11 @@ def inflated(doc_id: str, archive: zipfile.ZipFile, part: str) -> bytes:
         return archive.read(info)
     except DAMAGED as exc:
         raise CorpusError(f"{doc_id}: cannot read its {part}: {exc}") from None
+
+
+def parsed_part(doc_id: str, archive: zipfile.ZipFile, part: str) -> ElementTree.Element:
+    """The XML root of `part`; CorpusError when it cannot be read or parsed (saying where)."""
+    try:
+        return ElementTree.fromstring(inflated(doc_id, archive, part))
+    except ElementTree.ParseError as exc:
+        raise CorpusError(f"{doc_id}: {part}: {exc}") from None

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from rag.errors import CorpusError
-from rag.ingest.archive import DAMAGED, MAX_PART_BYTES, inflated, open_archive
+from rag.ingest.archive import DAMAGED, MAX_PART_BYTES, open_archive, parsed_part
 from rag.ingest.parts import pointed_at_lines
 from rag.types import Transcript
 
@@ -38,11 +38,7 @@ def docx_text(doc_id: str, data: bytes) -> str:
         if part is None:
             raise CorpusError(f"{doc_id}: not a Word document (the archive has no {_BODY}, nor a document "
                               f"part its {_RELS} names)") from None
-        body_xml = inflated(doc_id, archive, part)
-    try:
-        root = ElementTree.fromstring(body_xml)
-    except ElementTree.ParseError as exc:
-        raise CorpusError(f"{doc_id}: {part}: {exc}") from None
+        root = parsed_part(doc_id, archive, part)
     body = root.find(f"{_W}body")
     paragraphs = [] if body is None else [_paragraph_text(p) for p in body.iter(f"{_W}p")]
     return "\n".join(paragraphs) + "\n"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from xml.etree import ElementTree
 
 from rag.errors import CorpusError
-from rag.ingest.archive import inflated, open_archive
+from rag.ingest.archive import open_archive, parsed_part
 
 SUFFIX = ".odt"
 MEDIA_TYPE = "application/vnd.oasis.opendocument.text"
@@ -32,11 +32,7 @@ def odt_text(doc_id: str, data: bytes) -> str:
     with open_archive(doc_id, data, "an OpenDocument text", SUFFIX) as archive:
         if _CONTENT not in archive.namelist():
             raise CorpusError(f"{doc_id}: not an OpenDocument text (the archive has no {_CONTENT})")
-        content = inflated(doc_id, archive, _CONTENT)
-    try:
-        root = ElementTree.fromstring(content)
-    except ElementTree.ParseError as exc:
-        raise CorpusError(f"{doc_id}: {_CONTENT}: {exc}") from None
+        root = parsed_part(doc_id, archive, _CONTENT)
     body = root.find(f"{_OFFICE}body/{_OFFICE}text")
     if body is None:
         raise CorpusError(f"{doc_id}: not an OpenDocument text (its {_CONTENT} has no office:text body; "

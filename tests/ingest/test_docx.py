@@ -41,10 +41,11 @@ def read(doc_id: str, data: bytes) -> tuple[Transcript, list[str]]:
     return parse_document(doc_id, document.text, document.metadata), document.text.split("\n")
 
 
-def assert_segments_point_at_their_paragraphs(transcript: Transcript, paragraphs: list[str]) -> None:
+def assert_segments_point_at_their_paragraphs(transcript: Transcript, paragraphs: list[str],
+                                              part: str = "paragraph") -> None:
     assert transcript.segments
     for segment in transcript.segments:
-        first, _, last = segment.source.removeprefix("paragraph=").partition("-")
+        first, _, last = segment.source.removeprefix(f"{part}=").partition("-")
         held = " ".join(paragraphs[int(first) - 1 : int(last or first)])
         assert " ".join(transcript.text[segment.start : segment.end].split()) in " ".join(held.split())
 

@@ -7,8 +7,8 @@ import pytest
 
 from rag.errors import CorpusError
 from rag.ingest.corpus import source_document
-from rag.ingest.readers import parse_document
-from rag.types import Transcript, TurnKind
+from rag.types import TurnKind
+from tests.ingest.test_docx import assert_segments_point_at_their_paragraphs, read
 
 # As stenography software exports a deposition: a header on every page, numbered lines, Q. and A.,
 # escaped characters (an en dash, a curly apostrophe), a footnote.
@@ -50,19 +50,6 @@ TEXTEDIT = (
 )
 
 
-def read(doc_id: str, data: bytes) -> tuple[Transcript, list[str]]:
-    document = source_document(doc_id, data, None)
-    return parse_document(doc_id, document.text, document.metadata), document.text.split("\n")
-
-
-def assert_segments_point_at_their_lines(transcript: Transcript, lines: list[str]) -> None:
-    assert transcript.segments
-    for segment in transcript.segments:
-        first, _, last = segment.source.removeprefix("line=").partition("-")
-        held = " ".join(lines[int(first) - 1 : int(last or first)])
-        assert " ".join(transcript.text[segment.start : segment.end].split()) in " ".join(held.split())
-
-
 def test_a_court_reporters_rtf_is_read_by_its_numbered_lines_without_header_or_footnote() -> None:
     transcript, lines = read("reyes.rtf", DEPOSITION.encode("ascii"))
     assert transcript.format == "rtf"
@@ -73,14 +60,14 @@ def test_a_court_reporters_rtf_is_read_by_its_numbered_lines_without_header_or_f
     assert answered == ["At the marina, checking the moorings.", "Nobody. The café had closed – it shuts at ten.", "No.",
                         "Around eleven.", "Yes, I did."]
     assert "Page 12" not in transcript.text and "Sic." not in transcript.text and "Courier" not in transcript.text
-    assert_segments_point_at_their_lines(transcript, lines)
+    assert_segments_point_at_their_paragraphs(transcript, lines, "line")
 
 
 def test_a_textedit_rtf_is_read_paragraph_by_paragraph() -> None:
     transcript, lines = read("notes.rtf", TEXTEDIT.encode("ascii"))
     assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns if t.speaker] == [
         ("HOST", "Welcome back to the show.\nToday, the harbour."), ("GUEST", "Glad to be here.")]
-    assert_segments_point_at_their_lines(transcript, lines)
+    assert_segments_point_at_their_paragraphs(transcript, lines, "line")
 
 
 @pytest.mark.parametrize(
