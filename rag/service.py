@@ -68,7 +68,7 @@ class DocumentView(msgspec.Struct, frozen=True):
     turns: list[TurnView]
     format: str
     """The reader that made it: `text` (the canonical text is the file, unless it is timed or line-numbered),
-    `docx`, `odt`, `rtf`, `pdf`, `webvtt`, `srt`, `sbv`, `json`, `html`, `ttml`, `csv`, `ass`, `tei`, `elan`, `textgrid`, `chat`."""
+    `docx`, `odt`, `rtf`, `pdf`, `webvtt`, `srt`, `sbv`, `json`, `html`, `ttml`, `csv`, `xlsx`, `ass`, `tei`, `elan`, `textgrid`, `chat`."""
     media_url: str | None
     text: str
 

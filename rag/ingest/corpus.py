@@ -14,6 +14,8 @@ from rag.ingest.odt import SUFFIX as ODT_SUFFIX
 from rag.ingest.odt import odt_text
 from rag.ingest.rtf import SUFFIX as RTF_SUFFIX
 from rag.ingest.rtf import rtf_text
+from rag.ingest.spreadsheet import SUFFIX as XLSX_SUFFIX
+from rag.ingest.spreadsheet import xlsx_text
 from rag.ingest.charsets import declared_charset, decode_as, page_codec
 from rag.ingest.html import HtmlReader
 from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
@@ -111,7 +113,7 @@ def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDo
 
 def _decoded(doc_id: str, data: bytes) -> str:
     """The text a reader parses: a Word file's or an OpenDocument text's paragraphs, an RTF document's
-    lines, a PDF's pages, a web page by its charset, any other file as UTF-8."""
+    lines, a workbook's first sheet, a PDF's pages, a web page by its charset, any other file as UTF-8."""
     suffix = doc_id.lower()
     if suffix.endswith(DOCX_SUFFIX):
         return docx_text(doc_id, data)
@@ -119,6 +121,8 @@ def _decoded(doc_id: str, data: bytes) -> str:
         return odt_text(doc_id, data)
     if suffix.endswith(RTF_SUFFIX):
         return rtf_text(doc_id, data)
+    if suffix.endswith(XLSX_SUFFIX):
+        return xlsx_text(doc_id, data)
     if suffix.endswith(PDF_SUFFIX):
         return pdf_text(doc_id, data)
     if suffix.endswith(HtmlReader.suffixes):

@@ -36,11 +36,14 @@ from rag.ingest.pdf import with_page_sources, without_running_lines
 from rag.ingest.parts import pointed_at_lines
 from rag.ingest.rtf import MEDIA_TYPES as RTF_MEDIA_TYPES
 from rag.ingest.rtf import SUFFIX as RTF_SUFFIX
+from rag.ingest.spreadsheet import MEDIA_TYPE as XLSX_MEDIA_TYPE
+from rag.ingest.spreadsheet import SUFFIX as XLSX_SUFFIX
+from rag.ingest.spreadsheet import with_sheet_cells
 from rag.ingest.srt import SbvReader, SrtReader
 from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.tei import ROOTS as TEI_ROOTS
 from rag.ingest.tei import TeiReader
-from rag.ingest.tabular import TableReader
+from rag.ingest.tabular import TableReader, read_table
 from rag.ingest.text import parse_transcript
 from rag.ingest.textgrid import TextGridReader
 from rag.ingest.timed import Metadata, build_transcript
@@ -138,6 +141,19 @@ class RtfReader:
         return pointed_at_lines(PlainTextReader().parse(doc_id, text, metadata), self.name, "line", text)
 
 
+class XlsxReader:
+    """Excel workbooks: the first worksheet's rows, read as a `.tsv` is (`rag.ingest.spreadsheet`)."""
+
+    name = "xlsx"
+    media_types = {XLSX_SUFFIX: (XLSX_MEDIA_TYPE,)}
+    suffixes = tuple(media_types)
+
+    def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
+        """The transcript of the rows (`text` is `xlsx_text` of the file), pointing at the sheet's cells."""
+        table = read_table(doc_id, text, tab=True)
+        return with_sheet_cells(build_transcript(doc_id, self.name, table.pieces(), metadata), text)
+
+
 class PdfReader:
     """PDF files: their pages' text, read as plain text is (`rag.ingest.pdf`)."""
 
@@ -200,7 +216,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
     XmlReader(), DocxReader(), OdtReader(), RtfReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(),
-    ElanReader(), ChatReader(),
+    ElanReader(), ChatReader(), XlsxReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

@@ -21,6 +21,7 @@ from tests.index.test_live import DESIGNER_QUESTION, HARBOUR
 from tests.ingest.test_docx import word_file
 from tests.ingest.test_odt import odt_file
 from tests.ingest.test_rtf import DEPOSITION
+from tests.ingest.test_spreadsheet import LIBRARY
 from tests.ingest.test_exports import OTTER
 from tests.ingest.test_pdf import PDFS
 from tests.serving import serve_process
@@ -42,7 +43,7 @@ CAPTIONS = b"""WEBVTT
 @pytest.fixture
 def client(settings: Settings, service: QAService, embedder: SentenceTransformerEmbedder,
            tmp_path: Path) -> Iterator[TestClient]:
-    live = live_copy(settings, service, embedder, tmp_path, max_upload_bytes=4096)
+    live = live_copy(settings, service, embedder, tmp_path, max_upload_bytes=8192)
     keyed = live.settings.with_overrides(api_keys=(READ_KEY,), write_api_keys=(WRITE_KEY,))
     with TestClient(app=create_app(keyed, live)) as test_client:
         yield test_client
@@ -177,6 +178,23 @@ def test_an_rtf_deposition_is_uploaded_and_the_answer_cited_by_line(client: Test
     assert broken.status_code == 422 and "not an RTF document" in broken.json()["detail"]
 
 
+def test_an_excel_workbook_is_uploaded_and_cited_by_the_sheets_cell(client: TestClient) -> None:
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = client.post("/documents", files={"file": ("library.xlsx", LIBRARY, xlsx)}, headers=WRITE)
+    assert response.status_code == 201, response.text
+    answer = client.post("/ask", json={"question": "Until what time does the reading room stay open?",
+                                       "filters": {"documents": ["library.xlsx"]}}, headers=WRITE).json()
+    quoted = [(e["text"], e["citation"]["speaker"], e["citation"]["start_time"], e["citation"]["source"])
+              for e in answer["extracts"]]
+    assert ("Yes, until ten at night.", "Mayor Lind", 9.0, ["cell=5,4"]) in quoted
+    document = client.get("/documents/library.xlsx", headers=WRITE).json()
+    assert document["format"] == "xlsx"
+    for extract in answer["extracts"]:
+        assert document["text"][extract["citation"]["start"] : extract["citation"]["end"]] == extract["text"]
+    broken = client.put("/documents/broken.xlsx", content=b"Speaker,Text", headers={**WRITE, "Content-Type": xlsx})
+    assert broken.status_code == 422 and "not an Excel workbook" in broken.json()["detail"]
+
+
 def test_a_spreadsheet_uploaded_from_a_windows_browser_is_cited_by_cell(client: TestClient) -> None:
     table = ("Speaker;Start;End;Text\nMinister Alvarez;00:00:01.000;00:00:04.000;"
              "The ferry terminal reopens on 2 June with four new berths.\nReporter;00:00:05.000;00:00:08.000;"
@@ -257,7 +275,7 @@ def test_a_transcript_in_another_encoding_is_decoded_and_stored_as_utf8(
     ("PUT", "/documents/harbour.txt", "\u00e9".encode("utf-16"), "text/plain; charset=ascii", 400),
     ("PUT", "/documents/captions.vtt", b"not captions", "text/vtt", 422),
     ("PUT", "/documents/notes.docx", b"PK\x03\x04 not a zip archive", DOCX, 422),
-    ("PUT", "/documents/big.txt", b"x" * 5000, "text/plain", 413),
+    ("PUT", "/documents/big.txt", b"x" * 9000, "text/plain", 413),
     ("PUT", "/documents/..%2Fescape.txt", HARBOUR, "text/plain", 400),
     ("PUT", "/documents/.hidden.txt", HARBOUR, "text/plain", 400),
     ("POST", "/documents", HARBOUR, "text/plain", 400),
