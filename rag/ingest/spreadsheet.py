@@ -16,12 +16,16 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from rag.errors import CorpusError
 from rag.ingest.archive import MAX_PART_BYTES, open_archive
 from rag.types import Transcript
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 SUFFIX = ".xlsx"
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,7 +50,7 @@ def xlsx_text(doc_id: str, data: bytes) -> str:
         raise CorpusError(f"{doc_id}: not an Excel workbook openpyxl can read ({type(exc).__name__}: {exc})") from None
 
 
-def _first_sheet(doc_id: str, workbook) -> str:  # type: ignore[no-untyped-def]  # openpyxl's Workbook
+def _first_sheet(doc_id: str, workbook: Workbook) -> str:
     """The first worksheet of an opened workbook as tab-separated lines; the workbook closed after."""
     try:
         if not workbook.worksheets:
