@@ -12,13 +12,12 @@ in the header is the media URL.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from rag.errors import CorpusError
 from rag.ingest.html import PositionedParser
 from rag.ingest.names import NO_SPEAKER, TIER_LEVELS
-from rag.ingest.timed import Metadata, Piece, build_transcript
+from rag.ingest.timed import Metadata, Piece, build_transcript, in_time_order
 from rag.types import Transcript
 
 ROOT = "annotation_document"
@@ -57,21 +56,23 @@ class ElanReader:
         if not document.saw_root:
             raise CorpusError(f"{doc_id}: not an ELAN document: no <ANNOTATION_DOCUMENT> element")
         scale = 1.0 if document.seconds else 0.001
-        ordered = []
-        for order, tier in enumerate(document.tiers):
-            if tier.dependent:
-                continue
-            for annotation in tier.annotations:
-                words = " ".join("".join(annotation.parts).split())
-                start_time = _time(document.slots.get(annotation.first_slot), scale)
-                end_time = _time(document.slots.get(annotation.last_slot), scale)
-                if words and annotation.end >= 0:
-                    piece = Piece(words, f"char={annotation.start},{annotation.end}", start_time,
-                                  end_time if start_time is not None and end_time is not None else None, tier.speaker)
-                    ordered.append((math.inf if start_time is None else start_time, order, len(ordered), piece))
+        tiers = []
+        for tier in document.tiers:
+            if not tier.dependent:
+                made = (_piece(annotation, document.slots, scale, tier.speaker) for annotation in tier.annotations)
+                tiers.append([piece for piece in made if piece is not None])
         own = Metadata(media_url=document.media_url)
-        pieces = [piece for *_, piece in sorted(ordered)]
-        return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
+        return build_transcript(doc_id, self.name, in_time_order(tiers), own.overridden_by(metadata))
+
+
+def _piece(annotation: _Annotation, slots: dict[str, str], scale: float, speaker: str | None) -> Piece | None:
+    """An annotation's words, timed by its slots (no end where either is unaligned); None when empty."""
+    words = " ".join("".join(annotation.parts).split())
+    if not words or annotation.end < 0:
+        return None
+    start_time, end_time = _time(slots.get(annotation.first_slot), scale), _time(slots.get(annotation.last_slot), scale)
+    end_time = end_time if start_time is not None else None
+    return Piece(words, f"char={annotation.start},{annotation.end}", start_time, end_time, speaker)
 
 
 def _time(value: str | None, scale: float) -> float | None:

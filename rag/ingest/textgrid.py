@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rag.errors import CorpusError
 from rag.ingest.names import NO_SPEAKER, TIER_LEVELS
-from rag.ingest.timed import Metadata, Piece, build_transcript
+from rag.ingest.timed import Metadata, Piece, build_transcript, in_time_order
 from rag.types import Transcript
 
 SUFFIX = ".textgrid"
@@ -75,14 +75,11 @@ class TextGridReader:
         values.number(), values.number()  # the grid's xmin and xmax
         tiers = _tiers(values)
         spoken = _spoken_tiers(tiers)
-        pieces = [
-            Piece(interval.text, f"char={interval.start},{interval.end}", interval.start_time, interval.end_time,
-                  speaker=speaker)
-            for _, _, interval, speaker in sorted(
-                (interval.start_time, order, interval, speaker)
-                for order, (speaker, intervals) in enumerate(spoken) for interval in intervals
-            )
-        ]
+        pieces = in_time_order(
+            [Piece(interval.text, f"char={interval.start},{interval.end}", interval.start_time, interval.end_time,
+                   speaker=speaker) for interval in intervals]
+            for speaker, intervals in spoken
+        )
         return build_transcript(doc_id, self.name, pieces, metadata)
 
 

@@ -9,6 +9,7 @@ place in the file and its times as a `Segment` (docs/formats.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -53,6 +54,15 @@ class Metadata:
             title=given.title or self.title, date=given.date or self.date,
             media_url=given.media_url or self.media_url, speakers={**(self.speakers or {}), **(given.speakers or {})},
         )
+
+
+def in_time_order(tiers: Iterable[Iterable[Piece]]) -> list[Piece]:
+    """The pieces of several tiers (ELAN's, a TextGrid's: usually a speaker's each) merged in the
+    order they were said: by start time, the tier listed first first on a tie, each tier's own
+    order kept; untimed pieces last."""
+    keyed = [(math.inf if piece.start_time is None else piece.start_time, tier, place, piece)
+             for tier, pieces in enumerate(tiers) for place, piece in enumerate(pieces)]
+    return [piece for *_, piece in sorted(keyed, key=lambda key: key[:3])]
 
 
 def build_transcript(doc_id: str, format_name: str, pieces: Iterable[Piece], metadata: Metadata) -> Transcript:

@@ -320,3 +320,10 @@ def test_a_tei_file_whose_tags_do_not_nest_is_still_read() -> None:
     # An end tag closing the root mid-utterance once emptied the reader's stack of open elements.
     broken = '<TEI><text><body><u who="#A"><seg><w join="right">Yes</w></TEI> <pc>.</pc></seg></u></body></text>'
     assert parse_document("broken.xml", broken).text == "A: Yes.\n"
+
+
+def test_intervals_starting_at_the_same_time_keep_their_order() -> None:
+    # A zero-length interval beside the next one: once a TypeError, comparing the two to sort them.
+    tied = SHORT_TEXTGRID.replace('0\n6\n2\n0\n1.5\n"Where did you grow up?"\n1.5\n3\n""\n',
+                                  '0\n6\n2\n0\n0\n"So,"\n0\n1.5\n"where did you grow up?"\n')
+    assert turns_of("tied.TextGrid", tied)[0] == ("Interviewer", 0.0, 1.5, "So, where did you grow up?")
