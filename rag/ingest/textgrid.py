@@ -127,6 +127,14 @@ class _Values:
             raise CorpusError(f"{self.doc_id}: character {value.start}: {what} expected, found {value.text!r}")
         return value.number
 
+    def count(self, what: str) -> int:
+        """The next value, which must be a whole number of things, 0 or more."""
+        value = self.take(what)
+        if value.number is None or not value.number.is_integer() or value.number < 0:
+            found = repr(value.text) if value.number is None else f"{value.number:g}"
+            raise CorpusError(f"{self.doc_id}: character {value.start}: {what} expected, found {found}")
+        return int(value.number)
+
     def expect_string(self, expected: str, what: str) -> None:
         """The next value must be the string `expected`."""
         value = self.take(what)
@@ -136,13 +144,13 @@ class _Values:
 
 def _tiers(values: _Values) -> list[tuple[str, list[_Interval]]]:
     """Each interval tier's name and non-empty intervals (point tiers are read past)."""
-    count = int(values.number("the number of tiers")) if values.left else 0
+    count = values.count("the number of tiers") if values.left else 0
     tiers = []
     for _ in range(count):
         kind = values.string("a tier's class").text
         name = values.string("a tier's name").text or ""
         values.number(), values.number()  # the tier's xmin and xmax
-        size = int(values.number("the number of intervals"))
+        size = values.count("the number of intervals")
         if kind in _POINT_TIERS:
             for _ in range(size):
                 values.number("a point's time"), values.string("a point's mark")
@@ -165,7 +173,7 @@ def _spoken_tiers(tiers: list[tuple[str, list[_Interval]]]) -> list[tuple[str | 
     ` - words` in an aligner's `Speaker - words`; none where the name is a level's (`words`)."""
     spoken = []
     for name, intervals in tiers:
-        speaker, _, level = name.rpartition(" - ") if " - " in name else ("", "", name)
+        speaker, _, level = name.rpartition(" - ")
         level_key = " ".join(level.lower().split())
         if level_key in _BELOW_WORDS or not intervals:
             continue

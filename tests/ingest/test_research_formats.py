@@ -229,7 +229,9 @@ def test_a_short_textgrid_is_read_like_a_long_one_and_tiers_interleave_by_time()
     [("ooBinaryFile\bTextGrid", "a binary TextGrid; save it from Praat as a text file"),
      ('File type = "ooTextFile"\nObject class = "Pitch 1"\n', "not a TextGrid"),
      (SHORT_TEXTGRID[: SHORT_TEXTGRID.index('"Maria"')], "the TextGrid ends where a tier's name was expected"),
-     (SHORT_TEXTGRID.replace("\n1.5\n3\n", "\n1.5\n\"x\"\n"), "an interval's xmax expected, found 'x'")],
+     (SHORT_TEXTGRID.replace("\n1.5\n3\n", "\n1.5\n\"x\"\n"), "an interval's xmax expected, found 'x'"),
+     (SHORT_TEXTGRID.replace("<exists>\n2\n", "<exists>\n1e999\n"), "the number of tiers expected, found inf"),
+     (SHORT_TEXTGRID.replace("\n0\n6\n2\n", "\n0\n6\n2.5\n"), "the number of intervals expected, found 2.5")],
 )
 def test_a_textgrid_that_cannot_be_read_says_why(text: str, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
