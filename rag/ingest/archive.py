@@ -26,12 +26,17 @@ def open_archive(doc_id: str, data: bytes, kind: str, suffix: str) -> zipfile.Zi
         raise CorpusError(f"{doc_id}: not {kind} ({suffix} is a zip archive; this is not one)") from None
 
 
+def check_size(doc_id: str, info: zipfile.ZipInfo) -> None:
+    """CorpusError when the member `info` describes would inflate past `MAX_PART_BYTES`."""
+    if info.file_size > MAX_PART_BYTES:
+        raise CorpusError(f"{doc_id}: its {info.filename} inflates to {info.file_size} bytes, over the "
+                          f"{MAX_PART_BYTES}-byte limit")
+
+
 def inflated(doc_id: str, archive: zipfile.ZipFile, part: str) -> bytes:
     """The bytes of `part`; CorpusError when it is damaged or inflates past `MAX_PART_BYTES`."""
     info = archive.getinfo(part)
-    if info.file_size > MAX_PART_BYTES:
-        raise CorpusError(f"{doc_id}: its {part} inflates to {info.file_size} bytes, over the "
-                          f"{MAX_PART_BYTES}-byte limit")
+    check_size(doc_id, info)
     try:
         return archive.read(info)
     except DAMAGED as exc:

@@ -65,3 +65,14 @@ def test_a_transcript_in_opendocument_is_cited_by_paragraph_without_notes_or_com
 def test_a_file_that_is_not_an_opendocument_text_says_so(data: bytes, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
         source_document("x.odt", data, None)
+
+
+@pytest.mark.parametrize(("doc_id", "part"), [("bomb.docx", "word/document.xml"), ("bomb.odt", "content.xml"),
+                                              ("bomb.xlsx", "xl/worksheets/sheet1.xml")])
+def test_a_package_part_that_inflates_past_the_limit_is_refused_before_it_is_read(doc_id: str, part: str) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(part, b" " * (64 * 1024 * 1024 + 1))
+    assert len(buffer.getvalue()) < 200_000  # a small file, a huge part
+    with pytest.raises(CorpusError, match=rf"its {part} inflates to 67108865 bytes, over the 67108864-byte limit"):
+        source_document(doc_id, buffer.getvalue(), None)
