@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import re
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,10 @@ def xlsx_text(doc_id: str, data: bytes) -> str:
     """The first worksheet's rows as tab-separated lines; CorpusError when the file is no workbook."""
     import openpyxl  # a workbook's reader, loaded only when there is one to read
 
+    # openpyxl warns of every part of Excel's it does not keep (data validation, conditional
+    # formats, slicers): none holds a cell's value, and on stderr they read as faults of the
+    # file. A filter, not `catch_warnings`, which is not thread-safe (uploads read on worker threads).
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
     # openpyxl inflates the parts itself: each is checked against the limit first (a zip bomb).
     with open_archive(doc_id, data, "an Excel workbook", SUFFIX) as archive:
         for info in archive.infolist():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
+import zipfile
 
 import openpyxl
 import pytest
@@ -70,3 +72,26 @@ def test_a_file_that_is_no_readable_workbook_says_so(data: bytes, message: str) 
     with pytest.raises(CorpusError, match=message):
         document = source_document("x.xlsx", data, None)
         parse_document("x.xlsx", document.text, document.metadata)
+
+
+def with_excel_extensions(data: bytes) -> bytes:
+    """`data` with the extension lists Excel writes (here a data validation of Excel 2010's),
+    which openpyxl does not keep and warns about."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(b"</worksheet>", b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+                                    b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+                                    b'<x14:dataValidations count="0"/></ext></extLst></worksheet>')
+            target.writestr(info, part)
+    return out.getvalue()
+
+
+def test_parts_of_excel_that_openpyxl_does_not_keep_are_read_past_without_a_warning() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        transcript, _ = read("library.xlsx", with_excel_extensions(LIBRARY))
+    assert [str(w.message) for w in caught] == []
+    assert transcript.text.startswith("Mayor Lind")
