@@ -94,12 +94,27 @@ def test_readme_defaults_match_the_code() -> None:
         if isinstance(value, Path):
             # Home-relative defaults are written with ~ in the README.
             value = "~/" + str(value.relative_to(Path.home())) if value.is_relative_to(Path.home()) else value
+        if isinstance(value, tuple) and not value:
+            value = None  # an empty list of keys or origins is written `unset`
         if defaults[variable] == "auto":
             # Chosen for the machine: the README says how. The build's threads from the cores;
             # the answering ones unset until the service measures them (rag.embedding.threads).
             assert value == (thread_plan().build_threads if variable == "RAG_THREADS" else None), variable
             continue
         assert defaults[variable] == ("unset" if value is None else str(value)), variable
+
+
+def test_auto_as_the_readme_writes_it_keeps_the_machine_chosen_default() -> None:
+    chosen = Settings.from_env({"RAG_THREADS": "auto", "RAG_QUERY_THREADS": "AUTO", "RAG_QUERY_SPINNING": " auto ",
+                                "RAG_QUERY_LANES": "Auto"})
+    assert chosen.embed == Settings.from_env({}).embed
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    written_auto = set(re.findall(r"^\| `(RAG_[A-Z_]+)` \| `auto` \|", readme, flags=re.MULTILINE))
+    assert written_auto == {"RAG_THREADS", "RAG_QUERY_THREADS", "RAG_QUERY_SPINNING", "RAG_QUERY_LANES"}
+    # Only those: a port or a batch size has no machine-chosen default to fall back on.
+    for variable in ("RAG_PORT", "RAG_BATCH_SIZE"):
+        with pytest.raises(ConfigError, match=f"{variable}='auto' is not a valid int"):
+            Settings.from_env({variable: "auto"})
 
 
 @pytest.mark.parametrize(

@@ -97,8 +97,11 @@ def _read(cls: type, env: Mapping[str, str]) -> dict[str, object]:
     values: dict[str, object] = {}
     for spec in dataclasses.fields(cls):
         variable = spec.metadata.get("env")
-        if variable is not None and variable in env:
-            values[spec.name] = parse_value(variable, env[variable], hints[spec.name])
+        if variable is None or variable not in env:
+            continue
+        if spec.metadata.get("auto") and env[variable].strip().lower() == "auto":
+            continue  # the default, chosen for the machine, as the README writes it
+        values[spec.name] = parse_value(variable, env[variable], hints[spec.name])
     return values
 
 

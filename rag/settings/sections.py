@@ -32,9 +32,14 @@ _KEY = re.compile(r"[!-+\--~]+")
 _ORIGIN = re.compile(r"https?://[^/\s?#]+")
 
 
-def setting(default: Any = None, env: str | None = None, *, factory: Any = None, secret: bool = False) -> Any:
-    """A dataclass field read from the environment variable `env` (None: set in code only)."""
-    metadata = {"env": env} if env else {}
+def setting(
+    default: Any = None, env: str | None = None, *, factory: Any = None, secret: bool = False, auto: bool = False,
+) -> Any:
+    """A dataclass field read from the environment variable `env` (None: set in code only); with
+    `auto`, its default is chosen for the machine and the variable may say so (`auto`)."""
+    metadata: dict[str, object] = {"env": env} if env else {}
+    if auto:
+        metadata["auto"] = True
     if factory is not None:
         return field(default_factory=factory, metadata=metadata, repr=not secret)
     return field(default=default, metadata=metadata, repr=not secret)
@@ -116,16 +121,16 @@ class EmbedSettings:
     batch_size: int = setting(16, "RAG_BATCH_SIZE")
     """Texts per embedding batch while indexing. Small on purpose: at 64 passages a batch's
     attention scores outgrow the CPU caches and a build runs about a fifth slower (README "Speed")."""
-    threads: int = setting(env="RAG_THREADS", factory=lambda: thread_plan().build_threads)
+    threads: int = setting(env="RAG_THREADS", factory=lambda: thread_plan().build_threads, auto=True)
     """CPU threads of the embedding runtime (torch or ONNX Runtime) while indexing. Default: the
     CPUs this process may use (affinity, capped by a cgroup quota; `rag.settings.machine`)."""
-    query_threads: int | None = setting(None, "RAG_QUERY_THREADS")
+    query_threads: int | None = setting(None, "RAG_QUERY_THREADS", auto=True)
     """CPU threads of the embedding runtime per model call while answering. Unset: chosen for the
     machine, once (`rag setup` or the first start, then remembered in the model cache): two when
     they answer a lone question at least 1.25x faster than one, else one (`rag.embedding.threads`).
     A second thread costs 20-60% more CPU per question; on some CPUs it buys a lone question a
     fifth of its time, on others it is slower than one (README "Speed")."""
-    query_spinning: bool | None = setting(None, "RAG_QUERY_SPINNING")
+    query_spinning: bool | None = setting(None, "RAG_QUERY_SPINNING", auto=True)
     """Whether ONNX Runtime's idle threads busy-wait for work while answering. Unset: only when
     the usable CPUs outnumber `query_threads` x `query_lanes` (off on 2 CPUs, where a spinning
     thread takes the core the server's own work needs)."""
@@ -133,7 +138,7 @@ class EmbedSettings:
     """Question vectors remembered (least recently used dropped first); 0 turns the cache off."""
     query_batch: int = setting(16, "RAG_QUERY_BATCH")
     """Most questions embedded together when they arrive while the model is busy; 1: each alone."""
-    query_lanes: int | None = setting(None, "RAG_QUERY_LANES")
+    query_lanes: int | None = setting(None, "RAG_QUERY_LANES", auto=True)
     """Model calls that may run at once while answering. Unset: the usable CPUs divided by
     `query_threads` (2 on 2 CPUs with one thread per call, 1 with two). Concurrent questions
     share a lane's call (`query_batch`)."""
