@@ -51,8 +51,9 @@ def build_index(
     the index folder's document cache: only new and changed documents are parsed and embedded. `scan` is the
     corpus as already read (compaction reads it while holding the write lock).
     """
+    scan = scan or scan_corpus(settings.docs_dir, max_bytes=settings.index.max_upload_bytes)
     with _cyclic_gc_paused():
-        return _build(settings, embedder, tokenizer, scan or scan_corpus(settings.docs_dir), progress)
+        return _build(settings, embedder, tokenizer, scan, progress)
 
 
 @contextlib.contextmanager

@@ -159,7 +159,7 @@ class IndexWriter:
                 if not (self._pieces or self._hidden):
                     return False
                 # Read under the lock: the build sees every committed write and no half of one.
-                scan = scan_corpus(self._settings.docs_dir)
+                scan = scan_corpus(self._settings.docs_dir, max_bytes=self._settings.index.max_upload_bytes)
             started = time.perf_counter()
             folder = build_index(self._settings, self._embedder, self._tokenizer, scan=scan)
             self.rebase(self._load_current())
@@ -186,7 +186,8 @@ class IndexWriter:
     def _read_from_folder(self, doc_id: str) -> None:
         """Prepare a served document the new base lacks from its file (from the cache, normally)."""
         try:
-            pieces = self._prepare(read_document(self._settings.docs_dir / doc_id, doc_id))
+            pieces = self._prepare(read_document(self._settings.docs_dir / doc_id, doc_id,
+                                                 max_bytes=self._settings.index.max_upload_bytes))
         except (OSError, CorpusError, UnprocessableError) as exc:
             log.warning("%s is no longer readable, no longer served: %s", doc_id, exc)
             del self._live_sha[doc_id]

@@ -26,6 +26,7 @@ from rag.ingest.timed import Metadata
 
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+"""The default of `RAG_MAX_UPLOAD_BYTES`: the largest file read as one document."""
 
 
 @dataclass(frozen=True)
@@ -72,13 +73,14 @@ def discover(docs_dir: Path) -> list[Path]:
     return files
 
 
-def scan_corpus(docs_dir: Path) -> CorpusScan:
-    """Read every document; a file that cannot be read is set aside with its reason, not fatal."""
+def scan_corpus(docs_dir: Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> CorpusScan:
+    """Read every document; a file that cannot be read (or is over `max_bytes`) is set aside with
+    its reason, not fatal."""
     documents, unreadable = [], []
     for path in discover(docs_dir):
         doc_id = path.relative_to(docs_dir).as_posix()
         try:
-            documents.append(read_document(path, doc_id))
+            documents.append(read_document(path, doc_id, max_bytes=max_bytes))
         except CorpusError as exc:
             unreadable.append(Unreadable(doc_id, content_sha256(path), str(exc)))
     return CorpusScan(documents, unreadable)
@@ -92,12 +94,13 @@ def read_corpus(docs_dir: Path) -> list[SourceDocument]:
     return scan.documents
 
 
-def read_document(path: Path, doc_id: str) -> SourceDocument:
+def read_document(path: Path, doc_id: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> SourceDocument:
     """Read one file: strictly as UTF-8 (a web page that is not, by the charset it declares), or a
-    Word file as its paragraphs and a PDF as its pages (`source_document`)."""
+    Word file as its paragraphs and a PDF as its pages (`source_document`); CorpusError over `max_bytes`."""
     size = path.stat().st_size
-    if size > MAX_DOCUMENT_BYTES:
-        raise CorpusError(f"{doc_id}: {size} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit per document")
+    if size > max_bytes:
+        raise CorpusError(f"{doc_id}: {size} bytes is over the {max_bytes}-byte limit per document "
+                          "(RAG_MAX_UPLOAD_BYTES)")
     return source_document(doc_id, path.read_bytes(), _sidecar_bytes(path))
 
 

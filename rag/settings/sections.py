@@ -170,7 +170,8 @@ class IndexSettings:
     the embedding runtime and other requests share. Builds use the embedder's `threads`."""
 
     max_upload_bytes: int = setting(50 * 1024 * 1024, "RAG_MAX_UPLOAD_BYTES")
-    """Largest transcript a write (`POST`/`PUT /documents`, `rag add`, the watcher) accepts."""
+    """Largest transcript a write (`POST`/`PUT /documents`, `rag add`, the watcher) accepts, and a
+    build reads: one limit, so a written document is never set aside by the compaction after it."""
     compact_after_seconds: float = setting(2.0, "RAG_COMPACT_AFTER_SECONDS")
     """Quiet time after the last write before the service folds written documents into a new
     build in the background (exact BM25 statistics again; deleted text leaves the index files)."""

@@ -135,6 +135,21 @@ def test_an_unreadable_file_is_set_aside_and_the_rest_indexed(
     assert index_problem(local, service.embedder.model) is None
 
 
+def test_a_build_reads_no_file_larger_than_a_write_would_take(
+    service: QAService, embedder: SentenceTransformerEmbedder, settings: Settings, small_corpus: Path, tmp_path: Path,
+    tokenizer: TokenCounter,
+) -> None:
+    # One limit for writes and builds: with a separate one, a compaction would set aside a
+    # document a write had taken (or index one no write could replace).
+    local = settings.with_overrides(docs_dir=small_corpus, index_dir=tmp_path / "index", max_upload_bytes=20_000)
+    (small_corpus / "long.txt").write_text("Zhu Bing:\n\n" + "Prices rose again this month. " * 700)
+    build_index(local, embedder, tokenizer)
+    manifest = current_build(local, service.embedder.model).manifest
+    assert [u.doc_id for u in manifest.unreadable] == ["long.txt"]
+    assert manifest.unreadable[0].reason == "long.txt: 21011 bytes is over the 20000-byte limit per document (RAG_MAX_UPLOAD_BYTES)"
+    assert manifest.documents and all((small_corpus / d.doc_id).stat().st_size <= 20_000 for d in manifest.documents)
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
