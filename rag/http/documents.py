@@ -25,7 +25,7 @@ from litestar.params import Parameter
 from rag.errors import InputError, RagError
 from rag.http.prometheus import HttpMetrics
 from rag.http.input import DocumentId, check_document_id
-from rag.http.problems import problem_responses
+from rag.http.problems import BODY_LIMIT_DETAIL, problem_responses
 from rag.http.security import SECURITY
 from rag.index.changes import WriteOutcome, WriteResult
 from rag.ingest.charsets import decode_as, text_codec
@@ -74,7 +74,10 @@ def write_routes(settings: Settings, service: Any, guard: Any) -> list[HTTPRoute
     `service(state)` gives the service."""
     limit = settings.index.max_upload_bytes + 64 * 1024  # room for a multipart envelope
     guarded: dict[str, Any] = {"guards": [guard], "security": SECURITY}
-    uploads: dict[str, Any] = {"request_max_body_size": limit, "operation_class": _UploadOperation, **guarded}
+    # The 413 past the route's limit names the setting, not the envelope's allowance (problems.py).
+    too_large = f"an upload is over the limit of {settings.index.max_upload_bytes} bytes (RAG_MAX_UPLOAD_BYTES)"
+    uploads: dict[str, Any] = {"request_max_body_size": limit, "operation_class": _UploadOperation,
+                               "opt": {BODY_LIMIT_DETAIL: too_large}, **guarded}
 
     @post("/documents", summary="Upload a transcript", responses=_WRITE_ERRORS, **uploads)
     async def upload(

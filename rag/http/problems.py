@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 _TYPE_PREFIX = "urn:rag:problem:"
+BODY_LIMIT_DETAIL = "body_limit_detail"
+"""A route's `opt` key: what its 413 says when the body is over the route's own limit."""
 
 
 class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -137,8 +139,9 @@ def _http_detail(request: Request[Any, Any, Any], exc: HTTPException) -> str:
         allowed = (exc.headers or {}).get("allow", "")
         return f"{request.method} is not allowed on {request.url.path}; allowed: {allowed}"
     if status == 413:
-        limit = request.app.request_max_body_size
-        return f"the request body is over the limit of {limit} bytes"
+        handler = request.scope.get("route_handler")
+        own = handler.opt.get(BODY_LIMIT_DETAIL) if handler is not None else None
+        return own or f"the request body is over the limit of {request.app.request_max_body_size} bytes"
     if status == 429:
         return "too many requests from this client; retry after the number of seconds in Retry-After"
     if isinstance(exc.__cause__, SerializationException):
