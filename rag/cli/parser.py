@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         description='Example: rag ask "How much foreign capital did the pilot FTZs use in 2024?"',
     )
     ask.add_argument("question", help="the question, in quotes")
-    ask.add_argument("-k", type=int, default=None, help="passages to retrieve (default RAG_DEFAULT_K)")
+    ask.add_argument("-k", "--k", type=int, default=None, help="passages to retrieve (default RAG_DEFAULT_K)")
     ask.add_argument("--json", action="store_true", help="print the full answer as JSON")
     ask.add_argument("--doc", action="append", default=None, help="only this document id (repeatable)")
     ask.add_argument("--speaker", action="append", default=None, help="only this speaker's turns (repeatable)")

@@ -25,8 +25,9 @@ def test_ask_prints_extracts_with_citations(service: QAService, settings: Settin
     assert "103.96 billion yuan" in out and "Zhu Bing" in out and "001_0c22fd98c8d2c594.txt [" in out
 
 
-def test_ask_json_output_is_the_api_answer(service: QAService, settings: Settings, capsys) -> None:
-    code = main(["ask", QUESTION, "--json", "-k", "2", "--index-dir", str(settings.index_dir)])
+@pytest.mark.parametrize("k_flag", ["-k", "--k"])  # `--k` as `rag eval` spells it
+def test_ask_json_output_is_the_api_answer(service: QAService, settings: Settings, capsys, k_flag: str) -> None:
+    code = main(["ask", QUESTION, "--json", k_flag, "2", "--index-dir", str(settings.index_dir)])
     answer = json.loads(capsys.readouterr().out)
     assert code == 0 and len(answer["passages"]) == 2 and answer["extracts"]
     for extract in answer["extracts"]:
