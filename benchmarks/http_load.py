@@ -7,6 +7,7 @@ All traffic goes to the `rag serve` process on 127.0.0.1 that `benchmarks.server
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -63,14 +64,17 @@ class Tally:
 
 def bench_http(
     server: RunningServer, corpus: str, questions: Sequence[str], plan: LoadPlan,
-    model: Callable[[str], object] | None = None,
+    model: Callable[[str], object] | None = None, earlier_starts: Sequence[float] = (),
 ) -> HttpResult:
     """Warm up, time one client, then each concurrency level; RSS and CPU come from /proc.
 
     `model` embeds a question in this process: timed on the same questions in blocks between the
     one-client requests, it is the floor those requests are judged against, measured in the same
     minute (a shared machine's speed drifts between stages more than the HTTP path costs).
+    `earlier_starts` are the start times of launches of the same server before this one: the
+    start reported is the median of them and this one's.
     """
+    starts = [*earlier_starts, server.start_seconds]
     if not questions:
         raise ValueError(f"no questions to ask the {corpus} server")
     with KeepAliveClient(server.base_url) as http:
@@ -90,7 +94,9 @@ def bench_http(
         corpus=corpus,
         passages=server.passages,
         questions=len(questions),
-        server_start_seconds=round(server.start_seconds, 2),
+        server_start_seconds=round(statistics.median(starts), 2),
+        first_start_seconds=round(starts[0], 2),
+        starts=len(starts),
         single=single.summary(),
         single_errors=single.errors,
         model_alongside=summarize(single.model) if single.model else None,

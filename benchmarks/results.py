@@ -112,6 +112,7 @@ class HttpResult:
     passages: int
     questions: int
     server_start_seconds: float
+    """Median over `starts` launches."""
     single: LatencySummary
     single_errors: int
     single_server_cpu_ms_per_request: float
@@ -129,6 +130,11 @@ class HttpResult:
     model_alongside: LatencySummary | None = None
     """The bare model on the one-client requests' questions, in the bench process, timed in blocks
     of 50 between blocks of the requests: the floor measured in the same minute as `single`."""
+    first_start_seconds: float | None = None
+    """The first of the launches `server_start_seconds` is the median of: the one that may read
+    the program's files from disk rather than the page cache."""
+    starts: int = 1
+    """Launches of `rag serve` to its first `/health` answer behind `server_start_seconds`."""
 
 
 @dataclass(frozen=True)
