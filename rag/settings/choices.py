@@ -52,9 +52,10 @@ class EmbedBackend(enum.StrEnum):
     @property
     def precision(self) -> str:
         """What the vectors are computed in: `fp32` (torch and ONNX give the same vectors) or
-        `int8-static-<calibration>`. An index and its document cache are only ever read with vectors
-        of their own (an index of the earlier, dynamic `int8` is rebuilt)."""
-        return f"int8-static-{INT8_CALIBRATION}" if self is EmbedBackend.ONNX_INT8 else "fp32"
+        `int8-static-w7-<calibration>` (7-bit weights: `rag.embedding.quantization`). An index and its
+        document cache are only ever read with vectors of their own (an index of an earlier int8, the
+        dynamic `int8` or the 8-bit-weight `int8-static-<calibration>`, is rebuilt)."""
+        return f"int8-static-w7-{INT8_CALIBRATION}" if self is EmbedBackend.ONNX_INT8 else "fp32"
 
 
 class LogFormat(enum.StrEnum):

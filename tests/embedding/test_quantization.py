@@ -8,6 +8,7 @@ from importlib import resources
 import numpy as np
 import onnx
 import pytest
+from onnx import numpy_helper
 
 from rag.embedding import OnnxQuestionEncoder, export_onnx, resolve_model
 from rag.embedding.onnx_export import ONNX_FILES
@@ -35,7 +36,7 @@ def test_the_int8_precision_names_the_calibration_texts_in_force() -> None:
     and exports made with the old ranges are made again."""
     texts = resources.files("rag.embedding").joinpath("calibration.txt").read_bytes()
     assert INT8_CALIBRATION == hashlib.sha256(texts).hexdigest()[:12]
-    assert EmbedBackend.ONNX_INT8.precision == f"int8-static-{INT8_CALIBRATION}"
+    assert EmbedBackend.ONNX_INT8.precision == f"int8-static-w7-{INT8_CALIBRATION}"
 
 
 def test_calibration_covers_question_and_passage_lengths() -> None:
@@ -57,6 +58,16 @@ def test_only_the_down_projections_and_attention_products_stay_fp32(export_dir) 
     assert sorted(str(by_weight[name]) for name in kept if name in by_weight) == ["(1536, 384)"] * 6 + ["None"] * 12
     quantised = onnx.load(str(export_dir / ONNX_FILES[EmbedBackend.ONNX_INT8])).graph
     assert sum(node.op_type == "MatMulInteger" or node.op_type == "QLinearMatMul" for node in quantised.node) == 30
+
+
+def test_int8_weights_leave_room_for_cpus_without_vnni(export_dir) -> None:  # noqa: ANN001
+    """Every int8 weight within [-64, 64]: a uint8 activation times a weight, two at a time, stays
+    within the 16 bits AVX2's VPMADDUBSW adds them into (255 x 64 x 2 = 32,640), so CPUs without
+    VNNI compute what VNNI ones do instead of saturating."""
+    graph = onnx.load(str(export_dir / ONNX_FILES[EmbedBackend.ONNX_INT8])).graph
+    weights = [numpy_helper.to_array(init) for init in graph.initializer if init.data_type == onnx.TensorProto.INT8]
+    assert len(weights) == 60  # the 30 quantised matrix products' weights and their zero points
+    assert min(int(w.min()) for w in weights) >= -64 and max(int(w.max()) for w in weights) <= 64
 
 
 def test_int8_vectors_stay_close_to_fp32_and_do_not_depend_on_the_batch(settings: Settings, export_dir) -> None:  # noqa: ANN001
