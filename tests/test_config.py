@@ -136,3 +136,10 @@ def test_thread_plans_follow_the_cores(
 def test_the_cores_a_process_may_use_bound_the_thread_defaults() -> None:
     assert 1 <= usable_cores() <= len(os.sched_getaffinity(0))
     assert Settings().embed.threads == usable_cores()
+
+
+def test_the_readers_default_size_limit_is_the_upload_limits_default() -> None:
+    # A build passes the setting; the readers' own default (for callers without settings) must agree.
+    from rag.ingest.corpus import MAX_DOCUMENT_BYTES
+
+    assert Settings().index.max_upload_bytes == MAX_DOCUMENT_BYTES
