@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from rag.errors import CorpusError
-from rag.ingest.archive import DAMAGED, MAX_PART_BYTES, open_archive, parsed_part
+from rag.ingest.archive import open_archive, parsed_part
 from rag.ingest.parts import pointed_at_lines
 from rag.types import Transcript
 
@@ -34,7 +34,7 @@ _OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relati
 def docx_text(doc_id: str, data: bytes) -> str:
     """The paragraphs of a Word file's body, one per line; CorpusError when it is not one."""
     with open_archive(doc_id, data, "a Word document", SUFFIX) as archive:
-        part = main_part(archive)
+        part = main_part(doc_id, archive)
         if part is None:
             raise CorpusError(f"{doc_id}: not a Word document (the archive has no {_BODY}, nor a document "
                               f"part its {_RELS} names)") from None
@@ -44,25 +44,23 @@ def docx_text(doc_id: str, data: bytes) -> str:
     return "\n".join(paragraphs) + "\n"
 
 
-def main_part(archive: zipfile.ZipFile) -> str | None:
+def main_part(doc_id: str, archive: zipfile.ZipFile) -> str | None:
     """The name of the archive's main document part: the one its package relationships
     (`_rels/.rels`) name the office document, as Word opens it (Word's Transcribe exports name it
     `word/document2.xml`), else `word/document.xml`; None when the archive holds neither."""
     names = set(archive.namelist())
-    named = _office_document_target(archive) if _RELS in names else None
+    named = _office_document_target(doc_id, archive) if _RELS in names else None
     if named in names:
         return named
     return _BODY if _BODY in names else None
 
 
-def _office_document_target(archive: zipfile.ZipFile) -> str | None:
+def _office_document_target(doc_id: str, archive: zipfile.ZipFile) -> str | None:
     """The archive member `_rels/.rels` points its officeDocument relationship at; None when it
     names none, or cannot be read (the usual part is then looked for)."""
     try:
-        if archive.getinfo(_RELS).file_size > MAX_PART_BYTES:
-            return None
-        root = ElementTree.fromstring(archive.read(_RELS))
-    except (*DAMAGED, ElementTree.ParseError):
+        root = parsed_part(doc_id, archive, _RELS)
+    except CorpusError:
         return None
     for relationship in root.iter(f"{_PACKAGE_RELATIONSHIPS}Relationship"):
         if relationship.get("Type") == _OFFICE_DOCUMENT and relationship.get("TargetMode") != "External":
