@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from rag.errors import CorpusError
 from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
@@ -16,6 +16,7 @@ from rag.ingest.rtf import SUFFIX as RTF_SUFFIX
 from rag.ingest.rtf import rtf_text
 from rag.ingest.spreadsheet import SUFFIX as XLSX_SUFFIX
 from rag.ingest.spreadsheet import xlsx_text
+from rag.ingest.failures import unforeseen_as_unreadable
 from rag.ingest.charsets import declared_charset, decode_as, page_codec
 from rag.ingest.html import HtmlReader
 from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
@@ -106,7 +107,8 @@ def read_document(path: Path, doc_id: str, *, max_bytes: int = MAX_DOCUMENT_BYTE
 
 def source_document(doc_id: str, data: bytes, sidecar: bytes | None) -> SourceDocument:
     """A document from its bytes and its sidecar's (None: it has none), as a build reads it."""
-    text = _decoded(doc_id, data)
+    with unforeseen_as_unreadable(doc_id, PurePosixPath(doc_id).suffix.lower().lstrip(".") or "file"):
+        text = _decoded(doc_id, data)
     if not text.strip():
         raise CorpusError(f"{doc_id}: the file is empty")
     metadata = read_sidecar(sidecar, sidecar_name(doc_id)) if sidecar is not None else Metadata()
@@ -178,6 +180,8 @@ def _utf8(doc_id: str, data: bytes) -> str:
     """
     if opens_as_utf16(data):
         return _utf16(doc_id, data)
+    if (unmarked := _unmarked_utf16(data)) is not None:
+        return _utf16(doc_id, data, unmarked)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -192,16 +196,33 @@ def _utf8(doc_id: str, data: bytes) -> str:
         ) from None
 
 
-def _utf16(doc_id: str, data: bytes) -> str:
+def _unmarked_utf16(data: bytes) -> str | None:
+    """The codec of UTF-16 written without a byte-order mark ("utf-16-le" or "-be"), else None.
+
+    Such a file is valid UTF-8 when its text is ASCII (a NUL byte beside each character), so it
+    would be read as words interleaved with NULs. Told apart as editors tell it: in its first
+    bytes, nearly every other byte is NUL, on one side only; no UTF-8 text is written so.
+    """
+    head = data[:4096]
+    pairs = len(head) // 2
+    if len(data) % 2 or pairs < 4:
+        return None
+    even, odd = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    if odd >= 0.6 * pairs and even <= 0.05 * pairs:
+        return "utf-16-le"
+    if even >= 0.6 * pairs and odd <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _utf16(doc_id: str, data: bytes, unmarked: str | None = None) -> str:
     # The explicit byte order keeps the mark as the text's first character (plain "utf-16" drops it).
-    codec = "utf-16-le" if data.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
+    codec = unmarked or ("utf-16-le" if data.startswith(codecs.BOM_UTF16_LE) else "utf-16-be")
     try:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"{doc_id}: opens with a UTF-16 byte-order mark but is not valid UTF-16 (byte {exc.start}); "
-            "save it again as UTF-8"
-        ) from None
+        how = "looks like UTF-16 without a byte-order mark" if unmarked else "opens with a UTF-16 byte-order mark"
+        raise CorpusError(f"{doc_id}: {how} but is not valid UTF-16 (byte {exc.start}); save it again as UTF-8") from None
 
 
 def sidecar_bytes(docs_dir: Path, doc_id: str) -> bytes | None:

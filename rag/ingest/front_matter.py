@@ -32,6 +32,17 @@ _MEDIA_PAGE = re.compile(r"^https?://(?:www\.|m\.)?(?:youtube\.com/watch|youtu\.
                          re.IGNORECASE)
 
 
+class _TextDates(yaml.SafeLoader):
+    """PyYAML's safe loader leaving plain dates as text: it raises ValueError on an impossible date
+    (`2024-02-30`), and a date's text is read by `_date` like any other field's."""
+
+
+_TextDates.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class FrontMatter:
     """What a front matter block says, and where it ends."""
@@ -87,8 +98,8 @@ def _media_page(url: Any) -> str | None:
 def _parsed(block: str, *, toml: bool) -> dict[str, Any]:
     """The block's top-level fields, keys in lower case; none when it does not parse."""
     try:
-        data = tomllib.loads(block) if toml else yaml.safe_load(block)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError):
+        data = tomllib.loads(block) if toml else yaml.load(block, Loader=_TextDates)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError):  # ValueError: an explicit `!!timestamp` of no day
         return {}
     return {str(key).lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
 

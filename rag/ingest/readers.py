@@ -23,6 +23,7 @@ from rag.ingest.docx import SUFFIX as DOCX_SUFFIX
 from rag.ingest.docx import with_paragraph_sources
 from rag.ingest.elan import ROOT as ELAN_ROOT
 from rag.ingest.elan import ElanReader
+from rag.ingest.failures import unforeseen_as_unreadable
 from rag.ingest.front_matter import read_front_matter
 from rag.ingest.html import HtmlReader
 from rag.ingest.inline_times import with_inline_times
@@ -232,5 +233,7 @@ def reader_for(doc_id: str) -> Reader:
 
 
 def parse_document(doc_id: str, text: str, metadata: Metadata | None = None) -> Transcript:
-    """Parse one document with the reader its suffix selects."""
-    return reader_for(doc_id).parse(doc_id, text, metadata or Metadata())
+    """Parse one document with the reader its suffix selects; CorpusError for any file it cannot parse."""
+    reader = reader_for(doc_id)
+    with unforeseen_as_unreadable(doc_id, reader.name):
+        return reader.parse(doc_id, text, metadata or Metadata())

@@ -11,6 +11,7 @@ import pytest
 from rag.errors import CorpusError
 from rag.ingest import read_corpus, reader_for
 from rag.ingest.corpus import source_document
+from rag.ingest.failures import unforeseen_as_unreadable
 from rag.ingest.readers import SUFFIXES, parse_document
 from rag.ingest.text import parse_transcript
 from tests.ingest.test_formats import assert_segments_check_out
@@ -55,7 +56,22 @@ def test_a_utf16_file_in_the_corpus_is_read_and_cited_like_its_utf8_twin(byte_or
     assert_segments_check_out(transcript, utf16.text)
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read_as_utf16_not_as_words_between_nuls(codec: str) -> None:
+    # ASCII text so written is valid UTF-8 too: read as such, each character came with a NUL.
+    srt = "1\n00:00:01,000 --> 00:00:02,500\nANNA: Hello, café.\n\n2\n00:00:03,000 --> 00:00:04,000\nBEN: Hi.\n"
+    document = source_document("call.srt", srt.encode(codec), None)
+    assert document.text == srt
+    transcript = parse_document(document.doc_id, document.text)
+    assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("ANNA", "Hello, café."), ("BEN", "Hi.")]
+    assert_segments_check_out(transcript, document.text)
+    # UTF-8 text with a stray NUL or two is still UTF-8.
+    assert source_document("x.txt", b"Anna: hi\x00 there, a\x00b.\n", None).text == "Anna: hi\x00 there, a\x00b.\n"
+
+
 @pytest.mark.parametrize(("data", "message"), [
+    ("Anna: the harbour reopens in June.\n".encode("utf-16-le") + b"\x00\xd8", r"x\.txt: looks like UTF-16 without a byte-order mark"),
     (codecs.BOM_UTF16_LE + b"\x00\xd8a\x00", r"x\.txt: opens with a UTF-16 byte-order mark but is not valid UTF-16"),
     (codecs.BOM_UTF32_LE + "hi".encode("utf-32-le"), r"x\.txt: UTF-32 .*iconv -f utf-32 -t utf-8"),
     ("caf\u00e9".encode("latin-1"), r"x\.txt: not valid UTF-8 \(byte 3.*iconv -f latin1 -t utf-8"),
@@ -69,3 +85,14 @@ def test_the_web_page_offers_every_suffix_a_reader_takes() -> None:
     page = (Path(__file__).parents[2] / "rag" / "http" / "web" / "index.html").read_text(encoding="utf-8")
     accepted = re.search(r'accept="([^"]+)"', page)
     assert accepted is not None and set(SUFFIXES) <= set(accepted.group(1).split(","))
+
+
+def test_what_a_reader_did_not_foresee_sets_the_file_aside_with_a_reason() -> None:
+    # The boundary every parse and decode goes through: one malformed file never stops a build
+    # or answers an upload with 500, whatever it trips in a reader or a library under it.
+    with pytest.raises(CorpusError, match=r"^x\.json: the json reader failed on this file \(ValueError: bad day\)"):
+        with unforeseen_as_unreadable("x.json", "json"):
+            raise ValueError("bad day")
+    with pytest.raises(CorpusError, match="^as it was$"):
+        with unforeseen_as_unreadable("x.json", "json"):
+            raise CorpusError("as it was")

@@ -353,6 +353,17 @@ def test_front_matter_gives_title_and_date_and_is_not_read_as_words(front: str) 
     assert rules.title is None and "Some text between rules." in rules.text[rules.turns[0].start : rules.turns[0].end]
 
 
+@pytest.mark.parametrize(("field", "date"), [("date: 2024-02-30", None), ("recorded: 2024-01-01 25:00:00", "2024-01-01"),
+                                             ("date: !!timestamp 2024-02-30", None)])
+def test_an_impossible_date_in_front_matter_is_no_date_and_the_file_is_read(field: str, date: str | None) -> None:
+    # PyYAML raises ValueError building such a date: the file must still be read, not fail the build.
+    text = f"---\ntitle: Ep\n{field}\n---\n\nAlice: Hello there.\n\nBob: Hi, Alice.\n"
+    transcript = parse_document("ep.md", text)
+    assert transcript.date == date
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [("Alice", "Hello there."),
+                                                                             ("Bob", "Hi, Alice.")]
+
+
 def test_front_matter_above_a_timestamped_export_gives_title_date_and_media() -> None:
     text = ("---\ntitle: 'Making ferries private '\ntranscript_by: someone via a tool\n"
             "media: https://www.youtube.com/watch?v=abc123\ntags: ['ports']\nspeakers: ['Ana Diaz', 'Ben Ode']\n"
