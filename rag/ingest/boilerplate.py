@@ -124,9 +124,23 @@ _TITLE_DATE_SUFFIX = re.compile(r"\s*\|\s*[^|]*$")
 _SENTENCE_END = re.compile(r"[.!?。！？\"”’)\]]$")
 
 
+# The line a transcription service signs its export with ("Transcribed by https://otter.ai").
+_EXPORT_FOOTER = re.compile(
+    r"^(?:auto-?)?transcri(?:bed|ption|pt)\s+(?:(?:generated|created|made|powered)\s+)?(?:by|with|using)\s+"
+    r"(?:https?://\S+|otter(?:\.ai)?|rev(?:\.com)?|descript|sonix(?:\.ai)?|trint|temi(?:\.com)?|happy\s?scribe"
+    r"|fireflies(?:\.ai)?|tactiq(?:\.io)?|notta(?:\.ai)?|whisper)\.?$",
+    re.IGNORECASE,
+)
+
+
+def is_export_footer(line: str) -> bool:
+    """True for a stripped line that signs a transcription service's export, not anyone's words."""
+    return _EXPORT_FOOTER.match(line) is not None
+
+
 def is_clutter(line: str) -> bool:
     """True for a stripped line that is page furniture, not transcript."""
-    if _PAGINATION.match(line) or _LONE_NAV.match(line):
+    if _PAGINATION.match(line) or _LONE_NAV.match(line) or is_export_footer(line):
         return True
     words = line.split()
     # The length cap keeps a real paragraph that happens to start like page furniture.

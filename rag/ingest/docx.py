@@ -5,9 +5,9 @@ A Word file is a zip archive; its text is the body of its main document part: th
 `_rels/.rels` names the office document (Word's Transcribe exports name `word/document2.xml`),
 else `word/document.xml`. The document's text here is that body's paragraphs (`<w:p>`, tables'
 and text boxes' included, in document order), one per line: runs' text (`<w:t>`), a tab as a tab,
-a line break as a space, deleted text (tracked changes) and field codes left out. That rendering
-is read as plain text is (labels, timestamped exports, ...), and each piece of it points back at
-its paragraph: `paragraph=N`, counted from 1.
+a line break as a space, a non-breaking hyphen as U+2011, deleted text (tracked changes) and
+field codes left out. That rendering is read as plain text is (labels, timestamped exports, ...),
+and each piece of it points back at its paragraph: `paragraph=N`, counted from 1.
 """
 
 from __future__ import annotations
@@ -90,6 +90,9 @@ def _paragraph_text(paragraph: ElementTree.Element) -> str:
             parts.append("\t")
         elif element.tag in (f"{_W}br", f"{_W}cr"):
             parts.append(" ")
+        elif element.tag == f"{_W}noBreakHyphen":
+            # Word's hyphen that keeps a name or number on one line ("What-hours", "555-0100").
+            parts.append("\u2011")
         else:
             pending.extend(reversed(element))
     return "".join(parts).replace("\n", " ")

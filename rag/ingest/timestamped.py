@@ -20,7 +20,9 @@ as untimed narration, so no words of the file are lost.
 from __future__ import annotations
 
 import functools
+import html
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from rag.ingest import boilerplate
@@ -32,12 +34,14 @@ from rag.ingest.timed import Metadata, Piece
 
 _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _STAMP = rf"[\[(]?(?P<time>{_TIME})[\])]?"
-_NAME = r"(?P<name>[^:\[\]()<>\n]{1,60}?)"
+_NAME = r"(?P<name>[^:：\[\]()<>\n]{1,60}?)"
+# A colon as Latin script writes it (a space after), or the full-width one of Chinese and Japanese text.
+_COLON = r"(?::\s+|：\s*)"
 # A stamp line's shapes, tried in order. These carry the words on the same line. Each says whether
 # its stamp and colon frame the name, so that a chat handle (`[00:00] qx: words`) counts as one.
 _WITH_WORDS = (
-    (re.compile(rf"^{_STAMP}(?:\s*[-–—|]\s*|\s+){_NAME}\s*:\s+(?P<words>\S.*)$"), True),  # [00:00:07] Bob: words
-    (re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*:\s+(?P<words>\S.*)$"), False),  # Alice [00:05]: words
+    (re.compile(rf"^{_STAMP}(?:\s*[-–—|]\s*|\s+){_NAME}\s*{_COLON}(?P<words>\S.*)$"), True),  # [00:00:07] Bob: words
+    (re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*{_COLON}(?P<words>\S.*)$"), False),  # Alice [00:05]: words
     (re.compile(rf"^{_NAME}\s*:\s*{_STAMP}\s+(?P<words>\S.*)$"), True),  # Alice: [00:05] words
     (re.compile(rf"^\[{_NAME}\]\s*{_STAMP}\s+(?P<words>\S.*)$"), False),  # [Speaker 1] [00:17] words
     (re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s+(?P<words>\S.*)$"), False),  # **Ali** [00:00:00] words
@@ -45,7 +49,7 @@ _WITH_WORDS = (
 # A name with its time and nothing else: taken for a speaker only where the file heads its
 # paragraphs so (`_heading_names`), so a short line that ends in a time ("Final score 3:15") is not.
 _NAME_ONLY = (
-    re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*:?$"),  # Speaker 1 (00:05):
+    re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*[:：]?$"),  # Speaker 1 (00:05):
     re.compile(rf"^\[{_NAME}\]\s*(?P<time>{_TIME})$"),  # [Alice Wong] 10:02:15
     re.compile(rf"^{_NAME}\s+{_STAMP}$"),  # Jane Doe  0:12
     re.compile(rf"^{_STAMP}\s+{_NAME}$"),  # 00:00:05 Alice Wong
@@ -53,8 +57,9 @@ _NAME_ONLY = (
     re.compile(rf"^@(?P<time>{_TIME})\s*[-–—]\s*{_NAME}\s*(?:\([^()\n]*\))?$"),  # @0:25 - Lloyd Ian (lloyd@x.com): Fathom
 )
 _ANY_TIME = re.compile(r"\d:\d")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # 0:03 (words); `(00:01:51):` as exports write the same speaker's next stamp under `Name (00:00:53):`
-_TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s*:)?(?:\s+(?P<words>\S.*))?$")
+_TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s*[:：])?(?:\s*(?P<words>\S.*))?$")
 # [00:43.810 --> 00:47.850] words, as whisper prints segments; [00:00 - 00:10] words
 _RANGE = re.compile(rf"^\[(?P<time>{_TIME})\s*(?:-->|[-–—])\s*(?P<end>{_TIME})\](?:\s+(?P<words>\S.*))?$")
 # A chat handle (`kushti`, `qx`) is a speaker where a stamp and a colon frame it.
@@ -115,6 +120,7 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
     front = [line for line in lines[: stamps[0].line] if line.text.strip()]
     pieces = [Piece(_content(line), _source(line), None, None) for line in front]
     bounds = [stamp.line for stamp in stamps[1:]] + [len(lines)]
+    labels = _body_labels(text, lines, stamps, bounds)
     speaker: str | None = None
     for stamp, stop, following in zip(stamps, bounds, [*stamps[1:], None]):
         # The last stamp's words have no end in the file: they are placed at their start.
@@ -128,13 +134,15 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
             words = text[start:end]
             # Under a stamp that names nobody, a line may name its speaker (`Bob Lee: ...`, as
             # Google Meet writes several speakers between two stamps).
-            mark = speaker_mark(words) if stamp.speaker is None and body_speaker is None else None
-            if mark is not None and mark.speaker is not None:
+            mark = speaker_mark(words) if body_speaker is None else None
+            if mark is not None and mark.speaker is not None and (stamp.speaker is None or mark.speaker in labels):
                 speaker = mark.speaker
                 start = end - len(mark.text)
                 words = mark.text
             # The lines above the first stamp (a title) are no part of the first stamp's turn.
             opens = bool(front) and len(pieces) == len(front)
+            # Markdown exports made from web pages keep their entities (`we&#39;re`): read as the page showed them.
+            words = html.unescape(words) if _ENTITY.search(words) else words
             pieces.append(Piece(words, f"char={start},{end}", stamp.start_time, end_time, speaker, new_turn=opens))
     metadata = _front_metadata(front)
     if matter is not None:
@@ -278,9 +286,23 @@ def _body_lines(lines: list[Line], stamp: _Stamp, stop: int) -> list[tuple[int, 
     if stamp.words_from is not None:
         ranges.append(_trimmed(lines[stamp.line].text, lines[stamp.line].start, stamp.words_from))
     for line in lines[stamp.line + 1 : stop]:
-        if line.text.strip():
+        if line.text.strip() and not boilerplate.is_export_footer(line.text.strip()):
             ranges.append(_trimmed(line.text, line.start, line.start))
     return ranges
+
+
+def _body_labels(text: str, lines: list[Line], stamps: list[_Stamp], bounds: list[int]) -> set[str]:
+    """Speakers whose `Name:` opens lines below stamps that name someone else: a podcast page that
+    stamps only the host's paragraphs (`[03:57] Host: ...`, then `Guest: ...` unstamped). Only a
+    name some stamp gives, or one opening two or more such lines: a one-off `Note:` stays words."""
+    stamped = {stamp.speaker for stamp in stamps if stamp.speaker is not None}
+    opened = Counter(
+        mark.speaker
+        for stamp, stop in zip(stamps, bounds) if stamp.speaker is not None
+        for line in lines[stamp.line + 1 : stop] if line.text.strip()
+        if (mark := speaker_mark(line.text.strip())).speaker is not None and mark.speaker != stamp.speaker
+    )
+    return {name for name, count in opened.items() if count >= 2 or name in stamped}
 
 
 def _speaker_of(text: str, body: list[tuple[int, int]], names: set[str]) -> tuple[str | None, list[tuple[int, int]]]:

@@ -105,3 +105,12 @@ def test_a_deeply_nested_paragraph_is_read_without_recursion() -> None:
     deep = "<w:r>" * 50_000 + "<w:t>The library reopens in May.</w:t>" + "</w:r>" * 50_000
     data = word_file("MAYOR LIND: hello", "REPORTER: When?", extra=f"<w:p>{deep}</w:p>")
     assert source_document("deep.docx", data, None).text.endswith("The library reopens in May.\n")
+
+
+def test_a_non_breaking_hyphen_is_a_hyphen_not_nothing() -> None:
+    # Word writes `<w:noBreakHyphen/>` in hyphenated names and numbers; dropped, "What-hours" was "Whathours".
+    data = word_file("Chair: The meeting opens.", "Member: Good.",
+                     extra='<w:p><w:r><w:t>Chair: What</w:t><w:noBreakHyphen/><w:t>hours apply?</w:t></w:r></w:p>')
+    transcript, paragraphs = read("minutes.docx", data)
+    assert paragraphs[2] == "Chair: What\u2011hours apply?"
+    assert transcript.text[transcript.turns[-1].start : transcript.turns[-1].end] == "What\u2011hours apply?"

@@ -564,3 +564,38 @@ def test_ttml_times_as_real_files_write_them(begin: str, end: str, extra: str, t
     transcript = parse_document("lyrics.xml", content)
     assert transcript.format == "ttml"
     assert (transcript.turns[0].start_time, transcript.turns[0].end_time) == times
+
+
+def test_unstamped_paragraphs_that_name_their_speaker_under_named_stamps_are_that_speakers() -> None:
+    # A podcast page stamping only the host's paragraphs: the guest's answers were the host's words.
+    text = ("# Episode 5\n\n[00:00] Host: Welcome to the show.\n\nGuest: Thanks for having me.\n\n"
+            "[03:57] Host: So what's new?\n\nGuest: A lot.\n\nNote: we will be back.\n\n[10:12] Host: Goodbye.\n")
+    transcript = parse_document("episode.md", text)
+    assert [(t.speaker, t.start_time, transcript.text[t.start : t.end]) for t in transcript.turns[1:]] == [
+        ("Host", 0, "Welcome to the show."), ("Guest", 0, "Thanks for having me."), ("Host", 237, "So what's new?"),
+        # A one-off `Note:` is no speaker: it stays the words of whoever spoke.
+        ("Guest", 237, "A lot. Note: we will be back."), ("Host", 612, "Goodbye.")]
+    assert_segments_check_out(transcript, text)
+
+
+def test_a_full_width_colon_after_a_stamped_label_is_no_part_of_the_words() -> None:
+    text = ("**Lex Fridman (00:00:00)**： 对我们来说很难。 Hello and welcome.\n\n"
+            "**Demis Hassabis (00:00:12)**：是的。 Thanks for having me.\n\n**Lex Fridman (00:00:20)**： Let's start.\n")
+    transcript = parse_document("podcast.md", text)
+    assert [(t.speaker, t.start_time, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("Lex Fridman", 0, "对我们来说很难。 Hello and welcome."), ("Demis Hassabis", 12, "是的。 Thanks for having me."),
+        ("Lex Fridman", 20, "Let's start.")]
+    assert_segments_check_out(transcript, text)
+
+
+def test_an_export_reads_its_entities_as_the_page_showed_them_and_leaves_out_the_services_signature() -> None:
+    text = (OTTER.replace("let's get started", "let&#39;s get started").replace("under the estimate",
+                                                                              "under the estimate &amp; on time")
+            + "\nTranscribed by https://otter.ai\n")
+    transcript = parse_document("sync.txt", text)
+    said = [transcript.text[t.start : t.end] for t in transcript.turns]
+    assert said[1].startswith("Okay, so let's get started.")
+    assert said[2] == "We came in at 2.4 million, which is under the estimate & on time."
+    assert said[-1] == "Construction starts in May and should finish by November."
+    assert "otter.ai" not in transcript.text
+    assert_segments_check_out(transcript, text)
