@@ -250,6 +250,9 @@ class _Page(PositionedParser):
         self._bold_from = None
         if bold.endswith((":", "：")):
             bold = bold[:-1].strip()
+            # `<b>1. Mr Philip Hollobone (Kettering) (Con):</b>`: the oral question's number inside the bold.
+            if (numbered := QUESTION_NUMBER.match(bold)) is not None:
+                bold = bold[numbered.end() :]
             if bold.lower() not in EDITORIAL_LABELS:
                 self.bold_labels.add(bold)
         elif bold and bold.lower() not in EDITORIAL_LABELS:

@@ -39,6 +39,9 @@ _PARENTHESISED = re.compile(r"\(([^()]*)\)")
 _GROUPS_ONLY = re.compile(r"(?:\s*\([^()]*\))+")
 
 
+_OFFICE = re.compile(r"^The\s+[A-Z]")
+
+
 def split_name_role(label: str) -> tuple[str, str | None]:
     """A label's name and role: `Name (Role)` or `Name, Role`; several groups, as Hansard writes a
     member's constituency and party (`Jane Smith (Dover) (Con)`), make one role: `Dover, Con`."""
@@ -49,7 +52,11 @@ def split_name_role(label: str) -> tuple[str, str | None]:
         tail = label[paren:]
         groups = _PARENTHESISED.findall(tail) if _GROUPS_ONLY.fullmatch(tail) else []
         role = ", ".join(g.strip() for g in groups if g.strip()) if groups else label[paren + 1 : -1].strip()
-        return label[:paren].strip(), role or None
+        name = label[:paren].strip()
+        if _OFFICE.match(name) and len(groups) <= 1 and is_person_like(role):
+            # Hansard names an office, then who holds it: `The Prime Minister (Boris Johnson):` is Boris Johnson.
+            return role, name
+        return name, role or None
     if comma > 0:
         return label[:comma].strip(), label[comma + 1 :].strip() or None
     return label, None

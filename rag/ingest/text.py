@@ -273,6 +273,12 @@ class _Parser:
             self._add_header(line.start, line.end)
             return True
         speaker = speaker_key(name)
+        if key in labels.EDITORIAL_LABELS and not (speaker in self.speakers or speaker in self.vouched
+                                                   or speaker in self.recurring_labels):
+            # "Note: the meeting ended at ten." among labelled turns is the editor's, not a speaker's.
+            self._open(TurnKind.NARRATION, None, None)
+            self._add_text(line.start, line.end)
+            return True
         if not (labels.is_name_like(name) or self._recurring_role(name) or speaker in self.vouched):
             return False
         # Unquoted, "Mr. Chair, I want to be clear: ..." is a sentence, not a label with a role.

@@ -283,8 +283,20 @@ def test_a_bold_label_opening_a_block_is_a_speaker_though_it_speaks_once() -> No
     assert_segments_check_out(transcript, HANSARD)
     assert [(t.speaker, t.role) for t in transcript.turns] == [
         ("Mr David Hanson", "Delyn, Lab"), ("Mr Philip Hollobone", "Kettering, Con"),
-        ("The Secretary of State for Foreign and Commonwealth Affairs", "Mr William Hague"),
-        ("Stephen Twigg", None),
+        ("Mr William Hague", "The Secretary of State for Foreign and Commonwealth Affairs"),
+        ("Stephen Twigg", None), (None, None),
     ]
+    # A bold `Note:` is the editor's: it and what follows are no member's words.
     last = transcript.text[transcript.turns[-1].start : transcript.turns[-1].end]
-    assert last.endswith("Note: the sitting was suspended.\n\nMany members: nodded.")
+    assert last == "Note: the sitting was suspended.\n\nMany members: nodded."
+
+
+def test_an_oral_questions_number_inside_the_bold_is_no_part_of_the_name() -> None:
+    page = ("<html><body><p><b>1. Mr Philip Hollobone (Kettering) (Con):</b> What assessment has the Minister made?</p>"
+            "<p><b>The Parliamentary Under-Secretary of State for Transport (Guy Opperman):</b> We have invested.</p>"
+            "</body></html>")
+    transcript = parse_document("buses.html", page)
+    assert [(t.speaker, t.role) for t in transcript.turns] == [
+        ("Mr Philip Hollobone", "Kettering, Con"),
+        ("Guy Opperman", "The Parliamentary Under-Secretary of State for Transport")]
+    assert_segments_check_out(transcript, page)

@@ -435,14 +435,14 @@ def test_bracketed_speaker_then_bracketed_time_on_each_line() -> None:
         ("Speaker 1", 0.0, 141.0), ("Speaker 2", 141.0, 142.0), ("Speaker 1", 142.0, 142.0)]
 
 
-def test_hansard_labels_give_constituency_and_party_as_the_role() -> None:
+def test_hansard_labels_give_constituency_and_party_as_the_role_and_an_office_its_holder() -> None:
     text = ("House of Commons, Wednesday 14 June 2023\n\nMr Speaker: Order. Questions to the Prime Minister.\n\n"
             "Jane Smith (Dover) (Con): If he will list his official engagements.\n\n"
             "The Prime Minister (Rishi Sunak): This morning I had meetings with colleagues.\n\n"
             "Jane Smith: Will the Government fund new berths at Dover?\n")
     transcript = parse_transcript("hansard.txt", text)
     assert [(s.name, s.role) for s in transcript.speakers] == [
-        ("Mr Speaker", None), ("Jane Smith", "Dover, Con"), ("The Prime Minister", "Rishi Sunak")]
+        ("Mr Speaker", None), ("Jane Smith", "Dover, Con"), ("Rishi Sunak", "The Prime Minister")]
     # A group inside a group stays one role.
     nested = parse_transcript("n.txt", "Ana Diaz (Reuters (UK)): A question.\n\nAna Diaz: Another.\n")
     assert [(s.name, s.role) for s in nested.speakers] == [("Ana Diaz", "Reuters (UK)")]
@@ -549,3 +549,14 @@ def test_headline_speakers_list_and_date_block_are_header_turns() -> None:
     block = transcript.text[headers[1].start : headers[1].end]
     assert block.endswith("Date:\nMay 12, 2017") and "Chairperson:\nXi Yanchun" in block
     assert all(t.speaker is None for t in headers)
+
+
+def test_an_editors_note_among_labelled_turns_is_narration_not_a_speaker() -> None:
+    text = ("Alice Wong: We will vote on the budget at nine.\nBob Reyes: Fine by me.\n"
+            "Note: the meeting ended at ten.\nAlice Wong: Thanks, everyone.\nBob Reyes: Bye.\n"
+            "Warning: this transcript was machine generated.\n")
+    transcript = parse_transcript("minutes.txt", text)
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
+        ("Alice Wong", "We will vote on the budget at nine."), ("Bob Reyes", "Fine by me."),
+        (None, "Note: the meeting ended at ten."), ("Alice Wong", "Thanks, everyone."), ("Bob Reyes", "Bye."),
+        (None, "Warning: this transcript was machine generated.")]
