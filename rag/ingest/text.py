@@ -96,6 +96,11 @@ _ITALIC_LINE = re.compile(r"^([ \t]*)[*_](?=[^\s*_])([^*_\n]{1,80}?)[*_]([ \t]*)
 _BRACKETED_LABEL = re.compile(r"^([ \t]*)\[([^\[\]\n]{1,80})\]([ \t]*[:：])")
 
 
+# Marks that show nothing (direction marks, zero-width spaces, a stray byte-order mark): text copied
+# from right-to-left apps opens each line with U+200F, which hid the `الصحفي:` label after it.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+
+
 def markup_blanked(line: str) -> str:
     """`line` with its Markdown markup (`_MARKUP`) blanked: the same length, so an offset into it
     is one into the line."""
@@ -107,7 +112,7 @@ def _iter_lines(text: str) -> Iterator[_Line]:
     """Each non-blank line as its span in `text` and a view of it with markup blanked out (same
     length, so an offset into the view is one into the text)."""
     for match in re.finditer(r"[^\n]+", text):
-        view = markup_blanked(match.group())
+        view = _INVISIBLE.sub(" ", markup_blanked(match.group()))
         view = _BRACKETED_LABEL.sub(lambda label: f"{label[1]} {label[2]} {label[3]}", view)
         first, last = trimmed_span(view, 0, len(view))
         if first < last:

@@ -560,3 +560,13 @@ def test_an_editors_note_among_labelled_turns_is_narration_not_a_speaker() -> No
         ("Alice Wong", "We will vote on the budget at nine."), ("Bob Reyes", "Fine by me."),
         (None, "Note: the meeting ended at ten."), ("Alice Wong", "Thanks, everyone."), ("Bob Reyes", "Bye."),
         (None, "Warning: this transcript was machine generated.")]
+
+
+def test_a_direction_mark_or_zero_width_space_before_a_label_does_not_hide_it() -> None:
+    # Text copied from right-to-left apps opens each line with U+200F.
+    text = ("\u200fالمذيع: مرحبا بكم في البرنامج.\n\u200fالضيف: شكرا على الاستضافة.\n"
+            "\u200fالمذيع: ما رأيك في القرار؟\n\u200b\u200fالضيف: قرار جيد.\n")
+    transcript = parse_transcript("interview.txt", text)
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
+        ("المذيع", "مرحبا بكم في البرنامج."), ("الضيف", "شكرا على الاستضافة."), ("المذيع", "ما رأيك في القرار؟"),
+        ("الضيف", "قرار جيد.")]
