@@ -130,6 +130,9 @@ def _opens_with_speaker_label(line: _Line) -> bool:
     return labels.is_name_like(name) and name.lower() not in labels.METADATA_LABELS
 
 
+_MIN_HEARING_LABELS = 3
+
+
 class _Parser:
     def __init__(self, doc_id: str, text: str, vouched_labels: Collection[str] = ()) -> None:
         self.doc_id = doc_id
@@ -152,7 +155,7 @@ class _Parser:
         self.body_started = False
         self.recurring_labels = self._recurring_inline_labels()
         self.labels_are_the_convention = self._labels_are_the_convention()
-        self.hearing_labels = self._recurring_hearing_labels()
+        self.hearing_labels, self.hearing_convention = self._recurring_hearing_labels()
         self.dash_labels = self._recurring_dash_labels()
         self.heading_lines = self._speaker_headings()
         self.marked_answers = sum(bool(labels.QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
@@ -318,7 +321,7 @@ class _Parser:
             self._open(TurnKind.SPEECH, _ANSWER, None)
         elif (mark := labels.HEARING_LABEL.match(line.text)) is not None and (
             labels.is_shouted(label := " ".join(mark["label"].split()))
-            or (speaker_key(label) in self.hearing_labels and not self._runs_on(index))
+            or ((speaker_key(label) in self.hearing_labels or self.hearing_convention) and not self._runs_on(index))
         ):
             self._open(labels.turn_kind(label), label, None)
         elif ((mark := labels.DASH_LABEL.match(line.text)) is not None
@@ -514,11 +517,15 @@ class _Parser:
         labelled = sum(counts[key] for key in recurring)
         return recurring if len(recurring) >= 2 and labelled >= _DASH_LABELLED_SHARE * len(self.lines) else set()
 
-    def _recurring_hearing_labels(self) -> set[str]:
-        """`Senator Smith.` labels used on two or more lines: a hearing's consistent format."""
+    def _recurring_hearing_labels(self) -> tuple[set[str], bool]:
+        """`Senator Smith.` labels used on two or more lines: a hearing's consistent format; and
+        whether that format is the file's (such labels on three or more lines, some recurring), so
+        that a member heard once (`Ms. Waters.`: an opening statement, one round of questions) is a
+        speaker too."""
         found = (labels.hearing_label(line.text) for line in self.lines)
         counts = Counter(speaker_key(label) for label in found if label)
-        return {key for key, count in counts.items() if count >= 2}
+        recurring = {key for key, count in counts.items() if count >= 2}
+        return recurring, bool(recurring) and sum(counts.values()) >= _MIN_HEARING_LABELS
 
     def _document_date(self) -> tuple[str | None, str | None]:
         """(ISO date, date as written): a `Date:` block, else the page head, else a yearless date."""

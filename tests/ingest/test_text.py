@@ -570,3 +570,16 @@ def test_a_direction_mark_or_zero_width_space_before_a_label_does_not_hide_it() 
     assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
         ("المذيع", "مرحبا بكم في البرنامج."), ("الضيف", "شكرا على الاستضافة."), ("المذيع", "ما رأيك في القرار؟"),
         ("الضيف", "قرار جيد.")]
+
+
+def test_a_member_heard_once_in_a_hearing_is_a_speaker_where_such_labels_are_the_files_format() -> None:
+    # The Government Publishing Office's layout: indented `Ms. Waters.` labels, hard-wrapped lines.
+    text = ("    Chairman McHenry. The committee will come to order. Without \nobjection, the Chair may declare a "
+            "recess.\n    Ms. Waters. Thank you, Mr. Chairman. I want to welcome the \nChair.\n"
+            "    Chairman McHenry. The gentlelady yields back. Mr. Powell, you \nare recognized.\n"
+            "    Mr. Powell. Thank you. Inflation has eased \nsubstantially.\n"
+            "    Mr. Lucas. Chair Powell, when will \nrates fall?\n    Mr. Powell. When we are confident.\n")
+    transcript = parse_transcript("hearing.txt", text)
+    assert [t.speaker for t in transcript.turns] == [
+        "Chairman McHenry", "Ms. Waters", "Chairman McHenry", "Mr. Powell", "Mr. Lucas", "Mr. Powell"]
+    assert text[transcript.turns[4].start : transcript.turns[4].end] == "Chair Powell, when will \nrates fall?"
