@@ -51,6 +51,8 @@ from rag.ingest.timed import Metadata, build_transcript
 from rag.ingest.timestamped import read_stamped_text
 from rag.ingest.ttml import TtmlReader
 from rag.ingest.webvtt import WebVttReader
+from rag.ingest.youtube_xml import ROOTS as YOUTUBE_ROOTS
+from rag.ingest.youtube_xml import YouTubeXmlReader
 from rag.types import Transcript
 
 
@@ -173,7 +175,8 @@ class PdfReader:
 class XmlReader:
     """`.xml` files, by their root element: TTML captions (`<tt>`, as Netflix, Amazon and YouTube
     deliver them), TEI transcripts (`<TEI>`: `rag.ingest.tei`), ELAN documents
-    (`<ANNOTATION_DOCUMENT>`: `rag.ingest.elan`)."""
+    (`<ANNOTATION_DOCUMENT>`: `rag.ingest.elan`), YouTube's timedtext captions (`<timedtext>`, srv2
+    and srv3, and `<transcript>`, srv1: `rag.ingest.youtube_xml`)."""
 
     name = "xml"
     media_types = {".xml": ("application/xml", "text/xml", "application/ttml+xml", "application/tei+xml")}
@@ -190,9 +193,11 @@ class XmlReader:
             return TeiReader().parse(doc_id, text, metadata)
         if local == ELAN_ROOT:
             return ElanReader().parse(doc_id, text, metadata)
+        if local in YOUTUBE_ROOTS:
+            return YouTubeXmlReader().parse(doc_id, text, metadata)
         found = f"its root element is <{root[1]}>" if root else "it has no XML element"
         raise CorpusError(f"{doc_id}: not a transcript in XML: {found}; known: TTML captions <tt>, "
-                          "TEI <TEI>, ELAN <ANNOTATION_DOCUMENT>")
+                          "TEI <TEI>, ELAN <ANNOTATION_DOCUMENT>, YouTube timedtext <timedtext>, <transcript>")
 
 
 # The first element's name, past the XML declaration, comments and a doctype.
@@ -217,7 +222,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
     XmlReader(), DocxReader(), OdtReader(), RtfReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(),
-    ElanReader(), ChatReader(), XlsxReader(),
+    ElanReader(), ChatReader(), XlsxReader(), YouTubeXmlReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

@@ -64,6 +64,8 @@ class SpeechJsonReader:
             data = json.loads(text.removeprefix("\ufeff"))
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{doc_id}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise CorpusError(f"{doc_id}: JSON nested too deeply to read (no transcript nests so)") from None
         pieces = _pieces(doc_id, data)
         own = _metadata(data) if isinstance(data, dict) else Metadata()
         return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))

@@ -599,3 +599,8 @@ def test_an_export_reads_its_entities_as_the_page_showed_them_and_leaves_out_the
     assert said[-1] == "Construction starts in May and should finish by November."
     assert "otter.ai" not in transcript.text
     assert_segments_check_out(transcript, text)
+
+
+def test_json_nested_past_the_readers_depth_is_set_aside_saying_so() -> None:
+    with pytest.raises(CorpusError, match=r"^deep\.json: JSON nested too deeply to read"):
+        parse_document("deep.json", '{"segments": ' + "[" * 100_000 + "]" * 100_000 + "}")
