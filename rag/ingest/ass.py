@@ -4,9 +4,10 @@ Subtitle Edit save them and stable-ts writes Whisper's output.
 The `[Events]` section's `Format:` line names the fields of each `Dialogue:` line; `Text` is the
 last and may hold commas. `Name` (the actor) is the speaker; without one, a `NAME:` mark opening the
 text is, as in other captions. `\\N` is a line break, `{...}` blocks are override codes (styling,
-karaoke timings), and a line drawn with `{\\p1}` is a vector drawing, not words. `Comment:` lines
-are notes. The `[Script Info]` `Title:` is the title. Each piece points at its line's text field
-(`char=a,b`).
+karaoke timings) or notes (`{TN: ...}`), never shown, and a line drawn with `{\\p1}` is a vector
+drawing, not words. `Comment:` lines are notes. A negative time is 0, and a line that ends before
+it starts lasts no time. The `[Script Info]` `Title:` is the title. Each piece points at its line's
+text field (`char=a,b`), or at its parts between notes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from rag.errors import CorpusError
-from rag.ingest.captions import Line, SpeakerTrack, cue_pieces, lines_of, seconds
+from rag.ingest.captions import Line, SpeakerTrack, cue_pieces, cue_times, lines_of
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -24,6 +25,10 @@ _DEFAULT_FIELDS = ("layer", "start", "end", "style", "name", "marginl", "marginr
 _SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
 _FIELD_LINE = re.compile(r"^(?P<key>[A-Za-z][\w ]*?)\s*:\s?(?P<value>.*)$")
 _DRAWING = re.compile(r"\{[^}]*\\p[1-9]")
+# A `{...}` block that opens with no backslash holds no override code, but a note (fansub scripts'
+# `{TN: translator note}`): libass shows no `{...}` block. (Those with codes, `{\\i1}`, are
+# markup the caption reader leaves out.)
+_NOTE = re.compile(r"\{(?!\\)[^}]*\}")
 _UNTITLED = {"", "<untitled>", "default aegisub file"}
 
 
@@ -77,12 +82,25 @@ def _dialogue(doc_id: str, line: Line, value_at: int, fields: tuple[str, ...], t
         raise CorpusError(f"{doc_id}: line {line.number}: a Dialogue line with {len(values)} of its "
                           f"{len(fields)} fields ({', '.join(fields)})")
     named = dict(zip(fields, values, strict=True))
-    where = f"{doc_id}: line {line.number}"
-    times = (seconds(named.get("start", "").strip(), where), seconds(named.get("end", "").strip(), where))
+    times = cue_times(named.get("start", "").strip(), named.get("end", "").strip(), f"{doc_id}: line {line.number}")
     words = named["text"]
     if _DRAWING.search(words):
         return
     text_start = line.start + value_at + len(line.text[value_at:]) - len(words)
     speaker = " ".join(named.get("name", "").split()) or None
-    payload = [Line(line.number, text_start, line.end, words)]
-    yield from cue_pieces(payload, times, track, rolling=False, speaker=speaker)
+    payload = _outside_notes(Line(line.number, text_start, line.end, words))
+    if payload:
+        yield from cue_pieces(payload, times, track, rolling=False, speaker=speaker)
+
+
+def _outside_notes(text: Line) -> list[Line]:
+    """The parts of a text field between its `{...}` notes, each with its own characters, so that a
+    piece's source holds its words and no note between them."""
+    parts = []
+    start = 0
+    for note in [*_NOTE.finditer(text.text), None]:
+        end = note.start() if note else len(text.text)
+        if text.text[start:end].strip():
+            parts.append(Line(text.number, text.start + start, text.start + end, text.text[start:end]))
+        start = note.end() if note else end
+    return parts

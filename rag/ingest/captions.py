@@ -17,9 +17,18 @@ from rag.ingest.timed import Piece
 # Lenient on purpose: Teams writes `0:0:0.210`, SRT uses a comma, some tools drop the hours.
 _TIMESTAMP = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
 TIMING = re.compile(rf"^\s*(?P<start>{_TIMESTAMP})\s*-->\s*(?P<end>{_TIMESTAMP})(?P<settings>.*)$")
-# HTML-like tags (`<i>`, `<v Name>`, `<00:01.000>`), and the override codes SubRip files carry
-# over from ASS subtitles (`{\\an8}`: top of the screen).
-_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+# A time before the recording's start, as subtitle-shifting tools leave it (`-00:00:01,000`).
+_NEGATIVE = re.compile(rf"(?<![\w:.])-(?P<stamp>{_TIMESTAMP})")
+# A line meant as a cue timing: a time and an arrow, mistyped or not (`->`, `—>`), or an arrow and
+# a time. Read as words, it would put the cue's number and times among the words and join two cues.
+TIMING_LIKE = re.compile(rf"^\s*-?{_TIMESTAMP}\s*[-–—=]+>|-->\s*-?{_TIMESTAMP}")
+_EXAMPLE = "00:00:01.000 --> 00:00:04.000"
+# Markup in cue text: element tags (`<i>`, `</i>`, `<font color="x">`, `<v Name>`, `<c.yellow>`,
+# `<lang en>`, `<ruby>`), WebVTT inline timestamps (`<00:00:05.000>`, karaoke `<05.000>`), and the
+# override codes SubRip files carry over from ASS subtitles (`{\\an8}`: top of the screen). Only
+# what is shaped so: SubRip has no escaping, and Whisper writes `<` and `>` as they are said, so
+# `x < 5 and y > 3` and `a <- b` are words.
+_TAG = re.compile(r"</?[^\W\d_][^<>]*>|<(?:\d+:)*\d+[.,]\d+>|\{\\[^}]*\}")
 # A line break inside a caption (`<br>` in SubRip files, `<br/>` in TTML, `\N` in SubStation Alpha
 # and in SubRip converted from it, `\h` its hard space) separates words.
 _BREAK = re.compile(r"<br\s*/?>|\\[Nnh]", re.IGNORECASE)
@@ -47,8 +56,16 @@ _LABELLED = re.compile(r"^\s*(?P<name>[^:\n]{1,60}?)\s*:(?:\s+(?=\S)|\s*$)")
 _CHANGE = re.compile(r"^\s*(?:>{2,}|-\s)\s*")
 # Word-highlight captions (stable-ts) repeat a cue's words once per word; "No." twice is speech.
 _MIN_REPEATED_WORDS = 3
+# ... and their cues follow each other without a gap (stable-ts fills the silences between words
+# with cues of their own); the same words again after a pause are said again. The slack covers
+# SubStation Alpha's centiseconds.
+_ABUTTING = 0.05
 _DENSE_LABELS = 0.25
 _WORDS = re.compile(r"[^\W\d_]")
+# Zero-width and soft-hyphen characters show nothing; copied from web tools they stick to a word's
+# edge (`\u200bJohn Roe:`), where they would hide a label. Inside a word they stay (Persian writes
+# a zero-width non-joiner between a word's parts).
+_EDGE_FORMAT = re.compile(r"(?:(?<=\s)|^)[\u200b\u200c\u2060\u00ad]+|[\u200b\u200c\u2060\u00ad]+(?=\s|$)")
 
 
 class Line(NamedTuple):
@@ -88,17 +105,29 @@ def seconds(stamp: str, where: str) -> float:
     return round(value, 3)
 
 
-def timing(line: Line, doc_id: str, pattern: re.Pattern[str] = TIMING) -> tuple[float, float] | None:
-    """The (start, end) seconds of a cue timing line (`pattern` names its `start` and `end`);
-    None when the line is not one."""
+def timing(line: Line, doc_id: str, pattern: re.Pattern[str] = TIMING,
+           example: str = _EXAMPLE) -> tuple[float, float] | None:
+    """The (start, end) seconds of a cue timing line (`pattern` names its `start` and `end`), read
+    as `cue_times` does; None when the line is not one. CorpusError names a line that was meant as
+    one (it holds `-->`, or a time and an arrow) but is malformed."""
     match = pattern.match(line.text)
-    if not match:
-        return None
+    if not match and "-" in line.text:
+        match = pattern.match(_NEGATIVE.sub(lambda negative: re.sub(r"\d", "0", negative["stamp"]), line.text))
     where = f"{doc_id}: line {line.number}"
-    start, end = seconds(match["start"], where), seconds(match["end"], where)
-    if end < start:
-        raise CorpusError(f"{where}: the cue ends ({match['end']}) before it starts ({match['start']})")
-    return start, end
+    if not match:
+        if TIMING_LIKE.search(line.text):
+            raise CorpusError(f"{where}: expected a cue timing like {example}, got {line.text[:80]!r}")
+        return None
+    return cue_times(match["start"], match["end"], where)
+
+
+def cue_times(start: str, end: str, where: str) -> tuple[float, float]:
+    """A cue's (start, end) seconds from its two times, leniently: a negative time (a file shifted
+    earlier) is 0, and a cue that ends before it starts lasts no time, so that one slip in a long
+    file does not set the whole file aside."""
+    begins = 0.0 if start.lstrip().startswith("-") else seconds(start, where)
+    ends = 0.0 if end.lstrip().startswith("-") else seconds(end, where)
+    return begins, max(begins, ends)
 
 
 def plain(text: str) -> str:
@@ -108,13 +137,46 @@ def plain(text: str) -> str:
 
 
 def _invisible(text: str) -> str:
-    return text.replace("\u200e", "").replace("\u200f", "").replace("\ufeff", "")
+    return _EDGE_FORMAT.sub("", text.replace("\u200e", "").replace("\u200f", "").replace("\ufeff", ""))
 
 
-def voice(text: str) -> str | None:
-    """The speaker of a `<v Name>` voice tag in the cue text, if it has one (entities decoded)."""
-    match = _VOICE.search(text)
-    return " ".join(html.unescape(match["name"]).split()) if match else None
+def _voice_name(match: re.Match[str]) -> str:
+    return " ".join(html.unescape(match["name"]).split())
+
+
+def voice_spans(payload: list[Line]) -> list[tuple[str | None, list[Line]]]:
+    """A cue's lines (the file's own characters) split at its voice tags, each part with its voice:
+    `- <v Roger>Hi, how are you?` / `- <v Bob>Fine, thanks.` is two speakers' words. A tag with
+    nothing but markup or a dash before it on its line takes the whole line; words before the first
+    tag are the first voice's. A cue with one voice (or none) is one part."""
+    tags = [(line, match) for line in payload for match in _VOICE.finditer(line.text)]
+    if len(tags) < 2:
+        return [(_voice_name(tags[0][1]) if tags else None, payload)]
+    cuts = [_voice_start(line, match) for line, match in tags[1:]]
+    bounds = [payload[0].start, *cuts, payload[-1].end]
+    spans = []
+    for (_, match), start, end in zip(tags, bounds, bounds[1:], strict=False):
+        lines = [part for line in payload if (part := _within(line, start, end)) is not None]
+        if lines:
+            spans.append((_voice_name(match), lines))
+    return spans
+
+
+def _voice_start(line: Line, match: re.Match[str]) -> int:
+    # Where a voice's words begin in the file: its line's start when only markup comes before it.
+    before = line.text[: match.start()]
+    return line.start + (match.start() if _WORDS.search(plain(before)) else 0)
+
+
+def _within(line: Line, start: int, end: int) -> Line | None:
+    """The part of `line` between file positions `start` and `end`, without the blanks at its
+    ends; None when no character of it is there."""
+    first, last = max(line.start, start), min(line.end, end)
+    text = line.text[first - line.start : last - line.start]
+    if not text.strip():
+        return None
+    first += len(text) - len(text.lstrip())
+    return Line(line.number, first, first + len(text.strip()), text.strip())
 
 
 def cue_lines(text: str) -> list[str]:
@@ -179,6 +241,7 @@ class SpeakerTrack:
     speaker: str | None = None
     last_line: str = field(default="", repr=False)
     last_cue: str = field(default="", repr=False)
+    last_end: float | None = field(default=None, repr=False)
     _shown: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _marks: dict[str, Marked] = field(default_factory=dict, repr=False)
     """What `of` read of each line, kept so that reading the cues does not read them again."""
@@ -236,41 +299,58 @@ class SpeakerTrack:
         self.label_alone = False
 
 
-def cue_pieces(payload: list[Line], times: tuple[float, float], track: SpeakerTrack, *, rolling: bool,
-               speaker: str | None = None) -> Iterator[Piece]:
+def cue_pieces(payload: list[Line], times: tuple[float | None, float | None], track: SpeakerTrack, *,
+               rolling: bool, speaker: str | None = None) -> Iterator[Piece]:
     """The pieces of one cue's text lines, each split at its line breaks: `speaker` (a field of the
-    cue's own, as SubStation Alpha's Name) or a voice tag names the speaker of the whole cue, else a
-    line's own mark (`Name:`, `[Name]`, `>>`, a tight `-` on two or more of its lines) does, else
-    the speaker carries over from before (not a sparse label's: `SpeakerTrack.sparse`). A `Name:`
-    on a line that runs on from an unfinished sentence, or a caseless one used once, is words. With
-    `rolling`, a line that repeats the previous caption line is dropped; without, a cue that repeats
-    the last one (word-highlight captions) is."""
-    source = f"char={payload[0].start},{payload[-1].end}"
-    tagged = speaker or voice(" ".join(line.text for line in payload))
+    cue's own, as SubStation Alpha's Name) names the speaker of the whole cue, a voice tag that of
+    its words up to the next voice tag (`voice_spans`; each such part points at its own characters),
+    else a line's own mark (`Name:`, `[Name]`, `>>`, a tight `-` on two or more of its lines) does,
+    else the speaker carries over from before (not a sparse label's: `SpeakerTrack.sparse`). A
+    `Name:` on a line that runs on from an unfinished sentence, or a caseless one used once, is
+    words. With `rolling`, a line that repeats the previous caption line is dropped; without, a cue
+    that repeats the last one's words and follows it without a gap (word-highlight captions) is."""
     shown = [content for line in payload for content in track.lines(line.text) if content]
     whole = " ".join(shown)
-    if not rolling and len(whole.split()) >= _MIN_REPEATED_WORDS and whole == track.last_cue:
+    repeated = not rolling and _highlight_repeat(whole, times, track)
+    track.last_cue, track.last_end = whole, times[1]
+    if repeated:
         return  # the same words again, another of them highlighted
-    track.last_cue = whole
     dashed = sum(bool(_TIGHT_DASH.match(content)) for content in shown) >= 2
     track.new_cue()
+    spans = [(speaker, payload)] if speaker else voice_spans(payload)
     previous = ""
-    for content in shown:
-        if rolling and content == track.last_line:
-            continue
-        track.last_line = content
-        mark = track.mark(content)
-        if mark.labelled and (mark.speaker in track.unvouched or previous and not _SENTENCE_END.search(previous)):
-            mark = Marked(content, None, False)  # "... it is about the / Atma: the Spirit" runs on
-        elif mark.speaker is None and dashed and _TIGHT_DASH.match(content):
-            mark = Marked(content.lstrip()[1:], None, True)
-        previous = content
-        if tagged is not None:
-            track.speaker = tagged
-        elif mark.speaker is not None or mark.new_turn:
-            track.speaker = mark.speaker
-        # A named mark changes the turn only when the name changes; a bare `>>` always does.
-        unnamed_change = mark.new_turn and mark.speaker is None and tagged is None
-        if mark.text:
-            yield Piece(mark.text, source, times[0], times[1], track.speaker, unnamed_change)
-        track.label_alone = not mark.text and mark.speaker is not None
+    for tagged, lines in spans:
+        source = f"char={lines[0].start},{lines[-1].end}"
+        for content in (content for line in lines for content in track.lines(line.text) if content):
+            if rolling and content == track.last_line:
+                continue  # a rolling caption's line, shown again under the next
+            yield from _line_pieces(content, previous, source, times, track, tagged=tagged, dashed=dashed)
+            previous = content
+
+
+def _highlight_repeat(whole: str, times: tuple[float | None, float | None], track: SpeakerTrack) -> bool:
+    """Whether a cue is the last one's words again, right after it: a word-highlight caption."""
+    if len(whole.split()) < _MIN_REPEATED_WORDS or whole != track.last_cue:
+        return False
+    return times[0] is not None and track.last_end is not None and times[0] <= track.last_end + _ABUTTING
+
+
+def _line_pieces(content: str, previous: str, source: str, times: tuple[float | None, float | None],
+                 track: SpeakerTrack, *, tagged: str | None, dashed: bool) -> Iterator[Piece]:
+    """The piece of one shown line of a cue (none for a label alone), its speaker `tagged`, else
+    its own mark, else the one before; `previous` is the cue's line before it."""
+    track.last_line = content
+    mark = track.mark(content)
+    if mark.labelled and (mark.speaker in track.unvouched or previous and not _SENTENCE_END.search(previous)):
+        mark = Marked(content, None, False)  # "... it is about the / Atma: the Spirit" runs on
+    elif mark.speaker is None and dashed and _TIGHT_DASH.match(content):
+        mark = Marked(content.lstrip()[1:], None, True)
+    if tagged is not None:
+        track.speaker = tagged
+    elif mark.speaker is not None or mark.new_turn:
+        track.speaker = mark.speaker
+    # A named mark changes the turn only when the name changes; a bare `>>` always does.
+    unnamed_change = mark.new_turn and mark.speaker is None and tagged is None
+    if mark.text:
+        yield Piece(mark.text, source, times[0], times[1], track.speaker, unnamed_change)
+    track.label_alone = not mark.text and mark.speaker is not None

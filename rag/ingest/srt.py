@@ -56,28 +56,43 @@ def _cues(
 ) -> Iterator[tuple[tuple[float, float], list[Line]]]:
     """Each cue's timing and text lines. Lenient where real files are sloppy: a cue may follow the
     last without a blank line, and text after a stray blank line belongs to the cue before it.
-    The cue number is the number alone on the line before a timing, and is optional."""
+    The cue number is the number alone on the line before a timing, and is optional; blank lines
+    may come between them where the number is the one after the last cue's (`\r\r\n` line ends, as
+    a Windows program writing `\r\n` in text mode leaves them, read as a blank after every line)."""
     times: tuple[float, float] | None = None
     payload: list[Line] = []
+    number: int | None = None  # the last cue's number
     for index, line in enumerate(lines):
-        timed = timing(line, doc_id, timing_line)
+        timed = timing(line, doc_id, timing_line, example)
         if timed is not None:
-            if payload and _is_cue_number(payload[-1]) and payload[-1] is lines[index - 1]:
-                payload.pop()
+            if payload and _numbers_next_cue(payload[-1], payload[-1] is lines[index - 1], number):
+                number = _cue_number(payload.pop())
             if times is not None:
                 yield times, payload
             times, payload = timed, []
         elif line.text.strip():
-            if times is None and not _is_cue_number(line):
+            if times is not None:
+                payload.append(line)
+            elif (first := _cue_number(line)) is not None:
+                number = first
+            else:
                 raise CorpusError(
                     f"{doc_id}: line {line.number}: expected a cue timing like {example}, got {line.text[:80]!r}"
                 )
-            if times is not None:
-                payload.append(line)
     if times is None:
         raise CorpusError(f"{doc_id}: no cue timing ({example}) in the file")
     yield times, payload
 
 
-def _is_cue_number(line: Line) -> bool:
-    return line.text.strip().isdigit()
+def _cue_number(line: Line) -> int | None:
+    text = line.text.strip()
+    return int(text) if text.isdecimal() else None
+
+
+def _numbers_next_cue(line: Line, adjacent: bool, last: int | None) -> bool:
+    """Whether the last text line before a timing is that cue's number: a number right above it,
+    or, with blank lines between, the number after the last cue's ("1984" said alone stays words)."""
+    number = _cue_number(line)
+    if number is None:
+        return False
+    return adjacent or last is not None and number == last + 1

@@ -4,7 +4,10 @@ services and video platforms.
 Each `<p begin=... end=...>` is a timed piece; `<br/>` breaks a line, `<span>` styles words.
 Times are clock times (`00:00:01.500`, or `00:00:01:12` in frames at `ttp:frameRate`) or
 offsets (`1.5s`, `1500ms`, `2m`, `0.5h`, `36f`, `15000t` in ticks at `ttp:tickRate`), with
-`dur` for a missing `end`, counted from the `begin` of the `<div>` or `<body>` around them.
+`dur` for a missing `end`, counted from the `begin` of the `<div>` or `<body>` around them. A
+paragraph with a `begin` and no `end` or `dur` ends where TTML's implicit timing ends it: with the
+`<div>` or `<body>` around it where that has an end, else at the next paragraph's begin, else at
+its own begin; one that ends before it begins lasts no time.
 The speaker is the `ttm:agent` of the paragraph or an element around it, named in the head
 (`<ttm:agent xml:id="a1"><ttm:name>Alice Wong</ttm:name>`), else a `NAME:` or `[Name]` mark in
 the text as in other captions; `<ttm:title>` is the title. Each piece points at its paragraph's
@@ -51,6 +54,7 @@ class TtmlReader:
         document.close()
         if not document.saw_root:
             raise CorpusError(f"{doc_id}: not TTML: no <tt> element")
+        _close_open_ends(document.paragraphs)
         track = SpeakerTrack.of(paragraph.text for paragraph in document.paragraphs)
         pieces: list[Piece] = []
         for number, paragraph in enumerate(document.paragraphs, 1):
@@ -62,12 +66,27 @@ class TtmlReader:
         return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
 
 
+def _close_open_ends(paragraphs: list[_Paragraph]) -> None:
+    """Give each paragraph with a begin and no end TTML's implicit end: its parent's end, else the
+    next paragraph's begin, else its own begin (a timed piece has both times, or neither)."""
+    following: float | None = None
+    for paragraph in reversed(paragraphs):
+        if paragraph.begin is not None and paragraph.end_time is None:
+            implied = (paragraph.parent_end, following, paragraph.begin)
+            paragraph.end_time = next(time for time in implied if time is not None)
+        if paragraph.begin is not None:
+            paragraph.end_time = max(paragraph.begin, paragraph.end_time or paragraph.begin)
+            following = paragraph.begin
+
+
 @dataclass
 class _Paragraph:
     start: int
     begin: float | None
     end_time: float | None
     agent: str | None
+    parent_end: float | None = None
+    """The end of the `<div>` or `<body>` around it, where one of them has an end."""
     end: int = 0
     parts: list[str] = field(default_factory=list)
 
@@ -82,6 +101,7 @@ class _Element:
     tag: str
     begin: float
     agent: str | None
+    end: float | None = None
 
 
 class _Document(PositionedParser):
@@ -123,14 +143,17 @@ class _Document(PositionedParser):
         parent = self._open[-1] if self._open else _Element("", 0.0, None)
         begin = self._time(values.get("begin"))
         start = parent.begin + (begin or 0.0)
+        end = self._time(values.get("end"))
+        duration = self._time(values.get("dur"))
+        end_time = parent.begin + end if end is not None else (start + duration if duration is not None else None)
         agent = values.get("ttm:agent", "").split()[0] if values.get("ttm:agent", "").split() else parent.agent
-        self._open.append(_Element(local, start, agent))
+        self._open.append(_Element(local, start, agent, end_time if end_time is not None else parent.end))
         if local == "p" and self._paragraph is None:
-            end = self._time(values.get("end"))
-            duration = self._time(values.get("dur"))
-            end_time = parent.begin + end if end is not None else (start + duration if duration is not None else None)
             offset = self.position() + len(self.get_starttag_text() or "")
-            self._paragraph = _Paragraph(offset, start if begin is not None else None, end_time, agent)
+            # With an end and no begin, it begins with its parent (TTML's implicit begin).
+            timed = begin is not None or end_time is not None
+            self._paragraph = _Paragraph(offset, start if timed else None, end_time if timed else None, agent,
+                                         parent.end)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """`<br/>` breaks a line; an empty element opens and closes nothing else."""

@@ -9,12 +9,15 @@ import re
 from collections.abc import Iterator
 
 from rag.errors import CorpusError
-from rag.ingest.captions import Line, SpeakerTrack, cue_pieces, lines_of, timing
+from rag.ingest.captions import TIMING_LIKE, Line, SpeakerTrack, cue_pieces, lines_of, timing
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
 _INLINE_TIME = re.compile(r"<\d+:\d{2}(?::\d{2})?[.,]\d+>")
 _NOTE_FIELD = re.compile(r"^(?:NOTE\s+)?(?P<key>[A-Za-z][\w -]{0,30}?)\s*:\s*(?P<value>\S.*)$")
+# A cue identifier as tools write them: a number, `cue-2`, a UUID with `/12-0` (Teams); one word
+# holding a digit, which a line of speech seldom is.
+_ID_LIKE = re.compile(r"^\s*(?=\S*\d)\S+\s*$")
 _MEDIA_KEYS = frozenset({"media", "media url", "media_url", "url", "video", "audio", "recording"})
 
 
@@ -42,7 +45,8 @@ class WebVttReader:
         rolling = bool(_INLINE_TIME.search(text))
         track = SpeakerTrack.of(line.text for line in lines)
         previous: tuple[float, float] | None = None
-        i = _block_end(lines, 1)  # the header: the WEBVTT line and what follows it up to a blank
+        ids = _uses_cue_ids(lines)
+        i = _header_end(lines)
         while i < len(lines):
             line = lines[i]
             word = line.text.split(" ", 1)[0].split("\t", 1)[0]
@@ -60,7 +64,7 @@ class WebVttReader:
                         i += 1  # a cue identifier
                     elif previous is not None:
                         # Text after a stray blank line: the cue before it goes on.
-                        end = _block_end(lines, i)
+                        end = _payload_end(lines, i, doc_id, ids=ids)
                         yield from cue_pieces(lines[i:end], previous, track, rolling=rolling)
                         i = end
                         continue
@@ -69,17 +73,46 @@ class WebVttReader:
                             f"{doc_id}: line {line.number}: expected a cue timing like "
                             f"00:00:01.000 --> 00:00:04.000, got {line.text[:80]!r}"
                         )
-                payload_end = i + 1
-                while payload_end < len(lines) and lines[payload_end].text.strip() and timing(
-                    lines[payload_end], doc_id
-                ) is None:
-                    payload_end += 1
+                payload_end = _payload_end(lines, i + 1, doc_id, ids=ids)
                 payload = lines[i + 1 : payload_end]
                 i = payload_end
                 previous = times
                 if not payload:
                     continue
                 yield from cue_pieces(payload, times, track, rolling=rolling)
+
+
+def _header_end(lines: list[Line]) -> int:
+    """Where the header (the WEBVTT line and what follows it) ends: at the first blank line, or
+    before the first timing where no blank line comes first (the first cue is not the header's)."""
+    i = 1
+    while i < len(lines) and lines[i].text.strip() and not TIMING_LIKE.search(lines[i].text):
+        i += 1
+    return i
+
+
+def _uses_cue_ids(lines: list[Line]) -> bool:
+    """Whether some cue has an identifier where WebVTT puts one: alone between a blank line and its
+    timing."""
+    return any(
+        "-->" in line.text and index >= 2 and lines[index - 1].text.strip() and "-->" not in lines[index - 1].text
+        and not lines[index - 2].text.strip()
+        for index, line in enumerate(lines)
+    )
+
+
+def _payload_end(lines: list[Line], i: int, doc_id: str, *, ids: bool) -> int:
+    """The index after a cue's last text line, its first at `i`: the text runs to a blank line or
+    the next timing (a cue may follow without a blank), and a line right above the next timing is
+    that cue's identifier where the file uses identifiers or the line looks like one (`cue-2`, `14`).
+    A cue's last line of words in a file without identifiers stays words."""
+    while i < len(lines) and lines[i].text.strip() and timing(lines[i], doc_id) is None:
+        above_timing = i + 1 < len(lines) and timing(lines[i + 1], doc_id) is not None
+        if above_timing and (ids or _ID_LIKE.match(lines[i].text)):
+            break
+        i += 1
+    return i
+
 
 def _block_end(lines: list[Line], i: int) -> int:
     # The index of the first blank line from `i` on (or the end).

@@ -71,6 +71,24 @@ def test_substation_alpha_v4_with_karaoke_timings() -> None:
         ("NARRATOR", 62.0, 68.0, "Once upon a time, by the sea, there lived a harbour master.")]
 
 
+def test_notes_in_braces_are_left_out_as_libass_leaves_them_out() -> None:
+    # Fansub scripts keep translators' notes in `{...}` blocks without a backslash: never shown.
+    text = ("[Events]\n"
+            "Dialogue: 0,0:00:01.00,0:00:03.00,Default,Alice,0,0,0,,{TN: translator note}Hello, world, with commas.\n"
+            "Dialogue: 0,0:00:03.00,0:00:05.00,Default,,0,0,0,,BOB: It {check this}works {\\i1}well{\\i0}.{end}\n")
+    transcript = parsed("notes.ass", text)
+    assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("Alice", "Hello, world, with commas."), ("BOB", "It works well.")]
+    assert "{" not in transcript.text and "check" not in transcript.text
+
+
+def test_a_negative_time_is_zero_and_a_line_ending_before_it_starts_lasts_no_time() -> None:
+    text = ("[Events]\nDialogue: 0,-0:00:05.00,0:00:03.00,Default,,0,0,0,,Shifted before zero.\n"
+            "Dialogue: 0,0:00:05.00,0:00:03.00,Default,,0,0,0,,Ends before it starts.\n")
+    transcript = parsed("shifted.ass", text)
+    assert [(s.start_time, s.end_time) for s in transcript.segments] == [(0.0, 3.0), (5.0, 5.0)]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

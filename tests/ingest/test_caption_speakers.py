@@ -98,10 +98,17 @@ def test_in_subtitles_a_label_names_its_own_cue_only() -> None:
     assert [turn for turn in speakers("film.srt", alone) if turn[0]] == [("NADAL", "Found a way.")]
 
 
+def abutting(*texts: str) -> str:
+    """A SubRip file of one cue per text, each starting where the one before it ends, as stable-ts
+    writes word-highlight captions (it gives the silences between words cues of their own)."""
+    return "".join(f"{i + 1}\n00:00:{i:02d},000 --> 00:00:{i + 1:02d},000\n{text}\n\n" for i, text in enumerate(texts))
+
+
 def test_word_highlight_repeats_are_said_once_and_tight_dashes_change_speaker() -> None:
-    highlighted = cues('<font color="#00ff00">It</font> is with the greatest of risks.',
-                       'It <font color="#00ff00">is</font> with the greatest of risks.',
-                       'It is <font color="#00ff00">with</font> the greatest of risks.', "No.", "No.")
+    highlighted = abutting('<font color="#00ff00">It</font> is with the greatest of risks.',
+                           'It <font color="#00ff00">is</font> with the greatest of risks.',
+                           'It is with the greatest of risks.',
+                           'It is <font color="#00ff00">with</font> the greatest of risks.', "No.", "No.")
     assert [words for _, words in speakers("demo.srt", highlighted)] == ["It is with the greatest of risks. No. No."]
     dashed = cues("-Ever-living God!\n-Righteous God!")
     assert [words for _, words in speakers("chant.srt", dashed)] == ["Ever-living God!", "Righteous God!"]
@@ -117,3 +124,37 @@ def test_a_markdown_link_is_no_bracketed_speaker() -> None:
 
     assert speaker_mark("[Gusto](https://gusto.com/)").speaker is None
     assert speaker_mark("[Ana Diaz] The ferry reopens.").speaker == "Ana Diaz"
+
+
+def test_the_same_words_said_again_after_a_pause_are_kept() -> None:
+    # Only word-highlight captions, whose cues follow each other without a gap, repeat a cue's words.
+    content = ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nNo, no, no.\n\n00:00:05.000 --> 00:00:06.000\nNo, no, no.\n\n"
+               "00:00:08.000 --> 00:00:09.000\nI don't know.\n\n00:00:12.000 --> 00:00:13.000\nI don't know.\n")
+    assert speakers("repeats.vtt", content) == [(None, "No, no, no. No, no, no. I don't know. I don't know.")]
+    # The same in a SubRip file with a gap of half a second.
+    assert [words for _, words in speakers("repeats.srt", cues("For agent Dunham.", "For agent Dunham."))] == [
+        "For agent Dunham. For agent Dunham."]
+
+
+def test_each_voice_of_a_webvtt_dialogue_cue_is_its_own_speaker() -> None:
+    # The WebVTT specification's dialogue: two voices in one cue, each on its line.
+    content = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n"
+               "- <v Roger>Hi, how are you?</v>\n- <v Bob>Fine, thanks.</v>\n\n"
+               "00:00:04.000 --> 00:00:06.000\n<v Bob>Shall we start?</v> <v.loud Roger>Yes!</v>\n")
+    assert speakers("dialogue.vtt", content) == [
+        ("Roger", "Hi, how are you?"), ("Bob", "Fine, thanks. Shall we start?"), ("Roger", "Yes!")]
+    transcript = parse_document("dialogue.vtt", content)
+    sources = [content[int(a) : int(b)] for a, b in (s.source[5:].split(",") for s in transcript.segments)]
+    assert sources == ["- <v Roger>Hi, how are you?</v>", "- <v Bob>Fine, thanks.</v>", "<v Bob>Shall we start?</v>",
+                   "<v.loud Roger>Yes!</v>"]
+
+
+def test_a_zero_width_character_before_a_label_does_not_hide_it() -> None:
+    # Copied from web tools: a zero-width space, non-joiner, word joiner or soft hyphen at a line's start.
+    for invisible in ("\u200b", "\u200c", "\u2060", "\u00ad"):
+        content = (f"WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nJane Doe: Good morning,{invisible} everyone.\n\n"
+                   f"00:00:03.000 --> 00:00:05.000\n{invisible}John Roe: Thanks, Jane.\n")
+        assert speakers("call.vtt", content) == [("Jane Doe", "Good morning, everyone."), ("John Roe", "Thanks, Jane.")]
+    # Inside a word it stays: Persian writes a zero-width non-joiner between a word's parts.
+    persian = "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nمی\u200cخواهم بروم.\n"
+    assert speakers("fa.vtt", persian) == [(None, "می\u200cخواهم بروم.")]

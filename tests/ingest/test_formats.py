@@ -49,9 +49,15 @@ def table_records(file_text: str) -> tuple[str, list[list[str]]]:
     """A CSV or TSV file's delimiter and records, blank lines left out, as RFC 7111 counts them."""
     body = file_text.lstrip("\ufeff")
     dialect = csv.Sniffer().sniff(body.splitlines()[0], delimiters=",;\t")
-    escape = "\\" if '\\"' in body else None
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=dialect.delimiter, escapechar=escape)
-    return dialect.delimiter, [cells for cells in reader if any(c.strip() for c in cells)]
+    # RFC 4180's doubled quotes, else older whisper.cpp's `\"` where RFC 4180 cannot read the file.
+    for escape in (None, "\\"):
+        reader = csv.reader(io.StringIO(body, newline=""), delimiter=dialect.delimiter, escapechar=escape,
+                            strict=True)
+        try:
+            return dialect.delimiter, [cells for cells in reader if any(c.strip() for c in cells)]
+        except csv.Error:
+            continue
+    raise AssertionError("the table is not one the csv module reads")
 
 
 def assert_segments_check_out(transcript: Transcript, file_text: str) -> None:
@@ -217,7 +223,9 @@ def test_webvtt_note_metadata_is_read() -> None:
     [
         ("a.vtt", "1\n00:00:01.000 --> 00:00:02.000\nhello\n", r"a\.vtt: line 1: a WebVTT file starts with WEBVTT"),
         ("b.vtt", "WEBVTT\n\n00:00:01.000 -> 00:00:02.000\nhello\n", r"b\.vtt: line 3: expected a cue timing"),
-        ("c.vtt", "WEBVTT\n\n00:00:05.000 --> 00:00:02.000\nhello\n", r"c\.vtt: line 3: the cue ends .* before it starts"),
+        ("c.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi.\n\n2\n00:00:03.000 -> 00:00:04,000\nThere.\n",
+         r"c\.srt: line 6: expected a cue timing like 00:00:01,000 --> 00:00:04,000, "
+         r"got '00:00:03\.000 -> 00:00:04,000'"),
         ("d.srt", "1\n00:00:01,000 to 00:00:02,000\nhello\n",
          r"d\.srt: line 2: expected a cue timing like 00:00:01,000 --> 00:00:04,000"),
         ("e.json", '{"segments": [', r"e\.json: line 1, column 15: not valid JSON"),
@@ -441,3 +449,103 @@ def test_a_byte_order_mark_does_not_shift_the_sources(doc_id: str, body: str) ->
     for segment in transcript.segments:
         start, end = (int(x) for x in segment.source.removeprefix("char=").split(","))
         assert text[start] != "\ufeff" and text[start:end].strip() == text[start:end]
+
+
+def test_angle_brackets_that_are_no_tags_stay_words() -> None:
+    """SubRip has no escaping and Whisper writes `<` and `>` as said: only tag-shaped markup goes."""
+    srt = ("1\n00:00:01,000 --> 00:00:03,000\nIf x < 5 and y > 3 then stop.\n\n"
+           "2\n00:00:03,000 --> 00:00:05,000\nUse a <- b in R, and a -> b <i>rarely</i>, when n<m.\n\n"
+           '3\n00:00:05,000 --> 00:00:07,000\n<font color="#ffff00">Yellow</font> <b>bold</b> <u>under</u>.\n')
+    transcript = parse_document("maths.srt", srt)
+    assert transcript.text == ("If x < 5 and y > 3 then stop. Use a <- b in R, and a -> b rarely, when n<m. "
+                               "Yellow bold under.\n")
+    assert_segments_check_out(transcript, srt)
+    vtt = ("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n"
+           "<c.yellow>Sing</c> <00:00:02.000><lang en>along</lang> <02.500><v.loud Ann>now</v> if 2 > 1\n")
+    transcript = parse_document("karaoke.vtt", vtt)
+    assert transcript.text == "Ann: Sing along now if 2 > 1\n"
+    assert_segments_check_out(transcript, vtt)
+
+
+CRCRLF_SRT = "1\r\r\n00:00:01,000 --> 00:00:03,000\r\r\nJANE: First line\r\r\nsecond line.\r\r\n\r\r\n" \
+             "2\r\r\n00:00:03,000 --> 00:00:05,000\r\r\nJOHN: Reply.\r\r\n\r\r\n" \
+             "3\r\r\n00:00:05,000 --> 00:00:07,000\r\r\nJANE: 1984\r\r\n"
+
+
+def test_subrip_with_cr_cr_lf_line_ends_keeps_the_cue_numbers_out_of_the_words() -> None:
+    # A Windows program writing "\r\n" in text mode leaves "\r\r\n": a blank line after every line.
+    transcript = parse_document("windows.srt", CRCRLF_SRT)
+    assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("JANE", "First line second line."), ("JOHN", "Reply."), ("JANE", "1984")]
+    assert_segments_check_out(transcript, CRCRLF_SRT)
+    # A number said alone, a blank line, then a cue without a number: words, not a cue number.
+    numberless = "00:00:01,000 --> 00:00:02,000\nWhat year?\n\n00:00:02,000 --> 00:00:03,000\n1984\n\n" \
+                 "00:00:03,000 --> 00:00:04,000\nThat one.\n"
+    assert parse_document("years.srt", numberless).text == "What year? 1984 That one.\n"
+
+
+def test_a_negative_time_from_a_shifted_subrip_file_is_read_as_zero() -> None:
+    srt = ("1\n00:00:01,000 --> 00:00:03,000\nFirst line.\n\n2\n-00:00:01,000 --> 00:00:02,000\n"
+           "Shifted before the start.\n\n3\n00:00:04,000 --> 00:00:05,000\nThird line.\n")
+    transcript = parse_document("shifted.srt", srt)
+    assert transcript.text == "First line. Shifted before the start. Third line.\n"
+    assert [(s.start_time, s.end_time) for s in transcript.segments] == [(1.0, 3.0), (0.0, 2.0), (4.0, 5.0)]
+    assert_segments_check_out(transcript, srt)
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "content"),
+    [
+        ("typo.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello.\n\n2\n00:00:05,000 --> 00:00:04,900\nA typo.\n"),
+        ("typo.sbv", "0:00:01.000,0:00:02.000\nHello.\n\n0:00:05.000,0:00:04.900\nA typo.\n"),
+        ("typo.vtt", "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello.\n\n00:00:05.000 --> 00:00:04.900\nA typo.\n"),
+        ("typo.ass", "[Events]\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,Hello.\n"
+                     "Dialogue: 0,0:00:05.00,0:00:04.90,Default,,0,0,0,,A typo.\n"),
+    ],
+)
+def test_a_cue_that_ends_before_it_starts_lasts_no_time(doc_id: str, content: str) -> None:
+    # One slip in a two-hour file does not set the whole file aside.
+    transcript = parse_document(doc_id, content)
+    assert transcript.text == "Hello. A typo.\n"
+    assert [(s.start_time, s.end_time) for s in transcript.segments] == [(1.0, 2.0), (5.0, 5.0)]
+    assert_segments_check_out(transcript, content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "WEBVTT\n00:00:01.000 --> 00:00:03.000\nWelcome to the hearing.\n\n"
+        "00:00:03.500 --> 00:00:06.000\nFirst item.\n",
+        "WEBVTT - budget\nKind: captions\n00:00:01.000 --> 00:00:03.000\nWelcome to the hearing.\n\n"
+        "00:00:03.500 --> 00:00:06.000\nFirst item.\n",
+    ],
+)
+def test_a_webvtt_header_without_a_blank_line_after_it_keeps_the_first_cue(content: str) -> None:
+    transcript = parse_document("hearing.vtt", content)
+    assert transcript.text == "Welcome to the hearing. First item.\n"
+    assert transcript.segments[0].start_time == 1.0
+    assert_segments_check_out(transcript, content)
+
+
+def test_a_webvtt_cue_identifier_right_after_the_last_cue_words_is_no_words() -> None:
+    content = ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello there.\ncue-2\n"
+               "00:00:02.000 --> 00:00:03.000\nGeneral Kenobi.\n")
+    transcript = parse_document("scene.vtt", content)
+    assert transcript.text == "Hello there. General Kenobi.\n"
+    assert_segments_check_out(transcript, content)
+    # Without identifiers in the file, a cue's last line of words above the next timing stays words.
+    plain_lines = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHello there.\nGeneral Kenobi.\n" \
+                  "00:00:02.000 --> 00:00:03.000\nYou are a bold one.\n"
+    assert parse_document("scene.vtt", plain_lines).text == "Hello there. General Kenobi. You are a bold one.\n"
+
+
+def test_a_ttml_paragraph_with_a_begin_and_no_end_ends_as_ttml_implies() -> None:
+    # The div's end where it has one; else the next paragraph's begin; else its own begin.
+    content = ('<tt xmlns="http://www.w3.org/ns/ttml"><body>'
+               '<div begin="10s" end="20s"><p begin="1s">Inside a timed div.</p></div>'
+               '<div><p begin="30s">Runs to the next.</p><p begin="32s" end="33s">Closed.</p>'
+               '<p begin="40s">The last one.</p></div></body></tt>')
+    transcript = parse_document("open.ttml", content)
+    assert [(s.start_time, s.end_time) for s in transcript.segments] == [
+        (11.0, 20.0), (30.0, 32.0), (32.0, 33.0), (40.0, 40.0)]
+    assert_segments_check_out(transcript, content)
