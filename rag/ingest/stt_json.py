@@ -66,7 +66,7 @@ class SpeechJsonReader:
             raise CorpusError(f"{doc_id}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
         except RecursionError:
             raise CorpusError(f"{doc_id}: JSON nested too deeply to read (no transcript nests so)") from None
-        pieces = _pieces(doc_id, data)
+        pieces = _pieces(doc_id, _without_lone_surrogates(data) if _SURROGATE.search(text) else data)
         own = _metadata(data) if isinstance(data, dict) else Metadata()
         return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
 
@@ -81,52 +81,92 @@ def _json_lines(doc_id: str, text: str) -> list[Piece]:
             item, end = _DECODER.raw_decode(text, position)
         except json.JSONDecodeError as exc:
             raise CorpusError(f"{doc_id}: line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
-        items.append(item)
+        items.append(_without_lone_surrogates(item) if _SURROGATE.search(text, position, end) else item)
         starts.append(position)
         position = _BLANK.match(text, end).end()
     pieces = []
+    layouts: dict[int, _Layout] = {}
     for piece in _pieces(doc_id, items):
         _, line, *path = piece.source.split("/")
-        start, end = _string_at(text, starts[int(line)], path)
+        start, end = _string_at(text, starts[int(line)], path, layouts)
         pieces.append(dataclasses.replace(piece, source=f"char={start},{end}"))
     return pieces
 
 
-def _string_at(text: str, position: int, path: list[str]) -> tuple[int, int]:
+def _string_at(text: str, position: int, path: list[str], layouts: dict[int, _Layout]) -> tuple[int, int]:
     """The characters between the quotes of the string reached by `path` (JSON pointer keys) from the
-    value at `position` of `text`."""
+    value at `position` of `text`. `layouts` keeps where each container's values begin, found once:
+    a line's words are many pointers into the same arrays."""
     for key in path:
         opening = _BLANK.match(text, position).end()
-        position = _member(text, opening, key) if text[opening] == "{" else _element(text, opening, int(key))
+        if opening not in layouts:
+            layouts[opening] = _members(text, opening) if text[opening] == "{" else _elements(text, opening)
+        layout = layouts[opening]
+        position = layout[key] if isinstance(layout, dict) else layout[int(key)]
     opening = _BLANK.match(text, position).end()
     _, closing = scanstring(text, opening + 1)
     return opening + 1, closing - 1
 
 
-def _member(text: str, opening: int, key: str) -> int:
-    """Where the value of the object's member `key` begins (its last, as `json.loads` keeps the last)."""
-    found = None
+_Layout = dict[str, int] | list[int]
+# A UTF-16 surrogate written as a JSON escape: half an emoji (`"\ud83d"`) decodes to a string no
+# UTF-8 can hold, which failed later, when the index was written.
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    """`data` with each string's lone surrogates as U+FFFD, one character for one, so offsets hold."""
+    def fixed(value: str) -> str:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+    if isinstance(data, str):
+        return fixed(data)
+    root = [data]
+    pending: list[Any] = [root]
+    while pending:  # a stack, not recursion: the file decides the depth
+        container = pending.pop()
+        keys = range(len(container)) if isinstance(container, list) else list(container)
+        for key in keys:
+            value = container[key]
+            if isinstance(value, str):
+                container[key] = fixed(value)
+            elif isinstance(value, dict | list):
+                pending.append(value)
+        if isinstance(container, dict):
+            for key in [k for k in container if isinstance(k, str) and _has_surrogate(k)]:
+                container[fixed(key)] = container.pop(key)
+    return root[0]
+
+
+def _has_surrogate(value: str) -> bool:
+    return any("\ud800" <= character <= "\udfff" for character in value)
+
+
+def _members(text: str, opening: int) -> dict[str, int]:
+    """Where the value of each member of the object at `opening` begins (a repeated key's last, as
+    `json.loads` keeps the last)."""
+    found: dict[str, int] = {}
     position = _BLANK.match(text, opening + 1).end()
     while text[position] == '"':
         name, position = scanstring(text, position + 1)
-        position = _BLANK.match(text, position).end() + 1  # past the colon
-        if name == key:
-            found = position
-        _, position = _DECODER.raw_decode(text, _BLANK.match(text, position).end())
+        position = _BLANK.match(text, _BLANK.match(text, position).end() + 1).end()  # past the colon
+        found[name] = position
+        _, position = _DECODER.raw_decode(text, position)
         position = _BLANK.match(text, position).end()
         position = _BLANK.match(text, position + 1).end() if text[position] == "," else position
-    if found is None:
-        raise KeyError(key)
     return found
 
 
-def _element(text: str, opening: int, index: int) -> int:
-    """Where the array's element `index` begins."""
+def _elements(text: str, opening: int) -> list[int]:
+    """Where each element of the array at `opening` begins."""
+    found: list[int] = []
     position = _BLANK.match(text, opening + 1).end()
-    for _ in range(index):
+    while text[position] != "]":
+        found.append(position)
         _, position = _DECODER.raw_decode(text, position)
-        position = _BLANK.match(text, _BLANK.match(text, position).end() + 1).end()  # past the comma
-    return position
+        position = _BLANK.match(text, position).end()
+        position = _BLANK.match(text, position + 1).end() if text[position] == "," else position
+    return found
 
 
 def _pieces(doc_id: str, data: Any) -> list[Piece]:

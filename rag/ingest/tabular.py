@@ -13,6 +13,7 @@ spread its words over several cells.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -140,17 +141,20 @@ def _records(doc_id: str, text: str, delimiter: str) -> list[Record]:
     try:
         return _parsed_records(text, delimiter, csv.QUOTE_MINIMAL)
     except _Malformed as exc:
+        # Older whisper.cpp escapes a quote in the text as \" rather than doubling it, as RFC 4180
+        # (Excel, Python's csv, a workbook's rendering) does: tried only where RFC 4180 fails.
+        if '\\"' in text:
+            with contextlib.suppress(_Malformed):
+                return _parsed_records(text, delimiter, csv.QUOTE_MINIMAL, escape="\\")
         if delimiter == "\t":
             return _parsed_records(text, delimiter, csv.QUOTE_NONE)
         raise CorpusError(f"{doc_id}: line {exc.line}: not a well-formed table ({exc.reason})") from None
 
 
-def _parsed_records(text: str, delimiter: str, quoting: int) -> list[Record]:
+def _parsed_records(text: str, delimiter: str, quoting: int, escape: str | None = None) -> list[Record]:
     # A row per episode may hold a whole transcript in one cell, past the csv module's 128 KiB
     # default; the setting is the module's own, raised to a document's size and never lowered.
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))
-    # Older whisper.cpp escapes a quote in the text as \" rather than doubling it.
-    escape = "\\" if quoting != csv.QUOTE_NONE and '\\"' in text else None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, escapechar=escape, quoting=quoting,
                         strict=True)
     records: list[Record] = []

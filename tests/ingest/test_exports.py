@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import msgspec
+
 import pytest
 
 from rag.errors import CorpusError
@@ -604,3 +606,14 @@ def test_an_export_reads_its_entities_as_the_page_showed_them_and_leaves_out_the
 def test_json_nested_past_the_readers_depth_is_set_aside_saying_so() -> None:
     with pytest.raises(CorpusError, match=r"^deep\.json: JSON nested too deeply to read"):
         parse_document("deep.json", '{"segments": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+
+@pytest.mark.parametrize("doc_id", ["half.json", "half.jsonl"])
+def test_half_an_emoji_in_json_is_a_replacement_character_and_the_transcript_can_be_stored(doc_id: str) -> None:
+    # `"\ud83d"` alone decodes to a string UTF-8 cannot hold: writing the index failed on it.
+    text = '{"segments": [{"start": 0, "end": 1, "text": "Hi \\ud83d there \\ud83d\\ude00", "speaker": "A\\udc00"}]}'
+    if doc_id.endswith(".jsonl"):
+        text = '{"start": 0, "end": 1, "text": "Hi \\ud83d there \\ud83d\\ude00", "speaker": "A\\udc00"}\n'
+    transcript = parse_document(doc_id, text)
+    assert transcript.text == "A\ufffd: Hi \ufffd there \U0001f600\n"
+    assert msgspec.json.decode(msgspec.json.encode(transcript), type=Transcript) == transcript

@@ -118,3 +118,13 @@ def test_whole_seconds_stay_seconds() -> None:
 def test_tables_without_words_are_refused_with_the_reason(doc_id: str, text: str, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
         parse_document(doc_id, text)
+
+
+def test_a_backslash_before_a_doubled_quote_is_a_backslash_as_excel_and_python_write_it() -> None:
+    # RFC 4180 doubles a quote; reading `\"` as an escape (older whisper.cpp's) mangled such a cell or refused the file.
+    text = ('start,end,speaker,text\n1.0,2.0,Anna,Hello.\n'
+            '3.0,4.0,Ben,"The folder C:\\""Program Files"" is gone"\n')
+    transcript = parse_document("call.csv", text)
+    assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("Anna", "Hello."), ("Ben", 'The folder C:\\"Program Files" is gone')]
+    assert_segments_check_out(transcript, text)
