@@ -21,7 +21,7 @@ from rag.ingest.charsets import declared_charset, decode_as, page_codec
 from rag.ingest.html import HtmlReader
 from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
 from rag.ingest.pdf import pdf_text
-from rag.ingest.readers import SUFFIXES
+from rag.ingest.readers import SUFFIXES, UNREAD_FORMATS, reader_for
 from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_name, sidecar_path
 from rag.ingest.timed import Metadata
 
@@ -60,14 +60,16 @@ class CorpusScan:
 
 
 def discover(docs_dir: Path) -> list[Path]:
-    """Every document file under `docs_dir`, sorted by id; hidden files and folders are skipped."""
+    """Every document file under `docs_dir`, sorted by id: those a reader takes, and those in a
+    transcript format none takes (`UNREAD_FORMATS`: set aside saying what to convert them to);
+    hidden files and folders are skipped."""
     if not docs_dir.is_dir():
         raise CorpusError(f"corpus folder {docs_dir} does not exist or is not a folder")
     files = sorted(
         path
         for path in docs_dir.rglob("*")
         if path.is_file()
-        and path.suffix.lower() in SUFFIXES
+        and (path.suffix.lower() in SUFFIXES or path.suffix.lower() in UNREAD_FORMATS)
         and not is_sidecar(path)
         and not any(part.startswith(".") for part in path.relative_to(docs_dir).parts)
     )
@@ -98,6 +100,8 @@ def read_corpus(docs_dir: Path) -> list[SourceDocument]:
 def read_document(path: Path, doc_id: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> SourceDocument:
     """Read one file: strictly as UTF-8 (a web page that is not, by the charset it declares), or a
     Word file as its paragraphs and a PDF as its pages (`source_document`); CorpusError over `max_bytes`."""
+    if path.suffix.lower() in UNREAD_FORMATS:
+        reader_for(doc_id)  # CorpusError: no reader for the format, and what to convert it to
     size = path.stat().st_size
     if size > max_bytes:
         raise CorpusError(f"{doc_id}: {size} bytes is over the {max_bytes}-byte limit per document "

@@ -226,15 +226,32 @@ READERS: tuple[Reader, ...] = (
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""
+UNREAD_FORMATS: dict[str, str] = {
+    ".doc": "a Word 97-2003 document: save it as .docx",
+    ".pages": "an Apple Pages document: export it as .docx or .pdf",
+    ".scc": "Scenarist closed captions: convert them to .srt or .vtt, as pycaption and ffmpeg can",
+    ".smi": "SAMI captions: convert them to .srt or .vtt, as pycaption can",
+    ".sami": "SAMI captions: convert them to .srt or .vtt, as pycaption can",
+    ".sub": "MicroDVD subtitles: convert them to .srt, as Subtitle Edit and ffmpeg can (VobSub's .sub holds pictures)",
+    ".stl": "EBU STL subtitles: convert them to .srt or .ttml, as Subtitle Edit and ffmpeg can",
+    ".cap": "Cheetah CAP captions: convert them to .srt, as Subtitle Edit can",
+    ".lrc": "LRC lyrics: convert them to .srt, as Subtitle Edit can",
+    ".ctm": "NIST CTM word timings: convert them to .srt or a JSON list of words",
+}
+"""Transcript and caption formats no reader takes, with what to convert them to. A corpus folder's
+such file is listed as unreadable with this advice, not skipped unseen as an image or a recording is."""
 
 
 def reader_for(doc_id: str) -> Reader:
-    """The reader for this document's suffix; CorpusError names the supported ones otherwise."""
+    """The reader for this document's suffix; CorpusError names the supported ones otherwise (and,
+    for a transcript format known but not read, what to convert it to)."""
     suffix = PurePosixPath(doc_id).suffix.lower()
     for reader in READERS:
         if suffix in reader.suffixes:
             return reader
-    raise CorpusError(f"{doc_id}: no reader for {suffix or 'files without a suffix'}; supported: {', '.join(SUFFIXES)}")
+    advice = f", {UNREAD_FORMATS[suffix]}" if suffix in UNREAD_FORMATS else ""
+    raise CorpusError(f"{doc_id}: no reader for {suffix or 'files without a suffix'}{advice}; "
+                      f"supported: {', '.join(SUFFIXES)}")
 
 
 def parse_document(doc_id: str, text: str, metadata: Metadata | None = None) -> Transcript:

@@ -10,7 +10,7 @@ import pytest
 
 from rag.errors import CorpusError
 from rag.ingest import read_corpus, reader_for
-from rag.ingest.corpus import source_document
+from rag.ingest.corpus import scan_corpus, source_document
 from rag.ingest.failures import unforeseen_as_unreadable
 from rag.ingest.readers import SUFFIXES, parse_document
 from rag.ingest.text import parse_transcript
@@ -23,10 +23,25 @@ def test_plain_text_and_markdown_are_read_and_other_files_left_alone(tmp_path: P
     (tmp_path / "a.txt").write_text(BRIEFING, encoding="utf-8")
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "b.MD").write_text(BRIEFING, encoding="utf-8")
-    (tmp_path / "c.pages").write_bytes(b"PK\x03\x04")
+    (tmp_path / "c.png").write_bytes(b"\x89PNG\r\n")
+    (tmp_path / "talk.mp3").write_bytes(b"ID3")
     (tmp_path / ".hidden.txt").write_text(BRIEFING, encoding="utf-8")
     assert [d.doc_id for d in read_corpus(tmp_path)] == ["a.txt", "notes/b.MD"]
     assert set(SUFFIXES) >= {".txt", ".md"}
+
+
+def test_a_transcript_format_no_reader_takes_is_set_aside_saying_what_to_convert_it_to(tmp_path: Path) -> None:
+    # Skipped unseen, a user's .doc or broadcast .scc captions were simply missing from every answer.
+    (tmp_path / "a.txt").write_text(BRIEFING, encoding="utf-8")
+    (tmp_path / "minutes.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    (tmp_path / "news.scc").write_text("Scenarist_SCC V1.0\n\n00:00:00;00\t9420 9420\n", encoding="ascii")
+    (tmp_path / "cover.png").write_bytes(b"\x89PNG\r\n")
+    scan = scan_corpus(tmp_path)
+    assert [d.doc_id for d in scan.documents] == ["a.txt"]
+    assert [(u.doc_id, u.reason.split(";")[0]) for u in scan.unreadable] == [
+        ("minutes.doc", "minutes.doc: no reader for .doc, a Word 97-2003 document: save it as .docx"),
+        ("news.scc", "news.scc: no reader for .scc, Scenarist closed captions: convert them to .srt or .vtt, "
+                     "as pycaption and ffmpeg can")]
 
 
 def test_markdown_is_parsed_as_plain_text_with_spans_into_the_file() -> None:
