@@ -88,6 +88,7 @@ def trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
 # quotes (`>>` marks a new speaker in broadcast transcripts), a bullet before a bold label, and
 # bold (`**Maria Lopez:** words`). Blanked out of a line's view, never out of the text.
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+")
+_CHEVRON = re.compile(r"^[ \t]*>>", re.MULTILINE)
 _MARKUP = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?)+|[-*+][ \t]+(?=\*\*))|\*\*")
 # A whole line in italics (`*Adam*` above what Adam said): the marks are markup too.
 _ITALIC_LINE = re.compile(r"^([ \t]*)[*_](?=[^\s*_])([^*_\n]{1,80}?)[*_]([ \t]*)$")
@@ -131,6 +132,7 @@ def _opens_with_speaker_label(line: _Line) -> bool:
 
 
 _MIN_HEARING_LABELS = 3
+_MIN_SURNAME = 3
 
 
 class _Parser:
@@ -159,6 +161,8 @@ class _Parser:
         self.dash_labels = self._recurring_dash_labels()
         self.heading_lines = self._speaker_headings()
         self.marked_answers = sum(bool(labels.QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
+        # Broadcast transcripts mark each change of speaker with `>>`, named or not (closed captions pasted as text).
+        self.chevron_changes = len(_CHEVRON.findall(text)) >= 2
 
     # -- driver ---------------------------------------------------------------------------
     def run(self) -> Transcript:
@@ -220,6 +224,8 @@ class _Parser:
             self.front_matter.append(line.text)
             self._add_header(line.start, line.end)
             return index + 1
+        if self.chevron_changes and _CHEVRON.match(self.text, self.text.rfind("\n", 0, line.start) + 1):
+            self._open(TurnKind.NARRATION, None, None)  # `>> We have breaking news.`: someone else, unnamed
         self._add_text(line.start, line.end)
         return index + 1
 
@@ -381,11 +387,19 @@ class _Parser:
     # -- turn bookkeeping -----------------------------------------------------------------
     def _register(self, name: str, role: str | None) -> Speaker:
         key = speaker_key(name)
-        known = self.speakers.get(key)
+        known = self.speakers.get(key) or self._by_surname(key)
         if known is None or (role and not known.role):
             known = Speaker(name=known.name if known else name, role=role or (known.role if known else None))
             self.speakers[key] = known
         return known
+
+    def _by_surname(self, key: str) -> Speaker | None:
+        """The one speaker so far whose full name ends with `key`, a surname alone: broadcast
+        transcripts name a speaker in full once (`STEVE INSKEEP, HOST:`), then by surname (`INSKEEP:`)."""
+        if " " in key or len(key) < _MIN_SURNAME or not key.isalpha():
+            return None
+        matches = [known for full, known in self.speakers.items() if " " in full and full.rsplit(" ", 1)[1] == key]
+        return matches[0] if len(matches) == 1 else None
 
     def _open(self, kind: TurnKind, name: str | None, role: str | None, quoted: bool = False) -> None:
         self._close()

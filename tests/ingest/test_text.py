@@ -583,3 +583,21 @@ def test_a_member_heard_once_in_a_hearing_is_a_speaker_where_such_labels_are_the
     assert [t.speaker for t in transcript.turns] == [
         "Chairman McHenry", "Ms. Waters", "Chairman McHenry", "Mr. Powell", "Mr. Lucas", "Mr. Powell"]
     assert text[transcript.turns[4].start : transcript.turns[4].end] == "Chair Powell, when will \nrates fall?"
+
+
+def test_a_bare_chevron_in_a_broadcast_transcript_is_another_unnamed_speaker() -> None:
+    text = ">> ALICE: Good evening.\n>> BOB: Good evening to you.\n>> We have breaking news tonight.\n>> ALICE: Thanks.\n"
+    transcript = parse_transcript("news.txt", text)
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
+        ("ALICE", "Good evening."), ("BOB", "Good evening to you."), (None, "We have breaking news tonight."),
+        ("ALICE", "Thanks.")]
+
+
+def test_a_speaker_named_in_full_once_then_by_surname_is_one_speaker() -> None:
+    # NPR's convention: `STEVE INSKEEP, HOST:` the first time, `INSKEEP:` after.
+    text = ("STEVE INSKEEP, HOST:\n\nGood morning. Rates are up.\n\nJANE DOE:\n\nYes they are.\n\n"
+            "INSKEEP:\n\nWhy?\n\nDOE:\n\nInflation.\n")
+    transcript = parse_transcript("npr.txt", text)
+    assert [(t.speaker, t.role) for t in transcript.turns] == [
+        ("STEVE INSKEEP", "HOST"), ("JANE DOE", None), ("STEVE INSKEEP", "HOST"), ("JANE DOE", None)]
+    assert [s.name for s in transcript.speakers] == ["STEVE INSKEEP", "JANE DOE"]
