@@ -179,9 +179,15 @@ def clean_title(line: str) -> str:
     return _TITLE_SITE_SUFFIX.sub("", title).strip()
 
 
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"')\]]+", re.IGNORECASE)
+
+
 def find_full_date(text: str) -> tuple[str, str] | None:
-    """The first date with a year in `text`, as (ISO date, text as written)."""
+    """The first date with a year in `text`, as (ISO date, text as written); not one inside a web
+    address (`https://example.org/2025/09/08/part-1/` dates the page it links to)."""
     found: list[tuple[int, str, str]] = []
+    if "://" in text:
+        text = _URL.sub(lambda url: " " * len(url.group()), text)
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
             iso = _iso(match)

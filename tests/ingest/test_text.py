@@ -601,3 +601,12 @@ def test_a_speaker_named_in_full_once_then_by_surname_is_one_speaker() -> None:
     assert [(t.speaker, t.role) for t in transcript.turns] == [
         ("STEVE INSKEEP", "HOST"), ("JANE DOE", None), ("STEVE INSKEEP", "HOST"), ("JANE DOE", None)]
     assert [s.name for s in transcript.speakers] == ["STEVE INSKEEP", "JANE DOE"]
+
+
+def test_a_date_inside_a_link_does_not_date_the_transcript() -> None:
+    # Part two of a podcast links to part one by its dated address: that is part one's date.
+    text = ("# Part two\n\nPart one is at [this link](https://example.org/2025/09/08/podcast-part1/).\n\n"
+            "Host: Welcome back.\n\nGuest: Thanks.\n")
+    assert parse_transcript("part2.md", text).date is None
+    dated = parse_transcript("part2.md", text.replace("# Part two\n", "# Part two, September 9, 2025\n"))
+    assert dated.date == "2025-09-09"
