@@ -32,6 +32,7 @@ _CLOSE_QUOTES = "”\"’»」"
 _MIN_HEADED_SHARE = 0.3
 # Who an `A.` paragraph's speaker is, named for the mark.
 _ANSWER = "A"
+_WITNESS = "the witness"
 _QUESTION = "Q"
 # A file whose paragraphs mostly open with `Name:` labels: three or more, 60% of the paragraphs.
 _MIN_LABELLED_PARAGRAPHS = 3
@@ -182,6 +183,8 @@ class _Parser:
         self._close()
         if len(self.listed_speakers) == 1 and {turn.speaker for turn in self.turns} <= {None, _QUESTION, _ANSWER}:
             self._attribute_to(self.listed_speakers[0])
+        elif (witness := self.speakers.get(_WITNESS)) is not None and speaker_key(_ANSWER) in self.speakers:
+            self._answers_are(witness)
         date, date_text = self._document_date()
         return Transcript(
             doc_id=self.doc_id,
@@ -228,6 +231,12 @@ class _Parser:
             self._open(TurnKind.NARRATION, None, None)  # `>> We have breaking news.`: someone else, unnamed
         self._add_text(line.start, line.end)
         return index + 1
+
+    def _answers_are(self, witness: Speaker) -> None:
+        """A deposition's `A.` answers are the witness's, whom its colloquy labels `THE WITNESS:`."""
+        self.speakers.pop(speaker_key(_ANSWER))
+        self.turns = [msgspec.structs.replace(turn, speaker=witness.name, role=witness.role)
+                      if turn.speaker == _ANSWER else turn for turn in self.turns]
 
     def _attribute_to(self, name: str) -> None:
         """A talk whose front matter names its one speaker, with no labels but the `Q`/`A` of its

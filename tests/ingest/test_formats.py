@@ -385,8 +385,10 @@ def test_a_line_numbered_transcript_reads_without_its_numbers(tokenizer: TokenCo
     transcript = parse_document("deposition.txt", DEPOSITION)
     turns = [(t.kind.value, t.speaker) for t in transcript.turns if t.kind.value != "header"]
     assert turns == [
-        ("narration", None), ("question", None), ("speech", "A"), ("question", None), ("speech", "A"),
-        ("speech", "MS. GRANT"), ("speech", "THE WITNESS"), ("question", None), ("speech", "A"),
+        # The answers (`A.`) are the witness's, whom the colloquy labels `THE WITNESS:`.
+        ("narration", None), ("question", None), ("speech", "THE WITNESS"), ("question", None),
+        ("speech", "THE WITNESS"), ("speech", "MS. GRANT"), ("speech", "THE WITNESS"), ("question", None),
+        ("speech", "THE WITNESS"),
         ("speech", "SENATOR MURPHY"), ("question", None),
     ]
     # The page furniture is not read, so the last answer is not glued to `Page 15`.

@@ -610,3 +610,14 @@ def test_a_date_inside_a_link_does_not_date_the_transcript() -> None:
     assert parse_transcript("part2.md", text).date is None
     dated = parse_transcript("part2.md", text.replace("# Part two\n", "# Part two, September 9, 2025\n"))
     assert dated.date == "2025-09-09"
+
+
+def test_a_depositions_answers_are_the_witnesses_where_the_colloquy_names_the_witness() -> None:
+    text = ("Q. Please state your name.\nA. John Q. Public.\nMR. SMITH: Objection, form.\n"
+            "THE WITNESS: I will answer.\nQ. Where do you live?\nA. In Springfield.\n")
+    transcript = parse_transcript("deposition.txt", text)
+    assert [(t.kind.value, t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
+        ("question", None, "Please state your name."), ("speech", "THE WITNESS", "John Q. Public."),
+        ("speech", "MR. SMITH", "Objection, form."), ("speech", "THE WITNESS", "I will answer."),
+        ("question", None, "Where do you live?"), ("speech", "THE WITNESS", "In Springfield.")]
+    assert "A" not in {s.name for s in transcript.speakers}
