@@ -167,7 +167,7 @@ def test_a_question_put_to_the_witness_is_quoted_with_its_reply(mixed) -> None:
     assert "What time did he leave?" in texts and "Around eight." in texts
     assert texts.index("Around eight.") == texts.index("What time did he leave?") + 1
     reply = next(e for e in answer.extracts if e.text == "Around eight.")
-    assert reply.citation.speaker == "A"
+    assert reply.citation.speaker == "THE WITNESS"  # the colloquy names the witness; `A.` marks their answers
     assert_checks_out(service, docs, answer)
 
 

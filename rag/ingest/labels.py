@@ -168,11 +168,11 @@ REPORTED = re.compile(
     r"(?:said|says|revealed|noted|added|stated|stressed|emphasized|emphasised|explained|told|pointed\s+out"
     r"|remarked|announced|replied|responded|answered|introduced)\b"
 )
-ROSTER_ENTRY = re.compile(r"^(?P<name>[^,:：]{2,60}?),\s+(?P<role>[^:：]{3,300})$")
+ROSTER_ENTRY = re.compile(r"^(?P<name>[^,:：]{2,60}?)(?:,|\s+(?:-{2,}|–|—))\s+(?P<role>[^:：]{3,300})$")
 LIST_HEADINGS = frozenset(
     ["speakers", "participants", "attendees", "panelists", "panellists", "in attendance", "presiding", "present",
      "members present", "also present", "senate members present", "assembly members present", "roundtable participants",
-     "public hearing", "witnesses", "appearances"]
+     "public hearing", "witnesses", "appearances", "call participants"]
 )
 """Roster words that head a list (a page header of a hearing), never a speaker's turn; "Chair:" or
 "Moderator:" alone on a line may be either."""
@@ -187,6 +187,12 @@ EDITORIAL_LABELS = frozenset(
      "read more", "see also"]
 )
 """Words a page sets in bold before a colon that name no one (`<b>Note:</b>`, `<b>Update:</b>`)."""
+SECTION_HEADINGS = frozenset(
+    ["prepared remarks", "questions & answers", "questions and answers", "question and answer session",
+     "question-and-answer session", "q&a", "q & a", "presentation", "opening remarks", "closing remarks",
+     "transcript", "full transcript", "corporate participants", "conference call participants"]
+)
+"""Headings a transcript's parts carry before a colon (an earnings call's `Prepared Remarks:`), never a speaker."""
 METADATA_LABELS = frozenset(
     "date time location venue place tags keywords category published updated posted subject topic duration "
     "language contact attachments name age gender sex occupation profession nationality email phone address "

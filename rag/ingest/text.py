@@ -90,6 +90,7 @@ def trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
 # bold (`**Maria Lopez:** words`). Blanked out of a line's view, never out of the text.
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+")
 _CHEVRON = re.compile(r"^[ \t]*>>", re.MULTILINE)
+_HEADING_ROLE = re.compile(r"^(?P<name>[^-–—\n]{2,60}?)\s+(?:-{2,}|–|—)\s+(?P<role>[^\n]{2,80}?)\s*$")
 _MARKUP = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?)+|[-*+][ \t]+(?=\*\*))|\*\*")
 # A whole line in italics (`*Adam*` above what Adam said): the marks are markup too.
 _ITALIC_LINE = re.compile(r"^([ \t]*)[*_](?=[^\s*_])([^*_\n]{1,80}?)[*_]([ \t]*)$")
@@ -134,6 +135,12 @@ def _opens_with_speaker_label(line: _Line) -> bool:
 
 _MIN_HEARING_LABELS = 3
 _MIN_SURNAME = 3
+
+
+def _heading_name_role(text: str) -> tuple[str, str | None]:
+    """A heading line's name and the role a dash sets after it (`Erik Woodring -- Analyst`)."""
+    match = _HEADING_ROLE.match(text)
+    return (match["name"], match["role"]) if match else (text, None)
 
 
 class _Parser:
@@ -201,7 +208,8 @@ class _Parser:
         if wrapped:
             return index + wrapped
         if index in self.heading_lines:
-            self._open(labels.turn_kind(line.text), line.text, None)
+            name, role = _heading_name_role(line.text)
+            self._open(labels.turn_kind(name), name, role)
             return index + 1
         if not self._runs_on(index) and self._reported_turn(line):
             return index + 1
@@ -253,6 +261,9 @@ class _Parser:
     def _header_block(self, index: int, label: str) -> int:
         """Consume `Speakers:` / `Date:` blocks; returns how many lines were used (0: not a header)."""
         key = " ".join(label.lower().split())
+        if key in labels.SECTION_HEADINGS:
+            self._add_header(self.lines[index].start, self.lines[index].end)
+            return 1
         following = self.lines[index + 1 : index + 40]
         if key in labels.METADATA_LABELS:
             value = following[0].text if following else ""
@@ -495,7 +506,7 @@ class _Parser:
         said; `MAYOR CHEN` in a script), where the file heads its paragraphs so: two or more such
         lines, some name among them coming back. Then each of them is a speaker label."""
         headings = [i for i in range(len(self.lines) - 1) if self._heads_paragraph(i)]
-        keys = [speaker_key(self.lines[i].text) for i in headings]
+        keys = [speaker_key(_heading_name_role(self.lines[i].text)[0]) for i in headings]
         if len(keys) < 2 or len(set(keys)) == len(keys):
             return set()
         # A convention heads a good share of the paragraphs: a recurring "Yeah" said on its own
@@ -518,9 +529,12 @@ class _Parser:
 
     @staticmethod
     def _names_a_heading(text: str) -> bool:
-        """A few capitalised words, no sentence: what a name alone on a line looks like."""
-        return (len(text) <= 60 and not text.endswith((".", "?", "!", ":", ",", ";")) and len(text.split()) <= 4
-                and labels.is_name_like(text))
+        """A few capitalised words, no sentence: what a name alone on a line looks like; with its
+        role after a dash (`Tim Cook -- Chief Executive Officer`, as earnings call transcripts head
+        each turn)."""
+        name = _heading_name_role(text)[0]
+        return (len(name) <= 60 and not text.endswith((".", "?", "!", ":", ",", ";")) and len(name.split()) <= 4
+                and labels.is_name_like(name))
 
     def _known_or_recurring(self, name: str) -> bool:
         return speaker_key(name) in self.speakers or speaker_key(name) in self.recurring_labels

@@ -621,3 +621,23 @@ def test_a_depositions_answers_are_the_witnesses_where_the_colloquy_names_the_wi
         ("speech", "MR. SMITH", "Objection, form."), ("speech", "THE WITNESS", "I will answer."),
         ("question", None, "Where do you live?"), ("speech", "THE WITNESS", "In Springfield.")]
     assert "A" not in {s.name for s in transcript.speakers}
+
+
+def test_an_earnings_call_heads_each_turn_with_name_and_role_and_its_sections_are_no_speakers() -> None:
+    # The layout of widely copied earnings call transcripts (The Motley Fool's among them).
+    text = ("Harbour Corp (HBR) Q4 2024 Earnings Call Transcript\n\nPrepared Remarks:\n\nOperator\n\n"
+            "Good day, everyone, and welcome to the call.\n\nAna Diaz -- Director, Investor Relations\n\n"
+            "Thank you. Good afternoon.\n\nBen Ode -- Chief Executive Officer\n\nRevenue rose to $94.9 billion.\n\n"
+            "Questions & Answers:\n\nOperator\n\nOur first question comes from Erik Woodring.\n\n"
+            "Erik Woodring -- Analyst\n\nWhat drove the margin?\n\nBen Ode -- Chief Executive Officer\n\n"
+            "Services did.\n\nCall participants:\n\nAna Diaz -- Director, Investor Relations\n\n"
+            "Ben Ode -- Chief Executive Officer\n")
+    transcript = parse_transcript("hbr.txt", text)
+    said = [(t.speaker, t.role, text[t.start : t.end]) for t in transcript.turns if t.kind.value == "speech"]
+    assert said == [
+        ("Operator", None, "Good day, everyone, and welcome to the call."),
+        ("Ana Diaz", "Director, Investor Relations", "Thank you. Good afternoon."),
+        ("Ben Ode", "Chief Executive Officer", "Revenue rose to $94.9 billion."),
+        ("Operator", None, "Our first question comes from Erik Woodring."),
+        ("Erik Woodring", "Analyst", "What drove the margin?"),
+        ("Ben Ode", "Chief Executive Officer", "Services did.")]
