@@ -8,7 +8,7 @@ from rag.ingest.names import speaker_key
 from rag.types import TurnKind
 
 _CONNECTORS = frozenset("of the and for on de da di van von der den al el bin ap la le du y del dos das".split())
-_NAME_CHARS = re.compile(r"^[^\W\d_][\w .'’\-&/]*$")
+_NAME_CHARS = re.compile(r"^[^\W\d_][\w\u0300-\u036f .'’\-&/]*$")  # combining accents: names in NFD (macOS) form
 _BILL = re.compile(r"^(?:H\.\s?R|S|H\.\s?(?:J\.\s?|Con\.\s?)?Res|S\.\s?(?:J\.\s?|Con\.\s?)?Res)\.\s?\d+$")
 _NOT_PERSON = frozenset(
     "the this that these those in on at a an it we they he she our there here today yesterday like just what who "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 NO_SPEAKER = frozenset({"", "?", "-", "unknown", "none", "n/a", "na"})
 """What exports write where nobody was named (lower case): no speaker."""
@@ -15,5 +16,6 @@ _HONORIFICS = re.compile(r"^(?:mr|mrs|ms|miss|dr|prof|madam|madame|sir|hon|right
 
 
 def speaker_key(name: str) -> str:
-    """Normalise a name for matching ("Mr. Xin Guobin" ~ "xin guobin")."""
-    return " ".join(_HONORIFICS.sub("", name.strip()).lower().split())
+    """Normalise a name for matching ("Mr. Xin Guobin" ~ "xin guobin"; "Zoë" typed or pasted from
+    macOS, its accent a character of its own, ~ "zoë")."""
+    return " ".join(_HONORIFICS.sub("", unicodedata.normalize("NFC", name).strip()).lower().split())

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from rag.types import Transcript, TurnKind
 from rag.ingest.readers import parse_document
+from rag.ingest.names import speaker_key
 from rag.ingest.text import parse_transcript
 from tests.conftest import QMSUM_DOCS, SEEDS, read_source
 
@@ -641,3 +644,12 @@ def test_an_earnings_call_heads_each_turn_with_name_and_role_and_its_sections_ar
         ("Operator", None, "Our first question comes from Erik Woodring."),
         ("Erik Woodring", "Analyst", "What drove the margin?"),
         ("Ben Ode", "Chief Executive Officer", "Services did.")]
+
+
+def test_names_whose_accents_are_characters_of_their_own_are_labels_and_match_their_composed_form() -> None:
+    # macOS and some copy-paste write "Bárbara" as "Ba" + U+0301 + "rbara" (NFD).
+    nfd = unicodedata.normalize("NFD", "Zoë Bárbara: I love it.\nJosé Núñez: Gracias.\nZoë Bárbara: De nada.\n")
+    transcript = parse_transcript("chat.txt", nfd)
+    assert [unicodedata.normalize("NFC", t.speaker or "") for t in transcript.turns] == [
+        "Zoë Bárbara", "José Núñez", "Zoë Bárbara"]
+    assert speaker_key(transcript.turns[0].speaker or "") == speaker_key("Zoë Bárbara")
