@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -135,18 +136,32 @@ def _decoded(doc_id: str, data: bytes) -> str:
     if suffix.endswith(PDF_SUFFIX):
         return pdf_text(doc_id, data)
     if suffix.endswith(HtmlReader.suffixes):
-        return _page(doc_id, data)
+        return _declared(doc_id, data, declared_charset(data), "its <meta>")
+    if suffix.endswith(_XML_SUFFIXES):
+        return _declared(doc_id, data, _xml_encoding(data), "its XML declaration")
     return _utf8(doc_id, data)
 
 
-def _page(doc_id: str, data: bytes) -> str:
-    """A web page's text: UTF-8 (or UTF-16 by its mark) as any file, else the charset its `<meta>`
-    declares. The bytes win over the declaration: a byte-order mark, or bytes that are valid UTF-8
-    (a page converted without its `<meta>` edited), say how to read them.
+# Formats that are XML, whose declaration may name an encoding (`<?xml version="1.0"
+# encoding="ISO-8859-1"?>`, as Transcriber and older caption tools write).
+_XML_SUFFIXES = (".xml", ".ttml", ".dfxp", ".eaf", ".trs", ".srv1", ".srv2", ".srv3")
+_XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
 
-    Offsets (`char=a,b`) count the characters so decoded, as a browser or an editor opening the page
+
+def _xml_encoding(data: bytes) -> str | None:
+    """The encoding an XML declaration names, lower-cased; None when it names none."""
+    found = _XML_ENCODING.match(data[:200])
+    return found[1].decode("ascii").lower() if found else None
+
+
+def _declared(doc_id: str, data: bytes, label: str | None, where: str) -> str:
+    """A web page's or an XML file's text: UTF-8 (or UTF-16 by its mark) as any file, else the
+    charset `where` (its `<meta>`, its XML declaration) declares. The bytes win over the
+    declaration: a byte-order mark, or bytes that are valid UTF-8 (a file converted without its
+    declaration edited), say how to read them.
+
+    Offsets (`char=a,b`) count the characters so decoded, as a browser or an editor opening the file
     by its charset counts them; a single-byte charset's are its bytes."""
-    label = declared_charset(data)
     if label is None or data.startswith(codecs.BOM_UTF8) or opens_as_utf16(data) or _opens_as_utf32(data):
         return _utf8(doc_id, data)
     try:
@@ -155,13 +170,13 @@ def _page(doc_id: str, data: bytes) -> str:
         pass
     codec = page_codec(label)
     if codec is None:
-        raise CorpusError(f"{doc_id}: not valid UTF-8, and its <meta> declares charset {label!r}, which is not "
-                          "one a web page can be read in; convert the file to UTF-8")
+        raise CorpusError(f"{doc_id}: not valid UTF-8, and {where} declares charset {label!r}, which is not "
+                          "one such a file can be read in; convert the file to UTF-8")
     try:
         return decode_as(data, codec)
     except UnicodeDecodeError as exc:
         raise CorpusError(
-            f"{doc_id}: not valid {label}, the charset its <meta> declares (byte {exc.start}: "
+            f"{doc_id}: not valid {label}, the charset {where} declares (byte {exc.start}: "
             f"{data[exc.start:exc.start + 1]!r}); convert it to UTF-8 from the charset it is in"
         ) from None
 

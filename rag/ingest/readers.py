@@ -41,6 +41,7 @@ from rag.ingest.spreadsheet import MEDIA_TYPE as XLSX_MEDIA_TYPE
 from rag.ingest.spreadsheet import SUFFIX as XLSX_SUFFIX
 from rag.ingest.spreadsheet import with_sheet_cells
 from rag.ingest.srt import SbvReader, SrtReader
+from rag.ingest.stm import StmReader
 from rag.ingest.stt_json import SpeechJsonReader
 from rag.ingest.tei import ROOTS as TEI_ROOTS
 from rag.ingest.tei import TeiReader
@@ -49,6 +50,7 @@ from rag.ingest.text import parse_transcript
 from rag.ingest.textgrid import TextGridReader
 from rag.ingest.timed import Metadata, build_transcript
 from rag.ingest.timestamped import read_stamped_text
+from rag.ingest.transcriber import TranscriberReader
 from rag.ingest.ttml import TtmlReader
 from rag.ingest.webvtt import WebVttReader
 from rag.ingest.youtube_xml import ROOTS as YOUTUBE_ROOTS
@@ -222,7 +224,7 @@ def _captions_saved_as_text(doc_id: str, text: str, metadata: Metadata) -> Trans
 READERS: tuple[Reader, ...] = (
     PlainTextReader(), WebVttReader(), SrtReader(), SbvReader(), SpeechJsonReader(), HtmlReader(), TtmlReader(),
     XmlReader(), DocxReader(), OdtReader(), RtfReader(), PdfReader(), TableReader(), AssReader(), TextGridReader(),
-    ElanReader(), ChatReader(), XlsxReader(), YouTubeXmlReader(),
+    ElanReader(), ChatReader(), XlsxReader(), YouTubeXmlReader(), TranscriberReader(), StmReader(),
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""

@@ -26,11 +26,11 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from xml.parsers import expat
 
 from rag.errors import CorpusError
 from rag.ingest.captions import Line, SpeakerTrack, cue_pieces
 from rag.ingest.html import PositionedParser
+from rag.ingest.well_formed import check_well_formed
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -60,7 +60,7 @@ class YouTubeXmlReader:
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The transcript of the timed pieces; CorpusError when the file is not well-formed XML,
         not YouTube's timedtext, has a time that is no number, or holds no words."""
-        _check_well_formed(doc_id, text)
+        check_well_formed(doc_id, text, "YouTube timedtext")
         document = _Document(doc_id, text)
         document.feed(text)
         document.close()
@@ -73,27 +73,6 @@ class YouTubeXmlReader:
             cue = Line(number, piece.start, piece.end, markup)
             pieces.extend(cue_pieces([cue], (piece.begin, piece.end_time), track, rolling=False))
         return build_transcript(doc_id, self.name, pieces, metadata)
-
-
-def _check_well_formed(doc_id: str, text: str) -> None:
-    """CorpusError naming the line where `text` stops being well-formed XML (expat, as XML
-    parsers read it; the lenient parser that finds the pieces' characters would read on)."""
-    parser = expat.ParserCreate()
-
-    def no_entities(*_: object) -> None:
-        # An entity declared in a doctype would be expanded by XML readers and not by the reader
-        # of characters: the two would disagree about the text. YouTube never declares one.
-        raise CorpusError(f"{doc_id}: line {parser.CurrentLineNumber}: declares an XML entity; "
-                          "YouTube timedtext captions declare none")
-
-    parser.EntityDeclHandler = no_entities
-    try:
-        parser.Parse(text, True)
-    except expat.ExpatError as exc:
-        raise CorpusError(f"{doc_id}: line {exc.lineno}: not well-formed XML "
-                          f"({expat.ErrorString(exc.code)}, column {exc.offset + 1})") from None
-    except (UnicodeError, ValueError) as exc:
-        raise CorpusError(f"{doc_id}: cannot be read as XML ({exc})") from None
 
 
 @dataclass

@@ -111,7 +111,7 @@ def test_the_bytes_win_over_the_meta() -> None:
 
 @pytest.mark.parametrize(("meta", "message"), [
     ("", r"not valid UTF-8 \(byte \d+"),
-    ('<meta charset="klingon">', r"its <meta> declares charset 'klingon', which is not one a web page can be read in"),
+    ('<meta charset="klingon">', r"its <meta> declares charset 'klingon', which is not one such a file can be read in"),
     ('<meta charset="utf-16">', r"declares charset 'utf-16'"),
     ('<meta charset="base64">', r"declares charset 'base64'"),
     ('<meta charset="utf-8">', r"not valid utf-8, the charset its <meta> declares \(byte \d+"),
