@@ -3,6 +3,9 @@ write are read as turns with speakers and times, and every piece points at its c
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from rag.errors import CorpusError
@@ -128,3 +131,102 @@ def test_a_backslash_before_a_doubled_quote_is_a_backslash_as_excel_and_python_w
     assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns] == [
         ("Anna", "Hello."), ("Ben", 'The folder C:\\"Program Files" is gone')]
     assert_segments_check_out(transcript, text)
+
+
+def assert_cells_check_out(transcript: Transcript, text: str, delimiter: str) -> None:
+    """Each segment's words are in the cell it cites, the file read by the csv module with `delimiter`
+    (for files whose first line the sniffer in `assert_segments_check_out` cannot read: a title line,
+    a comma-heavy first row of a semicolon file), records counted as RFC 7111 does (blank lines not)."""
+    records = [cells for cells in csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+               if any(c.strip() for c in cells)]
+    assert transcript.segments
+    for segment in transcript.segments:
+        row, column = (int(n) for n in segment.source.removeprefix("cell=").split(","))
+        assert transcript.text[segment.start : segment.end] == " ".join(records[row - 1][column - 1].split())
+
+
+# A title, a date and a blank line above the header, as people export interviews.
+TITLED = ("Interview transcript\nRecorded 2024-03-01\n\nSpeaker,Start,End,Text\n"
+          'Anna,00:00:01,00:00:04,"Welcome to the show, everyone."\nBen,00:00:04,00:00:07,Thanks for having me.\n')
+
+
+def test_title_rows_above_the_header_are_the_title_and_date_not_speech() -> None:
+    transcript = parse_document("interview.csv", TITLED)
+    assert turns(transcript) == [("Anna", 1.0, 4.0, "Welcome to the show, everyone."),
+                                 ("Ben", 4.0, 7.0, "Thanks for having me.")]
+    assert (transcript.title, transcript.date) == ("Interview transcript", "2024-03-01")
+    # RFC 7111: the title is record 1, the date record 2, the blank line is no record, the header record 3.
+    assert [s.source for s in transcript.segments] == ["cell=4,4", "cell=5,4"]
+    assert_cells_check_out(transcript, TITLED, ",")
+
+
+def test_a_title_row_naming_a_transcript_is_not_taken_for_the_header() -> None:
+    text = ("Transcript: council meeting\nSpeaker;Beginn;Text\nMayor Lind;00:00:01;The library reopens.\n"
+            "Ames;00:00:05;Good news.\n")
+    transcript = parse_document("council.csv", text)
+    assert turns(transcript) == [("Mayor Lind", 1.0, 5.0, "The library reopens."), ("Ames", 5.0, 5.0, "Good news.")]
+    assert [s.source for s in transcript.segments] == ["cell=3,3", "cell=4,3"]
+    assert_cells_check_out(transcript, text, ";")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Sprecher;Beginn;Ende;Text", "Locuteur;Début;Fin;Texte", "Intervenant;Début;Fin;Transcription",
+     "Hablante;Inicio;Fin;Texto", "Orador;Inicio;Final;Transcripción", "Parlante;Inizio;Fine;Testo",
+     "Falante;Início;Fim;Texto", "Spreker;Begin;Einde;Tekst", "Sprecher:in;Von;Bis;Äußerung"],
+)
+def test_headers_in_other_languages_name_speakers_and_times(header: str) -> None:
+    text = (f"{header}\nAnna;00:00:01,5;00:00:04;Hallo zusammen.\nBen;00:00:04;00:00:07;Danke schön.\n"
+            "Anna;00:00:07;00:00:09;Gern.\n")
+    transcript = parsed("gespräch.csv", text)
+    assert turns(transcript) == [("Anna", 1.5, 4.0, "Hallo zusammen."), ("Ben", 4.0, 7.0, "Danke schön."),
+                                 ("Anna", 7.0, 9.0, "Gern.")]
+    assert [s.source for s in transcript.segments] == ["cell=2,4", "cell=3,4", "cell=4,4"]
+
+
+def test_columns_the_header_does_not_name_are_found_by_what_they_hold() -> None:
+    # Only `Texte` is a name the reader knows; the speaker and the time are found by their content,
+    # and a confidence column, whose numbers fall, is no time.
+    text = ("Qui parle,Quand,Confiance,Texte\nAnna,00:00:01,0.93,Bonjour à tous.\nBen,00:00:04,0.81,Merci bien.\n"
+            "Anna,00:00:07,0.88,Avec plaisir.\n")
+    transcript = parsed("entretien.csv", text)
+    assert turns(transcript) == [("Anna", 1.0, 4.0, "Bonjour à tous."), ("Ben", 4.0, 7.0, "Merci bien."),
+                                 ("Anna", 7.0, 7.0, "Avec plaisir.")]
+
+
+def test_the_delimiter_is_the_one_that_splits_the_rows_alike() -> None:
+    # The first row holds as many commas as semicolons: the rows below settle it.
+    text = "00:00:01;Anna;Hallo, wie geht's, alles gut?\n00:00:04;Ben;Ja, danke.\n00:00:07;Anna;Schön.\n"
+    transcript = parse_document("gespräch.csv", text)
+    assert turns(transcript) == [("Anna", 1.0, 4.0, "Hallo, wie geht's, alles gut?"),
+                                 ("Ben", 4.0, 7.0, "Ja, danke."), ("Anna", 7.0, 7.0, "Schön.")]
+    assert [s.source for s in transcript.segments] == ["cell=1,3", "cell=2,3", "cell=3,3"]
+    assert_cells_check_out(transcript, text, ";")
+
+
+def test_times_with_units_brackets_and_decimal_commas_are_read() -> None:
+    text = ('speaker,start,end,text\nA,00:01:02.500,00:01:04,one\nB,1:05,1:07,two\nC,68.5s,70s,three\n'
+            'D,[00:01:10],[00:01:12],four\nE,"00:01:13,500","00:01:15,000",five\nF,(00:01:16),76500ms,six\n')
+    transcript = parse_document("times.csv", text)
+    assert [(s.start_time, s.end_time) for s in transcript.segments] == [
+        (62.5, 64.0), (65.0, 67.0), (68.5, 70.0), (70.0, 72.0), (73.5, 75.0), (76.0, 76.5)]
+
+
+def test_a_bracketed_timecode_column_found_by_its_content_times_the_rows() -> None:
+    text = "Timecode,Speaker,Text\n[00:00:01],Anna,Welcome back.\n[00:00:04],Ben,Thanks.\n"
+    assert turns(parsed("sonix.csv", text)) == [("Anna", 1.0, 4.0, "Welcome back."), ("Ben", 4.0, 4.0, "Thanks.")]
+
+
+def test_whole_seconds_of_long_rows_are_not_milliseconds() -> None:
+    # Two minutes a row: read as milliseconds, 47 characters would be said in 0.12 s.
+    text = ("start,end,text\n0,120,First two minutes of the sermon text goes here.\n"
+            "120,240,Second part of the sermon text goes here.\n240,360,Third.\n")
+    transcript = parsed("sermon.csv", text)
+    assert [(s.start_time, s.end_time) for s in transcript.segments] == [(0.0, 120.0), (120.0, 240.0), (240.0, 360.0)]
+
+
+@pytest.mark.parametrize("text", ["speaker,start,end,text\n", "Sprecher;Zeit;Inhalt\n",
+                                  "Interview transcript\n\nSpeaker,Start,End,Text\n"])
+def test_a_header_without_rows_is_refused_not_read_as_speech(text: str) -> None:
+    with pytest.raises(CorpusError, match="a header and no rows"):
+        parse_document("empty.csv", text)
