@@ -51,7 +51,8 @@ class Segment(msgspec.Struct, frozen=True, array_like=True):
     source: str
     """Where in the file: `char=a,b` (RFC 5147: characters a..b of the file read as UTF-8) for
     text-based formats, a JSON pointer (RFC 6901, `/segments/3/text`) for JSON, `paragraph=N` for
-    Word, `page=N` for PDF, `cell=R,C` or `row=R` (RFC 7111) for tables (docs/formats.md)."""
+    Word, `page=N` for PDF, `cell=R,C` or `row=R` (RFC 7111) for tables, `sheet=NAME&cell=R,C` for
+    a workbook's later sheet (docs/formats.md)."""
     start_time: float | None
     end_time: float | None
 

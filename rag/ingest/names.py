@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-NO_SPEAKER = frozenset({"", "?", "-", "unknown", "none", "n/a", "na"})
+NO_SPEAKER = frozenset({"", "?", "-", "unknown", "none", "n/a", "na", "unknown speaker", "unidentified speaker"})
 """What exports write where nobody was named (lower case): no speaker."""
 TIER_LEVELS = frozenset({"words", "word", "ort", "ortho", "orthography", "transcript", "transcription", "text",
                          "utterance", "utterances", "sentences", "sentence", "default", "default-tier", "tier", "tier 1",

@@ -29,6 +29,7 @@ from rag.ingest import boilerplate
 from rag.ingest.captions import TIMING, Line, lines_of, seconds, speaker_mark
 from rag.ingest.front_matter import read_front_matter
 from rag.ingest.labels import is_name_like
+from rag.ingest.names import NO_SPEAKER
 from rag.ingest.text import markup_blanked
 from rag.ingest.timed import Metadata, Piece
 
@@ -129,8 +130,10 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
         end_time = max(end_time, stamp.start_time)
         body = _body_lines(lines, stamp, stop)
         body_speaker, body = _speaker_of(text, body, names)
-        speaker = stamp.speaker or body_speaker or speaker
-        for start, end in body:
+        # Otter's "Unknown Speaker" is whoever it could not tell apart: nobody named, a turn of its own.
+        unnamed = stamp.speaker is not None and stamp.speaker.lower() in NO_SPEAKER
+        speaker = None if unnamed else stamp.speaker or body_speaker or speaker
+        for number, (start, end) in enumerate(body):
             words = text[start:end]
             # Under a stamp that names nobody, a line may name its speaker (`Bob Lee: ...`, as
             # Google Meet writes several speakers between two stamps).
@@ -140,7 +143,7 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
                 start = end - len(mark.text)
                 words = mark.text
             # The lines above the first stamp (a title) are no part of the first stamp's turn.
-            opens = bool(front) and len(pieces) == len(front)
+            opens = bool(front) and len(pieces) == len(front) or (unnamed and number == 0)
             # Markdown exports made from web pages keep their entities (`we&#39;re`): read as the page showed them.
             words = html.unescape(words) if _ENTITY.search(words) else words
             pieces.append(Piece(words, f"char={start},{end}", stamp.start_time, end_time, speaker, new_turn=opens))

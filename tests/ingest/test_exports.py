@@ -617,3 +617,14 @@ def test_half_an_emoji_in_json_is_a_replacement_character_and_the_transcript_can
     transcript = parse_document(doc_id, text)
     assert transcript.text == "A\ufffd: Hi \ufffd there \U0001f600\n"
     assert msgspec.json.decode(msgspec.json.encode(transcript), type=Transcript) == transcript
+
+
+def test_an_unknown_speaker_in_an_otter_export_is_nobody_named_and_a_turn_of_its_own() -> None:
+    text = ("Weekly sync\n\nJohn Smith  0:00\nOkay, let's start.\n\nUnknown Speaker  0:12\nCan you hear me?\n\n"
+            "Unknown Speaker  0:15\nYes, loud and clear.\n\nJohn Smith  0:20\nGood.\n")
+    transcript = parse_document("sync.txt", text)
+    assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns[1:]] == [
+        ("John Smith", "Okay, let's start."), (None, "Can you hear me?"), (None, "Yes, loud and clear."),
+        ("John Smith", "Good.")]
+    assert [s.name for s in transcript.speakers] == ["John Smith"]
+    assert_segments_check_out(transcript, text)
