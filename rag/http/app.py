@@ -19,7 +19,7 @@ import logging
 import threading
 
 import msgspec
-from litestar import Litestar, Router, get, post
+from litestar import HttpMethod, Litestar, Router, get, post, route
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
@@ -101,7 +101,9 @@ def get_document(doc_id: DocumentId, state: State) -> DocumentView:
     return _service(state).document(check_document_id(doc_id))
 
 
-@get("/health", sync_to_thread=False, summary="Liveness and what is served", responses=problem_responses(503))
+# HEAD too: uptime checkers and load balancers probe with it.
+@route("/health", http_method=[HttpMethod.GET, HttpMethod.HEAD], sync_to_thread=False,
+       summary="Liveness and what is served", responses=problem_responses(503))
 def health(state: State) -> Health:
     """`status: ok` with the model and index build in use (503 while no index can be served)."""
     return _service(state).health()

@@ -9,6 +9,7 @@ the text as the service keeps it. The work (parse, embed, commit) runs in a work
 from __future__ import annotations
 
 import logging
+import urllib.parse
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _ANY_FORMAT = "application/octet-stream"
+# Archives and PDFs: a `charset` a client adds to their Content-Type says nothing about them.
+_BINARY_SUFFIXES = frozenset({".docx", ".odt", ".pdf", ".xlsx"})
 _MULTIPART = "multipart/form-data"
 _WRITE_ERRORS = problem_responses(400, 401, 403, 413, 415, 422, 429, 503)
 
@@ -92,15 +95,15 @@ def write_routes(settings: Settings, service: Any, guard: Any) -> list[HTTPRoute
     @put("/documents/{doc_id:path}", summary="Create or replace a transcript", responses=_WRITE_ERRORS, **uploads)
     async def replace(request: Request[Any, Any, Any], state: State, doc_id: DocumentId) -> Response[WriteResult]:
         """Make `doc_id` hold this transcript: 201 when created, 200 when replaced or unchanged."""
-        name = check_write_id(check_document_id(doc_id))
+        name = check_write_id(check_document_id(_as_sent(request, doc_id)))
         _, data = await _counted(state, "put", _transcript(request, name))
         return await _apply(state, service(state), name, data)
 
     @delete("/documents/{doc_id:path}", status_code=200, summary="Delete a transcript",
             responses=problem_responses(400, 401, 403, 404, 429, 503), **guarded)
-    async def remove(state: State, doc_id: DocumentId) -> WriteResult:
+    async def remove(request: Request[Any, Any, Any], state: State, doc_id: DocumentId) -> WriteResult:
         """Remove `doc_id` from the corpus and the index; no answer cites it from then on."""
-        name = check_document_id(doc_id)
+        name = check_document_id(_as_sent(request, doc_id))
         return await _counted(state, "delete", anyio.to_thread.run_sync(service(state).delete_document, name))
 
     return [upload, replace, remove]
@@ -109,7 +112,23 @@ def write_routes(settings: Settings, service: Any, guard: Any) -> list[HTTPRoute
 async def _apply(state: State, service: QAService, doc_id: str, data: bytes) -> Response[WriteResult]:
     result = await _counted(state, "put", anyio.to_thread.run_sync(service.put_document, doc_id, data))
     created = result.outcome is WriteOutcome.CREATED
-    return Response(result, status_code=201 if created else 200, headers={"Location": f"/documents/{doc_id}"})
+    # Percent-encoded: an id may hold `?`, `#`, spaces or any script, and a header only Latin-1.
+    location = f"/documents/{urllib.parse.quote(doc_id, safe='/')}"
+    return Response(result, status_code=201 if created else 200, headers={"Location": location})
+
+
+def _as_sent(request: Request[Any, Any, Any], doc_id: str) -> str:
+    """The id as the URL spells it (percent-decoded, strictly as UTF-8): the server has already
+    merged `//` and decoded `%2F` in the path it routes, which would turn `//abs.txt` or
+    `%2Fetc%2Fx.txt` into another, valid id instead of the invalid one that was sent."""
+    raw = request.scope.get("raw_path") or b""
+    prefix = b"/documents"  # the slash after it stays, as `{doc_id:path}` keeps it
+    if not raw.startswith(prefix + b"/"):
+        return doc_id
+    try:
+        return urllib.parse.unquote(raw[len(prefix) :].decode("utf-8"), errors="strict")
+    except UnicodeDecodeError:
+        raise InputError("the document id in the URL holds bytes that are not UTF-8") from None
 
 
 async def _counted(state: State, kind: str, work: Awaitable[T]) -> T:
@@ -139,7 +158,9 @@ async def _transcript(request: Request[Any, Any, Any], doc_id: str | None) -> tu
         name = doc_id or form.get("doc_id") or part.filename
         if not isinstance(name, str) or not name:
             raise InputError("give the document id: a doc_id field or query parameter, or the file's name")
-        media_type, charset = _content_type(part.content_type or _ANY_FORMAT)
+        # The part's own header keeps its `charset`; `content_type` holds the media type alone.
+        header = next((v for k, v in part.headers.items() if k.lower() == "content-type"), part.content_type)
+        media_type, charset = _content_type(header or _ANY_FORMAT)
         data = await part.read()
     else:
         if not media_type:
@@ -152,6 +173,8 @@ async def _transcript(request: Request[Any, Any, Any], doc_id: str | None) -> tu
     if not data:
         raise InputError(f"{name}: the body is empty")
     _check_media_type(name, media_type)
+    if PurePosixPath(name).suffix.lower() in _BINARY_SUFFIXES:
+        return name, data  # a Word file, a PDF, a workbook: bytes, whatever charset a client adds
     return name, _as_utf8(name, data, charset)
 
 

@@ -92,8 +92,13 @@ class _IndexCollector(Collector):
         yield info
 
 
-@get("/metrics", include_in_schema=False, sync_to_thread=False, media_type=CONTENT_TYPE_LATEST)
+# Litestar adds `charset=utf-8` to a text/* type itself: given prometheus_client's type, which
+# names it already, the header said it twice, which strict scrapers refuse to parse.
+_EXPOSITION_TYPE = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
+
+
+@get("/metrics", include_in_schema=False, sync_to_thread=False, media_type=_EXPOSITION_TYPE)
 def metrics_endpoint(state: State) -> Response[bytes]:
     """Prometheus scrape target."""
     metrics: HttpMetrics = state.metrics
-    return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+    return Response(metrics.exposition(), media_type=_EXPOSITION_TYPE)

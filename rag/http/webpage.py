@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import MediaType, Response, get
+from litestar import HttpMethod, MediaType, Response, route
 from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 
@@ -20,7 +20,8 @@ _CSP = (
 _REVALIDATE = CacheControlHeader(no_cache=True)
 
 
-@get("/", include_in_schema=False, sync_to_thread=False, cache_control=_REVALIDATE)
+@route("/", http_method=[HttpMethod.GET, HttpMethod.HEAD], include_in_schema=False, sync_to_thread=False,
+       cache_control=_REVALIDATE)
 def index_page() -> Response[bytes]:
     """The single page: question box, cited extracts, the transcript around each citation."""
     return Response(

@@ -68,7 +68,12 @@ def parse_transcript(doc_id: str, text: str, vouched_labels: Collection[str] = (
     """Parse `text` (the whole file, decoded) into a `Transcript` whose spans index into `text`;
     `vouched_labels` are labels the file's markup shows as such (a web page's bold `Name:`), taken
     wherever they open a line as a listed speaker's name is."""
-    return _Parser(doc_id, text, vouched_labels).run()
+    if "\r" not in text:
+        return _Parser(doc_id, text, vouched_labels).run()
+    # A line that ends in a carriage return alone (classic Mac OS, some exporters) is a line too:
+    # read where each is a newline, one character for one, so that every span indexes `text`.
+    parsed = _Parser(doc_id, _LONE_CR.sub("\n", text), vouched_labels).run()
+    return msgspec.structs.replace(parsed, text=text)
 
 
 def _is_blank(char: str) -> bool:
@@ -90,6 +95,7 @@ def trimmed_span(text: str, start: int, end: int) -> tuple[int, int]:
 # bold (`**Maria Lopez:** words`). Blanked out of a line's view, never out of the text.
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+")
 _CHEVRON = re.compile(r"^[ \t]*>>", re.MULTILINE)
+_LONE_CR = re.compile(r"\r(?!\n)")
 _HEADING_ROLE = re.compile(r"^(?P<name>[^-–—\n]{2,60}?)\s+(?:-{2,}|–|—)\s+(?P<role>[^\n]{2,80}?)\s*$")
 _MARKUP = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?)+|[-*+][ \t]+(?=\*\*))|\*\*")
 # A whole line in italics (`*Adam*` above what Adam said): the marks are markup too.

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from rag.errors import CorpusError, InputError
 from rag.ingest.readers import reader_for
-from rag.ingest.sidecar import SIDECAR_SUFFIX, sidecar_path
+from rag.ingest.sidecar import SIDECAR_SUFFIX, sidecar_name, sidecar_path
 
 MAX_ID_CHARS = 512
+_MAX_NAME_BYTES = 255
+"""The longest file name most file systems take (ext4, APFS, NTFS), in bytes."""
 _STAGING_PREFIX = ".upload-"
 
 
@@ -37,6 +39,9 @@ def check_relative_id(doc_id: str) -> str:
         raise InputError(
             f"document id {doc_id!r} is not a plain relative path ('.', '..' and empty segments are not allowed)"
         )
+    if "\ufffd" in doc_id:
+        # What a decoder puts for bytes that are no UTF-8 (`%FF` in a URL): not the name that was sent.
+        raise InputError(f"document id {doc_id!r} holds bytes that are not UTF-8")
     return doc_id
 
 
@@ -48,8 +53,12 @@ def check_write_id(doc_id: str) -> str:
     parts = check_relative_id(doc_id).split("/")
     if any(part.startswith(".") for part in parts):
         raise InputError(f"document id {doc_id!r} has a hidden part (starting with '.'); the corpus skips those")
-    if any(len(part.encode()) > 255 for part in parts):
-        raise InputError(f"document id {doc_id!r} has a part over 255 bytes")
+    if any(len(part.encode()) > _MAX_NAME_BYTES for part in parts):
+        raise InputError(f"document id {doc_id!r} has a part over {_MAX_NAME_BYTES} bytes")
+    if len(sidecar_name(doc_id).encode()) > _MAX_NAME_BYTES:
+        # Its `NAME.speakers.json` beside it must fit the file system's name limit too.
+        raise InputError(f"document id {doc_id!r} has a file name too long for its sidecar "
+                         f"{sidecar_name(doc_id)!r} to fit in {_MAX_NAME_BYTES} bytes")
     if doc_id.lower().endswith(SIDECAR_SUFFIX):
         raise InputError(f"document id {doc_id!r} names a speakers sidecar, not a transcript")
     try:

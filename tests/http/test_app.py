@@ -87,6 +87,16 @@ def test_health_and_openapi(client: TestClient) -> None:
     schema = client.get("/schema/openapi.json")
     assert schema.status_code == 200
     assert {"/ask", "/documents", "/health"} <= set(schema.json()["paths"])
+    # Uptime checkers and load balancers probe with HEAD: the headers of a GET, no body.
+    for path in ("/health", "/"):
+        head = client.head(path)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-type"] == client.get(path).headers["content-type"]
+
+
+def test_the_metrics_content_type_names_its_charset_once(client: TestClient) -> None:
+    content_type = client.get("/metrics").headers["content-type"]
+    assert content_type.startswith("text/plain; version=") and content_type.count("charset") == 1
 
 
 @pytest.mark.parametrize(

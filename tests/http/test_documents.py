@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -277,6 +278,13 @@ def test_a_transcript_in_another_encoding_is_decoded_and_stored_as_utf8(
     ("PUT", "/documents/notes.docx", b"PK\x03\x04 not a zip archive", DOCX, 422),
     ("PUT", "/documents/big.txt", b"x" * 40_000, "text/plain", 413),
     ("PUT", "/documents/..%2Fescape.txt", HARBOUR, "text/plain", 400),
+    # The server merges `//` and decodes `%2F` before routing: the id as sent is what is judged.
+    ("PUT", "/documents//abs.txt", HARBOUR, "text/plain", 400),
+    ("PUT", "/documents/%2Fetc%2Fx.txt", HARBOUR, "text/plain", 400),
+    ("PUT", "/documents/a//b.txt", HARBOUR, "text/plain", 400),
+    ("PUT", "/documents/a%FF.txt", HARBOUR, "text/plain", 400),
+    ("PUT", f"/documents/{'n' * 245}.txt", HARBOUR, "text/plain", 400),  # its sidecar's name would be too long
+    ("DELETE", "/documents//harbour.txt", b"", "", 400),
     ("PUT", "/documents/.hidden.txt", HARBOUR, "text/plain", 400),
     ("POST", "/documents", HARBOUR, "text/plain", 400),
     ("POST", "/documents?doc_id=/etc/x.txt", HARBOUR, "text/plain", 400),
@@ -374,3 +382,30 @@ def test_an_acknowledged_replace_and_delete_survive_kill_9(
                                                   "k": 50}, timeout=30).json()
         assert all(e["citation"]["doc_id"] != deleted for e in foreign["extracts"])
         assert all(p["doc_id"] != deleted for p in foreign["passages"])
+
+
+@pytest.mark.parametrize(("doc_id", "location"), [
+    ("简报/港口.txt", "/documents/%E7%AE%80%E6%8A%A5/%E6%B8%AF%E5%8F%A3.txt"),
+    ("q&a #2?.txt", "/documents/q%26a%20%232%3F.txt"),
+])
+def test_a_write_of_any_id_is_acknowledged_with_a_location_that_leads_back_to_it(
+    client: TestClient, doc_id: str, location: str
+) -> None:
+    # A header holds Latin-1 only: a Chinese id was written, then answered 500 as it was put in `Location`.
+    response = client.put(f"/documents/{urllib.parse.quote(doc_id)}", content=HARBOUR,
+                          headers={**WRITE, "Content-Type": "text/plain"})
+    assert response.status_code == 201, response.text
+    assert response.headers["location"] == location and response.json()["doc_id"] == doc_id
+    assert client.get(location, headers=WRITE).json()["doc_id"] == doc_id
+
+
+def test_a_charset_on_a_multipart_part_is_read_and_on_a_binary_file_ignored(client: TestClient) -> None:
+    text = "MAYOR LIND: The caf\u00e9 on the square reopens in May.\n"
+    part = ("cafe.txt", text.encode("latin-1"), "text/plain; charset=iso-8859-1")
+    response = client.post("/documents", files={"file": part}, headers=WRITE)
+    assert response.status_code == 201, response.text
+    assert client.get("/documents/cafe.txt", headers=WRITE).json()["text"] == text
+    word = word_file("MAYOR LIND: The caf\u00e9 reopens in May.", "REPORTER: When?")
+    response = client.put("/documents/minutes.docx", content=word,
+                          headers={**WRITE, "Content-Type": f"{DOCX}; charset=iso-8859-1"})
+    assert response.status_code == 201, response.text

@@ -38,6 +38,7 @@ OPERATIONS = [
     ("GET", "/documents"),
     ("GET", "/documents/{doc_id}"),
     ("GET", "/health"),
+    ("HEAD", "/health"),
     ("POST", "/admin/reload"),
     ("POST", "/documents"),
     ("PUT", "/documents/{doc_id}"),
@@ -46,7 +47,7 @@ OPERATIONS = [
 # A write's id must carry a reader's suffix and its body must parse: rules the schema cannot
 # state, so a schema-valid write may rightly be refused (4xx, never 5xx).
 WRITES = {("POST", "/documents"), ("PUT", "/documents/{doc_id}"), ("DELETE", "/documents/{doc_id}")}
-NO_INPUT = {("GET", "/documents"), ("GET", "/health"), ("POST", "/admin/reload")}
+NO_INPUT = {("GET", "/documents"), ("GET", "/health"), ("HEAD", "/health"), ("POST", "/admin/reload")}
 
 
 @pytest.fixture(scope="module")

@@ -653,3 +653,12 @@ def test_names_whose_accents_are_characters_of_their_own_are_labels_and_match_th
     assert [unicodedata.normalize("NFC", t.speaker or "") for t in transcript.turns] == [
         "Zoë Bárbara", "José Núñez", "Zoë Bárbara"]
     assert speaker_key(transcript.turns[0].speaker or "") == speaker_key("Zoë Bárbara")
+
+
+def test_lines_ended_by_a_carriage_return_alone_are_lines_and_spans_index_the_file() -> None:
+    # Classic Mac OS and some exporters end lines with CR alone: the file was one narration turn.
+    text = "Alice: Hello there.\rBob: Hi, Alice.\r\rAlice: Bye.\r"
+    transcript = parse_transcript("mac.txt", text)
+    assert transcript.text == text
+    assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
+        ("Alice", "Hello there."), ("Bob", "Hi, Alice."), ("Alice", "Bye.")]
