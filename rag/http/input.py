@@ -6,12 +6,14 @@ The limits live in the request type, so the OpenAPI schema states exactly what i
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from litestar import Request
 from litestar.exceptions import HTTPException
+from litestar.serialization import decode_json
 from litestar.params import Parameter
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
@@ -107,7 +109,11 @@ class Utf8JsonRequest(Request[Any, Any, Any]):
         """The decoded body; 415 when it is not declared JSON, `UnicodeDecodeError` (a 400 problem)
         when it is not UTF-8."""
         require_json(self.headers.get("Content-Type", ""))
-        (await self.body()).decode("utf-8")
+        body = await self.body()
+        body.decode("utf-8")
+        if body.startswith(codecs.BOM_UTF8):
+            # Some Windows clients put the mark before JSON; RFC 8259 (8.1) lets a parser ignore it.
+            return decode_json(body[len(codecs.BOM_UTF8) :], type_decoders=self.route_handler.resolve_type_decoders())
         return await super().json()
 
 

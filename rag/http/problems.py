@@ -55,6 +55,8 @@ _KINDS: dict[int, tuple[str, str]] = {
     500: ("internal-error", "Internal server error"),
     503: ("index-unavailable", "The index is not available"),
 }
+# Litestar's words when the client disconnects while its body is read (raised as a 500).
+_CLIENT_GONE = "client disconnected prematurely"
 _DOMAIN_STATUS: tuple[tuple[type[RagError], int], ...] = (
     (InputError, 400),
     (NotFoundError, 404),
@@ -117,6 +119,10 @@ def _domain_error(request: Request[Any, Any, Any], exc: RagError) -> Response[Pr
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     status = exc.status_code
     headers = dict(exc.headers or {})
+    if status >= 500 and exc.detail == _CLIENT_GONE:
+        # The client went away before its body arrived: its doing, not the service's (no 5xx to alert on).
+        log.info("%s %s: %s", request.method, request.url.path, exc.detail)
+        return problem_response(400, "the client closed the connection before the request body arrived")
     if status >= 500:
         log.error("HTTP %d on %s: %s", status, request.url.path, exc.detail)
         return problem_response(status, "the service failed to answer; the log has the details", headers=headers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from litestar.testing import TestClient
 
@@ -183,3 +185,33 @@ def test_bad_filters_get_400(client: TestClient, filters: dict, message: str) ->
     response = client.post("/ask", json={"question": "ports?", "filters": filters})
     assert response.status_code == 400, response.text
     assert message in response.text
+
+
+def test_a_client_gone_before_its_body_arrived_is_no_server_error(client: TestClient, caplog) -> None:
+    # Litestar raises its 500 when the connection drops while a body is read: alerts on 5xx fired
+    # for clients that hung up. Driven as an ASGI server would, on the app's own event loop.
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/ask", "raw_path": b"/ask", "query_string": b"", "root_path": "", "state": {},
+             "headers": [(b"content-type", b"application/json"), (b"content-length", b"40")],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
+    with caplog.at_level("INFO"):
+        client.blocking_portal.call(client.app, scope, receive, send)
+    start = next(message for message in sent if message["type"] == "http.response.start")
+    assert start["status"] == 400
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+def test_a_byte_order_mark_before_the_json_body_is_ignored(client: TestClient) -> None:
+    # RFC 8259 (8.1): a parser may ignore it; some Windows clients send one.
+    body = b"\xef\xbb\xbf" + json.dumps({"question": "How many new routes did the port add?"}).encode()
+    answered = client.post("/ask", content=body, headers={"Content-Type": "application/json"})
+    assert answered.status_code == 200, answered.text
+    assert answered.json() == client.post("/ask", content=body[3:], headers={"Content-Type": "application/json"}).json()
