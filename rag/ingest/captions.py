@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from rag.errors import CorpusError
-from rag.ingest.labels import is_bare_label, is_caseless_name, is_comma_role, is_name_like, split_name_role
+from rag.ingest.labels import (
+    is_bare_label,
+    is_caseless_name,
+    is_comma_role,
+    is_name_like,
+    is_person_like,
+    split_name_role,
+)
 from rag.ingest.timed import Piece
 
 # Lenient on purpose: Teams writes `0:0:0.210`, SRT uses a comma, some tools drop the hours.
@@ -54,13 +61,27 @@ _SENTENCE_END = re.compile(r"[.?!…:;\"”’»)\]]\s*$")
 _LABELLED = re.compile(r"^\s*(?P<name>[^:\n]{1,60}?)\s*:(?:\s+(?=\S)|\s*$)")
 # `>>` (or `>>>`) marks a new speaker in broadcast captions; `- ` does in subtitles.
 _CHANGE = re.compile(r"^\s*(?:>{2,}|-\s)\s*")
-# Word-highlight captions (stable-ts) repeat a cue's words once per word; "No." twice is speech.
+# Word-highlight captions (stable-ts) repeat a cue's words once per word, another word marked up
+# each time; "No." twice is speech.
 _MIN_REPEATED_WORDS = 3
 # ... and their cues follow each other without a gap (stable-ts fills the silences between words
 # with cues of their own); the same words again after a pause are said again. The slack covers
 # SubStation Alpha's centiseconds.
 _ABUTTING = 0.05
 _DENSE_LABELS = 0.25
+# A transcript's captions may label only the changes of speaker (`Travis: ...`, then the cues of
+# his monologue unlabelled, then `Sarah: ...`), which puts labels on few lines. They carry over
+# where the labels look so: three or more, two or more people's names that recur, each label
+# naming another speaker than the one before (a slip allowed in ten), and next to no unnamed change
+# of speaker (`- `, `>>`) after the first, so that the labels name (nearly) every line after it.
+_MIN_CHANGE_LABELS = 3
+_CHANGE_SLIPS = 0.1
+_UNCOVERED = 0.1
+# Subtitles' voices that name no one: `NARRATOR:`, `MAN:`, `WOMAN 2:`, `VOICE ON RADIO:`.
+_VOICE_WORDS = frozenset(
+    "narrator narrators man men woman women boy boys girl girls voice voices announcer crowd all both everyone "
+    "together computer radio tv pa intercom chorus choir".split()
+)
 _WORDS = re.compile(r"[^\W\d_]")
 # Zero-width and soft-hyphen characters show nothing; copied from web tools they stick to a word's
 # edge (`\u200bJohn Roe:`), where they would hide a label. Inside a word they stay (Persian writes
@@ -241,6 +262,9 @@ class SpeakerTrack:
     speaker: str | None = None
     last_line: str = field(default="", repr=False)
     last_cue: str = field(default="", repr=False)
+    last_raw: str = field(default="", repr=False)
+    """The last cue's text as the file writes it, markup and all (whitespace collapsed)."""
+    last_start: float | None = field(default=None, repr=False)
     last_end: float | None = field(default=None, repr=False)
     _shown: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _marks: dict[str, Marked] = field(default_factory=dict, repr=False)
@@ -252,17 +276,20 @@ class SpeakerTrack:
     """The last cue held a label and no words."""
     sparse: frozenset[str] = frozenset()
     """Labels that name their own cue's speaker only: those of a file whose lines seldom carry one
-    (under a quarter of them). In subtitles a label marks what a voice off screen says, not a turn,
-    so it does not carry over to the cues after it; in a transcript's captions every change of
-    speaker is labelled, and the cues after a label are that speaker's. Labels after `>>`
-    (broadcast captions mark every change so) and diarization labels always carry over."""
+    (under a quarter of them), unless the labels mark the changes of speaker (`_marks_changes`).
+    In subtitles a label marks what a voice off screen says, not a turn, so it does not carry over
+    to the cues after it; in a transcript's captions every change of speaker is labelled, and the
+    cues after a label are that speaker's. Labels after `>>` (broadcast captions mark every change
+    so) and diarization labels always carry over."""
 
     @classmethod
     def of(cls, lines: Iterable[str]) -> SpeakerTrack:
         """A track for a file whose cue text lines (markup and all) are `lines`."""
         track = cls()
         counts: Counter[str] = Counter()
-        shown = 0
+        labels: list[str] = []  # the labels that count, in the file's order
+        shown = after = uncovered = 0  # lines; those after the first label; those of them nobody's
+        speaking: str | None = None
         for raw in lines:
             for line in track.lines(raw):
                 if not _WORDS.search(line) or TIMING.match(line):
@@ -272,8 +299,15 @@ class SpeakerTrack:
                 carries = line.startswith(">>") or _DIARIZATION_LABEL.match(mark.speaker or "")
                 if mark.speaker is not None and not carries:
                     counts[mark.speaker] += 1
+                    labels.append(mark.speaker)
+                if mark.speaker is not None or mark.new_turn or _TIGHT_DASH.match(line):
+                    speaking = mark.speaker  # an unnamed change (`- `, `>>`, `-Word`) names nobody
+                if labels:
+                    after += 1
+                    uncovered += speaking is None
         dense = sum(counts.values()) >= _DENSE_LABELS * shown
-        track.sparse = frozenset() if dense else frozenset(counts)
+        carried = dense or _marks_changes(labels, after, uncovered)
+        track.sparse = frozenset() if carried else frozenset(counts)
         track.unvouched = frozenset(name for name, count in counts.items() if count < 2 and is_caseless_name(name))
         return track
 
@@ -299,6 +333,25 @@ class SpeakerTrack:
         self.label_alone = False
 
 
+def _marks_changes(labels: list[str], after: int, uncovered: int) -> bool:
+    """Whether a file's few labels (`labels`, in order) mark the changes of speaker, as a
+    transcript's captions do (`Travis:` where Travis starts, his next cues unlabelled, `Sarah:` where
+    she takes over), not the odd voice in subtitles (`NARRATOR:`, `MAN:` among the dialogue of
+    others): people's names that recur and alternate, a label seldom naming the speaker the one
+    before it named, and (nearly) every line after the first label left to a label's speaker, not
+    to an unnamed change (`after` lines, `uncovered` of them after an unnamed change)."""
+    if len(labels) < _MIN_CHANGE_LABELS:
+        return False
+    names = Counter(labels)
+    recurring = sum(count >= 2 for count in names.values())
+    if len(names) < 2 or 2 * recurring < len(names):
+        return False
+    if not all(is_person_like(name) and not _VOICE_WORDS.intersection(name.lower().split()) for name in names):
+        return False
+    slips = sum(label == before for before, label in zip(labels, labels[1:], strict=False))
+    return slips <= _CHANGE_SLIPS * (len(labels) - 1) and uncovered <= _UNCOVERED * after
+
+
 def cue_pieces(payload: list[Line], times: tuple[float | None, float | None], track: SpeakerTrack, *,
                rolling: bool, speaker: str | None = None) -> Iterator[Piece]:
     """The pieces of one cue's text lines, each split at its line breaks: `speaker` (a field of the
@@ -308,13 +361,14 @@ def cue_pieces(payload: list[Line], times: tuple[float | None, float | None], tr
     else the speaker carries over from before (not a sparse label's: `SpeakerTrack.sparse`). A
     `Name:` on a line that runs on from an unfinished sentence, or a caseless one used once, is
     words. With `rolling`, a line that repeats the previous caption line is dropped; without, a cue
-    that repeats the last one's words and follows it without a gap (word-highlight captions) is."""
+    that shows the last one's words again and is no new utterance is (`_highlight_repeat`)."""
     shown = [content for line in payload for content in track.lines(line.text) if content]
     whole = " ".join(shown)
-    repeated = not rolling and _highlight_repeat(whole, times, track)
-    track.last_cue, track.last_end = whole, times[1]
+    raw = " ".join(" ".join(line.text for line in payload).split())
+    repeated = not rolling and _highlight_repeat(whole, raw, times, track)
+    track.last_cue, track.last_raw, track.last_start, track.last_end = whole, raw, times[0], times[1]
     if repeated:
-        return  # the same words again, another of them highlighted
+        return  # the same words again, another of them highlighted (or the same cue shown twice at once)
     dashed = sum(bool(_TIGHT_DASH.match(content)) for content in shown) >= 2
     track.new_cue()
     spans = [(speaker, payload)] if speaker else voice_spans(payload)
@@ -328,11 +382,21 @@ def cue_pieces(payload: list[Line], times: tuple[float | None, float | None], tr
             previous = content
 
 
-def _highlight_repeat(whole: str, times: tuple[float | None, float | None], track: SpeakerTrack) -> bool:
-    """Whether a cue is the last one's words again, right after it: a word-highlight caption."""
+def _highlight_repeat(whole: str, raw: str, times: tuple[float | None, float | None], track: SpeakerTrack) -> bool:
+    """Whether a cue (its shown words `whole`, its text as written `raw`) shows the last cue's words
+    (three or more) again and is no new utterance: a word-highlight caption, the same words with
+    another of them marked up (stable-ts' `<font color>`, `<u>`; or none, over a silence between
+    two words), right after the last cue; or the same text written alike, shown again while the
+    last cue is still on screen (captions that animate a line give it twice at once). The same text
+    written alike after the last cue has ended is said again: Whisper's "I don't know." twice."""
     if len(whole.split()) < _MIN_REPEATED_WORDS or whole != track.last_cue:
         return False
-    return times[0] is not None and track.last_end is not None and times[0] <= track.last_end + _ABUTTING
+    start, last_start, last_end = times[0], track.last_start, track.last_end
+    if start is None or last_end is None:
+        return False
+    if raw != track.last_raw:
+        return start <= last_end + _ABUTTING
+    return start < last_end - _ABUTTING or (last_start is not None and start <= last_start)
 
 
 def _line_pieces(content: str, previous: str, source: str, times: tuple[float | None, float | None],

@@ -43,10 +43,11 @@ class WebVttReader:
 
     def _pieces(self, doc_id: str, text: str, lines: list[Line], notes: dict[str, str]) -> Iterator[Piece]:
         rolling = bool(_INLINE_TIME.search(text))
-        track = SpeakerTrack.of(line.text for line in lines)
+        i = _header_end(lines)
+        # The header's `Kind: captions` and `Language: en` (YouTube) are no speakers' labels.
+        track = SpeakerTrack.of(line.text for line in lines[i:])
         previous: tuple[float, float] | None = None
         ids = _uses_cue_ids(lines)
-        i = _header_end(lines)
         while i < len(lines):
             line = lines[i]
             word = line.text.split(" ", 1)[0].split("\t", 1)[0]

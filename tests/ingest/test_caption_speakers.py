@@ -158,3 +158,96 @@ def test_a_zero_width_character_before_a_label_does_not_hide_it() -> None:
     # Inside a word it stays: Persian writes a zero-width non-joiner between a word's parts.
     persian = "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nمی\u200cخواهم بروم.\n"
     assert speakers("fa.vtt", persian) == [(None, "می\u200cخواهم بروم.")]
+
+
+def test_labels_that_mark_only_the_changes_of_speaker_carry_over_to_the_cues_after_them() -> None:
+    # As the Podcasting 2.0 example transcript (`example.srt`) is written: a name on the cue where a
+    # person starts, then their cues unlabelled, two lines each and running on mid-sentence. Labels
+    # are on under a quarter of the lines, but they alternate, recur and leave no line to nobody.
+    podcast = cues("Travis: When you first get\nstarted in podcasting, it's",
+                   "almost guaranteed that you're\ngoing to make a handful of rookie",
+                   "mistakes, but that doesn't mean\nyou have to make them all.",
+                   "So we went back through\nthe archives of the show.",
+                   "Sarah: Creating good audio is\nthe first thing to get right,",
+                   "and a decent microphone is\nworth more than any plugin.",
+                   "It does not have to be\nexpensive to sound good.",
+                   "Travis: Now, when you're creating\nyour first episodes, keep them",
+                   "short and to the point, so that\nlisteners come back next week.",
+                   "Gilon: So is there an ideal\nlength for an episode?",
+                   "It depends on the show,\nbut shorter is usually better.",
+                   "Travis: Be a guest on other\nshows to grow your audience.",
+                   "It is the fastest way\nto reach new listeners.",
+                   "Sarah: And batch your production:\nrecord several episodes at once.",
+                   "It saves a lot of time\nand keeps the sound the same.")
+    turns = speakers("example.srt", podcast)
+    assert [speaker for speaker, _ in turns] == ["Travis", "Sarah", "Travis", "Gilon", "Travis", "Sarah"]
+    assert turns[0][1] == ("When you first get started in podcasting, it's almost guaranteed that you're going to "
+                           "make a handful of rookie mistakes, but that doesn't mean you have to make them all. "
+                           "So we went back through the archives of the show.")
+    assert turns[3][1] == ("So is there an ideal length for an episode? "
+                           "It depends on the show, but shorter is usually better.")
+
+
+def test_voices_scattered_among_the_dialogue_of_subtitles_still_name_their_own_cue_only() -> None:
+    # Subtitles' dialogue between the labelled cues belongs to others, so none of these carries over.
+    lines = ["Where were you?", "At the harbour.", "What way?", "A boat.", "Whose boat?", "Mine.", "Since when?",
+             "Since May.", "Good.", "Are you sure?", "I am.", "Then go."]
+
+    def film(*labelled: str, between: int = 4) -> str:
+        texts: list[str] = []
+        for number, label in enumerate(labelled):
+            texts += [label, *lines[number * between % len(lines) :][:between]]
+        return cues(*texts)
+
+    def carried(content: str) -> set[str]:
+        return {words for speaker, words in speakers("film.srt", content) if speaker is not None}
+
+    # One voice, again and again: a narrator over the film.
+    narrated = film("NARRATOR: In a land far away,", "NARRATOR: the war had come.", "NARRATOR: And no one knew.")
+    assert carried(narrated) == {"In a land far away,", "the war had come.", "And no one knew."}
+    # Voices that are no one's name, though they alternate.
+    voices = film("MAN: Hello?", "WOMAN: Open the door.", "MAN: Please.", "WOMAN: Now!")
+    assert carried(voices) == {"Hello?", "Open the door.", "Please.", "Now!"}
+    # Names, but the same name twice running: an off-screen voice on the phone, not a change of speaker.
+    phone = film("NADAL: Found a way.", "NADAL: Listen to me.", "INES: Where are you?", "NADAL: Outside.")
+    assert carried(phone) == {"Found a way.", "Listen to me.", "Where are you?", "Outside."}
+    # Names that alternate, among dialogue in dashes: two others speak between the labels.
+    dialogue = cues("JOHN: Where are you?", "Who is that?", "- Nobody.\n- Quiet.", "Go on.",
+                    "MARY: Outside.", "Did you hear?", "- Yes.\n- No.", "Then answer.",
+                    "JOHN: Come in.", "Is he mad?", "- Maybe.\n- Surely.", "Let's go.",
+                    "MARY: I can't.", "Why not?", "- Too late.\n- Never.", "Fine.")
+    assert carried(dialogue) == {"Where are you?", "Outside.", "Come in.", "I can't."}
+
+
+def test_a_whisper_cue_said_twice_at_once_is_kept_and_a_word_highlight_repeat_is_not() -> None:
+    # Whisper writes what is said twice as two cues, the second where the first ends, written alike.
+    whisper = abutting("It is like blockchain though.", "I don't know.", "I don't know.",
+                       "His whole position is weird.")
+    assert speakers("meeting.srt", whisper) == [
+        (None, "It is like blockchain though. I don't know. I don't know. His whole position is weird.")]
+    # stable-ts with a tag given (`<u>`): a cue per word, that word marked up, and an unmarked one
+    # over the silence between two words; the same words written otherwise are said once.
+    highlighted = ("WEBVTT\n\n00:00:00.000 --> 00:00:00.400\n<u>We</u> will see.\n\n"
+                   "00:00:00.400 --> 00:00:00.600\nWe <u>will</u> see.\n\n"
+                   "00:00:00.600 --> 00:00:00.900\nWe will see.\n\n"
+                   "00:00:00.900 --> 00:00:01.200\nWe will <u>see.</u>\n\n"
+                   "00:00:01.200 --> 00:00:01.500\n<u>Fine.</u>\n")
+    assert speakers("highlight.vtt", highlighted) == [(None, "We will see. Fine.")]
+    # The same cue twice at the same time (captions that animate a line) is shown once, said once.
+    shown_twice = ("1\n00:00:01,000 --> 00:00:03,000\nWe are trapped inside this house\n\n"
+                   "2\n00:00:01,000 --> 00:00:03,000\nWe are trapped inside this house\n")
+    assert speakers("animated.srt", shown_twice) == [(None, "We are trapped inside this house")]
+
+
+def test_a_webvtt_header_holds_no_labels_that_would_hide_the_labelling_of_changes() -> None:
+    # YouTube's `Kind: captions` and `Language: en` above cues that label each change of speaker
+    # (a guest who speaks once among them): the header's lines are no speakers' labels.
+    said = ["Today we talk about ferries,", "and why they are late.", "It has been a long summer.", "Every day.",
+            "Again."]
+    texts = ["Ana Diaz: Welcome to the show.", *said, "Ben Ode: Thanks for having me.", *said,
+             "Carla Ruiz: May I add something?", *said, "Ana Diaz: Of course.", *said, "Ben Ode: Good.", *said]
+    content = "WEBVTT\nKind: captions\nLanguage: en\n\n" + "".join(
+        f"00:00:{2 * i:02d}.000 --> 00:00:{2 * i + 1:02d}.500\n{text}\n\n" for i, text in enumerate(texts))
+    turns = speakers("show.vtt", content)
+    assert [speaker for speaker, _ in turns] == ["Ana Diaz", "Ben Ode", "Carla Ruiz", "Ana Diaz", "Ben Ode"]
+    assert turns[2][1] == "May I add something? " + " ".join(said)
