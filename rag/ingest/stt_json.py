@@ -6,8 +6,9 @@ AssemblyAI's `sentences` and `paragraphs`, Hugging Face's `chunks`, Vosk's `resu
 `channel` messages, a list of timed `words` (ElevenLabs, Speechmatics v1, Trint, Kaldi, BBC digital paper
 edit), Amazon Transcribe Call Analytics' `Transcript`, ElevenLabs' multichannel `transcripts`, a Google
 long-running operation's `response`, NeMo manifests, `{"text": ...}` alone, a plain list of `{speaker, start,
-end, text}`, and JSON Lines of such items. A recording split by channel has a speaker per channel, its
-pieces in the order they were said.
+end, text}`, and JSON Lines of such items; and, where none of these fits, the transcripts `json_transcripts`
+reads (Oyez's oral arguments, earnings calls' `prepared_remarks`/`q_and_a`, chat `conversation`s). A
+recording split by channel has a speaker per channel, its pieces in the order they were said.
 Each piece points back into the file with a JSON pointer (into a `.json` file) or with the characters
 of its string (`char=a,b`, in a `.jsonl` file, whose lines no one pointer reaches)."""
 
@@ -27,6 +28,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from rag.errors import CorpusError
+from rag.ingest import json_transcripts
 from rag.ingest.captions import seconds
 from rag.ingest.names import NO_SPEAKER
 from rag.ingest.timed import Metadata, Piece, build_transcript
@@ -78,6 +80,7 @@ class SpeechJsonReader:
         except _Malformed as exc:
             raise CorpusError(f"{doc_id}: {_described(exc, data)}") from None
         own = _metadata(data) if isinstance(data, dict) else Metadata()
+        own = _shape_metadata(data, pieces, own)
         return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
 
 
@@ -304,6 +307,8 @@ def _shaped(doc_id: str, data: Any) -> list[Piece]:
             return list(_google(data, ""))  # Google's results saved without their envelope
         if any(_is_deepgram_message(item) for item in data):
             return _deepgram_live(data)  # Deepgram's live messages saved as a list or as JSON Lines
+        if not _has_texts(data) and (found := _transcript_shape(data)) is not None:
+            return found.pieces  # chat messages, or conversations each holding them
         return list(_generic(data, "", _unit(data)))
     if not isinstance(data, dict):
         raise _unknown_shape(doc_id)
@@ -374,8 +379,33 @@ def _shaped(doc_id: str, data: Any) -> list[Piece]:
             return list(_generic(data[key], f"/{key}", _unit(data[key])))
     if isinstance(data.get("text"), str):
         return [Piece(data["text"], "/text", None, None)]
+    found = _transcript_shape(data)  # Oyez, earnings calls, conversations: shapes no recogniser writes
+    if found is not None:
+        return found.pieces
     _refuse_malformed(data)
     raise _unknown_shape(doc_id)
+
+
+def _transcript_shape(data: Any) -> json_transcripts.Found | None:
+    """What `json_transcripts` reads of `data` (Oyez, earnings calls, conversations), else None; a value
+    of the wrong kind where its shape needs a time is _Malformed."""
+    try:
+        return json_transcripts.read(data)
+    except json_transcripts.Misplaced as exc:
+        raise _Malformed(exc.pointer, exc.expected, exc.value) from None
+
+
+def _shape_metadata(data: Any, pieces: list[Piece], own: Metadata) -> Metadata:
+    """`own` with the title, date, media URL and speakers' roles a shape of `json_transcripts` gives,
+    when that shape is the one `pieces` were read from (`_shaped` asks it only where no other shape fits)."""
+    if not pieces or not isinstance(data, dict | list) or _has_texts(data if isinstance(data, list) else None):
+        return own
+    if isinstance(data, dict) and isinstance(data.get("text"), str):
+        return own
+    found = json_transcripts.read(data)
+    if found is None or [p.source for p in found.pieces] != [p.source for p in pieces]:
+        return own
+    return json_transcripts.metadata(found, own)
 
 
 _LISTS = {
@@ -415,7 +445,9 @@ def _unknown_shape(doc_id: str) -> CorpusError:
         "Azure `recognizedPhrases` or `phrases`, Gladia `result.transcription.utterances`, whisper.cpp "
         "`transcription`, YouTube `events`, AssemblyAI `sentences` or `paragraphs`, Hugging Face `chunks`, "
         "Vosk `result`, Amazon Transcribe Call Analytics `Transcript`, ElevenLabs `transcripts`, a Google "
-        "operation's `response`, a `words` list, or a list of {speaker, start, end, text}"
+        "operation's `response`, a `words` list, a list of {speaker, start, end, text}, an Oyez "
+        "`transcript.sections`, an earnings call's `prepared_remarks` or `q_and_a`, or a `conversation` of "
+        "{role, content} messages"
     )
 
 

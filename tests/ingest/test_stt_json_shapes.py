@@ -8,6 +8,7 @@ each says which."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -357,3 +358,244 @@ def test_deepgram_live_messages_of_two_channels_name_them() -> None:
 def test_malformed_values_are_refused_naming_where_and_what_was_expected(name: str, text: str, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
         parse_document(name, text)
+
+
+# Transcripts no recogniser writes, kept as JSON by those who publish them: Oyez's oral arguments,
+# earnings calls' prepared remarks and Q&A, chat conversations. The samples' SOURCE.md files name the
+# real files whose shapes they have.
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def sample(folder: str, name: str) -> str:
+    return (SAMPLES / folder / name).read_text(encoding="utf-8")
+
+
+def test_an_oyez_oral_argument_gives_each_text_block_its_times_and_its_speaker() -> None:
+    text = sample("oyez-json", "oral_argument.handmade.json")
+    transcript = parse_document("oyez/98-417-t01.json", text)
+    assert_segments_check_out(transcript, text)
+    turns = [(t.speaker, t.start_time, t.end_time) for t in transcript.turns]
+    assert turns == [("William H. Rehnquist", 0.0, 8.9), ("Maren T. Lindqvist", 8.9, 18.064),
+                     ("Sandra Day O'Connor", 18.064, 21.2), ("Maren T. Lindqvist", 21.2, 26.75),
+                     ("William H. Rehnquist", 1810.4, 1813.0), ("Daniel E. Okafor", 1813.0, 1820.55),
+                     (None, 1820.55, 1821.3), ("William H. Rehnquist", 1821.3, 1824.9)]
+    first = transcript.segments[0]
+    assert first.source == "/transcript/sections/0/turns/0/text_blocks/0/text"
+    assert (first.start_time, first.end_time) == (0.0, 7.52)
+    assert transcript.text[first.start:first.end].startswith("We'll hear argument now in number 98-417")
+    assert transcript.text.startswith("William H. Rehnquist: We'll hear argument")
+    assert "\n\n[Inaudible]\n\n" in transcript.text  # a null speaker: nobody named
+
+
+def test_an_oyez_justice_has_the_role_held_on_the_day_argued_and_an_advocate_none() -> None:
+    transcript = parse_document("arg.json", sample("oyez-json", "oral_argument.handmade.json"))
+    roles = {s.name: s.role for s in transcript.speakers}
+    # Rehnquist's roles list Associate Justice (1972-1986), then Chief Justice: argued in 1999.
+    assert roles == {"William H. Rehnquist": "Chief Justice of the United States",
+                     "Maren T. Lindqvist": None,
+                     "Sandra Day O'Connor": "Associate Justice of the Supreme Court of the United States",
+                     "Daniel E. Okafor": None}
+    assert transcript.turns[0].role == "Chief Justice of the United States"
+
+
+def test_an_oyez_oral_argument_is_titled_by_its_case_and_hearing_dated_and_linked_to_its_mp3() -> None:
+    transcript = parse_document("arg.json", sample("oyez-json", "oral_argument.handmade.json"))
+    assert transcript.title == "Harbor Freight Cooperative v. Lindale County (Oral Argument - March 02, 1999)"
+    assert transcript.date == "1999-03-02"
+    assert transcript.media_url.endswith("/19990302a_98-417.delivery.mp3")
+
+
+def test_an_oyez_justice_argued_before_becoming_chief_justice_is_an_associate_justice() -> None:
+    data = json.loads(sample("oyez-json", "oral_argument.handmade.json"))
+    data["title"] = "Oral Argument - January 14, 1980"
+    transcript = parse_document("arg.json", json.dumps(data))
+    assert transcript.turns[0].role == "Associate Justice of the Supreme Court of the United States"
+
+
+def test_an_oyez_transcript_saved_without_its_envelope_is_read_too() -> None:
+    data = json.loads(sample("oyez-json", "oral_argument.handmade.json"))["transcript"]
+    text = json.dumps(data, indent=1)
+    transcript = parse_document("arg.json", text)
+    assert_segments_check_out(transcript, text)
+    assert transcript.segments[0].source == "/sections/0/turns/0/text_blocks/0/text"
+    assert transcript.title == "Harbor Freight Cooperative v. Lindale County"
+    assert len(transcript.turns) == 8
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # Oyez's case overview (`oyez/cases/2000.00-949.json`): facts and links, no transcript.
+        {"ID": 55005, "name": "Bush v. Gore", "docket_number": "00-949",
+         "oral_argument_audio": [{"id": 20770, "title": "Oral Argument - December 11, 2000",
+                                  "href": "https://api.oyez.org/case_media/oral_argument_audio/20770"}]},
+        # A hearing Oyez has no transcript of.
+        {"title": "Oral Argument - October 05, 1955", "transcript": None, "media_file": None, "unavailable": True},
+        # Sections whose turns carry no text blocks.
+        {"title": "Oral Argument", "transcript": {"sections": [{"turns": [{"speaker": None, "text": "hi"}]}]}},
+    ],
+)
+def test_json_near_an_oyez_transcript_is_still_refused(data: object) -> None:
+    with pytest.raises(CorpusError, match="JSON of no known shape"):
+        parse_document("case.json", json.dumps(data))
+
+
+def test_an_oyez_time_of_hundreds_of_digits_is_refused_naming_where() -> None:
+    data = json.loads(sample("oyez-json", "oral_argument.handmade.json"))
+    text = json.dumps(data).replace('"stop": 7.52', '"stop": ' + "9" * 400, 1)
+    with pytest.raises(CorpusError, match=r"/transcript/sections/0/turns/0/text_blocks/0/stop: expected a time"):
+        parse_document("arg.json", text)
+
+
+def test_an_earnings_call_gives_each_remark_and_answer_its_speaker_and_role() -> None:
+    text = sample("earnings-call-json", "q1_call.handmade.json")
+    transcript = parse_document("NWM_q1_2024.json", text)
+    assert_segments_check_out(transcript, text)
+    assert [(t.speaker, t.role, t.start_time) for t in transcript.turns] == [
+        ("Operator", None, None), ("Priya Raman", "Head of Investor Relations", None),
+        ("Tomas Berg", "Chief Executive Officer", None), ("Alice Nwosu", "Chief Financial Officer", None),
+        ("Operator", None, None), ("Sam Ortiz", "Harbor Securities -- Analyst", None),
+        ("Alice Nwosu", "Chief Financial Officer", None), ("Operator", None, None)]
+    assert transcript.segments[1].source == "/prepared_remarks/1/speech"
+    assert transcript.segments[4].source == "/q_and_a/0/speech"
+    # The page's closing `Duration: 41 minutes` "speaker" has no words, and is no one.
+    assert "Duration" not in {s.name for s in transcript.speakers}
+
+
+def test_an_earnings_calls_q_and_a_opens_a_turn_though_the_same_speaker_spoke_last() -> None:
+    data = {"prepared_remarks": [{"speaker": "Operator", "speech": "Welcome to the call."}],
+            "q_and_a": [{"speaker": "Operator", "speech": "Our first question comes from Sam Ortiz."},
+                        {"speaker": "Sam Ortiz", "title": "Analyst", "speech": "Thanks."}]}
+    turns = turns_of("call.json", data)
+    assert turns == [("Operator", None, None, "Welcome to the call."),
+                     ("Operator", None, None, "Our first question comes from Sam Ortiz."),
+                     ("Sam Ortiz", None, None, "Thanks.")]
+    assert parse_document("call.json", json.dumps(data)).turns[2].role == "Analyst"
+
+
+def test_a_q_and_a_list_of_questions_and_answers_is_still_refused() -> None:
+    # An FAQ or a quiz (`q_and_a: [{question, answer}]`) names no speaker: no earnings call.
+    data = {"title": "Fencing FAQ", "q_and_a": [{"question": "What is a parry?", "answer": "A block."}]}
+    with pytest.raises(CorpusError, match="JSON of no known shape"):
+        parse_document("faq.json", json.dumps(data))
+
+
+# A support chat export in the shape of BoombamPok/transcripts `transcript.json` (a list of
+# conversations, each with `id`, `title`, `preview` and `conversation[]` of `{role, message}`).
+SUPPORT_CHATS = [
+    {"id": "1", "title": "Payment extension", "preview": "Customer asks for more time to pay...",
+     "conversation": [{"role": "agent", "message": "Hi! Thanks for contacting us. How may I help?"},
+                      {"role": "customer", "message": "I can't pay on time this month.\n\nCan I get an extension?"},
+                      {"role": "agent", "message": "Yes, I can move the date to the 20th."}]},
+    {"id": "2", "title": "Outage credit", "preview": "Customer reports an outage...",
+     "conversation": [{"role": "agent", "message": "Hi! Thanks for contacting us. How may I help?"},
+                      {"role": "agent", "message": "Are you still there?"},
+                      {"role": "customer", "message": "My internet was down all night."}]}]
+
+
+def test_support_chats_give_each_message_its_role_and_each_conversation_its_own_turns() -> None:
+    assert turns_of("chats.json", SUPPORT_CHATS) == [
+        ("agent", None, None, "Hi! Thanks for contacting us. How may I help?"),
+        ("customer", None, None, "I can't pay on time this month. Can I get an extension?"),
+        ("agent", None, None, "Yes, I can move the date to the 20th."),
+        ("agent", None, None, "Hi! Thanks for contacting us. How may I help? Are you still there?"),
+        ("customer", None, None, "My internet was down all night.")]
+    transcript = parse_document("chats.json", json.dumps(SUPPORT_CHATS))
+    assert transcript.segments[1].source == "/0/conversation/1/message"
+    assert transcript.title is None  # two conversations, two titles: neither is the file's
+
+
+def test_one_support_chat_is_titled_by_its_title() -> None:
+    single = SUPPORT_CHATS[:1]
+    assert parse_document("chat.json", json.dumps(single)).title == "Payment extension"
+    assert parse_document("chat.json", json.dumps(single[0])).title == "Payment extension"
+
+
+def test_sharegpt_conversations_keep_human_and_gpt_as_written() -> None:
+    data = {"id": "x1", "conversations": [{"from": "system", "value": "Be brief."},
+                                          {"from": "human", "value": "What is a barge?"},
+                                          {"from": "gpt", "value": "A flat-bottomed boat."}]}
+    assert turns_of("sharegpt.json", data) == [("system", None, None, "Be brief."),
+                                               ("human", None, None, "What is a barge?"),
+                                               ("gpt", None, None, "A flat-bottomed boat.")]
+
+
+def test_chat_format_messages_read_text_parts_and_a_named_participant() -> None:
+    data = {"messages": [
+        {"role": "user", "name": "ana", "content": [{"type": "text", "text": "Look at this photo."},
+                                                    {"type": "image_url", "image_url": {"url": "https://x/y.png"}},
+                                                    {"type": "text", "text": "What is it?"}]},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function"}]},
+        {"role": "assistant", "content": "A lighthouse."}]}
+    text = json.dumps(data, indent=1)
+    transcript = parse_document("chat.json", text)
+    assert_segments_check_out(transcript, text)
+    assert [(t.speaker, t.role, transcript.text[t.start:t.end]) for t in transcript.turns] == [
+        ("ana", "user", "Look at this photo. What is it?"), ("assistant", None, "A lighthouse.")]
+    assert [s.source for s in transcript.segments] == ["/messages/0/content/0/text", "/messages/0/content/2/text",
+                                                       "/messages/2/content"]
+
+
+def test_a_dialogue_of_speakers_and_a_bare_list_of_messages_are_read() -> None:
+    dialogue = {"dialogue": [{"speaker": "USER", "text": "Book a table for two."},
+                             {"speaker": "SYSTEM", "text": "For what time?"}]}
+    assert turns_of("d.json", dialogue) == [("USER", None, None, "Book a table for two."),
+                                            ("SYSTEM", None, None, "For what time?")]
+    bare = [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi there."}]
+    assert turns_of("bare.json", bare) == [("user", None, None, "Hello"), ("assistant", None, None, "Hi there.")]
+
+
+def test_a_real_chat_dataset_gives_each_record_its_turns() -> None:
+    text = sample("chat-messages-json", "mllm_demo.json")
+    transcript = parse_document("mllm_demo.json", text)
+    assert_segments_check_out(transcript, text)
+    assert {s.name for s in transcript.speakers} == {"user", "assistant"}
+    assert len(transcript.turns) == 24  # six conversations of four messages
+    assert transcript.text.startswith("user: <image>Who are they?\n\nassistant: They're Kane and Gretzka")
+    assert transcript.segments[4].source == "/1/messages/0/content"
+
+
+def test_conversations_as_json_lines_cite_the_characters_of_each_message() -> None:
+    text = "".join(json.dumps(chat) + "\n" for chat in SUPPORT_CHATS)
+    assert read("chats.jsonl", text)[:2] == [
+        ("agent", None, None, "Hi! Thanks for contacting us. How may I help?"),
+        ("customer", None, None, "I can't pay on time this month. Can I get an extension?")]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # Whisper's `segments` beside a `messages` list stay Whisper's.
+        ({"segments": [{"start": 0.0, "end": 1.5, "text": "Hello."}],
+          "messages": [{"role": "user", "content": "not speech"}]}, [(None, 0.0, 1.5, "Hello.")]),
+        # A top-level `text` beside a conversation is that text, as before.
+        ({"text": "The whole call.", "conversation": [{"role": "agent", "message": "Hi"}]},
+         [(None, None, None, "The whole call.")]),
+        # A list of {speaker, start, end, text} keeps its times and speakers.
+        ([{"speaker": "A", "start": 0, "end": 2, "text": "One."},
+          {"speaker": "B", "start": 2, "end": 3, "text": "Two."}],
+         [("A", 0.0, 2.0, "One."), ("B", 2.0, 3.0, "Two.")]),
+        # `utterances` of speaker and text (Taskmaster's shape) are read as AssemblyAI's, as before.
+        ({"utterances": [{"speaker": "USER", "text": "Hi."}]}, [("USER", None, None, "Hi.")]),
+    ],
+)
+def test_shapes_beside_or_near_a_conversation_are_read_as_before(data: object, expected: Turns) -> None:
+    assert turns_of("f.json", data) == expected
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # Messenger's export names its writer `sender_name` (and lists messages newest first).
+        {"participants": [{"name": "A"}], "messages": [{"sender_name": "A", "timestamp_ms": 1, "content": "hi"}]},
+        # A dialogue of bare strings names no one.
+        {"dialogue": ["Hi", "Hello"]},
+        # Messages of which one names no writer: no conversation.
+        {"messages": [{"role": "user", "content": "hi"}, {"content": "who said this?"}]},
+        # HTTP headers as name/value pairs, a bare list: `name` is no writer where no role is beside it.
+        [{"name": "Content-Type", "value": "text/html"}, {"name": "Accept", "value": "*/*"}],
+    ],
+)
+def test_json_near_a_conversation_is_still_refused(data: object) -> None:
+    with pytest.raises(CorpusError, match="JSON of no known shape|no spoken text found"):
+        parse_document("near.json", json.dumps(data))
