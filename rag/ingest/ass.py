@@ -55,7 +55,10 @@ def _pieces(doc_id: str, text: str, info: dict[str, str]) -> Iterator[Piece]:
     """Each Dialogue line's pieces; `info` collects the [Script Info] fields (lower-case keys)."""
     section = ""
     fields = _DEFAULT_FIELDS
-    track = SpeakerTrack.of(text.splitlines())
+    # Labels are judged among the subtitles' words: the `Dialogue:`, `Style:` and `Format:` keys of
+    # the file's own lines would make every file look densely labelled.
+    track = SpeakerTrack.of([line.split(",", len(_DEFAULT_FIELDS) - 1)[-1] for line in text.splitlines()
+                             if line.lstrip().lower().startswith("dialogue:")])
     for line in lines_of(text):
         heading = _SECTION.match(line.text)
         if heading:

@@ -102,3 +102,19 @@ def test_a_negative_time_is_zero_and_a_line_ending_before_it_starts_lasts_no_tim
 def test_broken_scripts_are_refused_with_the_line(text: str, message: str) -> None:
     with pytest.raises(CorpusError, match=message):
         parse_document("broken.ass", text)
+
+
+def test_a_narrators_mark_among_unnamed_dialogue_names_its_own_line_only() -> None:
+    # Labels are judged among the subtitles' words; the file's `Dialogue:` keys made every script look
+    # densely labelled, so one `NARRATOR:` line gave the narrator all the dialogue after it.
+    lines = ["NARRATOR: The harbour, 1952.", "Where is the ferry?", "It left an hour ago.", "Then we wait.",
+             "We wait till dawn.", "The tide turns at four.", "Bring the lamps.", "And the ropes."]
+    events = "".join(f"Dialogue: 0,0:00:{2 * i:02d}.00,0:00:{2 * i + 1:02d}.00,Default,,0,0,0,,{line}\n"
+                     for i, line in enumerate(lines))
+    text = "[Script Info]\nTitle: Tide\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, " \
+           "MarginV, Effect, Text\n" + events
+    transcript = parsed("tide.ass", text)
+    assert [(t.speaker, transcript.text[t.start : t.end]) for t in transcript.turns][:2] == [
+        ("NARRATOR", "The harbour, 1952."), (None, "Where is the ferry? It left an hour ago. Then we wait. "
+                                                   "We wait till dawn. The tide turns at four. Bring the lamps. "
+                                                   "And the ropes.")]
