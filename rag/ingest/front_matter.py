@@ -22,7 +22,9 @@ from rag.ingest import boilerplate
 _MAX_LINES = 200
 # A block holds `key: value` (or `key = value`) lines: two rules around prose are no front matter.
 _FIELD = re.compile(r"^[A-Za-z][\w-]*\s*[:=]", re.MULTILINE)
-_DATE_KEYS = ("date", "published", "pubdate", "pub_date", "publishdate", "publish_date", "published_at", "date_published",
+# `upload_date: 20140204`: yt-dlp's field, the day a video went up.
+_DATE_KEYS = ("date", "published", "upload_date",
+              "pubdate", "pub_date", "publishdate", "publish_date", "published_at", "date_published",
               "recorded",
               "recorded_at", "recording_date", "aired", "air_date", "airdate")
 _MEDIA_KEYS = ("media", "media_url", "video", "video_url", "audio", "audio_url", "youtube", "youtube_url", "recording",

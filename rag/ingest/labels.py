@@ -24,7 +24,9 @@ _NOT_A_NAME = frozenset(
     "first second third fourth fifth sixth seventh eighth ninth tenth next finally lastly also however "
     "moreover furthermore meanwhile therefore thus secondly thirdly firstly note example for so and but "
     "yes no well now then here there in on at as to".split()
-)
+) | {f"{word}{mark}s" for word in ("here", "there", "that", "it", "let", "what", "who") for mark in "'’"}
+"""Discourse words that open a sentence with a comma or colon ("First, we will:"); "Here's Armin
+Ronacher:" introduces a quote."""
 _MEDIA_WORDS = re.compile(
     r"\b(?:news|agency|media|group|tv|television|radio|daily|times|post|press|journal|network|broadcast\w*"
     r"|magazine|newspaper|reporter|journalist|correspondent|xinhua|cctv|cgtn|reuters|bloomberg|afp|bbc|cnn|nhk"
@@ -32,6 +34,11 @@ _MEDIA_WORDS = re.compile(
     re.IGNORECASE,
 )
 _QUESTION_LABELS = frozenset({"q", "question", "questions", "some media", "問", "问", "記者", "记者", "提問", "提问"})
+# The marks of a talk's questions from the floor and their answers, as translations write them
+# (Chinese `问：`/`答：`, Spanish `P:`/`R:`): read so only where a talk's front matter names its one
+# speaker and no other label is used (`rag/ingest/text.py`), since `P:` or `R:` may be anyone's initial.
+QUESTION_MARKS = frozenset({"Q", "问", "問", "提问", "提問", "P", "Pregunta", "Question"})
+ANSWER_MARKS = frozenset({"A", "答", "回答", "R", "Respuesta", "Answer"})
 
 
 # `(Dover) (Con)`: each group's words; only when the groups are all there is (nothing between them).
@@ -133,10 +140,65 @@ def is_comma_role(name: str, role: str) -> bool:
 
 
 _MAX_LOWER_ROLE_WORDS = 4
+_MAX_TITLE_WORDS = 8
+
+
+def is_title_role(role: str) -> bool:
+    """A role written as a title or a credential (`Psy.D`, `PhD`, `BYLINE`, `Host`, `Director of
+    Public Health`): capitalised words, connectors between them; not a clause ("one more thing",
+    "Lamm's research says")."""
+    words = role.split()
+    return (1 <= len(words) <= _MAX_TITLE_WORDS and words[0][:1].isupper() and not _CLAUSE.search(role)
+            and all(w[:1].isupper() or w.lower() in _CONNECTORS or w[:1] in "(&" for w in words))
 # A role after a comma names an office ("Jane Doe, Director of Public Health"), it says nothing:
 # "Brazil, I will say the following here:" is a clause.
 _CLAUSE = re.compile(r"\b(?:I|we|you|he|she|they|it|will|would|shall|is|are|was|were|have|has|had)\b")
 _SENTENCE_INSIDE = re.compile(r"\b[a-z]{2,}[.?!]\s")
+
+
+_MAX_ASKER_WORDS = 6
+# Who opens "X asked, ...": no one a sentence's subject names ("A Hoosier constituent of mine
+# recently asked, why ..."): an indefinite or possessive opening, a pronoun or an adverb in it.
+_NOT_AN_ASKER = frozenset("a an my our your his her their its one someone somebody many some".split())
+_ASKER_WORD_AFTER = re.compile(
+    r"^(?:mine|ours|yours|theirs|recently|once|then|also|again|often|later|finally|who|that|which)$", re.IGNORECASE)
+
+
+def is_asker(label: str) -> bool:
+    """Whether the words before `asked` name who asked, as a label does: a person (`Zhang Wei`), a
+    media outlet or questioner (`Reuters`, `Some media`), a role (`The reporter`, `Harbour
+    master`); not a sentence's subject ("A Hoosier constituent of mine recently", "My son")."""
+    words = label.split()
+    if not 1 <= len(words) <= _MAX_ASKER_WORDS or any(_PRONOUN.match(w) or _ASKER_WORD_AFTER.match(w) for w in words):
+        return False
+    if _MEDIA_WORDS.search(label) or speaker_key(label) in _QUESTION_LABELS:
+        return True
+    if words[0].lower() in _NOT_AN_ASKER:
+        return False
+    if words[0] == "The" and len(words) > 1:
+        # `The reporter`, `The Chairman`: a role after "The".
+        rest = words[1:]
+        return rest[0].lower() not in _NOT_PERSON and (
+            is_name_like(" ".join(rest)) or (len(rest) <= 2 and all(w.isalpha() and w.islower() for w in rest)))
+    return is_person_like(label) or is_role_like(label)
+
+
+SEGMENT_MARKERS = frozenset(
+    ["break", "ad break", "sponsor break", "mid-roll", "midroll", "pre-roll", "preroll", "ad", "ads", "ad read",
+     "sponsor", "sponsors", "sponsored", "commercial", "commercial break", "jingle", "intro", "outro", "music",
+     "theme music", "intro music", "outro music", "interlude"]
+)
+"""A show's parts set as labels (`**Break:**`, `**Jingle:**`, `**Outro:**`): what is heard there is no one's
+turn, as `[Music]` is not."""
+_SEGMENT_WORDS = frozenset("break intro outro jingle music sponsor".split())
+
+
+def is_segment_marker(name: str) -> bool:
+    """A show's part named before a colon (`Break`, `Jingle`, `Old Changelog Intro`), no speaker."""
+    key = " ".join(name.lower().split())
+    words = key.split()
+    return key in SEGMENT_MARKERS or (1 < len(words) <= 3 and words[-1] in _SEGMENT_WORDS
+                                      and all(w[:1].isupper() for w in name.split()))
 
 
 def is_caps_name(name: str) -> bool:
@@ -163,7 +225,7 @@ INLINE_LABEL = re.compile(r"^(?P<label>[^:：“”\"]{1,300}?)\s*(?:[:：]\s+|�
 ASKED = re.compile(r"^(?P<label>[A-Z][^:：.?!]{0,60}?)\s+(?:asked|questioned|inquired)\s*[:：,]\s*")
 REPORTED = re.compile(
     r"^(?P<name>[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){1,4})"
-    r"(?:,\s+(?P<role>[^“”\"\n]{3,300}?),)?"
+    r"(?:,\s+(?P<role>[^“”\"\n:：]{3,300}?),)?"
     r"\s+(?:also\s+|further\s+|then\s+)?"
     r"(?:said|says|revealed|noted|added|stated|stressed|emphasized|emphasised|explained|told|pointed\s+out"
     r"|remarked|announced|replied|responded|answered|introduced)\b"

@@ -117,11 +117,29 @@ def markup_blanked(line: str) -> str:
     return _ITALIC_LINE.sub(lambda italic: f"{italic[1]} {italic[2]} {italic[3]}", blanked)
 
 
+# HTML paragraphs kept in Markdown (`<p><b>MR. CHIEF JUSTICE STONE</b>: words</p>`, as Jekyll pages
+# hold them): the paragraph's tags and the bold around a label opening it are markup, as `**` is.
+_HTML_PARAGRAPH = re.compile(r"^[ \t]*<p(?:\s[^<>\n]*)?>[ \t]*(?:<(b|strong)>[^<>\n]{1,80}</\1>)?")
+_HTML_TAG = re.compile(r"</?(?:p|b|strong)(?:\s[^<>\n]*)?>")
+_HTML_PARAGRAPH_END = re.compile(r"</p>[ \t]*$")
+
+
+def _html_blanked(line: str) -> str:
+    """`line` with the tags of an HTML paragraph opening it blanked: `<p>`, a bold label's `<b>` and
+    `</b>` after it, and the `</p>` closing the line; the same length."""
+    opening = _HTML_PARAGRAPH.match(line)
+    if opening is None:
+        return line
+    head = _HTML_TAG.sub(lambda tag: " " * len(tag.group()), opening.group())
+    line = head + line[opening.end() :]
+    return _HTML_PARAGRAPH_END.sub(lambda tag: " " * len(tag.group()), line)
+
+
 def _iter_lines(text: str) -> Iterator[_Line]:
     """Each non-blank line as its span in `text` and a view of it with markup blanked out (same
     length, so an offset into the view is one into the text)."""
     for match in re.finditer(r"[^\n]+", text):
-        view = _INVISIBLE.sub(" ", markup_blanked(match.group()))
+        view = _INVISIBLE.sub(" ", markup_blanked(_html_blanked(match.group())))
         view = _BRACKETED_LABEL.sub(lambda label: f"{label[1]} {label[2]} {label[3]}", view)
         first, last = trimmed_span(view, 0, len(view))
         if first < last:
@@ -165,16 +183,24 @@ class _Parser:
             self.date = (front.date, front.date_text) if front.date and front.date_text else None
             self.lines = [line for line in self.lines if line.start >= front.end]
         self.front_matter: list[str] = []
+        self.header_fields = self._header_fields()
         self.speakers: dict[str, Speaker] = {}
+        self.abbreviations: dict[str, list[str]] = {}
         self.turns: list[Turn] = []
         self.current: _OpenTurn | None = None
         self.body_started = False
+        self.listed = {speaker_key(name) for name in self.listed_speakers}
         self.recurring_labels = self._recurring_inline_labels()
+        self.recurring_comma_labels = self._recurring_comma_labels()
         self.labels_are_the_convention = self._labels_are_the_convention()
         self.hearing_labels, self.hearing_convention = self._recurring_hearing_labels()
         self.dash_labels = self._recurring_dash_labels()
         self.heading_lines = self._speaker_headings()
-        self.marked_answers = sum(bool(labels.QUESTION_PARAGRAPH.match(line.text)) for line in self.lines) >= 2
+        self.chapter_lines = self._chapter_lines()
+        # `A.` answers count where questions are so marked, twice or more; once will do in a talk whose
+        # front matter names its one speaker (one question from the floor, answered).
+        questions = sum(bool(labels.QUESTION_PARAGRAPH.match(line.text)) for line in self.lines)
+        self.marked_answers = questions >= 2 or (questions == 1 and len(self.listed_speakers) == 1)
         # Broadcast transcripts mark each change of speaker with `>>`, named or not (closed captions pasted as text).
         self.chevron_changes = len(_CHEVRON.findall(text)) >= 2
 
@@ -194,7 +220,9 @@ class _Parser:
                 continue
             index = self._handle(index, line)
         self._close()
-        if len(self.listed_speakers) == 1 and {turn.speaker for turn in self.turns} <= {None, _QUESTION, _ANSWER}:
+        asked = self._read_translated_marks() if len(self.listed_speakers) == 1 else set()
+        marks = {None, _QUESTION, _ANSWER, *asked}
+        if len(self.listed_speakers) == 1 and {turn.speaker for turn in self.turns} <= marks:
             self._attribute_to(self.listed_speakers[0])
         elif (witness := self.speakers.get(_WITNESS)) is not None and speaker_key(_ANSWER) in self.speakers:
             self._answers_are(witness)
@@ -210,6 +238,10 @@ class _Parser:
         )
 
     def _handle(self, index: int, line: _Line) -> int:
+        if index in self.header_fields:
+            self.front_matter.append(line.text)
+            self._add_header(line.start, line.end)
+            return index + 1
         wrapped = self._wrapped_label(index)
         if wrapped:
             return index + wrapped
@@ -217,7 +249,9 @@ class _Parser:
             name, role = _heading_name_role(line.text)
             self._open(labels.turn_kind(name), name, role)
             return index + 1
-        if not self._runs_on(index) and self._reported_turn(line):
+        if not self._runs_on(index) and self._reported_turn(line, index):
+            return index + 1
+        if self._segment_marker(line):
             return index + 1
         alone = labels.ALONE_LABEL.match(line.text)
         if alone:
@@ -234,6 +268,9 @@ class _Parser:
                     self._runs_on(index) and not labels.is_caps_name(name)):
                 self._open(labels.turn_kind(name), name, role)
                 return index + 1
+        if index in self.chapter_lines:
+            self._add_text(line.start, line.end)  # `Introduction: What is Psychology?  00:00`: a chapter, no label
+            return index + 1
         if self._inline_turn(line) or self._asked_turn(line) or self._convention_turn(index, line):
             return index + 1
         if not self.body_started and self.title is None and boilerplate.is_title_like(line.text):
@@ -252,6 +289,25 @@ class _Parser:
         self.turns = [msgspec.structs.replace(turn, speaker=witness.name, role=witness.role)
                       if turn.speaker == _ANSWER else turn for turn in self.turns]
 
+    def _read_translated_marks(self) -> set[str]:
+        """A translated talk's question and answer marks (Chinese `问：`/`答：`, Spanish `P:`/`R:`),
+        where they are the only labels: the questions are questions, the answers `A`'s, as `Q:` and
+        `A:` are in the English text, so that the talk and its answers go to the one listed speaker."""
+        marks = {turn.speaker for turn in self.turns} - {None}
+        if not marks or not marks <= labels.QUESTION_MARKS | labels.ANSWER_MARKS:
+            return set()
+        if not marks & labels.ANSWER_MARKS - {_ANSWER}:
+            return set()  # nothing translated: `Q`/`A` (and `问` alone) are read as they were
+        for mark in marks & labels.ANSWER_MARKS:
+            self.speakers.pop(speaker_key(mark), None)
+        self.turns = [
+            msgspec.structs.replace(turn, speaker=_ANSWER, kind=TurnKind.SPEECH) if turn.speaker in labels.ANSWER_MARKS
+            else msgspec.structs.replace(turn, kind=TurnKind.QUESTION) if turn.speaker in labels.QUESTION_MARKS
+            else turn
+            for turn in self.turns
+        ]
+        return marks & labels.QUESTION_MARKS
+
     def _attribute_to(self, name: str) -> None:
         """A talk whose front matter names its one speaker, with no labels but the `Q`/`A` of its
         questions from the floor: the narration and the answers are the speaker's."""
@@ -264,6 +320,32 @@ class _Parser:
         ]
 
     # -- header blocks: rosters and metadata ----------------------------------------------
+    def _header_fields(self) -> set[int]:
+        """The `Speaker:` / `Title:` / `Date:` lines opening the file (`# Speaker: Sir Ken Robinson`,
+        `# Title: Do Schools Kill Creativity?`, as TED transcripts are kept): metadata, read as front
+        matter is. Taken where a heading holds such a field or two or more fields open the file, so
+        that a transcript opening `Speaker: Thank you, members.` keeps its label."""
+        fields = []
+        for index, line in enumerate(self.lines):
+            match = _HEADER_FIELD.match(line.text)
+            if match is None or (match["key"].lower() in _FIELD_NAMES and not (
+                    _FIELD_VALUE.match(match["value"])
+                    and all(labels.is_name_like(name) for name in _NAMES_APART.split(match["value"].strip()) if name))):
+                break
+            fields.append((index, match["key"].lower(), match["value"].strip()))
+        if not fields or not (len(fields) >= 2 or self.lines[0].heading):
+            return set()
+        if not any(key in ("title", *_FIELD_NAMES) for _, key, _ in fields):
+            return set()
+        for _, key, value in fields:
+            if key == "title":
+                self.title = self.title or value
+            elif key in _FIELD_NAMES and not self.listed_speakers:
+                self.listed_speakers = tuple(name for name in _NAMES_APART.split(value) if name)
+            elif key == "date" and self.date is None:
+                self.date = boilerplate.find_full_date(value)
+        return {index for index, _, _ in fields}
+
     def _header_block(self, index: int, label: str) -> int:
         """Consume `Speakers:` / `Date:` blocks; returns how many lines were used (0: not a header)."""
         key = " ".join(label.lower().split())
@@ -321,8 +403,10 @@ class _Parser:
             return True
         if not (labels.is_name_like(name) or self._recurring_role(name) or speaker in self.vouched):
             return False
+        comma = not labels.is_bare_label(match.group("label"))
         # Unquoted, "Mr. Chair, I want to be clear: ..." is a sentence, not a label with a role.
-        if not labels.is_bare_label(match.group("label")) and not (quoted and labels.is_comma_role(name, role or "")):
+        if comma and not (labels.is_comma_role(name, role or "")
+                          and (quoted or self._comma_label_vouched(line, match, name, role or ""))):
             return False
         known = speaker in self.speakers or speaker in self.vouched
         recurring = speaker in self.recurring_labels
@@ -330,16 +414,65 @@ class _Parser:
             # Nothing but use tells `記者：` or `B:Das` from a sentence's first words and colon.
             vouched = known or recurring or labels.is_caps_name(name)
         else:
-            vouched = quoted or known or recurring or labels.is_caps_name(name) or self.labels_are_the_convention
+            vouched = (quoted or known or recurring or labels.is_caps_name(name) or self.labels_are_the_convention
+                       or comma)
         if not vouched:
             return False
         self._open(labels.turn_kind(name), name, role, quoted=quoted)
         self._add_text(line.start + match.end(), line.end)
         return True
 
+    def _chapter_lines(self) -> set[int]:
+        """The lines of a video's chapter list (`Introduction: What is Psychology?  00:00`, then
+        `Early Thinkers in Psychology 0:46`): a few words each, ending in the time the chapter starts
+        at, two or more lines in a row, the first at 0:00 and the times going up, as YouTube has
+        them. Not labels: a chat's "Bob: at 10:30" is not at 0:00."""
+        found: set[int] = set()
+        run: list[tuple[int, int]] = []
+        for index, line in enumerate([*self.lines, None]):
+            chapter = _CHAPTER.match(line.text) if line is not None else None
+            if chapter is not None:
+                run.append((index, _clock_seconds(chapter["time"])))
+                continue
+            times = [time for _, time in run]
+            if len(run) >= 2 and times[0] == 0 and times == sorted(times):
+                found.update(i for i, _ in run)
+            run = []
+        return found
+
+    def _segment_marker(self, line: _Line) -> bool:
+        """A show's part set as a label (`**Break:**`, `**Jingle:** [music]`, `Old Changelog Intro:`):
+        narration, as `[Music]` is, and no speaker."""
+        match = None if line.heading else labels.ALONE_LABEL.match(line.text) or labels.INLINE_LABEL.match(line.text)
+        if match is None or not labels.is_segment_marker(match.group("label")):
+            return False
+        self._open(TurnKind.NARRATION, None, None)
+        self._add_text(line.start, line.end)
+        return True
+
+    def _comma_label_vouched(self, line: _Line, match: re.Match[str], name: str, role: str) -> bool:
+        """Whether an unquoted `Name, Role:` opening a line is a label (`**Mireille B. Reece, Psy.D:**
+        words`, NPR's `JANE ROE, BYLINE: words`): the same label recurs in the file; or its role is a
+        title (capitalised words, a credential) and the name is a speaker already known or listed,
+        the label is in capitals or in bold, or labels are the file's convention. A vocative with
+        a clause after it ("Alice, one more thing: ...") is none of these."""
+        if _comma_key(match.group("label")) in self.recurring_comma_labels:
+            return True
+        if not labels.is_title_role(role):
+            return False
+        speaker = speaker_key(name)
+        return (speaker in self.speakers or speaker in self.vouched or speaker in self.listed
+                or (labels.is_caps_name(name) and labels.is_caps_name(role)) or self._bold_label(line, match)
+                or self.labels_are_the_convention)
+
+    def _bold_label(self, line: _Line, match: re.Match[str]) -> bool:
+        """Whether a label is set in bold in the file (`**Name, Role:**` or `**Name, Role**:`)."""
+        raw = self.text[max(0, line.start - 2) : line.start + match.end()]
+        return raw.startswith("**") and "**" in raw[2:]
+
     def _asked_turn(self, line: _Line) -> bool:
         match = labels.ASKED.match(line.text)
-        if not match or len(match.group("label").split()) > 6:
+        if not match or not labels.is_asker(match.group("label")):
             return False
         self._open(TurnKind.QUESTION, match.group("label"), None)
         self._add_text(line.start + match.end(), line.end)
@@ -400,9 +533,12 @@ class _Parser:
             return False
         return not _SENTENCE_CLOSE.search(self.lines[index - 1].text)
 
-    def _reported_turn(self, line: _Line) -> bool:
+    def _reported_turn(self, line: _Line, index: int) -> bool:
         match = labels.REPORTED.match(line.text)
         if not match or not labels.is_person_like(match.group("name")):
+            return False
+        if line.text[match.end() :].strip() in (":", "：") and self._introduces_a_quote(index):
+            # "Lea Verou says:" above a block quote, in a host's turn: the host reads her words out.
             return False
         self._open(TurnKind.SPEECH, match.group("name"), match.group("role"))
         self._add_text(line.start, line.end)
@@ -410,22 +546,47 @@ class _Parser:
         self.current.accepts_more = line.text.endswith((":", "："))  # type: ignore[union-attr]
         return True
 
+    def _introduces_a_quote(self, index: int) -> bool:
+        """Whether a line that names someone and says they say (`Lea Verou says:`) stands in a
+        speaker's turn or above a Markdown block quote: then it introduces a quote, read out by whoever
+        is speaking; it opens no turn."""
+        if self.current is not None and self.current.speaker is not None and self.current.kind is TurnKind.SPEECH:
+            return True
+        if index + 1 >= len(self.lines):
+            return False
+        following = self.lines[index + 1]
+        return self.text[self.text.rfind("\n", 0, following.start) + 1 : following.start].lstrip().startswith(">")
+
     # -- turn bookkeeping -----------------------------------------------------------------
     def _register(self, name: str, role: str | None) -> Speaker:
         key = speaker_key(name)
-        known = self.speakers.get(key) or self._by_surname(key)
+        known = self.speakers.get(key) or self._by_surname(key) or self._by_initials(name)
+        if known is None and role and _INITIALISM.match(role):
+            # `Peter McCormack (PM):` names the label used after it (`PM:`); initials are no role.
+            self.abbreviations.setdefault(role, []).append(key)
+            role = None if role == _initials(name) else role
         if known is None or (role and not known.role):
             known = Speaker(name=known.name if known else name, role=role or (known.role if known else None))
             self.speakers[key] = known
         return known
+
+    def _by_initials(self, label: str) -> Speaker | None:
+        """The one speaker so far whom an initialism label stands for: the abbreviation their first
+        label gave in parentheses (`Peter McCormack (PM):`, then `PM:`), else their initials."""
+        if not _INITIALISM.match(label):
+            return None
+        keys = self.abbreviations.get(label) or [
+            key for key, known in self.speakers.items() if len(label) >= 2 and _initials(known.name) == label]
+        return self.speakers.get(keys[0]) if len(set(keys)) == 1 else None
 
     def _by_surname(self, key: str) -> Speaker | None:
         """The one speaker so far whose full name ends with `key`, a surname alone: broadcast
         transcripts name a speaker in full once (`STEVE INSKEEP, HOST:`), then by surname (`INSKEEP:`)."""
         if " " in key or len(key) < _MIN_SURNAME or not key.isalpha():
             return None
-        matches = [known for full, known in self.speakers.items() if " " in full and full.rsplit(" ", 1)[1] == key]
-        return matches[0] if len(matches) == 1 else None
+        matches = [known for full, known in self.speakers.items()
+                   if " " in full and full.rsplit(" ", 1)[1] == key and labels.is_person_like(known.name)]
+        return matches[0] if len(matches) == 1 else None  # "The Chair" is no one's surname "Chair"
 
     def _open(self, kind: TurnKind, name: str | None, role: str | None, quoted: bool = False) -> None:
         self._close()
@@ -491,21 +652,39 @@ class _Parser:
                     counts[speaker_key(name)] = counts.get(speaker_key(name), 0) + 1
         return {name for name, count in counts.items() if count >= 2}
 
+    def _recurring_comma_labels(self) -> set[str]:
+        """`Name, Role:` labels opening two or more lines with words after them: the same label
+        again and again is a convention (`**Mireille B. Reece, Psy.D:** ...`), no sentence's opening."""
+        counts = Counter(
+            _comma_key(match.group("label")) for line in self.lines
+            if not line.heading and (match := labels.INLINE_LABEL.match(line.text)) is not None
+            and not labels.is_bare_label(match.group("label"))
+        )
+        return {key for key, count in counts.items() if count >= 2}
+
     def _labels_are_the_convention(self) -> bool:
         """Whether the file is written as `Name: words` paragraphs, so that a label used once (a
         guest who speaks once) is a speaker as surely as one that recurs: every line but a first
         (title) line opens with a bare label, two or more of them ("Moderator: ... / Spokesperson:
         ..."); or some label recurs and labels open at least 60% of the paragraphs, three or more
         (an introduction, a `[Music]` line or a note may stand between them)."""
-        body = self.lines[1:] if self.lines and not _opens_with_speaker_label(self.lines[0]) else self.lines
-        if len(body) >= 2 and all(_opens_with_speaker_label(line) for line in body):
+        opens = self._opens_with_a_label
+        body = self.lines[1:] if self.lines and not opens(self.lines[0]) else self.lines
+        if len(body) >= 2 and all(opens(line) for line in body):
             return True
         openers = [line for i, line in enumerate(self.lines) if self._opens_paragraph(i)]
         if len(openers) < _MIN_LABELLED_PARAGRAPHS:
             openers = self.lines  # one paragraph, or none apart: each line stands for itself
-        labelled = sum(_opens_with_speaker_label(line) for line in openers)
-        return bool(self.recurring_labels) and labelled >= _MIN_LABELLED_PARAGRAPHS and (
+        labelled = sum(opens(line) for line in openers)
+        return bool(self.recurring_labels or self.recurring_comma_labels) and labelled >= _MIN_LABELLED_PARAGRAPHS and (
             labelled >= _LABELLED_SHARE * len(openers))
+
+    def _opens_with_a_label(self, line: _Line) -> bool:
+        """A bare `Name: ` label (`_opens_with_speaker_label`), or a `Name, Role:` the file repeats."""
+        if _opens_with_speaker_label(line):
+            return True
+        match = None if line.heading or not self.recurring_comma_labels else labels.INLINE_LABEL.match(line.text)
+        return match is not None and _comma_key(match.group("label")) in self.recurring_comma_labels
 
     def _speaker_headings(self) -> set[int]:
         """Lines that are a name alone right above a paragraph's words (`Alice Wong`, then what she
@@ -571,13 +750,83 @@ class _Parser:
         return recurring, bool(recurring) and sum(counts.values()) >= _MIN_HEARING_LABELS
 
     def _document_date(self) -> tuple[str | None, str | None]:
-        """(ISO date, date as written): a `Date:` block, else the page head, else a yearless date."""
+        """(ISO date, date as written): a `Date:` block, else the page head, else a yearless date.
+        The head is the title and header lines, and of the body's first turn its first line or two
+        where they read as a dateline (`WASHINGTON, March 3, 2021 — ...`, a short line): a talk that
+        tells of "the morning of December 10, 1996" is not dated by it."""
         first_body = next((t for t in self.turns if t.kind is not TurnKind.HEADER), None)
-        head = "\n".join(self.front_matter + ([self.text[first_body.start : first_body.end]] if first_body else []))
+        opening = self.text[first_body.start : first_body.end] if first_body else ""
+        datelines = [line for line in opening.split("\n") if line.strip()][:_DATELINE_LINES]
+        head = "\n".join(self.front_matter + [line for line in datelines if _is_dateline(line)])
         full = self.date or boilerplate.find_full_date(head)
         if full:
             return full
-        return None, boilerplate.find_partial_date(head)
+        # A month and day with no year, as a press release's first sentences give it ("On the morning
+        # of September 8, the Information Office held ..."): the opening of the body, not a long talk.
+        openings = (line[:_PARTIAL_REACH] for line in datelines)
+        return None, boilerplate.find_partial_date("\n".join([*self.front_matter, *openings]))
+
+
+# A chapter of a video's description: a few words, then the time it starts at.
+_CHAPTER = re.compile(r"^(?:\S+\s+){0,10}?\S+\s+\(?(?P<time>(?:\d{1,2}:)?\d{1,2}:\d{2})\)?$")
+
+
+def _clock_seconds(clock: str) -> int:
+    """`1:02:03` (or `2:03`) as seconds."""
+    seconds = 0
+    for part in clock.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds
+
+
+# Metadata lines opening a file (`# Speaker: Sir Ken Robinson`, `Title: ...`, `Source: https://...`).
+_HEADER_FIELD = re.compile(
+    r"^(?P<key>Speakers?|Title|Date|Source|URL|Link|Event|Venue|Location|Recorded|Published|Language|Duration)"
+    r"\s*:\s+(?P<value>\S.{0,300})$", re.IGNORECASE)
+_FIELD_NAMES = ("speaker", "speakers")
+# A speaker field holds names: a few capitalised words each, set apart by commas, "and" or "&".
+_FIELD_VALUE = re.compile(r"^[^\W\d_][\w .'’\-]{0,80}(?:(?:,|\s+and\s+|\s*&\s*)\s*[^\W\d_][\w .'’\-]{0,80}){0,5}$")
+_NAMES_APART = re.compile(r"\s*(?:,|\band\b|&)\s*")
+
+
+# A dateline: one of the body's first lines, short, or with its date opening or closing it.
+_DATELINE_LINES = 2
+_DATELINE_WORDS = 15
+_PARTIAL_REACH = 500
+_DATELINE_PLACE_WORDS = 4
+_DATELINE_TAIL = re.compile(r"^[\s.,;:)\]\-–—|]*$")
+
+
+def _is_dateline(line: str) -> bool:
+    """Whether a line opening the body may date the file: a short line (`Press briefing, March 3,
+    2021`), or one whose date opens it, after a place at most (`WASHINGTON, March 3, 2021 — ...`),
+    or closes it (a page's publication date after its summary); not a date told in a talk's sentences."""
+    if len(line.split()) <= _DATELINE_WORDS:
+        return True
+    found = boilerplate.find_full_date(line)
+    if found is None:
+        return False
+    at = line.find(found[1])
+    if at < 0:
+        return False
+    before = line[:at].split()
+    # A place before the date, no sentence ("On the morning of December 10, 1996, I woke up").
+    opens = len(before) <= _DATELINE_PLACE_WORDS and not any(word[:1].islower() for word in before)
+    return opens or bool(_DATELINE_TAIL.match(line[at + len(found[1]) :]))
+
+
+# A label that abbreviates a name: a few capitals (`PM`, `AB`, `M`).
+_INITIALISM = re.compile(r"^[A-Z]{1,4}$")
+
+
+def _initials(name: str) -> str:
+    """The initials of a name (`Peter McCormack`: `PM`; `Murch`: `M`), honorifics aside."""
+    return "".join(word[0] for word in speaker_key(name).split() if word[:1].isalpha()).upper()
+
+
+def _comma_key(label: str) -> str:
+    """A `Name, Role` label as a key: its words, case and spacing aside."""
+    return " ".join(label.lower().split())
 
 
 def _all_capitals(text: str) -> bool:

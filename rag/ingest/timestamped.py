@@ -2,7 +2,8 @@
 
 Each paragraph opens with a stamp line that gives its time and, usually, its speaker:
 
-* `Jane Doe  0:12` above the words (Otter), `[Alice Wong] 10:02:15` (Zoom's text export);
+* `Jane Doe  0:12` above the words (Otter), `Stephan 00:02:38:` likewise (review.btctranscripts.com),
+  `[Alice Wong] 10:02:15` (Zoom's text export);
 * `Speaker 1 (00:05):` (Rev), `Alice [00:00:05]: words`, `Alice: [00:00:05] words` (Sonix),
   `Kevin: 0:00` above the words (a Podcasting 2.0 HTML transcript: `<cite>`, `<time>`, `<p>`);
 * `[00:00:07] Bob: words` on one line (Descript and many others), `00:00:07 - Bob: words`;
@@ -53,6 +54,7 @@ _NAME_ONLY = (
     re.compile(rf"^{_NAME}\s*[\[(](?P<time>{_TIME})[\])]\s*[:：]?$"),  # Speaker 1 (00:05):
     re.compile(rf"^\[{_NAME}\]\s*(?P<time>{_TIME})$"),  # [Alice Wong] 10:02:15
     re.compile(rf"^{_NAME}\s+{_STAMP}$"),  # Jane Doe  0:12
+    re.compile(rf"^{_NAME}\s+{_STAMP}\s*[:：]$"),  # Stephan 00:02:38: (review.btctranscripts.com's exports)
     re.compile(rf"^{_STAMP}\s+{_NAME}$"),  # 00:00:05 Alice Wong
     re.compile(rf"^{_NAME}\s*:\s*{_STAMP}$"),  # Kevin: 0:00 (a Podcasting 2.0 HTML transcript's <cite> and <time>)
     re.compile(rf"^@(?P<time>{_TIME})\s*[-–—]\s*{_NAME}\s*(?:\([^()\n]*\))?$"),  # @0:25 - Lloyd Ian (lloyd@x.com): Fathom
