@@ -537,6 +537,10 @@ class _Parser:
         match = labels.REPORTED.match(line.text)
         if not match or not labels.is_person_like(match.group("name")):
             return False
+        if match.group("role") and not labels.is_comma_role(match.group("name"), match.group("role")):
+            # "Mr. Chair, I want to thank our forces. They did their duty, noted down ...": a minister
+            # addressing the chair, not the chair's reported words.
+            return False
         if line.text[match.end() :].strip() in (":", "：") and self._introduces_a_quote(index):
             # "Lea Verou says:" above a block quote, in a host's turn: the host reads her words out.
             return False

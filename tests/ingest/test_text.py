@@ -662,3 +662,14 @@ def test_lines_ended_by_a_carriage_return_alone_are_lines_and_spans_index_the_fi
     assert transcript.text == text
     assert [(t.speaker, text[t.start : t.end]) for t in transcript.turns] == [
         ("Alice", "Hello there."), ("Bob", "Hi, Alice."), ("Alice", "Bye.")]
+
+
+def test_a_minister_addressing_the_chair_is_no_report_of_the_chairs_words() -> None:
+    # "Mr. Chair, ..." addresses the chair; "The Chair" is nobody's surname "Chair" (a committee's minutes).
+    text = ("The Chair (Hon. Anthony Rota (Nipissing, Lib.)):\n\nOrder. We resume.\n\n"
+            "Hon. Harjit S. Sajjan (Minister of National Defence):\n\n"
+            "Mr. Chair, I want to thank our forces for the tremendous work they are doing. They did their duty, "
+            "noted down their observations and reported them.\n\n"
+            "The Chair (Hon. Anthony Rota (Nipissing, Lib.)):\n\nThank you.\n")
+    turns = parse_transcript("committee.txt", text).turns
+    assert [t.speaker for t in turns if "forces" in text[t.start : t.end]] == ["Hon. Harjit S. Sajjan"]
