@@ -10,8 +10,11 @@ import re
 
 _SPACE = r"[\s\u00a0\u3000]"
 
+# Page numbers apart from each other: `(?:\d{1,3}\s*){1,30}` let a long run of digits be split in
+# exponentially many ways before failing (32 digits and an `x` took 42 s).
 _PAGINATION = re.compile(
-    rf"^(?:<|‹|«|Previous|Prev|First)?{_SPACE}*(?:\d{{1,3}}{_SPACE}*){{1,30}}(?:>|›|»|Next|Last)?$", re.IGNORECASE
+    rf"^(?:<|‹|«|Previous|Prev|First)?{_SPACE}*\d{{1,3}}(?:{_SPACE}+\d{{1,3}}){{0,29}}{_SPACE}*(?:>|›|»|Next|Last)?$",
+    re.IGNORECASE,
 )
 # Only symbols and paging words: "More" or "Top" alone can be a whole spoken turn.
 _LONE_NAV = re.compile(r"^(?:<|>|‹|›|«|»|Previous|Prev|Next)$")

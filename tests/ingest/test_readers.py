@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import subprocess
+import sys
 import re
 from pathlib import Path
 
@@ -111,3 +113,16 @@ def test_what_a_reader_did_not_foresee_sets_the_file_aside_with_a_reason() -> No
     with pytest.raises(CorpusError, match="^as it was$"):
         with unforeseen_as_unreadable("x.json", "json"):
             raise CorpusError("as it was")
+
+
+def test_a_long_run_of_digits_is_read_without_the_page_number_pattern_backtracking() -> None:
+    # `(?:\d{1,3}\s*){1,30}` tried every split of the digits before failing: 32 digits and a letter
+    # took 42 s, each 4 more ten times longer, in every text-based reader. Run apart, so a
+    # regression fails at the time limit instead of hanging the suite.
+    code = ("from rag.ingest.readers import parse_document; "
+            "t = parse_document('x.txt', 'Alice: Hi.\\n' + '9' * 60 + 'x\\nBob: Bye.\\nAlice: Ok.\\nBob: Yes.\\n'); "
+            "print(len(t.turns))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "4"
