@@ -74,13 +74,22 @@ def _pieces(text: str, start: int, end: int, code: str) -> list[Piece]:
             left = position + len(words) - len(words.lstrip())
             right = until - (len(words) - len(words.rstrip()))
             times = (_seconds(bullet["start"]), _seconds(bullet["end"])) if bullet else (None, None)
+            if None in times:
+                times = (None, None)
             pieces.append(Piece(" ".join(text[left:right].split()), f"char={left},{right}", *times, speaker=code))
         position = bullet.end() if bullet else end
     return pieces
 
 
-def _seconds(milliseconds: str) -> float:
+def _seconds(milliseconds: str) -> float | None:
+    """A media bullet's milliseconds as seconds; None for a number no recording reaches (a bullet
+    of hundreds of digits is a damaged file's, and int() refuses past 4300 of them)."""
+    if len(milliseconds) > _MOST_MS_DIGITS:
+        return None
     return round(int(milliseconds) / 1000, 3)
+
+
+_MOST_MS_DIGITS = 12  # 30 years of milliseconds
 
 
 def _header(text: str, name: str) -> str | None:

@@ -101,7 +101,7 @@ def _parsed(block: str, *, toml: bool) -> dict[str, Any]:
     """The block's top-level fields, keys in lower case; none when it does not parse."""
     try:
         data = tomllib.loads(block) if toml else yaml.load(block, Loader=_TextDates)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError):  # ValueError: an explicit `!!timestamp` of no day
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError, RecursionError):  # ValueError: an explicit `!!timestamp` of no day
         return {}
     return {str(key).lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
 

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import msgspec
 
+from rag.errors import CorpusError
 from rag.ingest import boilerplate
 from rag.ingest.labels import EDITORIAL_LABELS, QUESTION_NUMBER, turn_kind
 from rag.ingest.text import parse_transcript
@@ -57,8 +58,12 @@ class HtmlReader:
     def parse(self, doc_id: str, text: str, metadata: Metadata) -> Transcript:
         """The page's main text as a transcript; `<title>`, `<time>`, `<meta>` and media give metadata."""
         page = _Page(text)
-        page.feed(text)
-        page.close()
+        try:
+            page.feed(text)
+            page.close()
+        except (AssertionError, ValueError) as exc:
+            # Python's HTML parser gives up so on markup no browser would choke on (`<![>`, `&#99999999999;`).
+            raise CorpusError(f"{doc_id}: line {page.getpos()[0]}: markup the HTML parser cannot read ({exc})") from None
         canonical, spans, segments = _canonical(page.blocks)
         stamped = read_stamped_text(doc_id, canonical)
         if stamped is None:

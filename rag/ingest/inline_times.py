@@ -23,6 +23,7 @@ import msgspec
 
 from rag.ingest.captions import seconds
 from rag.ingest.text import trimmed_span
+from rag.ingest.timed import sane_times
 from rag.types import Segment, Transcript
 
 _STAMP = re.compile(r"\\?[\[(](?P<time>(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\\?[\])]")
@@ -60,7 +61,7 @@ def with_inline_times(transcript: Transcript) -> Transcript:
         for first, last, start_time, end_time in bounds:
             start, end = trimmed_span(transcript.text, max(first, turn.start), min(last, turn.end))
             if start < end:
-                segments.append(Segment(start, end, f"char={start},{end}", start_time, end_time))
+                segments.append(Segment(start, end, f"char={start},{end}", *sane_times(start_time, end_time)))
     return msgspec.structs.replace(transcript, segments=segments)
 
 

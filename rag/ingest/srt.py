@@ -84,9 +84,13 @@ def _cues(
     yield times, payload
 
 
+_CUE_NUMBER_DIGITS = 9
+
+
 def _cue_number(line: Line) -> int | None:
     text = line.text.strip()
-    return int(text) if text.isdecimal() else None
+    # A cue number is short: a line of thousands of digits is words (int() refuses past 4300 digits).
+    return int(text) if text.isdecimal() and len(text) <= _CUE_NUMBER_DIGITS else None
 
 
 def _numbers_next_cue(line: Line, adjacent: bool, last: int | None) -> bool:

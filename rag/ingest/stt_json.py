@@ -641,6 +641,9 @@ _MOST_SECONDS_PER_CHARACTER = 20
 0.07 s a character, 0.3 s in Chinese)."""
 
 
+_NO_RECORDING_MS = 10**15  # some 31,000 years
+
+
 def _unit(items: list[Any]) -> float:
     """1000 when the items' times are milliseconds, else 1 (seconds): each time a whole number (no key
     naming its unit), and the typical item lasting `_TYPICAL_MS` or more of them (the median of the
@@ -658,7 +661,8 @@ def _unit(items: list[Any]) -> float:
         (start, start_unit), (end, end_unit), (duration, duration_unit) = _raw_times(item)
         unnamed = [t for t, unit in ((start, start_unit), (end, end_unit), (duration, duration_unit))
                    if t is not None and unit is None]
-        if any(isinstance(t, bool) or not isinstance(t, int) for t in unnamed):
+        # A time past any recording (hundreds of digits) is judged where it is read, naming its pointer.
+        if any(isinstance(t, bool) or not isinstance(t, int) or abs(t) > _NO_RECORDING_MS for t in unnamed):
             return 1.0
         if start is not None and start_unit is None:
             starts.append(start)
@@ -792,7 +796,8 @@ def _speechmatics(results: list[Any]) -> list[Piece]:
 
 def _google(results: list[Any], pointer: str) -> list[Piece]:
     """Google Cloud Speech-to-Text: each result's best transcript, timed by its words when it has them,
-    else ending at `resultEndTime` (v1) or `resultEndOffset` (v2). With diarization the last result's
+    else from where the channel's result before it ended (the recording's start for the first) to
+    its `resultEndTime` (v1) or `resultEndOffset` (v2). With diarization the last result's
     words are every word of the file, each with its `speakerTag` (Google's documented shape): those
     words, then, and not the transcripts, which say them again. With several channels
     (`channelTag`, from 1) each channel is a speaker, `Channel 1` and on, and the results of all go
@@ -803,17 +808,21 @@ def _google(results: list[Any], pointer: str) -> list[Piece]:
         return list(_google_words(bests[tagged]["words"], f"{pointer}/{tagged}/alternatives/0/words"))
     channels = _channels_named([r.get("channelTag") for r in results if isinstance(r, dict)], 1)
     pieces = []
+    ended: dict[Any, float] = {}  # where each channel's last result ended: a result without words starts there
     for i, (result, best) in enumerate(zip(results, bests, strict=True)):
         if best is None or not isinstance(best.get("transcript"), str):
             continue
         where = f"{pointer}/{i}/alternatives/0/words"
         words = [w for w in _seq(best.get("words"), where, "a list of words") if isinstance(w, dict)]
-        start = _time(words[0].get("startTime", words[0].get("startOffset"))) if words else None
-        last = (words[-1].get("endTime", words[-1].get("endOffset")) if words
-                else _first(result, "resultEndTime", "resultEndOffset"))
-        speaker = channels.get(result.get("channelTag")) if channels else None
-        pieces.append(Piece(best["transcript"], f"{pointer}/{i}/alternatives/0/transcript", start, _time(last),
-                            speaker))
+        channel = result.get("channelTag")
+        start = (_time(words[0].get("startTime", words[0].get("startOffset"))) if words
+                 else ended.get(channel, 0.0))
+        end = _time(words[-1].get("endTime", words[-1].get("endOffset")) if words
+                    else _first(result, "resultEndTime", "resultEndOffset"))
+        if end is not None:
+            ended[channel] = end
+        speaker = channels.get(channel) if channels else None
+        pieces.append(Piece(best["transcript"], f"{pointer}/{i}/alternatives/0/transcript", start, end, speaker))
     return _in_time_order([pieces]) if channels else pieces
 
 

@@ -408,8 +408,11 @@ def _falls(values: Sequence[str]) -> bool:
 
 def _is_counter(values: Sequence[str]) -> bool:
     """Whether the column numbers the records (1, 2, 3, ...), as a cue or line number does."""
-    return len(values) > 1 and all(v.isdigit() for v in values) and all(
+    return len(values) > 1 and all(v.isdigit() and len(v) <= _COUNTER_DIGITS for v in values) and all(
         int(b) == int(a) + 1 for a, b in zip(values, values[1:]))
+
+
+_COUNTER_DIGITS = 9  # a record number; int() refuses a cell of thousands of digits
 
 
 def _is_label_column(values: Sequence[str]) -> bool:

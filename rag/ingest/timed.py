@@ -104,7 +104,8 @@ def build_transcript(doc_id: str, format_name: str, pieces: Iterable[Piece], met
                 separator = " "
         parts.append(separator)
         length += len(separator)
-        segments.append(Segment(length, length + len(words), piece.source, piece.start_time, piece.end_time))
+        start_time, end_time = sane_times(piece.start_time, piece.end_time)
+        segments.append(Segment(length, length + len(words), piece.source, start_time, end_time))
         parts.append(words)
         length += len(words)
     close_turn()
@@ -115,6 +116,17 @@ def build_transcript(doc_id: str, format_name: str, pieces: Iterable[Piece], met
         speakers=list(speakers.values()), turns=turns, format=format_name, media_url=metadata.media_url,
         segments=segments,
     )
+
+
+def sane_times(start: float | None, end: float | None) -> tuple[float | None, float | None]:
+    """A piece's times as a citation may give them, whatever a file wrote: both or neither (one
+    alone is a moment: it is both), finite, none before the recording's start, the end not before
+    the start. Each reader reads its format's times; this holds for all of them."""
+    start = None if start is None or not math.isfinite(start) else max(0.0, start)
+    end = None if end is None or not math.isfinite(end) else max(0.0, end)
+    if start is None or end is None:
+        start = end = start if start is not None else end
+    return start, (None if end is None else max(start, end))  # type: ignore[type-var]
 
 
 def _person(label: str | None, names: Mapping[str, Speaker], seen: dict[str, Speaker]) -> str | None:

@@ -126,3 +126,48 @@ def test_a_long_run_of_digits_is_read_without_the_page_number_pattern_backtracki
                           cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "4"
+
+
+# Files a mutation fuzzer made, each of which tripped a reader before: a number of thousands of
+# digits (int() refuses past 4300), a float overflow, markup Python's HTML parser gives up on,
+# nesting past the YAML parser's depth. Each must be set aside with a reason or read, never fail.
+FUZZED = [
+    ("cue.sbv", "9" * 4301 + "\n"),
+    ("bullets.cha", "@UTF8\n@Begin\n@Participants:\tCHI Child\n*CHI:\thello . \x15" + "9" * 4400 + "_1\x15\n@End\n"),
+    ("huge.cha", "@UTF8\n@Begin\n@Participants:\tCHI Child\n*CHI:\thello . \x15" + "9" * 400 + "_1\x15\n@End\n"),
+    ("times.jsonl", '{"text": "hi there", "start": 0, "end": ' + "9" * 330 + "}\n"),
+    ("rows.csv", "n|start|end|text\n" + "9" * 4310 + "|0|1|hello\n1|1|2|there\n"),
+    ("ref.html", "<p>Alice: &#" + "9" * 5000 + ";</p>"),
+    ("cdata.html", "<![>"),
+    ("deep.md", "---\ntitle: " + "{" * 5000 + "\n---\nAlice: Hello.\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "content"), FUZZED, ids=[name for name, _ in FUZZED])
+def test_a_fuzzed_file_is_read_or_set_aside_with_a_reason_never_a_readers_failure(name: str, content: str) -> None:
+    try:
+        document = source_document(name, content.encode("utf-8"), None)
+        transcript = parse_document(name, document.text, document.metadata)
+    except CorpusError as exc:
+        assert "reader failed" not in str(exc), str(exc)
+    else:
+        assert transcript.turns
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("inf.csv", "start|end|speaker|text\n0|1e999|Ann|hello there\n2|3|Ben|and you\n"),
+    ("one.csv", "start|end|text\n1||hello there\n2|3|and you\n"),
+    ("nan.eaf", '<ANNOTATION_DOCUMENT><HEADER TIME_UNITS="milliseconds"/><TIME_ORDER><TIME_SLOT TIME_SLOT_ID="ts1" '
+                'TIME_VALUE="0"/><TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="NaN"/></TIME_ORDER><TIER TIER_ID="Ann">'
+                '<ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="a1" TIME_SLOT_REF1="ts1" TIME_SLOT_REF2="ts2">'
+                "<ANNOTATION_VALUE>hello there</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION></TIER>"
+                "</ANNOTATION_DOCUMENT>"),
+    ("back.md", "\\[10:00\\] Host: Hello there.\n\n\\[05:00\\] Guest: Hi.\n\n\\[11:00\\] Host: Bye now.\n\n"
+                "\\[12:00\\] Guest: Bye.\n"),
+])
+def test_times_a_file_gets_wrong_are_finite_both_or_neither_and_in_order(name: str, content: str) -> None:
+    # A citation's times whatever the file wrote: infinite, missing on one side, or ending before they start.
+    transcript = parse_document(name, content)
+    for segment in transcript.segments:
+        times = (segment.start_time, segment.end_time)
+        assert times == (None, None) or (None not in times and 0 <= times[0] <= times[1] < float("inf")), segment

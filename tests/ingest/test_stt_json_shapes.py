@@ -114,8 +114,9 @@ def test_google_channel_tags_are_speakers_in_time_order() -> None:
         {"alternatives": [{"transcript": " let me check that"}], "channelTag": 1, "resultEndTime": "7s"},
         {"alternatives": [{"transcript": "my order never arrived"}], "channelTag": 2, "resultEndTime": "4.300s"}]}
     assert turns_of("google.json", data) == [
-        ("Channel 1", 1.0, 1.0, "thanks for calling"), ("Channel 2", 4.3, 4.3, "my order never arrived"),
-        ("Channel 1", 7.0, 7.0, "let me check that")]
+        # A result without words runs from where its channel's result before it ended.
+        ("Channel 1", 0.0, 1.0, "thanks for calling"), ("Channel 2", 0.0, 4.3, "my order never arrived"),
+        ("Channel 1", 1.0, 7.0, "let me check that")]
 
 
 def sm_item(content: str, start: float, end: float, channel: str, kind: str = "word") -> dict:
