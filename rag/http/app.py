@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 import msgspec
-from litestar import HttpMethod, Litestar, Router, get, post, route
+from litestar import HttpMethod, Litestar, Request, Router, get, post, route
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
@@ -36,6 +37,7 @@ from rag.http.input import (
     Utf8JsonRequest,
     ask_request_type,
     check_document_id,
+    check_types_strictly,
 )
 from rag.http.security import SECURITY, SECURITY_SCHEMES, AccessPolicy, cors_config, rate_limit_config
 from rag.http.prometheus import HttpMetrics, metrics_endpoint
@@ -74,8 +76,9 @@ def _ask_route(settings: Settings, dispatch: LoopOrThread) -> HTTPRouteHandler:
         signature_namespace={"AskRequest": ask_request_type(settings)},
         responses=problem_responses(400, 401, 413, 415, 429, 503),
     )
-    async def ask(data: AskRequest, state: State) -> Answer:
+    async def ask(data: AskRequest, state: State, request: Request[Any, Any, Any]) -> Answer:
         """Retrieve passages and return the sentences that answer, each with its exact citation."""
+        check_types_strictly(await request.body(), type(data))
         return await dispatch.run(_service(state).ask, data.question, data.k, data.filters)
 
     return ask

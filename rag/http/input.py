@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 from litestar import Request
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.serialization import decode_json
 from litestar.params import Parameter
 from litestar.plugins import OpenAPISchemaPlugin
@@ -78,6 +78,30 @@ def ask_request_type(settings: Settings) -> type[AskRequest]:
         forbid_unknown_fields=True,
         module=__name__,
     )
+
+
+def check_types_strictly(body: bytes, request_type: type) -> None:
+    """400 for a field of the wrong JSON type (`"k": "5"`): Litestar converts a body to its type
+    leniently, and the API promises a mistyped field is refused, not guessed at. A number with a
+    zero fraction (`5.0`) is an integer, as JSON Schema, and so the API's schema, counts it."""
+    try:
+        msgspec.convert(_integral(msgspec.json.decode(body.removeprefix(codecs.BOM_UTF8))), request_type)
+    except msgspec.ValidationError as exc:
+        message, _, path = str(exc).partition(" - at `$.")
+        field = path.rstrip("`") or "body"
+        raise ValidationException(detail=f"invalid request body: {field}: {message}",
+                                  extra=[{"key": field, "message": message, "source": "body"}]) from None
+
+
+def _integral(value: Any) -> Any:
+    """`value` (decoded JSON) with each float that has no fraction as an int."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _integral(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
 
 
 def require_json(declared: str) -> None:

@@ -111,6 +111,10 @@ def test_the_metrics_content_type_names_its_charset_once(client: TestClient) -> 
         ({"question": "ports?", "k": 0}, 400, "k"),
         ({"question": "ports?", "k": 1000}, 400, "k: must be at most 50"),
         ({"question": "ports?", "k": "five"}, 400, "k"),
+        # Mistyped, though a lenient reading would guess the number: refused, as the API says.
+        ({"question": "ports?", "k": "5"}, 400, "k: Expected `int | null`, got `str`"),
+        ({"question": "ports?", "k": 5.5}, 400, "k: Expected `int | null`, got `float`"),
+        ({"question": "ports?", "filters": {"speakers": "Zhu Bing"}}, 400, "filters.speakers"),
         ({"question": "ports?", "top": 3}, 400, "top"),
         ({"question": "x" * 2001}, 400, "question: must be at most 2000 characters"),
     ],
