@@ -275,24 +275,14 @@ def _elements(text: str, opening: int) -> list[int]:
 
 
 def _pieces(doc_id: str, data: Any) -> list[Piece]:
-    """The pieces of whichever shape `data` has, their times made sane (no time before 0, no end
-    before its start: such an end is the start, as in captions); CorpusError when it has none known,
-    _Malformed where a value is not of the kind its shape needs. A file whose shape gives no words
+    """The pieces of whichever shape `data` has (their times made sane by `build_transcript`, as every
+    reader's are); CorpusError when it has none known, _Malformed where a value is not of the kind its
+    shape needs. A file whose shape gives no words
     but that has a top-level `text` (OpenAI's `verbose_json` with no segments) is that text."""
     pieces = _shaped(doc_id, data)
     if not any(piece.text.strip() for piece in pieces) and isinstance(data, dict) and isinstance(data.get("text"), str):
         return [Piece(data["text"], "/text", None, None)]
-    return [_sane(piece) for piece in pieces]
-
-
-def _sane(piece: Piece) -> Piece:
-    """The piece with a negative time as 0 and an end before its start as the start."""
-    start, end = piece.start_time, piece.end_time
-    start = 0.0 if start is not None and start < 0 else start
-    end = 0.0 if end is not None and end < 0 else end
-    end = start if start is not None and end is not None and end < start else end
-    return piece if (start, end) == (piece.start_time, piece.end_time) else dataclasses.replace(
-        piece, start_time=start, end_time=end)
+    return pieces
 
 
 def _shaped(doc_id: str, data: Any) -> list[Piece]:

@@ -127,9 +127,9 @@ def read_stamped_text(doc_id: str, text: str) -> StampedText | None:
     speaker: str | None = None
     for stamp, stop, following in zip(stamps, bounds, [*stamps[1:], None]):
         # The last stamp's words have no end in the file: they are placed at their start.
+        # A stamp out of order (a transcript pasted twice) would end its words before they start:
+        # `build_transcript` makes such an end the start, as for every reader.
         end_time = stamp.end_time if stamp.end_time is not None else (following or stamp).start_time
-        # A stamp out of order (a transcript pasted twice) must not end its words before they start.
-        end_time = max(end_time, stamp.start_time)
         body = _body_lines(lines, stamp, stop)
         body_speaker, body = _speaker_of(text, body, names)
         # Otter's "Unknown Speaker" is whoever it could not tell apart: nobody named, a turn of its own.
