@@ -31,7 +31,7 @@ from rag.http.security import SECURITY
 from rag.index.changes import WriteOutcome, WriteResult
 from rag.ingest.charsets import decode_as, text_codec
 from rag.ingest.corpus import opens_as_utf16
-from rag.ingest.readers import READERS, reader_for
+from rag.ingest.readers import BINARY_SUFFIXES, READERS, reader_for
 from rag.ingest.uploads import check_write_id
 from rag.service import QAService
 from rag.settings import Settings
@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _ANY_FORMAT = "application/octet-stream"
-# Archives and PDFs: a `charset` a client adds to their Content-Type says nothing about them.
-_BINARY_SUFFIXES = frozenset({".docx", ".odt", ".pdf", ".xlsx"})
 _MULTIPART = "multipart/form-data"
 _WRITE_ERRORS = problem_responses(400, 401, 403, 413, 415, 422, 429, 503)
 
@@ -173,7 +171,7 @@ async def _transcript(request: Request[Any, Any, Any], doc_id: str | None) -> tu
     if not data:
         raise InputError(f"{name}: the body is empty")
     _check_media_type(name, media_type)
-    if PurePosixPath(name).suffix.lower() in _BINARY_SUFFIXES:
+    if PurePosixPath(name).suffix.lower() in BINARY_SUFFIXES:
         return name, data  # a Word file, a PDF, a workbook: bytes, whatever charset a client adds
     return name, _as_utf8(name, data, charset)
 

@@ -22,7 +22,7 @@ from rag.ingest.charsets import declared_charset, decode_as, page_codec
 from rag.ingest.html import HtmlReader
 from rag.ingest.pdf import SUFFIX as PDF_SUFFIX
 from rag.ingest.pdf import pdf_text
-from rag.ingest.readers import SUFFIXES, UNREAD_FORMATS, reader_for
+from rag.ingest.readers import SUFFIXES, UNREAD_FORMATS, XML_SUFFIXES, reader_for
 from rag.ingest.sidecar import is_sidecar, read_sidecar, sidecar_name, sidecar_path
 from rag.ingest.timed import Metadata
 
@@ -137,14 +137,13 @@ def _decoded(doc_id: str, data: bytes) -> str:
         return pdf_text(doc_id, data)
     if suffix.endswith(HtmlReader.suffixes):
         return _declared(doc_id, data, declared_charset(data), "its <meta>")
-    if suffix.endswith(_XML_SUFFIXES):
+    if suffix.endswith(XML_SUFFIXES):
         return _declared(doc_id, data, _xml_encoding(data), "its XML declaration")
     return _utf8(doc_id, data)
 
 
-# Formats that are XML, whose declaration may name an encoding (`<?xml version="1.0"
-# encoding="ISO-8859-1"?>`, as Transcriber and older caption tools write).
-_XML_SUFFIXES = (".xml", ".ttml", ".dfxp", ".eaf", ".trs", ".srv1", ".srv2", ".srv3")
+# An XML declaration naming an encoding (`<?xml version="1.0" encoding="ISO-8859-1"?>`, as
+# Transcriber and older caption tools write).
 _XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
 
 

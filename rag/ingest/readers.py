@@ -228,6 +228,14 @@ READERS: tuple[Reader, ...] = (
 )
 SUFFIXES: tuple[str, ...] = tuple(suffix for reader in READERS for suffix in reader.suffixes)
 """Every suffix some reader takes: what the corpus folder is searched for."""
+XML_SUFFIXES: tuple[str, ...] = tuple(
+    suffix for reader in READERS
+    if isinstance(reader, XmlReader | TtmlReader | ElanReader | TranscriberReader | YouTubeXmlReader)
+    for suffix in reader.suffixes
+)
+"""The suffixes of files that are XML, whose declaration may name their encoding."""
+BINARY_SUFFIXES: tuple[str, ...] = (DOCX_SUFFIX, ODT_SUFFIX, PDF_SUFFIX, XLSX_SUFFIX)
+"""The suffixes of files that are bytes (archives, PDF) rendered to text, never decoded by a charset."""
 UNREAD_FORMATS: dict[str, str] = {
     ".doc": "a Word 97-2003 document: save it as .docx",
     ".pages": "an Apple Pages document: export it as .docx or .pdf",
