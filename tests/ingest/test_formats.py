@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,16 +61,18 @@ def table_records(file_text: str) -> tuple[str, list[list[str]]]:
     raise AssertionError("the table is not one the csv module reads")
 
 
-def assert_segments_check_out(transcript: Transcript, file_text: str) -> None:
-    """Each segment's words are where its source points; a timed segment lies inside one turn (a web
-    page's paragraphs go through the plain-text parser, which may leave page clutter out of every turn)."""
+def assert_segments_check_out(transcript: Transcript, file_text: str,
+                              resolved: Callable[[str, str], str] = resolve) -> None:
+    """Each segment's words are where its source points (as `resolved(source, file_text)` reads it); a
+    timed segment lies inside one turn (a web page's paragraphs go through the plain-text parser,
+    which may leave page clutter out of every turn)."""
     assert transcript.segments
     for segment in transcript.segments:
         words = transcript.text[segment.start : segment.end]
         if transcript.format != "html":
             turn = transcript.turn_at(segment.start)
             assert turn is not None and turn.end >= segment.end
-        assert " ".join(words.split()) in resolve(segment.source, file_text), (segment, words)
+        assert " ".join(words.split()) in resolved(segment.source, file_text), (segment, words)
         if segment.start_time is not None:
             assert segment.end_time is not None and segment.start_time <= segment.end_time
 

@@ -9,13 +9,12 @@ import pytest
 from rag.errors import CorpusError
 from rag.ingest.captions import plain
 from rag.ingest.readers import parse_document
-from rag.types import Transcript
 from tests.ingest.test_formats import assert_segments_check_out, parsed
 
 FOLDER = "youtube-timedtext"
 
 
-def shown(file_text: str, source: str) -> str:
+def shown(source: str, file_text: str) -> str:
     """What srv1 text at `source` shows: its characters read as XML, then the HTML inside read as
     HTML (tags out, entities decoded), for as many layers as it was escaped."""
     start, end = (int(x) for x in source.removeprefix("char=").split(","))
@@ -23,19 +22,6 @@ def shown(file_text: str, source: str) -> str:
     while text != previous:
         previous, text = text, plain(text)
     return " ".join(text.split())
-
-
-def assert_escaped_segments_check_out(transcript: Transcript, file_text: str) -> None:
-    """`assert_segments_check_out` for srv1, whose text is escaped twice: each segment's words are
-    what its characters show once both layers are read; it lies in one turn; its times are ordered."""
-    assert transcript.segments
-    for segment in transcript.segments:
-        words = " ".join(transcript.text[segment.start : segment.end].split())
-        turn = transcript.turn_at(segment.start)
-        assert turn is not None and turn.end >= segment.end
-        assert words in shown(file_text, segment.source), (segment, words)
-        if segment.start_time is not None:
-            assert segment.end_time is not None and segment.start_time <= segment.end_time
 
 
 def test_srv3_automatic_captions_join_their_word_segments_and_leave_line_break_paragraphs_out() -> None:
@@ -65,7 +51,7 @@ def test_srv1_text_escaped_twice_is_decoded_through_both_layers_and_its_tags_lef
     )
     assert [s.name for s in transcript.speakers] == ["MAYOR LIND", "CLERK", "Ana Diaz"]
     assert [(t.start_time, t.end_time) for t in transcript.turns] == [(0.5, 3.7), (3.7, 6.5), (6.5, 8.9), (9.3, 11.4)]
-    assert_escaped_segments_check_out(transcript, text)
+    assert_segments_check_out(transcript, text, shown)
 
 
 def test_srv1_text_escaped_more_than_twice_is_decoded_to_the_end_and_a_bare_ampersand_stays() -> None:
@@ -73,7 +59,7 @@ def test_srv1_text_escaped_more_than_twice_is_decoded_to_the_end_and_a_bare_ampe
                'R&amp;D&amp;nbsp;lab</text></transcript>')
     transcript = parse_document("cartoon.xml", content)
     assert transcript.text == "Tom & Jerry 'n' R&D lab\n"
-    assert_escaped_segments_check_out(transcript, content)
+    assert_segments_check_out(transcript, content, shown)
 
 
 def test_the_real_youtube_transcript_api_file_reads_as_that_library_reads_it() -> None:
@@ -83,7 +69,7 @@ def test_the_real_youtube_transcript_api_file_reads_as_that_library_reads_it() -
         "Hey, this is just a test this is not the original transcript just something shorter, I made up for testing\n"
     )
     assert [(s.start_time, s.end_time) for s in transcript.segments] == [(0.0, 1.54), (1.54, 5.7), (5.7, 8.939)]
-    assert_escaped_segments_check_out(transcript, text)
+    assert_segments_check_out(transcript, text, shown)
 
 
 def test_srv2_counts_milliseconds_and_a_newline_in_the_text_breaks_the_line() -> None:
