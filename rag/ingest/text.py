@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from rag.ingest import boilerplate, labels
+from rag.ingest.captions import seconds
 from rag.ingest.front_matter import read_front_matter
 from rag.ingest.names import speaker_key
 from rag.types import Speaker, Transcript, Turn, TurnKind
@@ -428,11 +429,11 @@ class _Parser:
         at, two or more lines in a row, the first at 0:00 and the times going up, as YouTube has
         them. Not labels: a chat's "Bob: at 10:30" is not at 0:00."""
         found: set[int] = set()
-        run: list[tuple[int, int]] = []
+        run: list[tuple[int, float]] = []
         for index, line in enumerate([*self.lines, None]):
             chapter = _CHAPTER.match(line.text) if line is not None else None
             if chapter is not None:
-                run.append((index, _clock_seconds(chapter["time"])))
+                run.append((index, seconds(chapter["time"], self.doc_id)))
                 continue
             times = [time for _, time in run]
             if len(run) >= 2 and times[0] == 0 and times == sorted(times):
@@ -773,14 +774,6 @@ class _Parser:
 
 # A chapter of a video's description: a few words, then the time it starts at.
 _CHAPTER = re.compile(r"^(?:\S+\s+){0,10}?\S+\s+\(?(?P<time>(?:\d{1,2}:)?\d{1,2}:\d{2})\)?$")
-
-
-def _clock_seconds(clock: str) -> int:
-    """`1:02:03` (or `2:03`) as seconds."""
-    seconds = 0
-    for part in clock.split(":"):
-        seconds = seconds * 60 + int(part)
-    return seconds
 
 
 # Metadata lines opening a file (`# Speaker: Sir Ken Robinson`, `Title: ...`, `Source: https://...`).
