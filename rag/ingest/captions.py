@@ -36,6 +36,9 @@ _EXAMPLE = "00:00:01.000 --> 00:00:04.000"
 # what is shaped so: SubRip has no escaping, and Whisper writes `<` and `>` as they are said, so
 # `x < 5 and y > 3` and `a <- b` are words.
 _TAG = re.compile(r"</?[^\W\d_][^<>]*>|<(?:\d+:)*\d+[.,]\d+>|\{\\[^}]*\}")
+# A complete character reference (`&#39;`, `&#x27;`, `&amp;`): what is decoded where text may also
+# hold a bare `&` (`AT&T`) that must stay.
+CHARACTER_REFERENCE = r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 # A line break inside a caption (`<br>` in SubRip files, `<br/>` in TTML, `\N` in SubStation Alpha
 # and in SubRip converted from it, `\h` its hard space) separates words.
 _BREAK = re.compile(r"<br\s*/?>|\\[Nnh]", re.IGNORECASE)

@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from rag.ingest import boilerplate
-from rag.ingest.captions import TIMING, Line, lines_of, seconds, speaker_mark
+from rag.ingest.captions import CHARACTER_REFERENCE, TIMING, Line, lines_of, seconds, speaker_mark
 from rag.ingest.front_matter import read_front_matter
 from rag.ingest.labels import is_name_like
 from rag.ingest.names import NO_SPEAKER
@@ -60,7 +60,7 @@ _NAME_ONLY = (
     re.compile(rf"^@(?P<time>{_TIME})\s*[-–—]\s*{_NAME}\s*(?:\([^()\n]*\))?$"),  # @0:25 - Lloyd Ian (lloyd@x.com): Fathom
 )
 _ANY_TIME = re.compile(r"\d:\d")
-_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY = re.compile(CHARACTER_REFERENCE)
 # 0:03 (words); `(00:01:51):` as exports write the same speaker's next stamp under `Name (00:00:53):`
 _TIME_ONLY = re.compile(rf"^{_STAMP}(?:\s*[:：])?(?:\s*(?P<words>\S.*))?$")
 # [00:43.810 --> 00:47.850] words, as whisper prints segments; [00:00 - 00:10] words

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.errors import CorpusError
-from rag.ingest.captions import Line, SpeakerTrack, cue_pieces
+from rag.ingest.captions import CHARACTER_REFERENCE, Line, SpeakerTrack, cue_pieces
 from rag.ingest.html import PositionedParser
 from rag.ingest.well_formed import check_well_formed
 from rag.ingest.timed import Metadata, Piece, build_transcript
@@ -39,10 +39,9 @@ ROOTS = ("timedtext", "transcript")
 
 # The timed elements: srv3's `<p>`, srv1's and srv2's `<text>`.
 _PIECES = ("p", "text")
-# A complete character reference, the only kind a further layer of escaping is undone for.
-_REFERENCE = r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
-_ESCAPED_AGAIN = re.compile(rf"&amp;(?={_REFERENCE[1:]})")
-_ANY_REFERENCE = re.compile(_REFERENCE)
+# Only a complete character reference has a further layer of escaping undone.
+_ESCAPED_AGAIN = re.compile(rf"&amp;(?={CHARACTER_REFERENCE[1:]})")
+_ANY_REFERENCE = re.compile(CHARACTER_REFERENCE)
 _NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 # Nobody escapes a caption ten times; the bound keeps a crafted file from looping long.
 _MAX_LAYERS = 10
