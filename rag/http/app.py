@@ -78,7 +78,7 @@ def _ask_route(settings: Settings, dispatch: LoopOrThread) -> HTTPRouteHandler:
     )
     async def ask(data: AskRequest, state: State, request: Request[Any, Any, Any]) -> Answer:
         """Retrieve passages and return the sentences that answer, each with its exact citation."""
-        check_types_strictly(await request.body(), type(data))
+        check_types_strictly(await request.json(), type(data))  # decoded once, for `data` too
         return await dispatch.run(_service(state).ask, data.question, data.k, data.filters)
 
     return ask

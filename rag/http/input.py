@@ -80,12 +80,13 @@ def ask_request_type(settings: Settings) -> type[AskRequest]:
     )
 
 
-def check_types_strictly(body: bytes, request_type: type) -> None:
-    """400 for a field of the wrong JSON type (`"k": "5"`): Litestar converts a body to its type
-    leniently, and the API promises a mistyped field is refused, not guessed at. A number with a
-    zero fraction (`5.0`) is an integer, as JSON Schema, and so the API's schema, counts it."""
+def check_types_strictly(body: Any, request_type: type) -> None:
+    """400 for a field of the wrong JSON type (`"k": "5"`) in `body`, the request's JSON as decoded:
+    Litestar converts a body to its type leniently, and the API promises a mistyped field is
+    refused, not guessed at. A number with a zero fraction (`5.0`) is an integer, as JSON Schema,
+    and so the API's schema, counts it."""
     try:
-        msgspec.convert(_integral(msgspec.json.decode(body.removeprefix(codecs.BOM_UTF8))), request_type)
+        msgspec.convert(_integral(body), request_type)
     except msgspec.ValidationError as exc:
         message, _, path = str(exc).partition(" - at `$.")
         field = path.rstrip("`") or "body"
