@@ -86,6 +86,9 @@ _VOICE_WORDS = frozenset(
     "together computer radio tv pa intercom chorus choir".split()
 )
 _WORDS = re.compile(r"[^\W\d_]")
+# What `plain` rewrites starts with one of these: a tag or break (`<`, `\\N`, `{\\an8}`), an entity.
+_MARKUP_CHARACTER = re.compile(r"[<\\{&]")
+_INVISIBLE_CHARACTER = re.compile("[\u200e\u200f\ufeff\u200b\u200c\u2060\u00ad]")
 # Zero-width and soft-hyphen characters show nothing; copied from web tools they stick to a word's
 # edge (`\u200bJohn Roe:`), where they would hide a label. Inside a word they stay (Persian writes
 # a zero-width non-joiner between a word's parts).
@@ -137,12 +140,12 @@ def timing(line: Line, doc_id: str, pattern: re.Pattern[str] = TIMING,
     match = pattern.match(line.text)
     if not match and "-" in line.text:
         match = pattern.match(_NEGATIVE.sub(lambda negative: re.sub(r"\d", "0", negative["stamp"]), line.text))
-    where = f"{doc_id}: line {line.number}"
     if not match:
         if TIMING_LIKE.search(line.text):
-            raise CorpusError(f"{where}: expected a cue timing like {example}, got {line.text[:80]!r}")
+            raise CorpusError(f"{doc_id}: line {line.number}: expected a cue timing like {example}, "
+                              f"got {line.text[:80]!r}")
         return None
-    return cue_times(match["start"], match["end"], where)
+    return cue_times(match["start"], match["end"], f"{doc_id}: line {line.number}")
 
 
 def cue_times(start: str, end: str, where: str) -> tuple[float, float]:
@@ -157,7 +160,10 @@ def cue_times(start: str, end: str, where: str) -> tuple[float, float]:
 def plain(text: str) -> str:
     """Cue text without markup: line breaks made spaces, tags (voice, class, timestamps) removed,
     entities decoded, direction marks and stray byte-order marks gone."""
-    return _invisible(html.unescape(_TAG.sub("", _BREAK.sub(" ", text))))
+    # Most lines hold no markup and no invisible character: a search is cheaper than each rewrite.
+    if _MARKUP_CHARACTER.search(text):
+        text = html.unescape(_TAG.sub("", _BREAK.sub(" ", text)))
+    return _invisible(text) if _INVISIBLE_CHARACTER.search(text) else text
 
 
 def _invisible(text: str) -> str:

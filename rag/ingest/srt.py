@@ -31,8 +31,9 @@ class SrtReader:
         return build_transcript(doc_id, self.name, self._pieces(doc_id, text), metadata)
 
     def _pieces(self, doc_id: str, text: str) -> Iterator[Piece]:
-        track = SpeakerTrack.of(text.splitlines())
-        for times, payload in _cues(doc_id, lines_of(text), self.timing_line, self.example):
+        cues = list(_cues(doc_id, lines_of(text), self.timing_line, self.example))
+        track = SpeakerTrack.of(line.text for _, payload in cues for line in payload)
+        for times, payload in cues:
             if payload:
                 yield from cue_pieces(payload, times, track, rolling=False)
 

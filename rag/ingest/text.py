@@ -100,6 +100,8 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 _HEADING_ROLE = re.compile(r"^(?P<name>[^-–—\n]{2,60}?)\s+(?:-{2,}|–|—)\s+(?P<role>[^\n]{2,80}?)\s*$")
 _MARKUP = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|(?:>[ \t]?)+|[-*+][ \t]+(?=\*\*))|\*\*")
 # A whole line in italics (`*Adam*` above what Adam said): the marks are markup too.
+# Every mark `_MARKUP` or `_ITALIC_LINE` blanks holds one of these.
+_MARKUP_CHARACTER = re.compile(r"[#>*_]")
 _ITALIC_LINE = re.compile(r"^([ \t]*)[*_](?=[^\s*_])([^*_\n]{1,80}?)[*_]([ \t]*)$")
 # A label in brackets before its colon (`[SPEAKER_00]: words`, as diarization scripts print
 # turns): the brackets are blanked, the name inside read as a label.
@@ -114,6 +116,8 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 def markup_blanked(line: str) -> str:
     """`line` with its Markdown markup (`_MARKUP`) blanked: the same length, so an offset into it
     is one into the line."""
+    if not _MARKUP_CHARACTER.search(line):
+        return line  # most lines: a search is cheaper than the two rewrites
     blanked = _MARKUP.sub(lambda markup: " " * len(markup.group()), line)
     return _ITALIC_LINE.sub(lambda italic: f"{italic[1]} {italic[2]} {italic[3]}", blanked)
 

@@ -43,44 +43,52 @@ class WebVttReader:
 
     def _pieces(self, doc_id: str, text: str, lines: list[Line], notes: dict[str, str]) -> Iterator[Piece]:
         rolling = bool(_INLINE_TIME.search(text))
-        i = _header_end(lines)
-        # The header's `Kind: captions` and `Language: en` (YouTube) are no speakers' labels.
-        track = SpeakerTrack.of(line.text for line in lines[i:])
-        previous: tuple[float, float] | None = None
-        ids = _uses_cue_ids(lines)
-        while i < len(lines):
-            line = lines[i]
-            word = line.text.split(" ", 1)[0].split("\t", 1)[0]
-            if not line.text.strip():
-                i += 1
-            elif word in ("NOTE", "STYLE", "REGION"):
-                end = _block_end(lines, i)
-                if word == "NOTE":
-                    _read_note(lines[i:end], notes)
-                i = end
-            else:
-                times = timing(line, doc_id)
-                if times is None:
-                    if i + 1 < len(lines) and (times := timing(lines[i + 1], doc_id)) is not None:
-                        i += 1  # a cue identifier
-                    elif previous is not None:
-                        # Text after a stray blank line: the cue before it goes on.
-                        end = _payload_end(lines, i, doc_id, ids=ids)
-                        yield from cue_pieces(lines[i:end], previous, track, rolling=rolling)
-                        i = end
-                        continue
-                    else:
-                        raise CorpusError(
-                            f"{doc_id}: line {line.number}: expected a cue timing like "
-                            f"00:00:01.000 --> 00:00:04.000, got {line.text[:80]!r}"
-                        )
-                payload_end = _payload_end(lines, i + 1, doc_id, ids=ids)
-                payload = lines[i + 1 : payload_end]
-                i = payload_end
-                previous = times
-                if not payload:
+        cues = _cues(doc_id, lines, notes)
+        # Only the cues' text counts for how the file labels speakers: not the header's
+        # `Kind: captions` (YouTube), the NOTE blocks' `Title: ...`, cue identifiers or timings.
+        track = SpeakerTrack.of(line.text for _, payload in cues for line in payload)
+        for times, payload in cues:
+            yield from cue_pieces(payload, times, track, rolling=rolling)
+
+
+def _cues(doc_id: str, lines: list[Line], notes: dict[str, str]) -> list[tuple[tuple[float, float], list[Line]]]:
+    """Each cue's timing and text lines (cues without text left out), the NOTE blocks' fields read
+    into `notes` on the way. Text after a stray blank line belongs to the cue before it."""
+    cues: list[tuple[tuple[float, float], list[Line]]] = []
+    previous: tuple[float, float] | None = None
+    ids = _uses_cue_ids(lines)
+    i = _header_end(lines)
+    while i < len(lines):
+        line = lines[i]
+        word = line.text.split(" ", 1)[0].split("\t", 1)[0]
+        if not line.text.strip():
+            i += 1
+        elif word in ("NOTE", "STYLE", "REGION"):
+            end = _block_end(lines, i)
+            if word == "NOTE":
+                _read_note(lines[i:end], notes)
+            i = end
+        else:
+            times = timing(line, doc_id)
+            if times is None:
+                if i + 1 < len(lines) and (times := timing(lines[i + 1], doc_id)) is not None:
+                    i += 1  # a cue identifier
+                elif previous is not None:
+                    end = _payload_end(lines, i, doc_id, ids=ids)
+                    cues.append((previous, lines[i:end]))
+                    i = end
                     continue
-                yield from cue_pieces(payload, times, track, rolling=rolling)
+                else:
+                    raise CorpusError(
+                        f"{doc_id}: line {line.number}: expected a cue timing like "
+                        f"00:00:01.000 --> 00:00:04.000, got {line.text[:80]!r}"
+                    )
+            payload_end = _payload_end(lines, i + 1, doc_id, ids=ids)
+            if payload_end > i + 1:
+                cues.append((times, lines[i + 1 : payload_end]))
+            i = payload_end
+            previous = times
+    return cues
 
 
 def _header_end(lines: list[Line]) -> int:
