@@ -251,3 +251,19 @@ def test_a_webvtt_header_holds_no_labels_that_would_hide_the_labelling_of_change
     turns = speakers("show.vtt", content)
     assert [speaker for speaker, _ in turns] == ["Ana Diaz", "Ben Ode", "Carla Ruiz", "Ana Diaz", "Ben Ode"]
     assert turns[2][1] == "May I add something? " + " ".join(said)
+
+
+def test_webvtt_note_fields_and_cue_identifiers_are_no_speakers_labels() -> None:
+    # NOTE blocks hold the file's metadata as `Title: ...` lines, and cue identifiers may be words:
+    # neither is a cue's text, so neither counts when telling how the file labels its speakers.
+    said = ["Today we talk about ferries,", "and why they are late.", "It has been a long summer.", "Every day.",
+            "Again."]
+    texts = ["Ana Diaz: Welcome to the show.", *said, "Ben Ode: Thanks for having me.", *said,
+             "Carla Ruiz: May I add something?", *said, "Ana Diaz: Of course.", *said, "Ben Ode: Good.", *said]
+    content = ("WEBVTT\n\nNOTE\nTitle: Ferries\nDate: 2024-05-02\nHost: Ana Diaz\n\n" + "".join(
+        f"intro-{i}\n00:00:{2 * i:02d}.000 --> 00:00:{2 * i + 1:02d}.500\n{text}\n\n" for i, text in enumerate(texts)))
+    transcript = parse_document("show.vtt", content)
+    assert (transcript.title, transcript.date) == ("Ferries", "2024-05-02")
+    turns = speakers("show.vtt", content)
+    assert [speaker for speaker, _ in turns] == ["Ana Diaz", "Ben Ode", "Carla Ruiz", "Ana Diaz", "Ben Ode"]
+    assert turns[2][1] == "May I add something? " + " ".join(said)
