@@ -1,24 +1,49 @@
 """TTML and DFXP captions (`.ttml`, `.dfxp`): the XML timed text of broadcasters, streaming
 services and video platforms.
 
-Each `<p begin=... end=...>` is a timed piece; `<br/>` breaks a line, `<span>` styles words.
-Times are clock times (`00:00:01.500`, or `00:00:01:12` in frames at `ttp:frameRate`) or
-offsets (`1.5s`, `1500ms`, `2m`, `0.5h`, `36f`, `15000t` in ticks at `ttp:tickRate`), with
-`dur` for a missing `end`, counted from the `begin` of the `<div>` or `<body>` around them. A
-paragraph with a `begin` and no `end` or `dur` ends where TTML's implicit timing ends it: with the
-`<div>` or `<body>` around it where that has an end, else at the next paragraph's begin, else at
-its own begin; one that ends before it begins lasts no time.
+Each `<p>` is a timed piece; `<br/>` breaks a line, `<span>` styles words. Times are clock times
+(`00:00:01.500`, or `00:00:01:12` in frames at `ttp:frameRate`) or offsets (`1.5s`, `1500ms`, `2m`,
+`0.5h`, `36f`, `15000t` in ticks at `ttp:tickRate`).
+
+Timing is TTML's (TTML2 §12.4, after SMIL) on `<body>`, `<div>`, `<p>` and `<span>`. In a `par` time
+container (the default) a child's `begin` and `end` count from the container's begin; in a
+`timeContainer="seq"` one, from the end of the sibling before it (the container's begin for the
+first), as the IMSC reference player (imscJS) reads them. With both `end` and `dur` the earlier end
+wins. With neither, an element ends as its content implies: a `par` container with the last of
+its children (`endsync="all"`), a `seq` one with its last child; words right in a `seq` container
+last no time (a `seq` paragraph of plain words is never shown), words in a `par` one have no end
+of their own (text of whitespace alone counts for nothing; `set` and `animate` style, they do not
+time). Nothing shows after an element around it has ended: a paragraph's end is cut there, and
+one that begins after that lasts no time, at its begin.
+Where TTML leaves a paragraph's end open, it ends with the elements around it where one of them
+ends, else at the next paragraph's begin, else at its own begin. In a `seq` container a child whose
+end stays open (TTML would show it until the container ends, and never the siblings after it)
+lasts until the next sibling begins, that sibling's `begin` counted from the child's own begin,
+as TTML1 read it (no duration of its own). A paragraph is timed when it, an element around it or
+(in a `seq` container) a sibling before it carries a time; one with none of them has no times.
+Apple Music's lyrics (`itunes:` attributes on `<tt>`, also written by the lyric tools that follow
+it) write every time as one of the song, the same `begin` on a `<div>` and its first `<p>`: read
+so, not as offsets.
+
+Ruby (`tts:ruby`, IMSC's Japanese captions): the base is the words; the reading (`text`,
+`textContainer`), the parentheses shown around it without ruby (`delimiter`) and the layout
+whitespace between ruby's parts are not, whether `tts:ruby` is on the span or in a style it names.
+A line of a paragraph is cut into pieces at its readings, each pointing at the file's characters
+between the readings on either side of it (the paragraph's start or end where there is none), so
+that a citation finds its words there and no reading; its pieces join without a space where the
+file has none.
 The speaker is the `ttm:agent` of the paragraph or an element around it, named in the head
 (`<ttm:agent xml:id="a1"><ttm:name>Alice Wong</ttm:name>`), else a `NAME:` or `[Name]` mark in
-the text as in other captions; `<ttm:title>` is the title. Each piece points at its paragraph's
-characters in the file.
+the text as in other captions; `<ttm:title>` is the title. Each other piece points at its
+paragraph's characters in the file.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
 from rag.errors import CorpusError
 from rag.ingest.captions import Line, SpeakerTrack, cue_pieces
@@ -33,6 +58,16 @@ _BARE_SECONDS = re.compile(r"\d+(?:\.\d+)?")
 _OFFSET = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|f|t)")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _TIMED = ("body", "div", "p", "span")
+# What a reader does not say: the reading of ruby and the parentheses shown around it without ruby.
+_UNSAID_RUBY = frozenset({"text", "textcontainer", "delimiter"})
+# Containers of ruby's parts: whitespace between the parts is layout, not a space in the words.
+_RUBY_CONTAINERS = frozenset({"container", "basecontainer", "textcontainer"})
+# Where a reading was taken out of a paragraph's text, a character of Unicode's last private use
+# plane stands until the pieces are cut (the n-th reading, the n-th character): no caption writes
+# them, and a file that does keeps its readings.
+_FIRST_MARK = 0x100000
+_LAST_MARK = 0x10FFFD
+_MARKS = re.compile(f"([{chr(_FIRST_MARK)}-{chr(_LAST_MARK)}])")
 
 
 class TtmlReader:
@@ -61,34 +96,57 @@ class TtmlReader:
             speaker = document.agents.get(paragraph.agent or "", paragraph.agent) if paragraph.agent else None
             # Read as a cue of other captions is: each line's own mark (`[Adam 1] ...<br/>[Adam 2] ...`).
             cue = Line(number, paragraph.start, paragraph.end, paragraph.text)
-            pieces.extend(cue_pieces([cue], (paragraph.begin, paragraph.end_time), track, rolling=False, speaker=speaker))
+            found = cue_pieces([cue], (paragraph.begin, paragraph.end_time), track, rolling=False, speaker=speaker)
+            pieces.extend(_around_readings(found, paragraph.unsaid) if paragraph.unsaid else found)
         own = Metadata(title=document.title)
         return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
 
 
-def _close_open_ends(paragraphs: list[_Paragraph]) -> None:
-    """Give each paragraph with a begin and no end TTML's implicit end: its parent's end, else the
-    next paragraph's begin, else its own begin (a timed piece has both times, or neither)."""
-    following: float | None = None
-    for paragraph in reversed(paragraphs):
-        if paragraph.begin is not None and paragraph.end_time is None:
-            implied = (paragraph.parent_end, following, paragraph.begin)
-            paragraph.end_time = next(time for time in implied if time is not None)
-        if paragraph.begin is not None:
-            paragraph.end_time = max(paragraph.begin, paragraph.end_time or paragraph.begin)
-            following = paragraph.begin
+@dataclass(eq=False)
+class _Timed:
+    """A timed element (`body`, `div`, `p`, `span`) and its interval, in seconds from the start."""
+
+    parent: _Timed | None
+    tag: str
+    begin: float
+    end: float | None
+    """None while it is open, or when TTML gives it no end (shown until something around it ends)."""
+    seq: bool
+    """Its children are timed one after another (`timeContainer="seq"`)."""
+    stamped: bool
+    """It, an element around it, or a sibling before it in a `seq` container carries a time."""
+    agent: str | None
+    hidden: bool
+    """Its words are ruby's reading (or fallback parentheses), not said."""
+    ruby: str | None
+    unsaid: int | None = None
+    """The index of the reading it starts in its paragraph's `unsaid` (the outermost hidden span)."""
+    words: bool = False
+    """Words (or a `<br/>`) stand right in it: TTML's anonymous spans."""
+    children: int = 0
+    last_child: _Timed | None = None
+    open_child: bool = False
+    """A child (in a `par` container) has no end: nor has this one, by the end of its last child."""
+    latest_child_end: float | None = None
+    times_within: bool = False
+    """It or an element in it carries a time."""
+    times_before: bool = False
+    """A child closed so far (in a `seq` container) carries a time, or holds one that does."""
+    cut: float | None = field(default=None, repr=False)
+    cut_known: bool = field(default=False, repr=False)
 
 
 @dataclass
 class _Paragraph:
     start: int
-    begin: float | None
-    end_time: float | None
+    node: _Timed
     agent: str | None
-    parent_end: float | None = None
-    """The end of the `<div>` or `<body>` around it, where one of them has an end."""
+    begin: float | None = None
+    end_time: float | None = None
     end: int = 0
     parts: list[str] = field(default_factory=list)
+    unsaid: list[list[int]] = field(default_factory=list)
+    """The file's characters (start, end) of each ruby reading left out of the words, in order."""
 
     @property
     def text(self) -> str:
@@ -96,27 +154,88 @@ class _Paragraph:
         return "".join(self.parts)
 
 
-@dataclass
-class _Element:
-    tag: str
-    begin: float
-    agent: str | None
-    end: float | None = None
+def _close_open_ends(paragraphs: list[_Paragraph]) -> None:
+    """Give each timed paragraph its times: its begin, and its end cut where an element around it
+    ends; with no end, the end of the elements around it, else the next paragraph's begin, else its
+    own begin (a timed piece has both times, or neither)."""
+    following: float | None = None
+    for paragraph in reversed(paragraphs):
+        node = paragraph.node
+        if not node.stamped:
+            continue
+        paragraph.begin = node.begin
+        # Words right in a `seq` paragraph are TTML's anonymous spans of no duration: never shown.
+        end = node.begin if node.seq and node.words and node.children == 0 else _cut(node)
+        implied = (end, following, node.begin)
+        paragraph.end_time = max(node.begin, next(time for time in implied if time is not None))
+        following = node.begin
+
+
+def _cut(node: _Timed) -> float | None:
+    """The earliest end of `node` and the elements around it: nothing in them shows after it."""
+    chain: list[_Timed] = []
+    current: _Timed | None = node
+    while current is not None and not current.cut_known:
+        chain.append(current)
+        current = current.parent
+    limit = current.cut if current is not None else None
+    for element in reversed(chain):
+        if element.end is not None:
+            limit = element.end if limit is None else min(limit, element.end)
+        element.cut, element.cut_known = limit, True
+    return limit
+
+
+def _around_readings(pieces: Iterable[Piece], unsaid: list[list[int]]) -> Iterator[Piece]:
+    """The pieces of a paragraph whose ruby readings were taken out, each cut where a reading stood
+    into pieces that point at the file's characters between the readings; the pieces of one piece
+    join with no space where its text has none (`attached`)."""
+    for piece in pieces:
+        speaker = _MARKS.sub("", piece.speaker) if piece.speaker else None
+        parts = _MARKS.split(piece.text)  # words, a mark, words, a mark, ..., words
+        if len(parts) == 1 or not piece.source.startswith("char="):
+            yield replace(piece, speaker=speaker)
+            continue
+        start, end = (int(x) for x in piece.source.removeprefix("char=").split(","))
+        marks = [ord(mark) - _FIRST_MARK for mark in parts[1::2]]
+        first, space = True, False
+        for index, words in enumerate(parts[::2]):
+            if not words.strip():
+                space = space or words != ""
+                continue
+            # Between the readings on either side of it: those of its line, else the nearest ones
+            # of the lines before and after it (a paragraph's readings are in the file's order).
+            before = marks[index - 1] if index else marks[0] - 1
+            after = marks[index] if index < len(marks) else marks[-1] + 1
+            left = max(start, unsaid[before][1]) if before >= 0 else start
+            right = min(end, unsaid[after][0]) if after < len(unsaid) else end
+            cut = replace(piece, text=words.strip(), source=f"char={left},{right}", speaker=speaker)
+            if not first:
+                cut = replace(cut, new_turn=False, attached=not space and not words[0].isspace())
+            yield cut
+            first, space = False, words[-1].isspace()
 
 
 class _Document(PositionedParser):
-    """Walks the file once: agents and title from the head, timed paragraphs from the body."""
+    """Walks the file once: agents, title and ruby styles from the head, timed paragraphs from the body."""
 
     def __init__(self, doc_id: str, text: str) -> None:
         super().__init__(text)
         self._doc_id = doc_id
+        self._text = text
+        self._marks_free = _MARKS.search(text) is None
         self.saw_root = False
         self.frame_rate = 30.0
         self.tick_rate = 1.0
+        self.media_times = False
+        """Every time is one of the recording, not an offset from the element around (Apple Music)."""
         self.title: str | None = None
         self.agents: dict[str, str] = {}
         self.paragraphs: list[_Paragraph] = []
-        self._open: list[_Element] = []
+        self._styles: dict[str, tuple[str | None, list[str]]] = {}
+        """`<style>` id -> its `tts:ruby` and the styles it names."""
+        self._ruby_of: dict[str, str | None] = {}
+        self._open: list[_Timed] = []
         self._paragraph: _Paragraph | None = None
         self._agent_id: str | None = None
         self._in: str | None = None  # "title" or "name" while reading metadata text
@@ -132,32 +251,72 @@ class _Document(PositionedParser):
             self.frame_rate = rate * _multiplier(values.get("ttp:frameratemultiplier"))
             # TTML's default tick rate is the frame rate where one is given, else one a second.
             self.tick_rate = _positive(values.get("ttp:tickrate"), self.frame_rate if values.get("ttp:framerate") else 1.0)
+            self.media_times = any(name == "xmlns:itunes" or name.startswith("itunes:") for name in values)
         elif tag == "ttm:agent":
             self._agent_id = values.get("xml:id")
         elif tag in ("ttm:name", "ttm:title"):
             self._in = tag
+        elif local == "style" and values.get("xml:id"):
+            self._styles.setdefault(values["xml:id"], (values.get("tts:ruby"), values.get("style", "").split()))
         elif local == "br" and self._paragraph is not None:
-            self._paragraph.parts.append("<br/>")
-        if local not in _TIMED:
-            return
-        parent = self._open[-1] if self._open else _Element("", 0.0, None)
-        begin = self._time(values.get("begin"))
-        start = parent.begin + (begin or 0.0)
-        end = self._time(values.get("end"))
-        duration = self._time(values.get("dur"))
-        end_time = parent.begin + end if end is not None else (start + duration if duration is not None else None)
-        agent = values.get("ttm:agent", "").split()[0] if values.get("ttm:agent", "").split() else parent.agent
-        self._open.append(_Element(local, start, agent, end_time if end_time is not None else parent.end))
+            self._br()
+        if local in _TIMED:
+            self._open_element(local, values)
+
+    def _open_element(self, local: str, values: dict[str, str]) -> None:
+        """A timed element begins: its begin and (where its attributes give it) its end."""
+        parent = self._open[-1] if self._open else None
+        previous = parent.last_child if parent is not None and parent.seq else None
+        if parent is None or self.media_times:
+            reference = 0.0
+        elif previous is not None:
+            # The sibling before it has ended; one with no end counts as lasting no time here.
+            reference = previous.end if previous.end is not None else previous.begin
+        else:
+            reference = parent.begin
+        begin, end, duration = (self._time(values.get(name)) for name in ("begin", "end", "dur"))
+        start = reference + (begin or 0.0)
+        ends = [time for time in (reference + end if end is not None else None,
+                                  start + duration if duration is not None else None) if time is not None]
+        stamped = (begin is not None or bool(ends)
+                   or (parent is not None and (parent.stamped or parent.times_before)))
+        agents = values.get("ttm:agent", "").split()
+        agent = agents[0] if agents else (parent.agent if parent is not None else None)
+        ruby = self._ruby(values) if local == "span" else None
+        hidden = (parent is not None and parent.hidden) or (ruby in _UNSAID_RUBY and self._marks_free)
+        node = _Timed(parent, local, start, max(start, min(ends)) if ends else None,
+                      (values.get("timecontainer") or "").strip().lower() == "seq", stamped, agent, hidden, ruby)
+        node.times_within = begin is not None or bool(ends)
+        if previous is not None and previous.end is None:
+            previous.end = max(previous.begin, start)  # it lasted until this one began
+        self._open.append(node)
         if local == "p" and self._paragraph is None:
             offset = self.position() + len(self.get_starttag_text() or "")
-            # With an end and no begin, it begins with its parent (TTML's implicit begin).
-            timed = begin is not None or end_time is not None
-            self._paragraph = _Paragraph(offset, start if timed else None, end_time if timed else None, agent,
-                                         parent.end)
+            self._paragraph = _Paragraph(offset, node, agent)
+        elif hidden and not (parent is not None and parent.hidden) and self._paragraph is not None:
+            node.unsaid = len(self._paragraph.unsaid)
+            if _FIRST_MARK + node.unsaid <= _LAST_MARK:
+                self._paragraph.unsaid.append([self.position(), -1])
+                self._paragraph.parts.append(chr(_FIRST_MARK + node.unsaid))
+            else:
+                node.unsaid = None
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """`<br/>` breaks a line; an empty element opens and closes nothing else."""
-        if tag.rsplit(":", 1)[-1] == "br" and self._paragraph is not None:
+        """`<br/>` breaks a line; an empty timed element (`<div dur="2s"/>`) takes its time in a
+        `seq` container; `<style/>` may set ruby; any other empty element opens nothing."""
+        local = tag.rsplit(":", 1)[-1]
+        if local == "br" and self._paragraph is not None:
+            self._br()
+        elif local == "style" or local in _TIMED:
+            self.handle_starttag(tag, attrs)
+            if local in _TIMED:
+                self.handle_endtag(tag)
+
+    def _br(self) -> None:
+        node = self._open[-1] if self._open else None
+        if node is not None:
+            node.words = True
+        if self._paragraph is not None and not (node is not None and node.hidden):
             self._paragraph.parts.append("<br/>")
 
     def handle_endtag(self, tag: str) -> None:
@@ -169,9 +328,14 @@ class _Document(PositionedParser):
             self._agent_id = None
         if local not in _TIMED or not self._open:
             return
-        self._open.pop()
+        node = self._open.pop()
+        _close(node)
+        if node.unsaid is not None and self._paragraph is not None:
+            self._paragraph.unsaid[node.unsaid][1] = self._text.find(">", self.position()) + 1 or len(self._text)
         if local == "p" and self._paragraph is not None:
             self._paragraph.end = self.position()
+            for reading in self._paragraph.unsaid:
+                reading[1] = self._paragraph.end if reading[1] < 0 else reading[1]  # a span left open
             if self._paragraph.text.strip():
                 self.paragraphs.append(self._paragraph)
             self._paragraph = None
@@ -179,12 +343,48 @@ class _Document(PositionedParser):
     def handle_data(self, data: str) -> None:
         """Words of a paragraph, or the title and agents' names in the head."""
         if self._paragraph is not None:
+            node = self._open[-1] if self._open else None
+            if node is not None and data.strip():
+                node.words = True
+            if node is not None and (node.hidden or (node.ruby in _RUBY_CONTAINERS and self._marks_free
+                                                     and not data.strip())):
+                return  # a reading, or the layout between ruby's parts
             # Escaped again: the caption reader takes markup off a cue's text and decodes entities.
             self._paragraph.parts.append(html.escape(data, quote=False))
         elif self._in == "ttm:title" and data.strip():
             self.title = self.title or " ".join(data.split())
         elif self._in == "ttm:name" and self._agent_id and data.strip():
             self.agents.setdefault(self._agent_id, " ".join(data.split()))
+
+    def _ruby(self, values: dict[str, str]) -> str | None:
+        """A span's `tts:ruby`: set on it, else by the last of the styles it names that sets one."""
+        if "tts:ruby" in values:
+            return values["tts:ruby"].strip().lower()
+        found: str | None = None
+        for name in values.get("style", "").split():
+            found = self._style_ruby(name) or found
+        return found
+
+    def _style_ruby(self, name: str) -> str | None:
+        """The `tts:ruby` a `<style>` sets: its own, else that of the last style it names that sets
+        one (styles name styles; resolved without recursion, a loop read as setting none)."""
+        pending = [(name, False)]
+        visiting: set[str] = set()
+        while pending:
+            current, expanded = pending.pop()
+            if current in self._ruby_of or current not in self._styles:
+                continue
+            own, named = self._styles[current]
+            if expanded:
+                found = own.strip().lower() if own is not None else None
+                for other in named if found is None else ():
+                    found = self._ruby_of.get(other) or found
+                self._ruby_of[current] = found
+            elif current not in visiting:
+                visiting.add(current)
+                pending.append((current, True))
+                pending.extend((other, False) for other in named)
+        return self._ruby_of.get(name)
 
     def _time(self, value: str | None) -> float | None:
         """Seconds of a TTML time expression; CorpusError names one that is none."""
@@ -203,6 +403,36 @@ class _Document(PositionedParser):
             return round(float(value), 3)
         line, _ = self.getpos()
         raise CorpusError(f"{self._doc_id}: line {line}: {value!r} is not a TTML time (00:00:01.500, 1.5s, 1500ms)")
+
+
+def _close(node: _Timed) -> None:
+    """An element's end tag: with no end of its own, it ends as its content implies (TTML2 §12.4,
+    SMIL's implicit durations with `endsync="all"`); its container learns of it."""
+    parent = node.parent
+    if node.end is None:
+        if node.tag == "span" and node.children == 0:
+            # Words alone: an anonymous span, no time in a `seq` container and no end in a `par` one.
+            implied = node.begin if parent is not None and parent.seq else None
+        elif node.seq:
+            last = node.last_child
+            implied = node.begin if last is None else last.end
+        elif node.words or node.open_child:
+            implied = None
+        else:
+            implied = node.begin if node.latest_child_end is None else node.latest_child_end
+        node.end = None if implied is None else max(node.begin, implied)
+    if parent is None:
+        return
+    parent.children += 1
+    parent.last_child = node
+    if node.end is None:
+        parent.open_child = True
+    else:
+        latest = parent.latest_child_end
+        parent.latest_child_end = node.end if latest is None else max(latest, node.end)
+    parent.times_within = parent.times_within or node.times_within
+    if parent.seq:
+        parent.times_before = parent.times_before or node.times_within
 
 
 def _multiplier(value: str | None) -> float:
