@@ -17,6 +17,7 @@ import numpy as np
 
 from rag.embedding.models import ResolvedModel
 from rag.embedding.onnx_export import ONNX_FILES, disable_onnxruntime_telemetry, session_options
+from rag.embedding.pooling import mean_pooled
 from rag.errors import ModelError
 from rag.settings import EmbedBackend
 
@@ -67,7 +68,4 @@ class OnnxQuestionEncoder:
         }
         inputs = {name: np.asarray(columns[name], dtype=np.int64) for name in self._inputs}
         (tokens,) = self._session.run(["last_hidden_state"], inputs)
-        mask = np.asarray(columns["attention_mask"], dtype=np.float32)[:, :, None]
-        pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        return np.ascontiguousarray(pooled, dtype=np.float32)
+        return mean_pooled(tokens, np.asarray(columns["attention_mask"]))

@@ -39,3 +39,15 @@ def pool_spans(
     pooled = sums / np.maximum(counts, 1)[:, None]
     pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
     return pooled.astype(np.float32), counts > 0
+
+
+def mean_pooled(tokens: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+    """Unit mean of each text's token embeddings (`tokens` [texts, tokens, dimension]) over its
+    real tokens (`attention_mask` [texts, tokens], 1 for a token, 0 for padding): what the
+    sentence-transformers models we serve compute with their mean Pooling and Normalize modules."""
+    mask = attention_mask.astype(np.float32)
+    # `einsum` sums in its own loop: no BLAS call, whose threads would spin against the encoder's.
+    sums = np.einsum("btd,bt->bd", tokens, mask)
+    pooled = sums / np.maximum(mask.sum(axis=1), 1e-9)[:, None]
+    pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return np.ascontiguousarray(pooled, dtype=np.float32)

@@ -26,6 +26,7 @@ from rag.embedding import (
 from rag.errors import ConfigError
 from rag.service import QAService
 from rag.embedding.batching import MicroBatcher, QuestionVectors
+from rag.embedding.embedder import _pools_mean
 
 TEXTS = [
     "What did the spokesperson say about telecom opening-up?",
@@ -187,6 +188,24 @@ def test_one_pass_gives_encodes_vectors_and_pooled_span_vectors(settings: Settin
     # than to an unrelated sentence.
     alone, unrelated = embedder.embed([TEXTS[1][revenue:], "The weather in spring is mild and rainy."])
     assert float(span_vector @ alone) > float(span_vector @ unrelated) + 0.3
+
+
+def test_a_build_pools_by_mean_itself_only_for_models_that_pool_by_mean(settings: Settings) -> None:
+    """The build's pass pools tokens itself (numpy) where the model is an encoder, a mean and unit
+    length; any other model is pooled by its own modules, and both give `encode`'s vectors."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling
+
+    embedder = load_embedder(settings)
+    encoder = embedder._model  # the real model the embedder loaded
+    assert embedder._pools_mean
+    cls_pooled = SentenceTransformer(modules=[encoder[0], Pooling(embedder.dimension, "cls"), Normalize()], device="cpu")
+    unnormalised = SentenceTransformer(modules=[encoder[0], Pooling(embedder.dimension, "mean")], device="cpu")
+    assert not _pools_mean(cls_pooled) and not _pools_mean(unnormalised)
+    embedder._model, embedder._pools_mean = cls_pooled, _pools_mean(cls_pooled)
+    result = embedder.embed_with_spans(TEXTS, [[(0, 10)]] * len(TEXTS), batch_size=2)
+    np.testing.assert_allclose(result.texts, cls_pooled.encode(TEXTS, normalize_embeddings=True), atol=1e-5)
+    assert float(result.texts[0] @ load_embedder(settings).embed(TEXTS[:1])[0]) < 0.99  # not the mean's vector
 
 
 @pytest.mark.parametrize("backend", [EmbedBackend.ONNX, EmbedBackend.ONNX_INT8])
