@@ -13,7 +13,7 @@ from rag.settings import ChunkSettings
 
 FORMAT_VERSION = 11
 """The index folder's format; an index of another format is rebuilt."""
-PIPELINE_VERSION = 10
+PIPELINE_VERSION = 11
 """Version of what parsing, chunking and indexing make of a corpus. Bump it when their output
 changes (tests/test_pipeline_version.py fails until you do): existing indexes are then rebuilt.
 Moving code or editing comments changes nothing, so it does not force a re-embedding."""
