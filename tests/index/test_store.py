@@ -109,18 +109,28 @@ def test_document_store_returns_identical_transcripts(service: QAService, seeds_
         store["missing.txt"]
 
 
-def test_cache_stays_bounded_and_listing_decodes_nothing(service: QAService, seeds_chunked) -> None:
+def test_cache_stays_bounded_in_bytes_and_listing_decodes_nothing(service: QAService, seeds_chunked) -> None:
     transcripts, _ = seeds_chunked
-    store = DocumentStore(service.index.path / DOCUMENTS_DIR, cache_size=2)
+    folder = service.index.path / DOCUMENTS_DIR
+    sizes = sorted(len(line) for line in (folder / "transcripts.jsonl").read_bytes().splitlines(keepends=True))
+    budget = sizes[-1] + sizes[-2]  # the two largest documents' lines
+    store = DocumentStore(folder, cache_bytes=budget)
     assert set(store.keys()) == {t.doc_id for t in transcripts}
     assert all(t.doc_id in store for t in transcripts) and store.entries
     assert store.cached() == 0
     for _ in range(3):
         for transcript in transcripts:
             assert store[transcript.doc_id] == transcript
-            assert store.cached() <= 2
-    assert store.cached() == 2
-    uncached = DocumentStore(service.index.path / DOCUMENTS_DIR, cache_size=0)
+            assert 1 <= store.cached() < len(transcripts) and store.cached_bytes() <= budget
+    everything = DocumentStore(folder, cache_bytes=sum(sizes))
+    for transcript in transcripts * 2:
+        assert everything[transcript.doc_id] == transcript
+    assert everything.cached() == len(transcripts) and everything.cached_bytes() == sum(sizes)
+    # A document larger than the whole budget is still kept while it is the last one used.
+    tiny = DocumentStore(folder, cache_bytes=1)
+    assert tiny[transcripts[0].doc_id] == transcripts[0] and tiny.cached() == 1
+    assert tiny[transcripts[1].doc_id] == transcripts[1] and tiny.cached() == 1
+    uncached = DocumentStore(folder, cache_bytes=0)
     assert uncached[transcripts[0].doc_id] == transcripts[0] and uncached.cached() == 0
 
 

@@ -1,4 +1,5 @@
-"""The document store: one build's transcripts as JSON lines, decoded on demand behind a small LRU cache."""
+"""The document store: one build's transcripts as JSON lines, decoded on demand behind an LRU cache
+bounded in bytes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import msgspec
 import numpy as np
 
 from rag.index.store.arrays import column
-from rag.index.store.layout import DEFAULT_CACHE_SIZE
+from rag.index.store.layout import DEFAULT_CACHE_BYTES
 from rag.types import DocumentEntry, Transcript
 
 
@@ -23,8 +24,10 @@ class DocumentStore(Mapping[str, Transcript]):
     `items()` decode every document in turn: avoid them on large corpora.
     """
 
-    def __init__(self, folder: Path, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
-        """Open the store in `folder`, caching up to `cache_size` decoded transcripts."""
+    def __init__(self, folder: Path, cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        """Open the store in `folder`, keeping decoded the transcripts used most recently whose
+        lines in the file add up to at most `cache_bytes` (0: none; the last one used is kept even
+        when it alone is larger)."""
         self.entries: list[DocumentEntry] = msgspec.json.decode(
             (folder / "catalog.json").read_bytes(), type=list[DocumentEntry]
         )
@@ -41,7 +44,8 @@ class DocumentStore(Mapping[str, Transcript]):
         self._lines = lines.view(np.ndarray)
         self._decoder = msgspec.json.Decoder(Transcript)
         self._cache: OrderedDict[int, Transcript] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache_bytes = cache_bytes
+        self._cached_bytes = 0
         self._lock = threading.Lock()
 
     @property
@@ -81,14 +85,24 @@ class DocumentStore(Mapping[str, Transcript]):
         # which is cheaper than making every reader wait on one decode.
         line = self._lines[int(self._offsets[number]) : int(self._offsets[number + 1])]
         transcript = self._decoder.decode(memoryview(line))
-        if self._cache_size > 0:
+        if self._cache_bytes > 0:
             with self._lock:
+                if number not in self._cache:
+                    self._cached_bytes += self._line_bytes(number)
                 self._cache[number] = transcript
                 self._cache.move_to_end(number)
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+                while self._cached_bytes > self._cache_bytes and len(self._cache) > 1:
+                    evicted, _ = self._cache.popitem(last=False)
+                    self._cached_bytes -= self._line_bytes(evicted)
         return transcript
 
+    def _line_bytes(self, number: int) -> int:
+        return int(self._offsets[number + 1]) - int(self._offsets[number])
+
     def cached(self) -> int:
-        """How many decoded transcripts the cache holds now (at most the cache size)."""
+        """How many decoded transcripts the cache holds now."""
         return len(self._cache)
+
+    def cached_bytes(self) -> int:
+        """The bytes of the file's lines the cached transcripts were decoded from."""
+        return self._cached_bytes

@@ -65,8 +65,11 @@ DOCUMENT_FILES: tuple[str, ...] = tuple(
 )
 """Every file of a document store, relative to the build folder."""
 
-DEFAULT_CACHE_SIZE = 32
-"""Decoded transcripts a `DocumentStore` keeps."""
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+"""How much of the transcripts file (bytes of JSON) a `DocumentStore` keeps decoded: all of a
+corpus of a few hundred hour-long meetings, two to three times that in memory once decoded. A count
+of documents thrashed on a corpus just over it (35 meetings, 32 kept: 7% of `ask` outside the
+model went to decoding) and would bound nothing on one of long recordings."""
 DEFAULT_PASSAGE_CACHE_SIZE = 1024
 """Passages a `PassageTable` keeps once made (about 1 KB each)."""
 # A passage id as `chunking.passage_id` writes it; anything else cannot be in the table
