@@ -262,6 +262,28 @@ METADATA_LABELS = frozenset(
 )
 
 
+# The fields a Chinese or Japanese transcript opens with, one to a line (`主题：...`, `时间：2019年5月21日`,
+# `地点：...`, `主持人：张三`, as translated talks, 访谈 and 会议纪要 write them; `日時：`, `場所：`, `司会：` in
+# Japanese minutes), each key with what it gives: the title, the date, or nothing but a header line.
+_CJK_TITLE_KEYS = ("主题 主題 题目 題目 标题 標題 话题 話題 议题 議題 会议主题 會議主題 演讲主题 演講主題 讲题 講題 演題 "
+                   "テーマ タイトル 会議名")
+_CJK_DATE_KEYS = "时间 時間 日期 日時 日付 会议时间 會議時間 开会时间 開會時間 开始时间 開催日 開催日時 录制时间 錄製時間"
+_CJK_OTHER_KEYS = ("地点 地點 位置 场所 場所 会场 會場 会议地点 會議地點 开会地点 開會地點 開催場所 会議室 "
+                   "幻灯片 投影片 演示文档 论文 論文 来源 來源 链接 鏈接 原文 视频 視頻 スライド")
+# Who hosts, speaks, attends or took the notes: header fields at the top, and yet `主持人：` or `司会：` labels
+# what the host says everywhere below; so a field only with names after it, in a block that holds another.
+_CJK_PEOPLE_KEYS = ("主持人 主持 司会 司会者 嘉宾 嘉賓 主讲人 主講人 主讲 主講 演讲者 演講者 讲者 講者 发言人 發言人 発表者 "
+                    "参会人员 參會人員 参会者 參會者 与会人员 與會人員 出席人员 出席人員 出席者 参加者 記録者 记录人 記錄人 记录 記錄 "
+                    "整理 整理人 翻译 翻譯 译者 譯者 速记 速記 访谈人 訪談人 采访人 採訪人 受访人 受訪人 受访者 受訪者")
+CJK_HEADER_KEYS: dict[str, str] = {
+    **{key: "title" for key in _CJK_TITLE_KEYS.split()},
+    **{key: "date" for key in _CJK_DATE_KEYS.split()},
+    **{key: "other" for key in _CJK_OTHER_KEYS.split()},
+    **{key: "people" for key in _CJK_PEOPLE_KEYS.split()},
+}
+"""Header keys of Chinese and Japanese transcripts and the kind of each: `title`, `date`, `other`, `people`."""
+
+
 # Conventions the seeds do not show, each tried on public transcripts:
 # White House / State Department briefings: a reporter's question is a paragraph opening `Q `.
 QUESTION_PARAGRAPH = re.compile(r"^Q(?:\.|\s+[-–—])?\s+(?=[\w\"“‘(])")

@@ -63,6 +63,8 @@ class _OpenTurn:
     spans: list[tuple[int, int]] = field(default_factory=list)
     accepts_more: bool = True
     quoted: bool = False
+    one_paragraph: bool = False
+    """An introducer's turn (`_introducer`): its paragraph, no more."""
 
 
 def parse_transcript(doc_id: str, text: str, vouched_labels: Collection[str] = ()) -> Transcript:
@@ -188,7 +190,7 @@ class _Parser:
             self.date = (front.date, front.date_text) if front.date and front.date_text else None
             self.lines = [line for line in self.lines if line.start >= front.end]
         self.front_matter: list[str] = []
-        self.header_fields = self._header_fields()
+        self.header_fields = self._header_fields() or self._cjk_header_fields()
         self.speakers: dict[str, Speaker] = {}
         self.abbreviations: dict[str, list[str]] = {}
         self.turns: list[Turn] = []
@@ -208,11 +210,13 @@ class _Parser:
         self.marked_answers = questions >= 2 or (questions == 1 and len(self.listed_speakers) == 1)
         # Broadcast transcripts mark each change of speaker with `>>`, named or not (closed captions pasted as text).
         self.chevron_changes = len(_CHEVRON.findall(text)) >= 2
+        self.introducer = self._introducer()
 
     # -- driver ---------------------------------------------------------------------------
     def run(self) -> Transcript:
         """Read every line once: clutter skipped, labels open turns, the rest joins the open turn."""
         index = 0
+        introduced: str | None = None
         while index < len(self.lines):
             line = self.lines[index]
             if boilerplate.is_end_marker(line.text):
@@ -223,10 +227,14 @@ class _Parser:
                     self.front_matter.append(line.text)
                 index += 1
                 continue
-            index = self._handle(index, line)
+            opened, index = index, self._handle(index, line)
+            if (current := self.current) is not None and self.introducer == (opened, current.speaker):
+                current.one_paragraph = True
+                introduced = current.speaker
         self._close()
         asked = self._read_translated_marks() if len(self.listed_speakers) == 1 else set()
-        marks = {None, _QUESTION, _ANSWER, *asked}
+        # An introducer's words aside (`_introducer`), the talk is the one listed speaker's.
+        marks = {None, _QUESTION, _ANSWER, *asked, introduced}
         if len(self.listed_speakers) == 1 and {turn.speaker for turn in self.turns} <= marks:
             self._attribute_to(self.listed_speakers[0])
         elif (witness := self.speakers.get(_WITNESS)) is not None and speaker_key(_ANSWER) in self.speakers:
@@ -350,6 +358,71 @@ class _Parser:
             elif key == "date" and self.date is None:
                 self.date = boilerplate.find_full_date(value)
         return {index for index, _, _ in fields}
+
+    def _cjk_header_fields(self) -> set[int]:
+        """The `主题：` / `时间：` / `地点：` / `主持人：` lines opening a Chinese or Japanese transcript
+        (after a heading or title line at most): metadata, not anyone's words. Taken where such lines
+        open the body one after another and one of them names a topic, a date or a place, which no
+        speaker label does; a host's or guest's field (`主持人：张三`) counts among them only with names
+        after it, not a sentence (`主持人：各位好。` is the host speaking). A topic gives the title where
+        the file has none (else the line above the fields does); a time, the date."""
+        if not self.lines:
+            return set()
+        opening = self.lines[0]
+        field = _CJK_FIELD.match(opening.text)
+        # A heading (`# 人民网访谈：温宪`) or a short line with no colon (`会议纪要`) above the fields: the title.
+        titled = (opening.heading and (field is None or field["key"] not in labels.CJK_HEADER_KEYS)) or (
+            field is None and _CJK_TITLE.match(opening.text) is not None)
+        first = int(titled)
+        fields: list[tuple[int, str, str]] = []
+        for index in range(first, len(self.lines)):
+            match = _CJK_FIELD.match(self.lines[index].text)
+            kind = labels.CJK_HEADER_KEYS.get(match["key"]) if match else None
+            if match is None or kind is None:
+                break
+            value = match["value"].strip()
+            if kind == "people" and (len(value) > _MAX_CJK_NAMES or _CJK_SENTENCE.search(value)):
+                break
+            fields.append((index, kind, value))
+        if not any(kind in ("title", "date", "other") for _, kind, _ in fields):
+            return set()
+        for _, kind, value in fields:
+            if kind == "title" and self.title is None:
+                self.title = value
+            elif kind == "date" and self.date is None:
+                self.date = boilerplate.find_full_date(value)
+        if first:
+            self.title = self.title or self.lines[0].text
+        return set(range(first)) | {index for index, _, _ in fields}
+
+    def _introducer(self) -> tuple[int, str] | None:
+        """The line and label of an introducer in a talk whose front matter names its one speaker:
+        initials used once, on one of the body's first lines, before any other label (`CL: Thank you
+        Elizabeth ... Next we have Will O'Beirne ...`, then the talk, unlabelled), not the speaker's own.
+        The introducer says that paragraph; the talk is the speaker's. Lines that are no one's words
+        (a link, `Location: ...`, a header field) are passed over."""
+        if len(self.listed_speakers) != 1:
+            return None
+        found: list[tuple[int, int, str]] = []  # (how many lines of words before it, index, label)
+        words = 0
+        for index, line in enumerate(self.lines):
+            if index in self.header_fields or boilerplate.is_clutter(line.text):
+                continue
+            match = None if line.heading else labels.INLINE_LABEL.match(line.text) or labels.ALONE_LABEL.match(
+                line.text)
+            label = match["label"] if match is not None and labels.is_bare_label(match["label"]) else None
+            if label is not None and " ".join(label.lower().split()) in _NO_ONES_LABELS:
+                continue
+            if label is not None:
+                found.append((words, index, label))
+            words += 1
+        if not found or found[0][0] >= _INTRODUCER_LINES:
+            return None
+        _, index, label = found[0]
+        if not _INTRODUCER_LABEL.match(label) or label == _initials(self.listed_speakers[0]) or (
+                sum(other == label for _, _, other in found) > 1):
+            return None
+        return index, label
 
     def _header_block(self, index: int, label: str) -> int:
         """Consume `Speakers:` / `Date:` blocks; returns how many lines were used (0: not a header)."""
@@ -610,7 +683,9 @@ class _Parser:
 
     def _add_text(self, start: int, end: int) -> None:
         self.body_started = True
-        if self.current is None or not self.current.accepts_more or self.current.kind is TurnKind.HEADER:
+        if self.current is None or not self.current.accepts_more or self.current.kind is TurnKind.HEADER or (
+                self.current.one_paragraph and self.current.spans
+                and self.text.count("\n", self.current.spans[-1][1], start) >= 2):
             self._open(TurnKind.NARRATION, None, None)
         turn = self.current
         assert turn is not None
@@ -818,6 +893,20 @@ def _is_dateline(line: str) -> bool:
 
 # A label that abbreviates a name: a few capitals (`PM`, `AB`, `M`).
 _INITIALISM = re.compile(r"^[A-Z]{1,4}$")
+# An introducer's initials (`CL`), two letters or more: `Q` and `A` are a talk's questions and answers. Their
+# label opens one of the body's first lines (after a title, a heading, a link).
+_INTRODUCER_LABEL = re.compile(r"^[A-Z]{2,4}$")
+_INTRODUCER_LINES = 4
+# Labels that name no one (`Location:`, `Note:`, `Transcript:`): no introducer's, and none before one.
+_NO_ONES_LABELS = labels.METADATA_LABELS | labels.EDITORIAL_LABELS | labels.SECTION_HEADINGS | labels.LIST_HEADINGS
+
+# A header field of a Chinese or Japanese transcript (`主题：...`, `- **日時**: ...`; `labels.CJK_HEADER_KEYS`).
+_CJK_FIELD = re.compile(r"^(?:[-*+•・][ \t]+)?(?P<key>[^\W\d_]{1,6}?)[ \t]*[:：][ \t]*(?P<value>\S.{0,300})$")
+# Names after a host's or guest's field, not a sentence: short, no sentence's end.
+_MAX_CJK_NAMES = 60
+# A title above the fields (`会议纪要`, `人民网访谈：温宪`): a short line, no sentence.
+_CJK_TITLE = re.compile(r"^[^。！？!?]{1,60}$")
+_CJK_SENTENCE = re.compile(r"[。！？!?]")
 
 
 def _initials(name: str) -> str:

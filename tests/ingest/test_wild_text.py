@@ -3,9 +3,27 @@ Senate hearings, podcast sites), each cut down to the lines that showed a wrong 
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from rag.ingest.readers import parse_document
 from rag.ingest.text import parse_transcript
+from rag.types import Transcript, TurnKind
 from tests.ingest.test_formats import assert_segments_check_out
+
+HEADS = Path(__file__).parent / "samples" / "real-text-heads"
+REAL_TEXT = Path(__file__).parent / "samples" / "real-text"
+
+
+def _read_text(path: Path) -> tuple[str, Transcript]:
+    """A plain-text or Markdown file read as the service reads it; its citations checked: the canonical
+    text is the file, and every turn an exact, trimmed span of it."""
+    text = path.read_text(encoding="utf-8")
+    transcript = parse_document(path.name, text)
+    assert transcript.text == text and not transcript.segments
+    assert all(text[t.start : t.end] == text[t.start : t.end].strip() and t.start < t.end for t in transcript.turns)
+    return text, transcript
 
 
 def test_a_clause_ending_in_a_colon_is_no_label() -> None:
@@ -171,3 +189,80 @@ def test_a_depositions_appearances_heading_is_no_speaker() -> None:
             "MR. JONES: Morning.\n\nMR. SMITH: Let us begin.\n")
     assert [t.speaker for t in parse_transcript("deposition.txt", text).turns if t.speaker] == [
         "MR. SMITH", "MR. JONES", "MR. SMITH"]
+
+
+@pytest.mark.parametrize(
+    ("sample", "introducer", "speaker", "introduced", "talk"),
+    [
+        # bitcointranscripts magicalcryptoconference/2019/lightning-payments.md
+        ("lightning-payments.head.md", "CL", "Will O'Beirne",
+         "Thank you Elizabeth and Stacy for that great talk. Who runs a lightning node here? So a lot of you. Are you "
+         "guys excited about lightning? Great, we have like four more talks on lightning. Next we have Will O'Beirne "
+         "who will be talking about lightning payments on the web. Big round of applause.", "Hey y'all. "),
+        # bitcointranscripts breaking-bitcoin/2017/socialized-costs-of-hard-forks.md: a link line above the introducer
+        ("socialized-costs-of-hard-forks.head.md", "KL", "Jimmy Song", "Can you hear me?", "It is great to be here."),
+    ],
+)
+def test_an_introducers_initials_used_once_above_a_one_speaker_talk_say_their_paragraph_and_no_more(
+        sample: str, introducer: str, speaker: str, introduced: str, talk: str) -> None:
+    # The front matter lists one speaker; initials used once open the body, introducing the talk, which
+    # runs on unlabelled under Markdown headings. The introducer said that paragraph; the talk is the speaker's.
+    text, transcript = _read_text(HEADS / sample)
+    said = [(t.speaker, text[t.start : t.end]) for t in transcript.turns if t.kind is not TurnKind.HEADER]
+    assert {s.name for s in transcript.speakers} == {introducer, speaker}
+    introductions = [words for who, words in said if who == introducer]
+    paragraph = next(line for line in text.splitlines() if line.startswith(f"{introducer}: "))
+    assert introductions == [paragraph.removeprefix(f"{introducer}: ")] and introductions[0].startswith(introduced)
+    assert {who for who, _ in said} == {introducer, speaker}
+    assert any(who == speaker and talk in words for who, words in said)
+
+
+def test_the_topic_and_place_lines_opening_a_chinese_translation_are_its_header_not_the_talk() -> None:
+    # bitcointranscripts adopting-bitcoin/2021/2021-11-16-gloria-zhao-transaction-relay-policy.zh.md: `主题：`
+    # (topic) and `位置：` (place) under a front matter naming the one speaker were read as her words.
+    text, transcript = _read_text(REAL_TEXT / "gloria-zhao-relay-policy.zh.excerpt.md")
+    header = [text[t.start : t.end] for t in transcript.turns if t.kind is TurnKind.HEADER]
+    assert header == ["主题：L2 开发者须知的交易转发规则\n\n位置：Adopting Bitcoin"]
+    spoken = [text[t.start : t.end] for t in transcript.turns if t.kind is not TurnKind.HEADER]
+    assert not any("主题" in words or "位置" in words for words in spoken)
+    assert {s.name for s in transcript.speakers} == {"Gloria Zhao", "问"}
+    assert transcript.title == "Transaction Relay Policy"  # the front matter's title is kept
+    # bitcointranscripts advancing-bitcoin/2022/2022-03-03-sanket-kanjalkar-miniscript.zh.md, its body's
+    # first lines: the `题目：` (title) line titles the file.
+    text, transcript = _read_text(HEADS / "sanket-miniscript.zh.body-head.md")
+    assert transcript.title == "Miniscript：可组合、可分析、更智能的比特币脚本"
+    assert [(t.kind, text[t.start : t.end]) for t in transcript.turns][0] == (
+        TurnKind.HEADER, "题目：Miniscript：可组合、可分析、更智能的比特币脚本")
+
+
+def test_the_header_fields_of_an_interview_or_minutes_are_no_ones_words_and_date_it() -> None:
+    # The layout of a Chinese web interview's transcript (访谈文字实录) and of Japanese minutes (議事録):
+    # a title, time, place and who is there, one to a line; then the labelled turns.
+    interview = ("# 访谈：港口的变迁\n\n时间：2018年5月14日\n地点：演播室\n嘉宾：王海\n主持人：李明\n\n"
+                 "主持人：各位网友大家好，欢迎收看今天的访谈。\n\n王海：大家好。\n\n主持人：请您谈谈港口这些年的变化。\n\n"
+                 "王海：变化很大，我慢慢说。\n")
+    transcript = parse_document("interview.md", interview)
+    assert (transcript.title, transcript.date) == ("访谈：港口的变迁", "2018-05-14")
+    assert [text for kind, text in _kinds(transcript, interview) if kind is TurnKind.HEADER] == [
+        "访谈：港口的变迁\n\n时间：2018年5月14日\n地点：演播室\n嘉宾：王海\n主持人：李明"]
+    assert [(t.speaker, interview[t.start : t.end]) for t in transcript.turns if t.speaker] == [
+        ("主持人", "各位网友大家好，欢迎收看今天的访谈。"), ("王海", "大家好。"), ("主持人", "请您谈谈港口这些年的变化。"),
+        ("王海", "变化很大，我慢慢说。")]
+    # A host's label with what the host says (a sentence) is no field, though a date stands above it.
+    minutes = ("日時：2023年5月1日 10:00\n場所：本社会議室\n司会：それでは始めます。\n\n鈴木：よろしくお願いします。\n\n"
+               "司会：議題一に移ります。\n\n鈴木：はい。\n")
+    transcript = parse_document("minutes.txt", minutes)
+    assert transcript.date == "2023-05-01"
+    assert [text for kind, text in _kinds(transcript, minutes) if kind is TurnKind.HEADER] == [
+        "日時：2023年5月1日 10:00\n場所：本社会議室"]
+    assert [(t.speaker, minutes[t.start : t.end]) for t in transcript.turns if t.speaker][:2] == [
+        ("司会", "それでは始めます。"), ("鈴木", "よろしくお願いします。")]
+    # Labels alone, a host's first words at the top: no header.
+    chat = "主持人：各位好。\n\n嘉宾：你好。\n\n主持人：开始吧。\n\n嘉宾：好。\n"
+    transcript = parse_document("chat.txt", chat)
+    assert [(t.kind, t.speaker) for t in transcript.turns][0] == (TurnKind.SPEECH, "主持人")
+    assert transcript.title is None
+
+
+def _kinds(transcript: Transcript, text: str) -> list[tuple[TurnKind, str]]:
+    return [(t.kind, text[t.start : t.end]) for t in transcript.turns]
