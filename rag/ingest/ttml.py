@@ -32,6 +32,20 @@ A line of a paragraph is cut into pieces at its readings, each pointing at the f
 between the readings on either side of it (the paragraph's start or end where there is none), so
 that a citation finds its words there and no reading; its pieces join without a space where the
 file has none.
+Nor are words what TTML does not render (TTML2 §14, metadata): `<metadata>` with all it holds
+(foreign vocabulary too; a `<p>` in it is no paragraph and takes no time) and the metadata
+vocabulary (`ttm:desc`, `ttm:title`, `ttm:copyright`, `ttm:item`, `ttm:actor`...), which may stand
+in a `<body>`, `<div>`, `<p>` or `<span>`; nor a lyric tool's translation and romanisation of a
+line (`ttm:role="x-translation"`, `"x-roman"`, as the AMLL tools write them after Apple Music;
+background vocals, `"x-bg"`, are sung and stay). A paragraph is cut where they stood as at a reading.
+Between elements, whitespace is read as TTML reads it with `xml:space="default"`: collapsed, a line
+break one space. Apple Music's lyrics spell every space between words (` ` between two spans, or
+inside one: `<span>You </span>`) and split a word into syllables, one span each; where such a file is
+laid out one span a line (as Apple's lyrics delivery guide shows them, and downloaders save them),
+the line break between two syllables (`<span>be</span>` newline `<span>fore</span>`) is layout, no
+space: the word's pieces join (`attached`), each pointing at its own characters. A file laid out
+so that spells no space at all (a formatter has taken them out) is read as TTML reads it: which
+line breaks were spaces is lost.
 The speaker is the `ttm:agent` of the paragraph or an element around it, named in the head
 (`<ttm:agent xml:id="a1"><ttm:name>Alice Wong</ttm:name>`), else a `NAME:` or `[Name]` mark in
 the text as in other captions; `<ttm:title>` is the title. Each other piece points at its
@@ -62,9 +76,17 @@ _TIMED = ("body", "div", "p", "span")
 _UNSAID_RUBY = frozenset({"text", "textcontainer", "delimiter"})
 # Containers of ruby's parts: whitespace between the parts is layout, not a space in the words.
 _RUBY_CONTAINERS = frozenset({"container", "basecontainer", "textcontainer"})
-# Where a reading was taken out of a paragraph's text, a character of Unicode's last private use
-# plane stands until the pieces are cut (the n-th reading, the n-th character): no caption writes
-# them, and a file that does keeps its readings.
+# `ttm:role`s of a line's translation and transliteration (lyric tools after Apple Music, AMLL): not
+# what is sung. TTML's own roles (`dialog`, `lyrics`, `sound`, `description`...) name what words are.
+_UNSAID_ROLES = frozenset({"x-translation", "x-roman"})
+# Apple Music lyrics that spell the spaces between words: a space or tab just before or after `</span>`.
+_SPELLED_SPACE = re.compile(r"[ \t]</(?:[\w.-]+:)?span\s*>|</(?:[\w.-]+:)?span\s*>[ \t]")
+_LAYOUT = re.compile(r"[\r\n][ \t\r\n]*")  # whitespace beginning at a line break
+_SPAN_END = re.compile(r"[^\s>]</(?:[\w.-]+:)?span\s*>")  # the end of a span of words
+_SPAN_WORDS = re.compile(r"<(?:[\w.-]+:)?span\b[^>]*(?<!/)>[^\s<]")  # the start of one, words at once
+# Where a part was taken out of a paragraph's text (a reading, metadata...), a character of Unicode's
+# last private use plane stands until the pieces are cut (the n-th part, the n-th character): no
+# caption writes them, and a file that does keeps its parts (and its layout is read as TTML's).
 _FIRST_MARK = 0x100000
 _LAST_MARK = 0x10FFFD
 _MARKS = re.compile(f"([{chr(_FIRST_MARK)}-{chr(_LAST_MARK)}])")
@@ -97,7 +119,7 @@ class TtmlReader:
             # Read as a cue of other captions is: each line's own mark (`[Adam 1] ...<br/>[Adam 2] ...`).
             cue = Line(number, paragraph.start, paragraph.end, paragraph.text)
             found = cue_pieces([cue], (paragraph.begin, paragraph.end_time), track, rolling=False, speaker=speaker)
-            pieces.extend(_around_readings(found, paragraph.unsaid) if paragraph.unsaid else found)
+            pieces.extend(_around_left_out(found, paragraph.unsaid) if paragraph.unsaid else found)
         own = Metadata(title=document.title)
         return build_transcript(doc_id, self.name, pieces, own.overridden_by(metadata))
 
@@ -117,10 +139,10 @@ class _Timed:
     """It, an element around it, or a sibling before it in a `seq` container carries a time."""
     agent: str | None
     hidden: bool
-    """Its words are ruby's reading (or fallback parentheses), not said."""
+    """Its words are not said: ruby's reading (or fallback parentheses), a translation or romanisation."""
     ruby: str | None
     unsaid: int | None = None
-    """The index of the reading it starts in its paragraph's `unsaid` (the outermost hidden span)."""
+    """The index of what it leaves out in its paragraph's `unsaid` (the outermost hidden span)."""
     words: bool = False
     """Words (or a `<br/>`) stand right in it: TTML's anonymous spans."""
     children: int = 0
@@ -146,7 +168,8 @@ class _Paragraph:
     end: int = 0
     parts: list[str] = field(default_factory=list)
     unsaid: list[list[int]] = field(default_factory=list)
-    """The file's characters (start, end) of each ruby reading left out of the words, in order."""
+    """The file's characters (start, end) of each part left out of the words, in order: a ruby
+    reading, metadata, a translation, the layout between two syllables."""
 
     @property
     def text(self) -> str:
@@ -186,10 +209,11 @@ def _cut(node: _Timed) -> float | None:
     return limit
 
 
-def _around_readings(pieces: Iterable[Piece], unsaid: list[list[int]]) -> Iterator[Piece]:
-    """The pieces of a paragraph whose ruby readings were taken out, each cut where a reading stood
-    into pieces that point at the file's characters between the readings; the pieces of one piece
-    join with no space where its text has none (`attached`)."""
+def _around_left_out(pieces: Iterable[Piece], unsaid: list[list[int]]) -> Iterator[Piece]:
+    """The pieces of a paragraph with parts taken out of its words (ruby readings, metadata,
+    translations, layout between syllables), each cut where a part stood into pieces that point at
+    the file's characters between the parts; the pieces of one piece join with no space where its
+    text has none (`attached`)."""
     for piece in pieces:
         speaker = _MARKS.sub("", piece.speaker) if piece.speaker else None
         parts = _MARKS.split(piece.text)  # words, a mark, words, a mark, ..., words
@@ -203,8 +227,8 @@ def _around_readings(pieces: Iterable[Piece], unsaid: list[list[int]]) -> Iterat
             if not words.strip():
                 space = space or words != ""
                 continue
-            # Between the readings on either side of it: those of its line, else the nearest ones
-            # of the lines before and after it (a paragraph's readings are in the file's order).
+            # Between the parts left out on either side of it: those of its line, else the nearest
+            # ones of the lines before and after it (a paragraph's parts are in the file's order).
             before = marks[index - 1] if index else marks[0] - 1
             after = marks[index] if index < len(marks) else marks[-1] + 1
             left = max(start, unsaid[before][1]) if before >= 0 else start
@@ -224,6 +248,7 @@ class _Document(PositionedParser):
         self._doc_id = doc_id
         self._text = text
         self._marks_free = _MARKS.search(text) is None
+        self._spelled_spaces = _SPELLED_SPACE.search(text) is not None
         self.saw_root = False
         self.frame_rate = 30.0
         self.tick_rate = 1.0
@@ -239,11 +264,19 @@ class _Document(PositionedParser):
         self._paragraph: _Paragraph | None = None
         self._agent_id: str | None = None
         self._in: str | None = None  # "title" or "name" while reading metadata text
+        self._unrendered = 0
+        """How deep in metadata (`<metadata>`, `ttm:*`) the parser is."""
+        self._metadata_mark: int | None = None
+        """The part of the paragraph left out from the outermost metadata in it."""
+        self._timed_in_metadata = 0
+        """`<p>`, `<span>`... open in metadata: no content of the document (not timed, no paragraphs)."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Track timing and agents through the nesting; open a paragraph at `<p>`."""
         values = {name: value or "" for name, value in attrs}
         local = tag.rsplit(":", 1)[-1]
+        if local == "metadata" or tag.startswith("ttm:"):
+            self._enter_metadata()
         if local == "tt":
             self.saw_root = True
             # NTSC's 29.97 is written as 30 with the multiplier "1000 1001".
@@ -260,8 +293,36 @@ class _Document(PositionedParser):
             self._styles.setdefault(values["xml:id"], (values.get("tts:ruby"), values.get("style", "").split()))
         elif local == "br" and self._paragraph is not None:
             self._br()
-        if local in _TIMED:
+        if local in _TIMED and self._unrendered:
+            self._timed_in_metadata += 1
+        elif local in _TIMED:
             self._open_element(local, values)
+
+    def _enter_metadata(self) -> None:
+        """Metadata begins: in a paragraph, the outermost is left out of its words from here."""
+        node = self._open[-1] if self._open else None
+        if (self._unrendered == 0 and self._paragraph is not None and self._marks_free
+                and not (node is not None and node.hidden)):
+            self._metadata_mark = self._leave_out(self.position(), -1)
+        self._unrendered += 1
+
+    def _leave_metadata(self, end: int) -> None:
+        """The outermost metadata has ended at `end`: so does what its paragraph leaves out."""
+        if self._metadata_mark is not None and self._paragraph is not None:
+            self._paragraph.unsaid[self._metadata_mark][1] = end
+        self._unrendered, self._metadata_mark, self._timed_in_metadata = 0, None, 0
+
+    def _leave_out(self, start: int, end: int) -> int | None:
+        """Leave the file's characters from `start` to `end` (-1: not yet known) out of the paragraph's
+        words, a mark standing for them; the index of the part, None where marks have run out."""
+        paragraph = self._paragraph
+        assert paragraph is not None
+        index = len(paragraph.unsaid)
+        if _FIRST_MARK + index > _LAST_MARK:
+            return None
+        paragraph.unsaid.append([start, end])
+        paragraph.parts.append(chr(_FIRST_MARK + index))
+        return index
 
     def _open_element(self, local: str, values: dict[str, str]) -> None:
         """A timed element begins: its begin and (where its attributes give it) its end."""
@@ -283,7 +344,8 @@ class _Document(PositionedParser):
         agents = values.get("ttm:agent", "").split()
         agent = agents[0] if agents else (parent.agent if parent is not None else None)
         ruby = self._ruby(values) if local == "span" else None
-        hidden = (parent is not None and parent.hidden) or (ruby in _UNSAID_RUBY and self._marks_free)
+        unsaid = ruby in _UNSAID_RUBY or not _UNSAID_ROLES.isdisjoint(values.get("ttm:role", "").lower().split())
+        hidden = (parent is not None and parent.hidden) or (unsaid and self._marks_free)
         node = _Timed(parent, local, start, max(start, min(ends)) if ends else None,
                       (values.get("timecontainer") or "").strip().lower() == "seq", stamped, agent, hidden, ruby)
         node.times_within = begin is not None or bool(ends)
@@ -294,16 +356,12 @@ class _Document(PositionedParser):
             offset = self.position() + len(self.get_starttag_text() or "")
             self._paragraph = _Paragraph(offset, node, agent)
         elif hidden and not (parent is not None and parent.hidden) and self._paragraph is not None:
-            node.unsaid = len(self._paragraph.unsaid)
-            if _FIRST_MARK + node.unsaid <= _LAST_MARK:
-                self._paragraph.unsaid.append([self.position(), -1])
-                self._paragraph.parts.append(chr(_FIRST_MARK + node.unsaid))
-            else:
-                node.unsaid = None
+            node.unsaid = self._leave_out(self.position(), -1)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """`<br/>` breaks a line; an empty timed element (`<div dur="2s"/>`) takes its time in a
-        `seq` container; `<style/>` may set ruby; any other empty element opens nothing."""
+        `seq` container (none in metadata); `<style/>` may set ruby; any other empty element opens
+        nothing."""
         local = tag.rsplit(":", 1)[-1]
         if local == "br" and self._paragraph is not None:
             self._br()
@@ -314,6 +372,8 @@ class _Document(PositionedParser):
 
     def _br(self) -> None:
         node = self._open[-1] if self._open else None
+        if self._unrendered and self._marks_free:
+            return  # in metadata
         if node is not None:
             node.words = True
         if self._paragraph is not None and not (node is not None and node.hidden):
@@ -326,8 +386,18 @@ class _Document(PositionedParser):
             self._in = None
         elif tag == "ttm:agent":
             self._agent_id = None
+        if (local == "metadata" or tag.startswith("ttm:")) and self._unrendered:
+            self._unrendered -= 1
+            if not self._unrendered:
+                self._leave_metadata(self._text.find(">", self.position()) + 1 or len(self._text))
+            return
         if local not in _TIMED or not self._open:
             return
+        if self._unrendered:
+            if self._timed_in_metadata:
+                self._timed_in_metadata -= 1
+                return
+            self._leave_metadata(self.position())  # metadata left open ends with the element around it
         node = self._open.pop()
         _close(node)
         if node.unsaid is not None and self._paragraph is not None:
@@ -341,20 +411,38 @@ class _Document(PositionedParser):
             self._paragraph = None
 
     def handle_data(self, data: str) -> None:
-        """Words of a paragraph, or the title and agents' names in the head."""
-        if self._paragraph is not None:
+        """Words of a paragraph, or the title and agents' names in metadata."""
+        if self._paragraph is not None and not (self._unrendered and self._marks_free):
             node = self._open[-1] if self._open else None
             if node is not None and data.strip():
                 node.words = True
             if node is not None and (node.hidden or (node.ruby in _RUBY_CONTAINERS and self._marks_free
                                                      and not data.strip())):
                 return  # a reading, or the layout between ruby's parts
+            if self._between_syllables(data, self._paragraph.parts):
+                self._leave_out(self.position(), self.position() + len(data))
+                return
             # Escaped again: the caption reader takes markup off a cue's text and decodes entities.
             self._paragraph.parts.append(html.escape(data, quote=False))
-        elif self._in == "ttm:title" and data.strip():
+        elif self._in == "ttm:title" and self._paragraph is None and data.strip():
             self.title = self.title or " ".join(data.split())
         elif self._in == "ttm:name" and self._agent_id and data.strip():
             self.agents.setdefault(self._agent_id, " ".join(data.split()))
+
+    def _between_syllables(self, data: str, parts: list[str]) -> bool:
+        """`data` (after a paragraph's `parts`) is the layout between two syllables of a word in Apple
+        Music lyrics that spell their spaces: a line break (and indentation) right between the end of
+        a span of words and the start of the next, no space before the break nor at the edges of the two."""
+        if not (self.media_times and self._spelled_spaces and self._marks_free and _LAYOUT.fullmatch(data)):
+            return False
+        position = self.position()
+        last = parts[-1] if parts else ""
+        if not last or last == "<br/>" or last[-1].isspace() or _MARKS.fullmatch(last[-1]):
+            return False
+        end = self._text.rfind("<", 0, position) - 1
+        return (self._text[position : position + len(data)] == data and end >= 0
+                and _SPAN_END.fullmatch(self._text, end, position) is not None
+                and _SPAN_WORDS.match(self._text, position + len(data)) is not None)
 
     def _ruby(self, values: dict[str, str]) -> str | None:
         """A span's `tts:ruby`: set on it, else by the last of the styles it names that sets one."""

@@ -181,3 +181,124 @@ def test_ruby_in_captions_with_speakers_and_a_style_naming_a_style() -> None:
     assert [(t.speaker, t.start_time, t.end_time, transcript.text[t.start : t.end]) for t in transcript.turns] == [
         ("Kenji Sato", 1.0, 3.0, "明日は晴天です。"), ("Mika", 3.0, 5.0, "傘は要りません。")]
     assert_readings_left_out(transcript, content, ["せいてん", "かさ"])
+
+
+def test_metadata_in_a_paragraph_is_no_words() -> None:
+    # IRT's IMSC test (tests/ingest/samples/irt-imsc-ttml/SOURCE.md): `<metadata>` holding foreign
+    # vocabulary ("Metadata Value") before the paragraph's words; a player shows the words alone.
+    transcript, text = parsed("irt-imsc-ttml/foreign-namespace-in-p-001.ttml")
+    assert transcript.text == "Foreign namespace test.\n"
+    assert timed(transcript) == [("Foreign namespace test.", 0.0, 10.0)]
+    assert_readings_left_out(transcript, text, ["Metadata Value"])
+
+
+def test_metadata_vocabulary_in_the_body_is_left_out_and_the_head_still_names_title_and_speakers() -> None:
+    content = (
+        f'{TT}<head><metadata><ttm:title>Harbour Board, 3 May</ttm:title>'
+        '<ttm:agent xml:id="a"><ttm:name>Ana Diaz</ttm:name></ttm:agent>'
+        '<ttm:agent xml:id="b"><ttm:name>Ben Okafor</ttm:name></ttm:agent></metadata></head>'
+        '<body><div begin="10s" timeContainer="seq">\n'
+        # Metadata of the div: a paragraph in it is no content, and takes no time in the `seq` div.
+        '<metadata><ttm:desc>Recorded at the quay</ttm:desc><ttm:copyright>Harbour Board</ttm:copyright>'
+        '<p dur="5s">A paragraph inside metadata</p></metadata>\n'
+        '<p dur="2s" ttm:agent="a"><metadata>A note for editors</metadata>The harbour opens at six.</p>\n'
+        # Mid-sentence, in a span, foreign vocabulary with a line break of its own.
+        '<p dur="3s" ttm:agent="b">Which <ttm:desc>stressed</ttm:desc>berth<span> for <metadata>'
+        '<x:cue xmlns:x="urn:example:cues">cue 42<br/>take two</x:cue></metadata>the ferry</span>?</p>\n'
+        '<p dur="2s" ttm:agent="a"><ttm:actor agent="a"/>Berth four.<ttm:item name="check">checked</ttm:item></p>\n'
+        '</div></body></tt>')
+    transcript = parse_document("harbour.ttml", content)
+    assert transcript.title == "Harbour Board, 3 May"
+    assert [(t.speaker, t.start_time, t.end_time, transcript.text[t.start : t.end]) for t in transcript.turns] == [
+        ("Ana Diaz", 10.0, 12.0, "The harbour opens at six."), ("Ben Okafor", 12.0, 15.0, "Which berth for the ferry?"),
+        ("Ana Diaz", 15.0, 17.0, "Berth four.")]
+    assert_readings_left_out(transcript, content, [
+        "quay", "Harbour Board", "inside metadata", "editors", "stressed", "cue 42", "take two", "checked"])
+
+
+AMLL = ('<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttm="http://www.w3.org/ns/ttml#metadata" '
+        'xmlns:itunes="http://music.apple.com/lyric-ttml-internal" xmlns:amll="http://www.example.com/ns/amll" '
+        'itunes:timing="Word">')
+
+
+def test_a_lyric_tools_translation_and_romanisation_are_no_words_background_vocals_are() -> None:
+    # As the AMLL tools write them (after Apple Music): a romanisation of each word inside its span,
+    # the line's translation and romanisation after its words, background vocals (`x-bg`) sung.
+    content = (
+        f'{AMLL}<head><metadata><amll:meta key="musicName" value="Two songs"/></metadata></head>'
+        '<body dur="00:10.000"><div begin="00:01.000" end="00:09.000">'
+        '<p begin="00:01.000" end="00:04.000" itunes:key="L1">'
+        '<span begin="00:01.000" end="00:01.500">君<span ttm:role="x-roman">kimi</span></span>'
+        '<span begin="00:01.500" end="00:02.000">の<span ttm:role="x-roman">no</span></span>'
+        '<span begin="00:02.000" end="00:03.000">歌<span ttm:role="x-roman">uta</span></span>'
+        '<span ttm:role="x-translation" xml:lang="en">your song</span>'
+        '<span ttm:role="x-bg" begin="00:03.000" end="00:04.000"><span begin="00:03.000" end="00:03.500">(oh</span> '
+        '<span begin="00:03.500" end="00:04.000">yeah)</span></span></p>'
+        '<p begin="00:05.000" end="00:09.000" itunes:key="L2">'
+        '<span begin="00:05.000" end="00:05.400">Hel</span><span begin="00:05.400" end="00:06.000">lo</span> '
+        '<span begin="00:06.000" end="00:07.000">world</span>'
+        '<span ttm:role="x-translation" xml:lang="zh-CN">你好，世界</span>'
+        '<span ttm:role="x-roman" xml:lang="ja-Latn">ha-ro wa-ru-do</span></p>'
+        # A whole line so marked.
+        '<p begin="00:09.000" end="00:09.000" ttm:role="x-translation">A translated line</p>'
+        '</div></body></tt>')
+    transcript = parse_document("song.ttml", content)
+    assert transcript.text.startswith("君の歌") and "(oh yeah)" in transcript.text
+    assert transcript.text.endswith("Hello world\n")
+    assert [(s.start_time, s.end_time) for s in transcript.segments][-1] == (5.0, 9.0)
+    assert_readings_left_out(transcript, content, [
+        "kimi", "uta", "your song", "你好", "ha-ro", "A translated line"])
+
+
+def test_apple_lyrics_laid_out_a_span_a_line_join_the_syllables_of_a_word() -> None:
+    # Apple's asset guide lays its lyrics out so: a space after `</span>` where words part, a line
+    # break alone between two syllables of one word (`is</span>` newline `<span>land`).
+    content = (
+        f'{AMLL}\n  <body dur="00:30.000">\n    <div begin="00:12.000" end="00:16.500">\n'
+        '      <p begin="00:12.000" end="00:16.500">\n'
+        '        <span ttm:role="x-bg">\n'
+        '        <span begin="12.000" end="12.400">(Row</span> <span begin="12.400" end="12.900">row,</span> \n'
+        '        <span begin="12.900" end="13.300">row</span> <span begin="13.300" end="13.800">row)</span>\n'
+        '        </span> \n'
+        '        <span begin="13.500" end="14.000">Sailing</span> <span begin="14.000" end="14.400">to</span> \n'
+        '        <span begin="14.400" end="14.700">the</span> <span begin="14.700" end="15.300">is</span>\n'
+        '        <span begin="15.300" end="16.500">land</span>\n'
+        '      </p>\n    </div>\n  </body>\n</tt>\n')
+    transcript = parse_document("island.ttml", content)
+    assert transcript.text == "(Row row, row row) Sailing to the island\n"
+    assert_segments_check_out(transcript, content)
+    first, second = transcript.segments
+    assert transcript.text[first.start : first.end].endswith("the is") and first.end == second.start
+    assert (second.start_time, second.end_time) == (12.0, 16.5)
+    # A downloader's layout (Tidal-UI, from Apple Music): each word's space inside its span.
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:itunes="http://music.apple.com/lyrics">\n  <body>\n'
+        '    <div itunes:song-part="Verse">\n'
+        '      <p begin="00:00:20.333" end="00:00:21.719">\n'
+        '        <span begin="00:00:20.333" end="00:00:21.719">Midnight</span>\n      </p>\n'
+        '      <p begin="00:00:23.363" end="00:00:26.885">\n'
+        '        <span begin="00:00:23.363" end="00:00:23.607">The </span>\n'
+        '        <span begin="00:00:23.607" end="00:00:24.089">engine </span>\n'
+        '        <span begin="00:00:24.089" end="00:00:24.673">keeps </span>\n'
+        '        <span begin="00:00:24.673" end="00:00:25.301">hum</span>\n'
+        '        <span begin="00:00:25.301" end="00:00:26.885">ming</span>\n      </p>\n'
+        '    </div>\n  </body>\n</tt>\n')
+    transcript = parse_document("engine.ttml", content)
+    assert transcript.text == "Midnight The engine keeps humming\n"
+    assert_segments_check_out(transcript, content)
+
+
+def test_line_breaks_between_spans_stay_spaces_where_a_file_does_not_spell_its_spaces() -> None:
+    # Captions laid out a span a line: TTML's whitespace (`xml:space="default"`), a line break a space.
+    content = (f'{TT}<body><div>\n  <p begin="1s" end="3s">\n    <span tts:color="yellow">Mind</span>\n'
+               '    <span>the</span>\n    <span>gap</span>\n  </p>\n</div></body></tt>')
+    transcript = parse_document("gap.ttml", content)
+    assert transcript.text == "Mind the gap\n"
+    assert_segments_check_out(transcript, content)
+    # Apple lyrics laid out by a formatter that took every space out: which line breaks were
+    # spaces is lost, and the file is read as TTML reads it (syllables apart).
+    content = (f'{AMLL}\n<body>\n<div>\n<p begin="1.0" end="3.0">\n<span begin="1.0" end="1.5">Mind</span>\n'
+               '<span begin="1.5" end="2.0">the</span>\n<span begin="2.0" end="2.5">be</span>\n'
+               '<span begin="2.5" end="3.0">fore</span>\n</p>\n</div>\n</body>\n</tt>')
+    assert parse_document("formatted.ttml", content).text == "Mind the be fore\n"
