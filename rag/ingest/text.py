@@ -519,13 +519,18 @@ class _Parser:
         return found
 
     def _segment_marker(self, line: _Line) -> bool:
-        """A show's part set as a label (`**Break:**`, `**Jingle:** [music]`, `Old Changelog Intro:`):
-        narration, as `[Music]` is, and no speaker."""
+        """A show's part set as a label (`**Break:**`, `**Jingle**: \\[51:13\\]`, `Old Changelog Intro:`):
+        narration, as `[Music]` is, and no speaker. The part's name is a narration turn of its own, its
+        bold and colon left out as a speaker label's are (the span `Jingle`, not `Jingle**:`); what the
+        line says after the label (a time, `[music]`) is the next."""
         match = None if line.heading else labels.ALONE_LABEL.match(line.text) or labels.INLINE_LABEL.match(line.text)
         if match is None or not labels.is_segment_marker(match.group("label")):
             return False
         self._open(TurnKind.NARRATION, None, None)
-        self._add_text(line.start, line.end)
+        self._add_text(line.start, line.start + len(match.group("label")))
+        if match.re is labels.INLINE_LABEL:
+            self._open(TurnKind.NARRATION, None, None)
+            self._add_text(line.start + match.end(), line.end)
         return True
 
     def _comma_label_vouched(self, line: _Line, match: re.Match[str], name: str, role: str) -> bool:

@@ -189,7 +189,7 @@ def test_a_shows_parts_and_quote_introductions_are_no_speakers() -> None:
     assert said[2][0] == "Jerod Santo" and said[2][1].startswith("Here's Armin Ronacher:")
     assert said[2][1].endswith("The topic of that intervention? We all know what it is.")
     assert [words for speaker, words in said if speaker is None] == [
-        "Break:", "Jingle**:", "Outro:** \\[08:14\\]", "Old Changelog Intro:** \\[09:38\\]"]
+        "Break", "Jingle", "Outro", "\\[08:14\\]", "Old Changelog Intro", "\\[09:38\\]"]
 
 
 # -- 9. `# Speaker:` / `# Title:` header lines --------------------------------------------------

@@ -266,3 +266,17 @@ def test_the_header_fields_of_an_interview_or_minutes_are_no_ones_words_and_date
 
 def _kinds(transcript: Transcript, text: str) -> list[tuple[TurnKind, str]]:
     return [(t.kind, text[t.start : t.end]) for t in transcript.turns]
+
+
+def test_a_shows_parts_set_in_bold_are_narration_without_their_bold_or_colon() -> None:
+    # thechangelog/transcripts (gotime/go-time-190.md `**Jingle**: \\[51:13\\] to \\[51:30\\]`, jsparty/js-party-226.md
+    # `**Outro:** \\[58:22\\]`, `**Break:**` alone): the part's name was read with the bold after it, `Jingle**:`.
+    text = ("**Mat Ryer:** Let's take a break.\n\n**Jingle**: \\[51:13\\] to \\[51:30\\]\n\n**Mat Ryer:** We're back.\n\n"
+            "**Break:**\n\n**Jerod Santo:** Bye for now.\n\n**Outro:** \\[58:22\\]\n")
+    transcript = parse_document("go-time-190.md", text)
+    assert transcript.text == text and not transcript.segments
+    said = [(t.speaker, text[t.start : t.end]) for t in transcript.turns]
+    assert said == [("Mat Ryer", "Let's take a break."), (None, "Jingle"), (None, "\\[51:13\\] to \\[51:30\\]"),
+                    ("Mat Ryer", "We're back."), (None, "Break"), ("Jerod Santo", "Bye for now."), (None, "Outro"),
+                    (None, "\\[58:22\\]")]
+    assert {s.name for s in transcript.speakers} == {"Mat Ryer", "Jerod Santo"}
