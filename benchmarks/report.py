@@ -43,7 +43,8 @@ def _parsing(result: BenchResult) -> str:
     rows = [(p.format, f"{p.bytes / 1e6:.2f} MB", p.segments, p.turns, p.median_ms, p.mb_per_second, p.repeats)
             for p in result.parsing]
     return "## Parsing\n\nAbout 1 MB of each timed format (cues of the shapes Teams, diarized SRT, WhisperX, an " \
-        "Otter text export and TTML write), parsed by its reader; median of the repeats.\n\n" + table(
+        "Otter text export and TTML write), parsed by its reader as builds and writes parse (the cycle collector " \
+        "paused); median of the repeats.\n\n" + table(
             ("format", "size", "segments", "turns", "median ms", "MB/s", "repeats"), rows)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from rag.chunking import TokenCounter, chunk_transcript, embedding_text, sentence_spans_in
 from rag.embedding import Embedder, SpanVectors
 from rag.errors import CorpusError
+from rag.index.collector import cyclic_gc_paused
 from rag.index.lexical import Postings, tokenize
 from rag.index.document_cache import CachedDocument, DocumentCache, DocumentVectors, DocumentWords
 from rag.ingest.corpus import SourceDocument, Unreadable
@@ -83,8 +84,16 @@ def prepare_documents(
 
     A document prepared before (same bytes, model, chunking and pipeline) comes from the cache
     whole; the others are parsed, chunked and embedded (all their passages in shared batches),
-    then cached.
+    then cached. The cycle collector is paused meanwhile (`cyclic_gc_paused`), as for a build.
     """
+    with cyclic_gc_paused():
+        return _prepare_documents(documents, tokenizer, chunk, embedder, cache, batch_size=batch_size, progress=progress)
+
+
+def _prepare_documents(
+    documents: Sequence[SourceDocument], tokenizer: TokenCounter, chunk: ChunkSettings,
+    embedder: Embedder, cache: DocumentCache, *, batch_size: int, progress: bool,
+) -> tuple[list[DocumentPieces], list[Unreadable]]:
     keys = [cache.key(d.doc_id, d.sha256) for d in documents]
     cached = cache.get_many(keys)
     chunked: dict[str, _Chunked] = {}

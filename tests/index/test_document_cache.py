@@ -3,6 +3,7 @@ a cache written before words were kept still serves (its rows read as without wo
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from pathlib import Path
 
@@ -73,3 +74,31 @@ def test_a_cache_from_before_words_were_kept_still_serves(
     assert {entry.transcript.doc_id: entry.words for entry in stored} == {p.doc_id: p.words for p in pieces}
     with sqlite3.connect(path) as db:
         assert "words" in {row[1] for row in db.execute("PRAGMA table_info(document_vectors)")}
+
+
+class _CollectorWatch:
+    """The real embedder, noting whether Python's cycle collector ran while documents were embedded."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self.inner, self.model, self.dimension = inner, inner.model, inner.dimension
+        self.collector_on: list[bool] = []
+
+    def embed(self, texts, **options):  # type: ignore[no-untyped-def]
+        self.collector_on.append(gc.isenabled())
+        return self.inner.embed(texts, **options)
+
+    def embed_with_spans(self, texts, spans, **options):  # type: ignore[no-untyped-def]
+        self.collector_on.append(gc.isenabled())
+        return self.inner.embed_with_spans(texts, spans, **options)
+
+
+def test_documents_are_prepared_with_the_cycle_collector_paused_and_it_runs_again_after(
+    settings: Settings, embedder: SentenceTransformerEmbedder, tokenizer: TokenCounter, tmp_path: Path,
+) -> None:
+    # A write while serving prepares its document as a build does: each pass of the collector
+    # would walk the loaded model's objects (halving the parse rate of a 1 MB transcript).
+    watched = _CollectorWatch(embedder)
+    assert gc.isenabled()
+    pieces = _prepared(settings.with_overrides(index_dir=tmp_path / "index"), watched, tokenizer)  # type: ignore[arg-type]
+    assert pieces and watched.collector_on == [False]
+    assert gc.isenabled()
