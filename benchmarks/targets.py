@@ -111,7 +111,7 @@ def check_targets(result: BenchResult, projected: dict[str, float]) -> list[Targ
     build = _build(result.builds, bench_name) or (result.builds[-1] if result.builds else None)
     checks.append(
         TargetCheck("index build ≥ 95% of the bare encoder's rate",
-                    f"{100 * build.efficiency:.0f}% ({build.corpus}: {build.passages_per_second:.1f} against "
+                    f"{100 * build.efficiency:.1f}% ({build.corpus}: {build.passages_per_second:.1f} against "
                     f"{build.encode_passages_per_second:.1f} passages/s)",
                     build.efficiency >= 0.95, f"{build.passages} passages, median of {build.repeats} build(s)")
         if build else TargetCheck("index build ≥ 95% of the bare encoder's rate", "not measured", None, "")
