@@ -182,8 +182,9 @@ class SentenceTransformerEmbedder:
                                                                                     "token_type_ids")}
                 attention_mask = _column(batch, "attention_mask")
                 if self._pools_mean:
-                    # The encoder alone, pooled here: sentence-transformers' torch pooling took 5-10%
-                    # of a build's pass on two cores, numpy's sum a few hundredths of that.
+                    # The encoder alone, pooled here by the function questions are pooled by: on a
+                    # padded batch of 16 x 256 tokens sentence-transformers' torch Pooling took 19-37 ms,
+                    # numpy's sum 0.25 ms (over a whole build the difference is within the noise).
                     tokens = self._model[0].forward(features)["token_embeddings"].float().numpy()
                     vectors[positions] = mean_pooled(tokens, attention_mask)
                 else:
@@ -206,10 +207,9 @@ def _pools_mean(model: SentenceTransformer) -> bool:
 
     modules = list(model)
     return (
-        len(modules) >= 2 and isinstance(modules[0], Transformer) and isinstance(modules[1], Pooling)
+        len(modules) >= 3 and isinstance(modules[0], Transformer) and isinstance(modules[1], Pooling)
         and modules[1].pooling_mode == "mean" and modules[1].include_prompt
         and all(isinstance(module, Normalize) for module in modules[2:])
-        and any(isinstance(module, Normalize) for module in modules[2:])
     )
 
 

@@ -88,11 +88,15 @@ _VOICE_WORDS = frozenset(
 _WORDS = re.compile(r"[^\W\d_]")
 # What `plain` rewrites starts with one of these: a tag or break (`<`, `\\N`, `{\\an8}`), an entity.
 _MARKUP_CHARACTER = re.compile(r"[<\\{&]")
-_INVISIBLE_CHARACTER = re.compile("[\u200e\u200f\ufeff\u200b\u200c\u2060\u00ad]")
+# Direction marks and a stray byte-order mark show nothing anywhere: they go.
+_MARKS = "\u200e\u200f\ufeff"
 # Zero-width and soft-hyphen characters show nothing; copied from web tools they stick to a word's
 # edge (`\u200bJohn Roe:`), where they would hide a label. Inside a word they stay (Persian writes
 # a zero-width non-joiner between a word's parts).
-_EDGE_FORMAT = re.compile(r"(?:(?<=\s)|^)[\u200b\u200c\u2060\u00ad]+|[\u200b\u200c\u2060\u00ad]+(?=\s|$)")
+_FORMAT = "\u200b\u200c\u2060\u00ad"
+_EDGE_FORMAT = re.compile(f"(?:(?<=\\s)|^)[{_FORMAT}]+|[{_FORMAT}]+(?=\\s|$)")
+_INVISIBLE_CHARACTER = re.compile(f"[{_MARKS}{_FORMAT}]")
+_DROP_MARKS = str.maketrans(dict.fromkeys(_MARKS))
 
 
 class Line(NamedTuple):
@@ -160,14 +164,18 @@ def cue_times(start: str, end: str, where: str) -> tuple[float, float]:
 def plain(text: str) -> str:
     """Cue text without markup: line breaks made spaces, tags (voice, class, timestamps) removed,
     entities decoded, direction marks and stray byte-order marks gone."""
-    # Most lines hold no markup and no invisible character: a search is cheaper than each rewrite.
+    # Most lines hold no markup: a search is cheaper than the rewrites.
     if _MARKUP_CHARACTER.search(text):
         text = html.unescape(_TAG.sub("", _BREAK.sub(" ", text)))
-    return _invisible(text) if _INVISIBLE_CHARACTER.search(text) else text
+    return _invisible(text)
 
 
 def _invisible(text: str) -> str:
-    return _EDGE_FORMAT.sub("", text.replace("\u200e", "").replace("\u200f", "").replace("\ufeff", ""))
+    # Most lines hold no invisible character: one search spares them the rewrites.
+    if not _INVISIBLE_CHARACTER.search(text):
+        return text
+    return _EDGE_FORMAT.sub("", text.translate(_DROP_MARKS))
+
 
 
 def _voice_name(match: re.Match[str]) -> str:
