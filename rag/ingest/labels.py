@@ -222,6 +222,14 @@ ALONE_LABEL = re.compile(r"^(?P<label>[^:：]{1,160}?)\s*[:：]$")
 # Chinese and Japanese set no space after their colon; a tight ASCII colon before a letter
 # (`B:Das sind`) is taken only for a label in capitals or one the file repeats (`is_tight`).
 INLINE_LABEL = re.compile(r"^(?P<label>[^:：“”\"]{1,300}?)\s*(?:[:：]\s+|：|:(?=[^\W\d_]))(?=\S)")
+
+
+def opening_label(text: str) -> re.Match[str] | None:
+    """The label opening a line: with words after it (`INLINE_LABEL`) or alone (`ALONE_LABEL`; the
+    two never both match, one wants words after the colon, the other the line's end)."""
+    return INLINE_LABEL.match(text) or ALONE_LABEL.match(text)
+
+
 ASKED = re.compile(r"^(?P<label>[A-Z][^:：.?!]{0,60}?)\s+(?:asked|questioned|inquired)\s*[:：,]\s*")
 REPORTED = re.compile(
     r"^(?P<name>[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){1,4})"

@@ -408,8 +408,7 @@ class _Parser:
         for index, line in enumerate(self.lines):
             if index in self.header_fields or boilerplate.is_clutter(line.text):
                 continue
-            match = None if line.heading else labels.INLINE_LABEL.match(line.text) or labels.ALONE_LABEL.match(
-                line.text)
+            match = None if line.heading else labels.opening_label(line.text)
             label = match["label"] if match is not None and labels.is_bare_label(match["label"]) else None
             if label is not None and " ".join(label.lower().split()) in _NO_ONES_LABELS:
                 continue
@@ -523,7 +522,7 @@ class _Parser:
         narration, as `[Music]` is, and no speaker. The part's name is a narration turn of its own, its
         bold and colon left out as a speaker label's are (the span `Jingle`, not `Jingle**:`); what the
         line says after the label (a time, `[music]`) is the next."""
-        match = None if line.heading else labels.ALONE_LABEL.match(line.text) or labels.INLINE_LABEL.match(line.text)
+        match = None if line.heading else labels.opening_label(line.text)
         if match is None or not labels.is_segment_marker(match.group("label")):
             return False
         self._open(TurnKind.NARRATION, None, None)
@@ -596,7 +595,7 @@ class _Parser:
                 return 0
             if ":" not in line.text:
                 continue
-            match = labels.INLINE_LABEL.match(line.text) or labels.ALONE_LABEL.match(line.text)
+            match = labels.opening_label(line.text)
             if match is None:
                 return 0
             label = " ".join([*(self.lines[i].text for i in range(index, end)), match.group("label")])
@@ -733,7 +732,7 @@ class _Parser:
         counts on a line of its own as well."""
         counts: dict[str, int] = {}
         for line in self.lines:
-            match = labels.INLINE_LABEL.match(line.text) or labels.ALONE_LABEL.match(line.text)
+            match = labels.opening_label(line.text)
             if match and labels.is_bare_label(match.group("label")):
                 name, _ = labels.split_name_role(match.group("label"))
                 inline = match.re is labels.INLINE_LABEL
