@@ -58,7 +58,7 @@ def _build(settings: Settings, embedder: Embedder, tokenizer: TokenCounter, scan
     cache = document_cache(settings, embedder)
     pieces, unparseable = prepare_documents(
         scan.documents, tokenizer, settings.chunk, embedder, cache, batch_size=settings.embed.batch_size,
-        progress=progress,
+        progress=progress, processes=settings.embed.threads,
     )
     unreadable = sorted([*scan.unreadable, *unparseable], key=lambda u: u.doc_id)
     for problem in unreadable:

@@ -19,6 +19,7 @@ from rag.embedding import Embedder, SpanVectors
 from rag.errors import CorpusError
 from rag.index.collector import cyclic_gc_paused
 from rag.index.lexical import Postings, tokenize
+from rag.index.processes import map_documents
 from rag.index.document_cache import CachedDocument, DocumentCache, DocumentVectors, DocumentWords
 from rag.ingest.corpus import SourceDocument, Unreadable
 from rag.ingest.readers import parse_document
@@ -78,24 +79,29 @@ class _Chunked:
 
 def prepare_documents(
     documents: Sequence[SourceDocument], tokenizer: TokenCounter, chunk: ChunkSettings,
-    embedder: Embedder, cache: DocumentCache, *, batch_size: int, progress: bool = False,
+    embedder: Embedder, cache: DocumentCache, *, batch_size: int, progress: bool = False, processes: int = 1,
 ) -> tuple[list[DocumentPieces], list[Unreadable]]:
     """Each document's pieces, in the order given, and the documents no reader could parse.
 
     A document prepared before (same bytes, model, chunking and pipeline) comes from the cache
-    whole; the others are parsed, chunked and embedded (all their passages in shared batches),
-    then cached. The cycle collector is paused meanwhile (`cyclic_gc_paused`), as for a build.
+    whole; the others are parsed and chunked (in up to `processes` worker processes when there
+    are enough of them: `rag.index.processes`), then embedded (all their passages in shared
+    batches) and cached. The cycle collector is paused meanwhile (`cyclic_gc_paused`), as for a build.
     """
     with cyclic_gc_paused():
-        return _prepare_documents(documents, tokenizer, chunk, embedder, cache, batch_size=batch_size, progress=progress)
+        return _prepare_documents(documents, tokenizer, chunk, embedder, cache, batch_size=batch_size,
+                                  progress=progress, processes=processes)
 
 
 def _prepare_documents(
     documents: Sequence[SourceDocument], tokenizer: TokenCounter, chunk: ChunkSettings,
-    embedder: Embedder, cache: DocumentCache, *, batch_size: int, progress: bool,
+    embedder: Embedder, cache: DocumentCache, *, batch_size: int, progress: bool, processes: int,
 ) -> tuple[list[DocumentPieces], list[Unreadable]]:
     keys = [cache.key(d.doc_id, d.sha256) for d in documents]
     cached = cache.get_many(keys)
+    new = [document for key, document in zip(keys, documents) if key not in cached]
+    read = iter(map_documents(functools.partial(_parse_and_chunk, tokenizer=tokenizer, chunk=chunk), new,
+                              [len(d.text) for d in new], processes=processes))
     chunked: dict[str, _Chunked] = {}
     # Words counted now for entries cached without them: stored, so it happens once.
     counted: dict[str, DocumentWords] = {}
@@ -107,12 +113,11 @@ def _prepare_documents(
             if entry.words is None:
                 counted[key] = chunked[key].words
             continue
-        try:
-            transcript = parse_document(document.doc_id, document.text, document.metadata)
-        except CorpusError as exc:
-            unparseable.append(Unreadable(document.doc_id, document.sha256, str(exc)))
-            continue
-        chunked[key] = _chunked(document.sha256, transcript, chunk_transcript(transcript, tokenizer, chunk))
+        prepared = next(read)
+        if isinstance(prepared, Unreadable):
+            unparseable.append(prepared)
+        else:
+            chunked[key] = prepared
     if counted:
         cache.add_words(counted)
     missing = [key for key in chunked if key not in cached]
@@ -131,6 +136,15 @@ def _prepare_documents(
         for key, c in chunked.items()
     ]
     return pieces, unparseable
+
+
+def _parse_and_chunk(document: SourceDocument, *, tokenizer: TokenCounter, chunk: ChunkSettings) -> _Chunked | Unreadable:
+    """A new document parsed, chunked and its words counted, or why no reader could parse it."""
+    try:
+        transcript = parse_document(document.doc_id, document.text, document.metadata)
+    except CorpusError as exc:
+        return Unreadable(document.doc_id, document.sha256, str(exc))
+    return _chunked(document.sha256, transcript, chunk_transcript(transcript, tokenizer, chunk))
 
 
 def _chunked(
