@@ -122,8 +122,10 @@ class EmbedSettings:
     """Texts per embedding batch while indexing. Small on purpose: at 64 passages a batch's
     attention scores outgrow the CPU caches and a build runs about a fifth slower (README "Speed")."""
     threads: int = setting(env="RAG_THREADS", factory=lambda: thread_plan().build_threads, auto=True)
-    """CPU threads of the embedding runtime (torch or ONNX Runtime) while indexing. Default: the
-    CPUs this process may use (affinity, capped by a cgroup quota; `rag.settings.machine`)."""
+    """CPU threads of the embedding runtime (torch or ONNX Runtime) while indexing, and the
+    processes a build parses and chunks its new documents in when there is enough text
+    (`rag.index.processes`). Default: the CPUs this process may use (affinity, capped by a
+    cgroup quota; `rag.settings.machine`)."""
     query_threads: int | None = setting(None, "RAG_QUERY_THREADS", auto=True)
     """CPU threads of the embedding runtime per model call while answering. Unset: chosen for the
     machine, once (`rag setup` or the first start, then remembered in the model cache): two when
