@@ -138,7 +138,9 @@ def _prepare_documents(
     return pieces, unparseable
 
 
-def _parse_and_chunk(document: SourceDocument, *, tokenizer: TokenCounter, chunk: ChunkSettings) -> _Chunked | Unreadable:
+def _parse_and_chunk(
+    document: SourceDocument, *, tokenizer: TokenCounter, chunk: ChunkSettings
+) -> _Chunked | Unreadable:
     """A new document parsed, chunked and its words counted, or why no reader could parse it."""
     try:
         transcript = parse_document(document.doc_id, document.text, document.metadata)
