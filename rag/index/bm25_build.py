@@ -31,7 +31,18 @@ class _ArrayBM25(bm25s.BM25):
     """bm25s's BM25 whose index is built by array operations instead of a Python loop per
     document: the hook bm25s offers for building "in a different way". For its default
     (Lucene) scoring the scores are bm25s's own, bit for bit (a test compares the arrays), made
-    about 10x faster, which is most of what a build spends outside the model."""
+    about 10x faster, which is most of what a build spends outside the model. Words are
+    numbered in the order they first occur, so one corpus always gives the same files."""
+
+    def build_index_from_tokens(
+        self, corpus_tokens: list[list[str]], show_progress: bool = True, leave_progress: bool = False
+    ) -> tuple[dict[str, Any], dict[str, int]]:
+        """The score matrix and the words' numbers, first occurrence first."""
+        # bm25s numbers words in the order of a Python set, which changes with the hash seed of
+        # each process: two builds of one corpus wrote different BM25 files (same scores).
+        vocab = {word: number for number, word in enumerate(dict.fromkeys(itertools.chain.from_iterable(corpus_tokens)))}
+        ids = [[vocab[word] for word in words] for words in corpus_tokens]
+        return self.build_index_from_ids(list(vocab.values()), ids, show_progress, leave_progress), vocab
 
     def build_index_from_ids(
         self, unique_token_ids: list[int], corpus_token_ids: list[list[int]], show_progress: bool = True,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -62,9 +65,11 @@ def test_the_array_built_index_is_bm25s_own_bit_for_bit(service: QAService, sett
     texts = [t.text[turn.start : turn.end] for t in service.index.transcripts.values() for turn in t.turns]
     texts += ["", "the the the", "Port port PORT ports 2,037 2,037", "Xiamen"]  # empty, stopwords only, repeats
     tokens = [tokenize(text) or ["\x00"] for text in texts]
-    reference = bm25s.BM25()
-    reference.index(tokens, show_progress=False)
     built = LexicalIndex.from_tokens(tokens)
+    # bm25s's own loop over the same numbering of the words (its own order changes with the hash seed).
+    numbers = {word: n for word, n in built.matrix.vocab.items() if word}
+    reference = bm25s.BM25()
+    reference.index(([[numbers[word] for word in words] for words in tokens], numbers), show_progress=False)
     assert built.matrix.vocab == reference.vocab_dict
     for name in ("data", "indices", "indptr"):
         mine, theirs = getattr(built.matrix, name), reference.scores[name]
@@ -77,6 +82,29 @@ def test_the_array_built_index_is_bm25s_own_bit_for_bit(service: QAService, sett
         ids = [reference.vocab_dict[t] for t in tokenize(question) if t in reference.vocab_dict]
         theirs = reference.get_scores_from_ids(ids) if ids else np.zeros(len(texts), dtype=np.float32)
         assert np.array_equal(built.scores(question), theirs) and np.array_equal(loaded.scores(question), theirs)
+
+
+_SAVE_SEED_WORDS = """
+import sys
+from pathlib import Path
+from rag.index.lexical import LexicalIndex, tokenize
+texts = [path.read_text(encoding="utf-8") for path in sorted(Path(sys.argv[1]).iterdir())]
+LexicalIndex.from_words([tokenize(line) or ["\\x00"] for text in texts for line in text.splitlines()]).save(Path(sys.argv[2]))
+"""
+
+
+def test_one_corpus_gives_the_same_files_in_any_process(tmp_path: Path) -> None:
+    """Builds are reproducible: the BM25 files do not depend on the hash seed of the process
+    (bm25s's own numbering of the words did), so a manifest's checksums mean the same corpus."""
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
+    saved = []
+    for seed in ("1", "2"):
+        folder = tmp_path / seed
+        subprocess.run([sys.executable, "-c", _SAVE_SEED_WORDS, str(seeds), str(folder)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        saved.append({path.name: path.read_bytes() for path in sorted(folder.iterdir())})
+    assert saved[0] == saved[1]
+    assert len(json.loads(saved[0]["vocab.index.json"])) > 1000
 
 
 @pytest.mark.parametrize(("text", "tokens"), [
