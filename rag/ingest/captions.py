@@ -99,6 +99,11 @@ _INVISIBLE_CHARACTER = re.compile(f"[{_MARKS}{_FORMAT}]")
 _DROP_MARKS = str.maketrans(dict.fromkeys(_MARKS))
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_OTHER_LINE_BREAK = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Where `str.splitlines` breaks a line besides CR and LF."""
+
+
 class Line(NamedTuple):
     """A line of a caption file, with its place (characters) in the file and its number (from 1).
 
@@ -112,11 +117,14 @@ class Line(NamedTuple):
 
 
 def lines_of(text: str) -> list[Line]:
-    """The file's lines (any newline convention), each with its character range. A byte-order
-    mark is not part of the first line's text, but counts in the ranges, as it does in the file."""
+    """The file's lines (any newline convention: LF, CRLF or CR), each with its character range. A
+    byte-order mark is not part of the first line's text, but counts in the ranges, as it does in the file."""
     found = []
     position = 0
-    for number, raw in enumerate(text.splitlines(keepends=True), 1):
+    # WebVTT and SubRip end lines with CR and LF only. `str.splitlines` also breaks at form feeds,
+    # U+2028 and other separators, which cut a tag such as `</c\u2028>` into words of two lines.
+    raws = _LINE.findall(text) if _OTHER_LINE_BREAK.search(text) else text.splitlines(keepends=True)
+    for number, raw in enumerate(raws, 1):
         content = raw.rstrip("\r\n")
         skipped = 1 if number == 1 and content.startswith("\ufeff") else 0
         found.append(Line(number, position + skipped, position + len(content), content[skipped:]))

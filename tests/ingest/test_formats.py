@@ -544,6 +544,22 @@ def test_a_webvtt_cue_identifier_right_after_the_last_cue_words_is_no_words() ->
     assert parse_document("scene.vtt", plain_lines).text == "Hello there. General Kenobi. You are a bold one.\n"
 
 
+@pytest.mark.parametrize(("name", "separator"), [(n, s) for n in ("talk.vtt", "talk.srt")
+                                                 for s in ("\u2028", "\x1e", "\x0c", "\x85")])
+def test_captions_break_lines_at_cr_and_lf_only(name: str, separator: str) -> None:
+    # Python's splitlines also breaks at these; WebVTT and SubRip do not, and a tag cut there
+    # left `<v Adrian` and `</c` among the words, where no check of the file finds them.
+    header = "WEBVTT\n\n" if name.endswith(".vtt") else "1\n"
+    timing = "00:00:01.000 --> 00:00:04.000" if name.endswith(".vtt") else "00:00:01,000 --> 00:00:04,000"
+    content = (f"{header}{timing}\n<v Adrian{separator}Petrescu>Why hello<c.yellow>there</c{separator}>, Yuri.</v>\n"
+               f"And good{separator}morning.\n")
+    transcript = parse_document(name, content)
+    assert "<" not in transcript.text and ">" not in transcript.text
+    assert " ".join(transcript.text.split()) == "Adrian Petrescu: Why hellothere, Yuri. And good morning."
+    assert [s.name for s in transcript.speakers] == ["Adrian Petrescu"]
+    assert_segments_check_out(transcript, content)
+
+
 def test_a_ttml_paragraph_with_a_begin_and_no_end_ends_as_ttml_implies() -> None:
     # The div's end where it has one; else the next paragraph's begin; else its own begin.
     content = ('<tt xmlns="http://www.w3.org/ns/ttml"><body>'
