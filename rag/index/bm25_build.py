@@ -40,7 +40,8 @@ class _ArrayBM25(bm25s.BM25):
         """The score matrix and the words' numbers, first occurrence first."""
         # bm25s numbers words in the order of a Python set, which changes with the hash seed of
         # each process: two builds of one corpus wrote different BM25 files (same scores).
-        vocab = {word: number for number, word in enumerate(dict.fromkeys(itertools.chain.from_iterable(corpus_tokens)))}
+        words_in_order = dict.fromkeys(itertools.chain.from_iterable(corpus_tokens))
+        vocab = {word: number for number, word in enumerate(words_in_order)}
         ids = [[vocab[word] for word in words] for words in corpus_tokens]
         return self.build_index_from_ids(list(vocab.values()), ids, show_progress, leave_progress), vocab
 
