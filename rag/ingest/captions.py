@@ -185,7 +185,6 @@ def _invisible(text: str) -> str:
     return _EDGE_FORMAT.sub("", text.translate(_DROP_MARKS))
 
 
-
 def _voice_name(match: re.Match[str]) -> str:
     return " ".join(html.unescape(match["name"]).split())
 

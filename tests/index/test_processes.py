@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import time
 
 import pytest
 
@@ -65,8 +66,6 @@ def _pid_of(_: str) -> int:
 
 def _slow_pid_of(_: str) -> int:
     # Long enough per item that a worker is up before this process has done them all.
-    import time
-
     time.sleep(0.05)
     return os.getpid()
 
