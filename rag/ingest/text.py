@@ -157,7 +157,7 @@ def _iter_lines(text: str) -> Iterator[_Line]:
 def _opens_with_speaker_label(line: _Line) -> bool:
     """Whether the line opens with a bare `Name: ` label that is no metadata field (`Date:`) and
     is no heading."""
-    match = None if line.heading else labels.INLINE_LABEL.match(line.text)
+    match = None if line.heading else labels.inline_label(line.text)
     if match is None or not labels.is_bare_label(match.group("label")):
         return False
     name, _ = labels.split_name_role(match.group("label"))
@@ -455,7 +455,7 @@ class _Parser:
 
     # -- turn openers ---------------------------------------------------------------------
     def _inline_turn(self, line: _Line) -> bool:
-        match = None if line.heading else labels.INLINE_LABEL.match(line.text)
+        match = None if line.heading else labels.inline_label(line.text)
         if not match:
             return False
         name, role = labels.split_name_role(match.group("label"))
@@ -745,7 +745,7 @@ class _Parser:
         again and again is a convention (`**Mireille B. Reece, Psy.D:** ...`), no sentence's opening."""
         counts = Counter(
             _comma_key(match.group("label")) for line in self.lines
-            if not line.heading and (match := labels.INLINE_LABEL.match(line.text)) is not None
+            if not line.heading and (match := labels.inline_label(line.text)) is not None
             and not labels.is_bare_label(match.group("label"))
         )
         return {key for key, count in counts.items() if count >= 2}
@@ -771,7 +771,7 @@ class _Parser:
         """A bare `Name: ` label (`_opens_with_speaker_label`), or a `Name, Role:` the file repeats."""
         if _opens_with_speaker_label(line):
             return True
-        match = None if line.heading or not self.recurring_comma_labels else labels.INLINE_LABEL.match(line.text)
+        match = None if line.heading or not self.recurring_comma_labels else labels.inline_label(line.text)
         return match is not None and _comma_key(match.group("label")) in self.recurring_comma_labels
 
     def _speaker_headings(self) -> set[int]:
@@ -924,5 +924,10 @@ def _comma_key(label: str) -> str:
 
 
 def _all_capitals(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    letters = 0
+    for char in text:  # a loop that stops at the first small letter: most lines have one at once
+        if char.isalpha():
+            if not char.isupper():
+                return False
+            letters += 1
+    return letters >= 2
