@@ -194,7 +194,7 @@ def voice_spans(payload: list[Line]) -> list[tuple[str | None, list[Line]]]:
     `- <v Roger>Hi, how are you?` / `- <v Bob>Fine, thanks.` is two speakers' words. A tag with
     nothing but markup or a dash before it on its line takes the whole line; words before the first
     tag are the first voice's. A cue with one voice (or none) is one part."""
-    tags = [(line, match) for line in payload for match in _VOICE.finditer(line.text)]
+    tags = [(line, match) for line in payload for match in _VOICE.finditer(_breaks_spaced(line.text))]
     if len(tags) < 2:
         return [(_voice_name(tags[0][1]) if tags else None, payload)]
     cuts = [_voice_start(line, match) for line, match in tags[1:]]
@@ -226,7 +226,64 @@ def _within(line: Line, start: int, end: int) -> Line | None:
 
 def cue_lines(text: str) -> list[str]:
     """A cue line's text as the lines it shows: split at its line breaks (`<br/>`, `\\N`), markup gone."""
-    return [" ".join(plain(part).split()) for part in _BREAK.split(text)]
+    return [" ".join(plain(part).split()) for part in _shown_apart(text)]
+
+
+def _shown_apart(text: str) -> list[str]:
+    """`text` split at its line breaks, except those inside a tag (`<v Ana<br/> Diaz>`), which `plain`
+    reads as one tag with a space in it: cut there, the tag's two halves would be words."""
+    breaks = list(_BREAK.finditer(text))
+    if not breaks:
+        return [text]
+    tags = [tag.span() for tag in _TAG.finditer(_breaks_spaced(text))]
+    parts, start = [], 0
+    for found in breaks:
+        if not any(first < found.start() < last for first, last in tags):
+            parts.append(text[start : found.start()])
+            start = found.end()
+    return [*parts, text[start:]]
+
+
+def _breaks_spaced(text: str) -> str:
+    """`text` with each line break (`<br/>`, `\\N`) made as many spaces, as `plain` reads one inside a
+    tag; the same length, so that an offset into it is one into `text`."""
+    if not _BREAK.search(text):
+        return text
+    return _BREAK.sub(lambda found: " " * len(found.group()), text)
+
+
+# A tag still open where its line ends (`<v Yuri Ba`), and a line that closes one before it opens any
+# (`kulin>Hello`): a line break inside a tag, which WebVTT reads as a space in it.
+_OPEN_AT_END = re.compile(r"</?[^\W\d_][^<>]*$")
+_CLOSES_FIRST = re.compile(r"^[^<>]*>")
+_MAX_TAG_LINES = 3
+
+
+def tags_joined(payload: list[Line], text: str) -> list[Line]:
+    """A cue's lines (`payload`, lines of `text`) with those that a tag runs across joined into one
+    line of the file's characters (`<v Yuri Ba` and `kulin>Hello`, up to three lines): read line by
+    line, each half of the tag would be words, and the voice would be lost. A `<br/>` inside the
+    tag is a space in it, as `plain` reads it."""
+    if len(payload) < 2:
+        return payload
+    views = [_breaks_spaced(line.text) for line in payload]
+    if not any(_OPEN_AT_END.search(view) for view in views[:-1]):
+        return payload  # nearly every cue
+    joined: list[Line] = []
+    index = 0
+    while index < len(payload):
+        line, view = payload[index], views[index]
+        index += 1
+        while index < len(payload) and _OPEN_AT_END.search(view):
+            closing = next((k for k in range(index, min(len(payload), index + _MAX_TAG_LINES - 1))
+                            if _CLOSES_FIRST.match(views[k]) or "<" in views[k]), None)
+            if closing is None or not _CLOSES_FIRST.match(views[closing]):
+                break
+            line = Line(line.number, line.start, payload[closing].end, text[line.start : payload[closing].end])
+            view = _breaks_spaced(line.text)
+            index = closing + 1
+        joined.append(line)
+    return joined
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from rag.errors import CorpusError
-from rag.ingest.captions import TIMING, Line, SpeakerTrack, cue_pieces, lines_of, timing
+from rag.ingest.captions import TIMING, Line, SpeakerTrack, cue_pieces, lines_of, tags_joined, timing
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -31,7 +31,8 @@ class SrtReader:
         return build_transcript(doc_id, self.name, self._pieces(doc_id, text), metadata)
 
     def _pieces(self, doc_id: str, text: str) -> Iterator[Piece]:
-        cues = list(_cues(doc_id, lines_of(text), self.timing_line, self.example))
+        cues = [(times, tags_joined(payload, text))
+                for times, payload in _cues(doc_id, lines_of(text), self.timing_line, self.example)]
         track = SpeakerTrack.of(line.text for _, payload in cues for line in payload)
         for times, payload in cues:
             if payload:

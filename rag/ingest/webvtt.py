@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from rag.errors import CorpusError
-from rag.ingest.captions import TIMING_LIKE, Line, SpeakerTrack, cue_pieces, lines_of, timing
+from rag.ingest.captions import TIMING_LIKE, Line, SpeakerTrack, cue_pieces, lines_of, tags_joined, timing
 from rag.ingest.timed import Metadata, Piece, build_transcript
 from rag.types import Transcript
 
@@ -43,7 +43,7 @@ class WebVttReader:
 
     def _pieces(self, doc_id: str, text: str, lines: list[Line], notes: dict[str, str]) -> Iterator[Piece]:
         rolling = bool(_INLINE_TIME.search(text))
-        cues = _cues(doc_id, lines, notes)
+        cues = [(times, tags_joined(payload, text)) for times, payload in _cues(doc_id, lines, notes)]
         # Only the cues' text counts for how the file labels speakers: not the header's
         # `Kind: captions` (YouTube), the NOTE blocks' `Title: ...`, cue identifiers or timings.
         track = SpeakerTrack.of(line.text for _, payload in cues for line in payload)

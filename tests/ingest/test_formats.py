@@ -560,6 +560,21 @@ def test_captions_break_lines_at_cr_and_lf_only(name: str, separator: str) -> No
     assert_segments_check_out(transcript, content)
 
 
+@pytest.mark.parametrize(("name", "newline"), [(n, nl) for n in ("talk.vtt", "talk.srt") for nl in ("\n", "\r\n")])
+def test_a_tag_cut_by_a_line_break_is_one_tag(name: str, newline: str) -> None:
+    # WebVTT reads a line break inside a tag as a space in it. Read line by line, `<v Adrian` and
+    # `Petrescu>` were words, and the voice was lost; a `<br/>` inside a tag alike.
+    header = f"WEBVTT{newline}{newline}" if name.endswith(".vtt") else f"1{newline}"
+    timing = "00:00:01.000 --> 00:00:04.000" if name.endswith(".vtt") else "00:00:01,000 --> 00:00:04,000"
+    cue = [timing, "<v Adrian", "Petrescu>Why hello <c.col", "orE5>there</c>, Yuri.</v>", "<v Yuri<br/> Bakulin>Hi."]
+    content = header + newline.join(cue) + newline
+    transcript = parse_document(name, content)
+    assert "<" not in transcript.text and ">" not in transcript.text
+    assert " ".join(transcript.text.split()) == "Adrian Petrescu: Why hello there, Yuri. Yuri Bakulin: Hi."
+    assert [s.name for s in transcript.speakers] == ["Adrian Petrescu", "Yuri Bakulin"]
+    assert_segments_check_out(transcript, content)
+
+
 def test_a_ttml_paragraph_with_a_begin_and_no_end_ends_as_ttml_implies() -> None:
     # The div's end where it has one; else the next paragraph's begin; else its own begin.
     content = ('<tt xmlns="http://www.w3.org/ns/ttml"><body>'
