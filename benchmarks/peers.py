@@ -15,11 +15,11 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from benchmarks.results import PeerResult
-from benchmarks.stats import peak_resident_bytes
+from benchmarks.stats import peak_resident_bytes, summarize
 
 PEERS = ("llamaindex", "haystack")
 # run_peers.sh holds this lock while it runs; waiting on it keeps two peer runs from overlapping.
@@ -29,8 +29,12 @@ _LOCK_NAME = ".run_peers.lock"
 def run_peers(
     corpora: Sequence[tuple[str, Path, list[tuple[str, str]]]], venvs: Path, peers_dir: Path, out_dir: Path, *,
     k: int = 10, timeout: float = 600, lock_wait: float = 300,
+    ours: Mapping[str, Callable[[], list[float]]] | None = None,
 ) -> list[PeerResult]:
-    """Run every peer whose venv exists on every (name, docs folder, [(id, question)]) corpus."""
+    """Run every peer whose venv exists on every (name, docs folder, [(id, question)]) corpus.
+
+    `ours[name]`, when given, times this service on that corpus (seconds per question): it runs
+    right before and right after each peer, and the two together are the peer's `ours_beside`."""
     results: list[PeerResult] = []
     if not venvs.is_dir():
         return [PeerResult(peer, name, "skipped", f"no folder {venvs}") for name, _, _ in corpora for peer in PEERS]
@@ -43,7 +47,12 @@ def run_peers(
                 if not locked:
                     results.append(PeerResult(peer, name, "skipped", f"{venvs / _LOCK_NAME} stayed locked"))
                     continue
-                results.append(_run_one(peer, name, docs, gold, venvs, peers_dir, out_dir / name, k, timeout))
+                timed = ours.get(name) if ours and _missing(peer, venvs, peers_dir) is None else None
+                before = timed() if timed else []
+                result = _run_one(peer, name, docs, gold, venvs, peers_dir, out_dir / name, k, timeout)
+                if timed and result.status == "ok":
+                    result = dataclasses.replace(result, ours_beside=summarize(before + timed()))
+                results.append(result)
     return results
 
 
@@ -64,11 +73,10 @@ def _run_one(
     peer: str, corpus: str, docs: Path, gold: Path, venvs: Path, peers_dir: Path, out_dir: Path, k: int,
     timeout: float,
 ) -> PeerResult:
+    missing = _missing(peer, venvs, peers_dir)
+    if missing is not None:
+        return PeerResult(peer, corpus, "skipped", missing)
     python, script = venvs / peer / "bin" / "python", peers_dir / f"{peer}_peer.py"
-    if not python.is_file():
-        return PeerResult(peer, corpus, "skipped", f"no venv at {venvs / peer}")
-    if not script.is_file():
-        return PeerResult(peer, corpus, "skipped", f"no script {script}")
     run = out_dir / f"{peer}.jsonl"
     meta = run.with_name(run.name + ".meta.json")
     meta.unlink(missing_ok=True)
@@ -90,6 +98,15 @@ def _run_one(
     result = read_meta(peer, corpus, meta, wall)
     return dataclasses.replace(result, peak_rss_mb=round(peak / 2**20, 1) if peak else None,
                                sidecar_peak_rss_mb=result.peak_rss_mb)
+
+
+def _missing(peer: str, venvs: Path, peers_dir: Path) -> str | None:
+    """Why `peer` cannot run (no venv, no script), or None."""
+    if not (venvs / peer / "bin" / "python").is_file():
+        return f"no venv at {venvs / peer}"
+    if not (script := peers_dir / f"{peer}_peer.py").is_file():
+        return f"no script {script}"
+    return None
 
 
 def _watch(process: subprocess.Popen[bytes], timeout: float) -> tuple[int, bool]:

@@ -50,6 +50,22 @@ def profile_ask(
     )
 
 
+def ask_seconds(service: QAService, questions: Sequence[str], requests: int, time_limit: float = 60.0) -> list[float]:
+    """Seconds of each of `requests` in-process asks (questions in turn, after a warm-up), nothing
+    else between them: how the peers' retrieval is timed."""
+    for i in range(_WARMUP):
+        service.ask(questions[i % len(questions)])
+    seconds: list[float] = []
+    deadline = time.monotonic() + time_limit
+    for i in range(requests):
+        if time.monotonic() > deadline:
+            break
+        started = time.perf_counter()
+        service.ask(questions[i % len(questions)])
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 def model_costs(settings: Settings, questions: Sequence[str], *, count: int) -> list[ModelCost]:
     """CPU-ms per question of the question encoder alone: one thread, one thread over batches,
     and the serving setting. The cheapest is the floor any server's CPU per answer is judged against.

@@ -306,11 +306,13 @@ def _peers(result: BenchResult) -> str:
         rows.append(("this service", build.corpus, "ok", build.passages, f"{build.build_seconds:.2f}",
                      f"{profile.ask.p50_ms:.2f} / {profile.ask.p95_ms:.2f}" if profile else None,
                      f"{http.single.p50_ms:.2f} / {http.single.p95_ms:.2f}" if http else None,
-                     f"{http.rss_peak_bytes / _MIB:.0f}" if http else None))
+                     f"{http.rss_peak_bytes / _MIB:.0f}" if http else None, None))
     for peer in result.peers:
         latency = f"{peer.query_p50_ms:.2f} / {peer.query_p95_ms:.2f}" if peer.query_p50_ms is not None else None
+        beside = peer.ours_beside
         rows.append((peer.peer, peer.corpus, peer.status + (f": {peer.note}" if peer.note else ""), peer.n_passages,
-                     peer.index_build_seconds, latency, None, peer.peak_rss_mb))
+                     peer.index_build_seconds, latency, None, peer.peak_rss_mb,
+                     f"{beside.p50_ms:.2f} / {beside.p95_ms:.2f} (n={beside.n})" if beside else None))
     return (
         "## Peers, same run\n\nPeers run their own scripts (`../shared/peers/`) in their venvs, one after the other, "
         "after the service's measurements; their figures come from their `.meta.json` sidecars: build = read + "
@@ -319,9 +321,12 @@ def _peers(result: BenchResult) -> str:
         "answer extraction), a superset of the peers' retrieval call. Peak RSS: the server's VmHWM for this "
         "service (serving only; its index was built by another process); for the peers, their process's VmHWM "
         "polled from /proc (build and queries in one process). The peers' own sidecar figure (`ru_maxrss`) is "
-        "not used: Linux carries the parent's peak over fork and exec, so it reports the bench's own peak.\n\n"
+        "not used: Linux carries the parent's peak over fork and exec, so it reports the bench's own peak. "
+        "The last column is this service's in-process `ask` on the same questions, timed right before and right "
+        "after that peer ran (no question cache): the machine's speed drifts between stages minutes apart, so "
+        "the targets pair each peer with it.\n\n"
         + table(["system", "corpus", "status", "passages", "build s", "in-process p50 / p95 ms",
-                 "HTTP p50 / p95 ms", "peak RSS MiB"], rows)
+                 "HTTP p50 / p95 ms", "peak RSS MiB", "this service beside it, in-process p50 / p95 ms"], rows)
     )
 
 

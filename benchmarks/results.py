@@ -287,6 +287,9 @@ class PeerResult:
     sidecar_peak_rss_mb: float | None = None
     """The sidecar's ru_maxrss, which also counts the peak of the process that started the peer."""
     wall_seconds: float | None = None
+    ours_beside: LatencySummary | None = None
+    """This service's in-process `ask` on the same questions, timed right before and right after the
+    peer ran: the machine's speed drifts between stages minutes apart, so the ratio pairs these."""
 
 
 @dataclass(frozen=True)

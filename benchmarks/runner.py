@@ -27,7 +27,7 @@ from benchmarks.http_load import LoadPlan, bench_http, bench_profile
 from benchmarks.large import LargePlan, ServedCorpus, bench_large
 from benchmarks.peers import run_peers
 from benchmarks.parsing import bench_parsing
-from benchmarks.profiling import profile_ask
+from benchmarks.profiling import ask_seconds, profile_ask
 from benchmarks.report import write_report
 from benchmarks.results import (
     BenchResult,
@@ -49,7 +49,7 @@ from rag.settings import MAX_QUESTION_THREADS, Settings, thread_plan
 from rag.ingest.corpus import discover
 from rag.embedding import Embedder, QueryThreads, load_embedder, load_question_encoder, with_query_threads
 from rag.errors import ConfigError
-from rag.service import ensure_index, open_service
+from rag.service import QAService, ensure_index, open_service
 from rag.chunking.tokens import load_encoding
 
 log = logging.getLogger(__name__)
@@ -212,8 +212,10 @@ def run_bench(settings: Settings, options: BenchOptions) -> BenchResult:
         if options.peer_venvs is None:
             notes.append("PEER_VENVS is not set: the peer baselines were skipped.")
         else:
+            ours = {c.name: _ask_timer(index_settings(c), [q for _, q in questions[c.name]], options.profile_requests)
+                    for c in corpora}
             peers = run_peers([(c.name, Path(c.docs_dir), questions[c.name]) for c in corpora], options.peer_venvs,
-                              options.peers_dir, options.cache_dir / "peers")
+                              options.peers_dir, options.cache_dir / "peers", ours=ours)
             loads.append(load_sample("peers done"))
     commit, dirty = _git_state()
     result = BenchResult(
@@ -334,6 +336,19 @@ def _wait_for_quiet(max_load: float, timeout: float) -> str:
         if waited > timeout:
             return f"the 1-minute load average was still {load:.2f} after {waited:.0f} s of waiting; ran anyway."
         time.sleep(15)
+
+
+def _ask_timer(settings: Settings, questions: list[str], requests: int) -> Callable[[], list[float]]:
+    """Times `QAService.ask` on `questions` each time it is called, the service opened on first use
+    (no question cache: every ask runs the model, as the peers' retrievals do)."""
+    opened: list[QAService] = []
+
+    def timed() -> list[float]:
+        if not opened:
+            opened.append(open_service(settings.with_overrides(question_cache_size=0), build_if_needed=True))
+        return ask_seconds(opened[0], questions, requests)
+
+    return timed
 
 
 def _git_state() -> tuple[str | None, bool | None]:

@@ -191,6 +191,13 @@ def test_targets_are_judged_on_the_right_figures() -> None:
     check = next(c for c in check_targets(alongside, {}) if c.target.endswith("one question (seeds)"))
     assert (check.met, check.measured) == (False, "1.67x: 5.00 ms against 3.00 ms")
     assert "blocks of 50" in check.basis
+    # This service timed beside a peer, when the run did so, is what that peer is judged against:
+    # 7.0 ms against LlamaIndex's 20 ms is 2.9x, where the profile's 5.0 ms gave 4x.
+    beside = dataclasses.replace(result.peers[0], ours_beside=_latency(7.0))
+    paired = dataclasses.replace(result, peers=[beside, *result.peers[1:]])
+    check = next(c for c in check_targets(paired, {}) if c.target == "in process ≥ 3x faster than LlamaIndex (seeds)")
+    assert (check.met, check.measured) == (False, "2.9x: `ask` 7.00 ms against 20.00 ms p50")
+    assert "before and after the peer ran" in check.basis
 
 
 def test_parsing_is_judged_on_the_slowest_format_per_megabyte() -> None:
@@ -312,9 +319,12 @@ def test_a_peer_script_runs_in_its_venv_and_its_own_peak_memory_is_polled(tmp_pa
     peers_dir = tmp_path / "peers"
     peers_dir.mkdir()
     (peers_dir / "llamaindex_peer.py").write_text(_FAKE_PEER)
+    timings = iter([[0.001, 0.003], [0.002]])  # this service, timed before and after the peer ran
     ran, skipped = run_peers([("seeds", SEEDS, [("q1", "a question")])], tmp_path / "venvs", peers_dir,
-                             tmp_path / "out", lock_wait=0)
+                             tmp_path / "out", lock_wait=0, ours={"seeds": lambda: next(timings)})
     assert (ran.status, ran.n_passages, ran.query_p50_ms, ran.sidecar_peak_rss_mb) == ("ok", 3, 2.0, 99999)
+    assert ran.ours_beside is not None and (ran.ours_beside.n, ran.ours_beside.p50_ms) == (3, 2.0)
+    assert skipped.ours_beside is None and next(timings, None) is None  # not timed for a peer that cannot run
     assert ran.peak_rss_mb is not None and 64 < ran.peak_rss_mb < 2000
     assert json.loads((tmp_path / "out" / "seeds" / "gold.jsonl").read_text()) == {"id": "q1", "question": "a question"}
     assert (skipped.peer, skipped.status) == ("haystack", "skipped")

@@ -213,9 +213,9 @@ def _mutated(raw: bytes, rng: random.Random) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-# Formats whose segments cite the file's characters (`char=`), checked against them; the others cite
-# a JSON value as written (escapes and all), a table's cell or a PDF's page.
-_CITING_CHARACTERS = frozenset({".txt", ".vtt", ".srt", ".sbv", ".csv", ".tsv"})
+# Formats whose citations are read back here: characters (`char=`) and a table's cells (by the standard
+# library's csv). JSON's cite a value as written (escapes and all), a PDF's a page.
+_CHECKED_CITATIONS = frozenset({".txt", ".vtt", ".srt", ".sbv", ".csv", ".tsv"})
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -234,7 +234,7 @@ def test_damaged_sample_files_are_read_or_set_aside_never_a_readers_failure(seed
             assert "reader failed" not in str(exc), (path.name, str(exc))
             continue
         assert all(0 <= t.start <= t.end <= len(transcript.text) for t in transcript.turns), path.name
-        if transcript.segments and path.suffix.lower() in _CITING_CHARACTERS:
+        if transcript.segments and path.suffix.lower() in _CHECKED_CITATIONS:
             assert_segments_check_out(transcript, document.text)
         for segment in transcript.segments:
             times = (segment.start_time, segment.end_time)
