@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks.results import FunctionShare, ModelCost, ProfileResult
-from benchmarks.stats import summarize
+from benchmarks.stats import summarize, time_each
 import rag
 from rag.embedding import load_question_encoder
 from rag.service import QAService
@@ -55,15 +55,7 @@ def ask_seconds(service: QAService, questions: Sequence[str], requests: int, tim
     else between them: how the peers' retrieval is timed."""
     for i in range(_WARMUP):
         service.ask(questions[i % len(questions)])
-    seconds: list[float] = []
-    deadline = time.monotonic() + time_limit
-    for i in range(requests):
-        if time.monotonic() > deadline:
-            break
-        started = time.perf_counter()
-        service.ask(questions[i % len(questions)])
-        seconds.append(time.perf_counter() - started)
-    return seconds
+    return time_each(service.ask, [questions[i % len(questions)] for i in range(requests)], time_limit)
 
 
 def model_costs(settings: Settings, questions: Sequence[str], *, count: int) -> list[ModelCost]:
