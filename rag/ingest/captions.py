@@ -105,7 +105,8 @@ _OTHER_LINE_BREAK = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 class Line(NamedTuple):
-    """A line of a caption file, with its place (characters) in the file and its number (from 1).
+    """A line of a caption file, with its place (characters) in the file and its number (from 1);
+    the lines a tag runs across are one (`tags_joined`), numbered as the first.
 
     A named tuple: files have tens of thousands of lines, and a tuple is built four times faster
     than a frozen dataclass."""
