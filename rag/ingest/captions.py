@@ -253,7 +253,7 @@ def _breaks_spaced(text: str) -> str:
     return _BREAK.sub(lambda found: " " * len(found.group()), text)
 
 
-# A tag still open where its line ends (`<v Yuri Ba`), and a line that closes one before it opens any
+# A tag still open where its line ends (`<v Yuri Ba`), and a line whose first angle bracket closes one
 # (`kulin>Hello`): a line break inside a tag, which WebVTT reads as a space in it.
 _OPEN_AT_END = re.compile(r"</?[^\W\d_][^<>]*$")
 _CLOSES_FIRST = re.compile(r"^[^<>]*>")
@@ -276,8 +276,9 @@ def tags_joined(payload: list[Line], text: str) -> list[Line]:
         line, view = payload[index], views[index]
         index += 1
         while index < len(payload) and _OPEN_AT_END.search(view):
+            # The next line with an angle bracket closes the tag if its first bracket is a `>`.
             closing = next((k for k in range(index, min(len(payload), index + _MAX_TAG_LINES - 1))
-                            if _CLOSES_FIRST.match(views[k]) or "<" in views[k]), None)
+                            if "<" in views[k] or ">" in views[k]), None)
             if closing is None or not _CLOSES_FIRST.match(views[closing]):
                 break
             line = Line(line.number, line.start, payload[closing].end, text[line.start : payload[closing].end])
