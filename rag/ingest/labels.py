@@ -235,6 +235,11 @@ def inline_label(text: str) -> re.Match[str] | None:
     return INLINE_LABEL.match(text) if _has_colon(text) else None
 
 
+def alone_label(text: str) -> re.Match[str] | None:
+    """`ALONE_LABEL`'s match of `text` (a label alone on its line), if any."""
+    return ALONE_LABEL.match(text) if _has_colon(text) else None
+
+
 def opening_label(text: str) -> re.Match[str] | None:
     """The label opening a line: with words after it (`INLINE_LABEL`) or alone (`ALONE_LABEL`; the
     two never both match, one wants words after the colon, the other the line's end)."""

@@ -266,7 +266,7 @@ class _Parser:
             return index + 1
         if self._segment_marker(line):
             return index + 1
-        alone = labels.ALONE_LABEL.match(line.text)
+        alone = labels.alone_label(line.text)
         if alone:
             consumed = self._header_block(index, alone.group("label"))
             if consumed:
@@ -432,7 +432,7 @@ class _Parser:
         following = self.lines[index + 1 : index + 40]
         if key in labels.METADATA_LABELS:
             value = following[0].text if following else ""
-            has_value = bool(value and len(value.split()) <= 12 and not labels.ALONE_LABEL.match(value))
+            has_value = bool(value and len(value.split()) <= 12 and not labels.alone_label(value))
             if key == "date" and has_value:
                 self.date = self.date or boilerplate.find_full_date(value)
                 self.front_matter.append(value)
@@ -798,7 +798,7 @@ class _Parser:
         # Its own paragraph's first line; the words follow on the next line or, as a web page's
         # blocks do, in the next paragraph.
         return (self._opens_paragraph(index) and not self._names_a_heading(below.text)
-                and not labels.ALONE_LABEL.match(below.text) and any(c.isalpha() for c in below.text))
+                and not labels.alone_label(below.text) and any(c.isalpha() for c in below.text))
 
     @staticmethod
     def _names_a_heading(text: str) -> bool:
