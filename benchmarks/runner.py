@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -341,14 +342,11 @@ def _wait_for_quiet(max_load: float, timeout: float) -> str:
 def _ask_timer(settings: Settings, questions: list[str], requests: int) -> Callable[[], list[float]]:
     """Times `QAService.ask` on `questions` each time it is called, the service opened on first use
     (no question cache: every ask runs the model, as the peers' retrievals do)."""
-    opened: list[QAService] = []
+    @functools.cache
+    def service() -> QAService:
+        return open_service(settings.with_overrides(question_cache_size=0), build_if_needed=True)
 
-    def timed() -> list[float]:
-        if not opened:
-            opened.append(open_service(settings.with_overrides(question_cache_size=0), build_if_needed=True))
-        return ask_seconds(opened[0], questions, requests)
-
-    return timed
+    return lambda: ask_seconds(service(), questions, requests)
 
 
 def _git_state() -> tuple[str | None, bool | None]:
